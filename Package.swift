@@ -1,0 +1,49 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layering (arrows point down only; see ARCHITECTURE.md):
+// tandem → TandemModel / TandemTokenizer → TandemKernels → CTandemKernels, TandemGGUF
+let package = Package(
+    name: "Tandem",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tandem", targets: ["tandem"]),
+        .library(name: "TandemGGUF", targets: ["TandemGGUF"]),
+        .library(name: "TandemKernels", targets: ["TandemKernels"]),
+        .library(name: "TandemTokenizer", targets: ["TandemTokenizer"]),
+        .library(name: "TandemModel", targets: ["TandemModel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "TandemGGUF"),
+        .target(
+            name: "CTandemKernels",
+            // Kernels are always optimised, even in debug builds, so tests over real-sized
+            // tensors stay fast; the SIMD paths are chosen at run time by CPU feature checks.
+            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=off"])]
+        ),
+        .target(name: "TandemKernels", dependencies: ["TandemGGUF", "CTandemKernels"]),
+        .target(name: "TandemTokenizer", dependencies: ["TandemGGUF"]),
+        .target(name: "TandemModel", dependencies: ["TandemGGUF", "TandemKernels"]),
+        .executableTarget(
+            name: "tandem",
+            dependencies: [
+                "TandemGGUF", "TandemKernels", "TandemTokenizer", "TandemModel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "TandemGGUFTests", dependencies: ["TandemGGUF"]),
+        .testTarget(name: "TandemKernelsTests", dependencies: ["TandemKernels", "TandemGGUF"]),
+        .testTarget(
+            name: "TandemTokenizerTests", dependencies: ["TandemTokenizer", "TandemGGUF"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "TandemModelTests", dependencies: ["TandemModel", "TandemKernels", "TandemGGUF"],
+            resources: [.copy("Fixtures")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

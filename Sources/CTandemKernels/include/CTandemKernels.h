@@ -1,0 +1,5 @@
+#ifndef CTANDEM_KERNELS_H
+#define CTANDEM_KERNELS_H
+#include <stdint.h>
+#include <stddef.h>
+#endif

@@ -1,0 +1,1 @@
+// TandemKernels: see ARCHITECTURE.md

@@ -1,0 +1,1 @@
+// TandemModel: see ARCHITECTURE.md

@@ -1,0 +1,1 @@
+// TandemTokenizer: see ARCHITECTURE.md
