@@ -15,6 +15,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         .target(name: "TandemGGUF"),
@@ -25,7 +26,10 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=off"])]
         ),
         .target(name: "TandemKernels", dependencies: ["TandemGGUF", "CTandemKernels"]),
-        .target(name: "TandemTokenizer", dependencies: ["TandemGGUF"]),
+        .target(
+            name: "TandemTokenizer",
+            dependencies: ["TandemGGUF", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(name: "TandemModel", dependencies: ["TandemGGUF", "TandemKernels"]),
         .executableTarget(
             name: "tandem",
@@ -34,7 +38,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "TandemGGUFTests", dependencies: ["TandemGGUF"]),
+        .testTarget(name: "TandemGGUFTests", dependencies: ["TandemGGUF"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TandemKernelsTests", dependencies: ["TandemKernels", "TandemGGUF"]),
         .testTarget(
             name: "TandemTokenizerTests", dependencies: ["TandemTokenizer", "TandemGGUF"],
