@@ -37,6 +37,15 @@ struct MalformedHeaderTests {
         #expect(parseError(raw.bytes) == .unsupportedVersion(version))
     }
 
+    @Test func bigEndianFileIsNamedAsSuch() {
+        var raw = RawGGUF()
+        raw.header(version: UInt32(3).byteSwapped, tensors: 0, entries: 0)
+        let error = parseError(raw.bytes)
+        #expect(error == .unsupportedVersion(0x0300_0000))
+        #expect(error?.description.contains("big-endian") == true)
+        #expect(GGUFError.unsupportedVersion(1).description.contains("big-endian") == false)
+    }
+
     @Test func metadataCountPastEnd() {
         var raw = RawGGUF()
         raw.header(tensors: 0, entries: 1 << 40)
