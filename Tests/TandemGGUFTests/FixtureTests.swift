@@ -44,7 +44,9 @@ struct FixtureTests {
     @Test func normWeightsReadAsFloats() throws {
         let file = try GGUFFile(path: try fixturePath("llama-s-q4_0"))
         let norm = try file.tensor(named: "output_norm.weight")
-        let values = norm.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        let values = norm.withUnsafeBytes { raw in
+            (0..<(raw.count / 4)).map { raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self) }
+        }
         #expect(values.count == 256)
         #expect(values.allSatisfy { $0.isFinite })
         #expect(values.contains { $0 != 0 })
