@@ -1,0 +1,92 @@
+/// SentencePiece BPE (`tokenizer.ggml.model = llama`: Llama 2, TinyLlama, Phi-3) as llama.cpp runs it:
+/// spaces become `▁`, a `▁` is prefixed to text at the start and after a special token, adjacent
+/// symbols merge best-score-first (ties to the leftmost) while their concatenation is a token, and
+/// characters that never form a token fall back to `<0xXX>` byte tokens.
+struct SentencePieceBPE: Sendable {
+    /// Token ids by their UTF-8 text.
+    let byText: [[UInt8]: Int]
+    let scores: [Float]
+    let byteTokens: [Int]?
+    let unknownID: Int?
+    let addSpacePrefix: Bool
+
+    init(vocabulary v: TokenizerVocabulary) {
+        var byText: [[UInt8]: Int] = [:]
+        byText.reserveCapacity(v.tokens.count)
+        for (id, text) in v.tokens.enumerated() where byText[Array(text.utf8)] == nil { byText[Array(text.utf8)] = id }
+        self.byText = byText
+        scores = v.tokens.indices.map { $0 < v.scores.count ? v.scores[$0] : 0 }
+        var bytes: [Int] = []
+        for b in 0..<256 {
+            let hex = String(b, radix: 16, uppercase: true)
+            let text = "<0x" + (hex.count == 1 ? "0" + hex : hex) + ">"
+            guard let id = byText[Array(text.utf8)] else { break }
+            bytes.append(id)
+        }
+        byteTokens = bytes.count == 256 ? bytes : nil
+        unknownID = v.unknownID
+        addSpacePrefix = v.addSpacePrefix ?? true
+    }
+
+    /// Encodes one text fragment; `afterSpecial` is true at the start of the input and after a token
+    /// matched as special (llama.cpp prefixes a space there).
+    func encode(_ input: [UInt8], _ range: Range<Int>, afterSpecial: Bool, into out: inout [Int]) {
+        var text: [UInt8] = []
+        text.reserveCapacity(range.count + 3)
+        if addSpacePrefix && afterSpecial { text.append(contentsOf: [0xE2, 0x96, 0x81]) }
+        for b in input[range] {
+            if b == 0x20 { text.append(contentsOf: [0xE2, 0x96, 0x81]) } else { text.append(b) }
+        }
+        // One symbol per UTF-8 character.
+        var start: [Int] = [], length: [Int] = []
+        var i = 0
+        while i < text.count {
+            let b = text[i]
+            var len = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1
+            len = min(len, text.count - i)
+            start.append(i); length.append(len)
+            i += len
+        }
+        let n = start.count
+        if n == 0 { return }
+        var prev = (0..<n).map { $0 - 1 }
+        var next = (0..<n).map { $0 + 1 < n ? $0 + 1 : -1 }
+        var heap = MinHeap()
+        func score(_ l: Int, _ r: Int) -> Float? {
+            let lo = start[l], hi = start[r] + length[r]
+            guard let id = byText[Array(text[lo..<hi])] else { return nil }
+            return scores[id]
+        }
+        func key(_ s: Float, _ left: Int) -> UInt64 {
+            // Highest score first: invert an order-preserving integer image of the float.
+            let bits = s.bitPattern
+            let ordered = bits & 0x8000_0000 != 0 ? ~bits : bits | 0x8000_0000
+            return UInt64(~ordered) << 32 | UInt64(left)
+        }
+        for l in 0..<(n - 1) { if let s = score(l, l + 1) { heap.push(key(s, l)) } }
+        while let top = heap.pop() {
+            let l = Int(top & 0xFFFF_FFFF)
+            guard length[l] > 0 else { continue }
+            let r = next[l]
+            guard r >= 0, let s = score(l, r), key(s, l) == top else { continue }
+            length[l] += length[r]
+            length[r] = 0
+            next[l] = next[r]
+            if next[r] >= 0 { prev[next[r]] = l }
+            if prev[l] >= 0, let s2 = score(prev[l], l) { heap.push(key(s2, prev[l])) }
+            if next[l] >= 0, let s2 = score(l, next[l]) { heap.push(key(s2, l)) }
+        }
+        var sym = 0
+        while sym >= 0 {
+            let piece = Array(text[start[sym]..<(start[sym] + length[sym])])
+            if let id = byText[piece] {
+                out.append(id)
+            } else if let byteTokens {
+                for b in piece { out.append(byteTokens[Int(b)]) }
+            } else if let unk = unknownID {
+                out.append(unk)
+            }
+            sym = next[sym]
+        }
+    }
+}
