@@ -6,40 +6,40 @@ struct ByteLevelBPE: Sendable {
     /// Id of the token for each byte (its GPT-2-mapped character), or -1 when the vocabulary lacks it.
     let byteTokens: [Int32]
     /// Normal tokens by their raw bytes, for `ignore_merges` (Llama 3).
-    let wholeTokens: [[UInt8]: Int]
+    let wholeTokens: [ByteKey: Int]
     let unknownID: Int?
     let cache = PreTokenCache()
 
-    init(vocabulary v: TokenizerVocabulary, pre: PreTokenizerKind) throws(TokenizerError) {
+    /// - Parameter idByUTF8: token ids by the UTF-8 bytes of their stored text (first id wins).
+    init(vocabulary v: TokenizerVocabulary, pre: PreTokenizerKind, idByUTF8: [ByteKey: Int]) throws(TokenizerError) {
         self.pre = pre
-        var byText: [String: Int] = [:]
-        byText.reserveCapacity(v.tokens.count)
-        for (id, text) in v.tokens.enumerated() where byText[text] == nil { byText[text] = id }
         var byteTokens = [Int32](repeating: -1, count: 256)
         for b in 0..<256 {
             let text = String(String.UnicodeScalarView([ByteLevelMapping.byteToScalar[b]]))
-            if let id = byText[text] { byteTokens[b] = Int32(id) }
+            if let id = idByUTF8[ByteKey(Array(text.utf8))] { byteTokens[b] = Int32(id) }
         }
         self.byteTokens = byteTokens
         var ranks: [UInt64: UInt64] = [:]
         ranks.reserveCapacity(v.merges.count)
         for (rank, merge) in v.merges.enumerated() {
-            // llama.cpp splits at the first space from index 1, so a merge of " " itself still parses.
-            let scalars = Array(merge.unicodeScalars)
-            guard scalars.count >= 3, let space = scalars[1...].firstIndex(of: " ") else {
+            // llama.cpp splits at the first space from byte 1, so a merge whose left side is " " parses.
+            let u = Array(merge.utf8)
+            guard u.count >= 3, let space = u[1...].firstIndex(of: 0x20) else {
                 throw .invalidMetadata(key: "tokenizer.ggml.merges", reason: "entry \(rank) \(merge.debugDescription) is not 'left right'")
             }
-            let left = String(String.UnicodeScalarView(scalars[..<space]))
-            let right = String(String.UnicodeScalarView(scalars[(space + 1)...]))
-            guard let l = byText[left], let r = byText[right], let m = byText[left + right] else { continue }
-            let key = BPEMerger.key(Int32(l), Int32(r))
+            var joined = u
+            joined.remove(at: space)
+            guard let l = idByUTF8[ByteKey(Array(u[..<space]))], let r = idByUTF8[ByteKey(Array(u[(space + 1)...]))],
+                  let m = idByUTF8[ByteKey(joined)] else { continue }
+            let key = BPEMerger.key(Int32(truncatingIfNeeded: l), Int32(truncatingIfNeeded: r))
             if ranks[key] == nil { ranks[key] = UInt64(rank) << 32 | UInt64(m) }
         }
         merger = BPEMerger(ranks: ranks)
-        var whole: [[UInt8]: Int] = [:]
+        var whole: [ByteKey: Int] = [:]
         if pre.ignoresMerges {
+            whole.reserveCapacity(v.tokens.count)
             for (id, text) in v.tokens.enumerated() where v.type(of: id) == .normal {
-                if let bytes = ByteLevelMapping.decode(text), whole[bytes] == nil { whole[bytes] = id }
+                if let bytes = ByteLevelMapping.decode(utf8: Array(text.utf8)), whole[ByteKey(bytes)] == nil { whole[ByteKey(bytes)] = id }
             }
         }
         wholeTokens = whole
@@ -56,7 +56,8 @@ struct ByteLevelBPE: Sendable {
     }
 
     func encodePiece(_ piece: [UInt8], into out: inout [Int]) {
-        if pre.ignoresMerges, let id = wholeTokens[piece] {
+        let key = ByteKey(piece)
+        if pre.ignoresMerges, let id = wholeTokens[key] {
             out.append(id)
             return
         }
@@ -64,7 +65,7 @@ struct ByteLevelBPE: Sendable {
             appendSymbol(byteTokens[Int(piece[0])], into: &out)
             return
         }
-        if let cached = cache.get(piece) {
+        if let cached = cache.get(key) {
             out.append(contentsOf: cached)
             return
         }
@@ -73,7 +74,7 @@ struct ByteLevelBPE: Sendable {
         if merged.contains(where: { $0 < 0 }) {
             merged = merged.compactMap { $0 >= 0 ? $0 : unknownID }
         }
-        cache.put(piece, merged)
+        cache.put(key, merged)
         out.append(contentsOf: merged)
     }
 

@@ -42,10 +42,26 @@ public enum ByteLevelMapping {
     /// Maps a vocabulary text back to raw bytes; `nil` when it holds a scalar outside the mapping
     /// (such tokens are taken literally as UTF-8 by the decoder).
     public static func decode(_ text: String) -> [UInt8]? {
+        decode(utf8: Array(text.utf8))
+    }
+
+    /// ``decode(_:)`` over the text's UTF-8 bytes (mapped scalars are all below U+0144, so one or two
+    /// bytes each).
+    static func decode(utf8 u: [UInt8]) -> [UInt8]? {
         var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count)
-        for s in text.unicodeScalars {
-            guard let b = byte(for: s) else { return nil }
+        out.reserveCapacity(u.count)
+        var i = 0
+        while i < u.count {
+            let b0 = u[i]
+            var v: UInt32
+            if b0 < 0x80 {
+                v = UInt32(b0); i += 1
+            } else if b0 & 0xE0 == 0xC0, i + 1 < u.count {
+                v = UInt32(b0 & 0x1F) << 6 | UInt32(u[i + 1] & 0x3F); i += 2
+            } else {
+                return nil
+            }
+            guard v < 0x144, let b = scalarToByte[Int(v)] else { return nil }
             out.append(b)
         }
         return out

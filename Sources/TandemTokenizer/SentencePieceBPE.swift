@@ -4,23 +4,21 @@
 /// characters that never form a token fall back to `<0xXX>` byte tokens.
 struct SentencePieceBPE: Sendable {
     /// Token ids by their UTF-8 text.
-    let byText: [[UInt8]: Int]
+    let byText: [ByteKey: Int]
     let scores: [Float]
     let byteTokens: [Int]?
     let unknownID: Int?
     let addSpacePrefix: Bool
 
-    init(vocabulary v: TokenizerVocabulary) {
-        var byText: [[UInt8]: Int] = [:]
-        byText.reserveCapacity(v.tokens.count)
-        for (id, text) in v.tokens.enumerated() where byText[Array(text.utf8)] == nil { byText[Array(text.utf8)] = id }
+    /// - Parameter idByUTF8: token ids by the UTF-8 bytes of their stored text (first id wins).
+    init(vocabulary v: TokenizerVocabulary, idByUTF8 byText: [ByteKey: Int]) {
         self.byText = byText
         scores = v.tokens.indices.map { $0 < v.scores.count ? v.scores[$0] : 0 }
         var bytes: [Int] = []
         for b in 0..<256 {
             let hex = String(b, radix: 16, uppercase: true)
             let text = "<0x" + (hex.count == 1 ? "0" + hex : hex) + ">"
-            guard let id = byText[Array(text.utf8)] else { break }
+            guard let id = byText[ByteKey(Array(text.utf8))] else { break }
             bytes.append(id)
         }
         byteTokens = bytes.count == 256 ? bytes : nil
@@ -54,7 +52,7 @@ struct SentencePieceBPE: Sendable {
         var heap = MinHeap()
         func score(_ l: Int, _ r: Int) -> Float? {
             let lo = start[l], hi = start[r] + length[r]
-            guard let id = byText[Array(text[lo..<hi])] else { return nil }
+            guard let id = byText[ByteKey(Array(text[lo..<hi]))] else { return nil }
             return scores[id]
         }
         func key(_ s: Float, _ left: Int) -> UInt64 {
@@ -79,7 +77,7 @@ struct SentencePieceBPE: Sendable {
         var sym = 0
         while sym >= 0 {
             let piece = Array(text[start[sym]..<(start[sym] + length[sym])])
-            if let id = byText[piece] {
+            if let id = byText[ByteKey(piece)] {
                 out.append(id)
             } else if let byteTokens {
                 for b in piece { out.append(byteTokens[Int(b)]) }

@@ -26,9 +26,11 @@ public struct StreamingDecoder: Sendable {
         guard id >= 0 && id < n else { throw TokenizerError.tokenOutOfRange(id: id, vocabularySize: n) }
         let type = core.vocabulary.type(of: id)
         if type == .control || type == .unknown {
-            // A control token neither opens the text (SentencePiece keeps looking for the first
-            // word's space) nor, when skipped, contributes anything.
-            return skipSpecial ? [] : core.pieceBytes[id]
+            // Skipped, a control token is as if absent (SentencePiece still strips the first word's
+            // space); written out, it opens the text, as in llama.cpp and Hugging Face ("<s> Hi").
+            if skipSpecial { return [] }
+            if !core.pieceBytes[id].isEmpty { atStart = false }
+            return core.pieceBytes[id]
         }
         var bytes = core.pieceBytes[id]
         if atStart && core.removesLeadingSpace {

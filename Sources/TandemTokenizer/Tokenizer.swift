@@ -48,7 +48,7 @@ public struct Tokenizer: Sendable {
     }
 
     /// The id of the token whose stored text is exactly `text` (e.g. `"<|im_end|>"`), if any.
-    public func tokenID(forText text: String) -> Int? { core.idByText[text] }
+    public func tokenID(forText text: String) -> Int? { core.idByUTF8[ByteKey(Array(text.utf8))] }
 
     /// True for tokens that end a generation: EOS, EOT, and end-of-turn control tokens such as
     /// `<|im_end|>`, `<|eot_id|>`, `<|end_of_text|>`, `<|endoftext|>`, `<|eom_id|>`.
@@ -128,7 +128,9 @@ final class TokenizerCore: Sendable {
     let vocabulary: TokenizerVocabulary
     let encoder: Encoder
     let specials: SpecialTokenMatcher
-    let idByText: [String: Int]
+    /// Ids by the UTF-8 bytes of the stored text: byte-exact, unlike `String` keys, which compare
+    /// canonically equivalent texts as equal.
+    let idByUTF8: [ByteKey: Int]
     /// Decoded bytes of every token.
     let pieceBytes: [[UInt8]]
     let bosID: Int?
@@ -163,19 +165,22 @@ final class TokenizerCore: Sendable {
             return id
         }
         vocabulary = v
-        var idByText: [String: Int] = [:]
-        idByText.reserveCapacity(n)
-        for (id, text) in v.tokens.enumerated() where idByText[text] == nil { idByText[text] = id }
-        self.idByText = idByText
+        var idByUTF8: [ByteKey: Int] = [:]
+        idByUTF8.reserveCapacity(n)
+        for (id, text) in v.tokens.enumerated() {
+            let key = ByteKey(Array(text.utf8))
+            if idByUTF8[key] == nil { idByUTF8[key] = id }
+        }
+        self.idByUTF8 = idByUTF8
 
         switch v.model {
         case "gpt2":
             let pre = try PreTokenizerKind.named(v.pre)
-            encoder = .byteLevel(try ByteLevelBPE(vocabulary: v, pre: pre))
+            encoder = .byteLevel(try ByteLevelBPE(vocabulary: v, pre: pre, idByUTF8: idByUTF8))
             isSentencePiece = false
             defaultAddBOS = v.addBOS ?? (pre == .llama3)
         case "llama":
-            encoder = .sentencePiece(SentencePieceBPE(vocabulary: v))
+            encoder = .sentencePiece(SentencePieceBPE(vocabulary: v, idByUTF8: idByUTF8))
             isSentencePiece = true
             defaultAddBOS = v.addBOS ?? true
         default:
@@ -187,14 +192,14 @@ final class TokenizerCore: Sendable {
         eosID = try checkID(v.eosID, "tokenizer.ggml.eos_token_id")
         var eot = try checkID(v.eotID, "tokenizer.ggml.eot_token_id")
         if eot == nil {
-            eot = Self.endOfTurnTexts.lazy.compactMap { idByText[$0] }.first
+            eot = Self.endOfTurnTexts.lazy.compactMap { idByUTF8[ByteKey(Array($0.utf8))] }.first
         }
         eotID = eot
         var eog = Set<Int>()
         if let eosID { eog.insert(eosID) }
         if let eot { eog.insert(eot) }
         for text in Self.endOfTurnTexts + Self.extraEndOfGenerationTexts {
-            if let id = idByText[text], v.type(of: id) == .control || v.type(of: id) == .userDefined { eog.insert(id) }
+            if let id = idByUTF8[ByteKey(Array(text.utf8))], v.type(of: id) == .control || v.type(of: id) == .userDefined { eog.insert(id) }
         }
         endOfGeneration = eog
 
@@ -233,7 +238,8 @@ final class TokenizerCore: Sendable {
                 out.append(contentsOf: pending)
                 return out
             }
-            return ByteLevelMapping.decode(text) ?? Array(text.utf8)
+            let utf8 = Array(text.utf8)
+            return ByteLevelMapping.decode(utf8: utf8) ?? utf8
         }
     }
 }
