@@ -65,7 +65,8 @@ struct ByteLevelBPE: Sendable {
             appendSymbol(byteTokens[Int(piece[0])], into: &out)
             return
         }
-        if let cached = cache.get(key) {
+        let cacheable = piece.count <= PreTokenCache.maxKeyBytes
+        if cacheable, let cached = cache.get(key) {
             out.append(contentsOf: cached)
             return
         }
@@ -74,7 +75,7 @@ struct ByteLevelBPE: Sendable {
         if merged.contains(where: { $0 < 0 }) {
             merged = merged.compactMap { $0 >= 0 ? $0 : unknownID }
         }
-        cache.put(key, merged)
+        if cacheable { cache.put(key, merged) }
         out.append(contentsOf: merged)
     }
 

@@ -5,6 +5,9 @@ import Synchronization
 final class PreTokenCache: Sendable {
     private let storage = Mutex<[ByteKey: [Int]]>([:])
     let capacity: Int
+    /// Longer pre-tokens are rare and cheap to merge relative to their length; not caching them keeps
+    /// the cache's memory bounded (capacity × this) whatever the input.
+    static let maxKeyBytes = 256
 
     init(capacity: Int = 1 << 16) { self.capacity = capacity }
 
