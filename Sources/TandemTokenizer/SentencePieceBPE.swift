@@ -9,10 +9,13 @@ struct SentencePieceBPE: Sendable {
     let byteTokens: [Int]?
     let unknownID: Int?
     let addSpacePrefix: Bool
+    /// The longest token text in bytes: no longer pair can be a token.
+    let maxTokenBytes: Int
 
     /// - Parameter idByUTF8: token ids by the UTF-8 bytes of their stored text (first id wins).
     init(vocabulary v: TokenizerVocabulary, idByUTF8 byText: [ByteKey: Int]) {
         self.byText = byText
+        maxTokenBytes = v.tokens.reduce(0) { max($0, $1.utf8.count) }
         scores = v.tokens.indices.map { $0 < v.scores.count ? v.scores[$0] : 0 }
         var bytes: [Int] = []
         for b in 0..<256 {
@@ -50,9 +53,14 @@ struct SentencePieceBPE: Sendable {
         var prev = (0..<n).map { $0 - 1 }
         var next = (0..<n).map { $0 + 1 < n ? $0 + 1 : -1 }
         var heap = MinHeap()
+        var scratch: [UInt8] = []
+        scratch.reserveCapacity(maxTokenBytes)
         func score(_ l: Int, _ r: Int) -> Float? {
             let lo = start[l], hi = start[r] + length[r]
-            guard let id = byText[ByteKey(Array(text[lo..<hi]))] else { return nil }
+            if hi - lo > maxTokenBytes { return nil }
+            scratch.removeAll(keepingCapacity: true)
+            scratch.append(contentsOf: text[lo..<hi])
+            guard let id = byText[ByteKey(scratch)] else { return nil }
             return scores[id]
         }
         func key(_ s: Float, _ left: Int) -> UInt64 {

@@ -10,10 +10,21 @@
     @usableFromInline static let whitespace = CharClass(rawValue: 4)
     @usableFromInline static let punctuation = CharClass(rawValue: 8)
 
-    @usableFromInline static let ascii: [CharClass] = (0..<128).map { classify(UInt32($0)) }
-
     @inlinable static func of(_ v: UInt32) -> CharClass {
-        v < 128 ? ascii[Int(v)] : classify(v)
+        v < 128 ? ascii(v) : classify(v)
+    }
+
+    /// ASCII by comparisons (no table: a global table costs a lazy-initialisation check per access).
+    @inlinable static func ascii(_ v: UInt32) -> CharClass {
+        switch v {
+        case 0x41...0x5A, 0x61...0x7A: return .letter
+        case 0x30...0x39: return .number
+        case 0x09...0x0D, 0x20: return .whitespace
+        // ASCII \p{P}: !"#%&'()*,-./:;?@[\]_{} (not $+<=>^`|~, which are symbols)
+        case 0x21...0x23, 0x25...0x2A, 0x2C...0x2F, 0x3A, 0x3B, 0x3F, 0x40, 0x5B...0x5D, 0x5F, 0x7B, 0x7D:
+            return .punctuation
+        default: return []
+        }
     }
 
     @usableFromInline static func classify(_ v: UInt32) -> CharClass {

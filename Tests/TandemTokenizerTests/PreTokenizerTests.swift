@@ -64,3 +64,11 @@ import Testing
         #expect(expectedStart == scalars.count)
     }
 }
+
+@Suite struct CharClassTests {
+    @Test func asciiFastPathAgreesWithUnicodeProperties() {
+        for v in UInt32(0)..<128 {
+            #expect(CharClass.ascii(v) == CharClass.classify(v), "U+\(String(v, radix: 16))")
+        }
+    }
+}
