@@ -24,6 +24,15 @@ enum IsolatedPattern: Sendable {
     case defaultPunctuation
 
     func split(_ s: [UInt32], _ chunk: Range<Int>, into out: inout [Range<Int>]) {
+        if case .trailingWhitespace = self {
+            // The leftmost match of `\s+$` is the maximal whitespace suffix; found from the end in
+            // linear time (trying every start would be quadratic in long whitespace runs).
+            var j = chunk.upperBound
+            while j > chunk.lowerBound && s[j - 1].isWhitespace { j -= 1 }
+            if j > chunk.lowerBound { out.append(chunk.lowerBound..<j) }
+            if j < chunk.upperBound { out.append(j..<chunk.upperBound) }
+            return
+        }
         var gapStart = chunk.lowerBound
         var pos = chunk.lowerBound
         let end = chunk.upperBound
@@ -58,9 +67,7 @@ enum IsolatedPattern: Sendable {
         case .deepseekPunctuation:
             return optionalSpaceThenRun(s, from: p, end: end, Self.isDeepseekPunctuation)
         case .trailingWhitespace:
-            var i = p
-            while i < end && s[i].isWhitespace { i += 1 }
-            return i > p && i == end ? end : nil
+            return nil  // handled in split(_:_:into:)
         case .cjkHangul:
             return run(s, from: p, end: end) {
                 (0x4E00...0x9FA5).contains($0) || (0x0800...0x4E00).contains($0) || (0xAC00...0xD7FF).contains($0)

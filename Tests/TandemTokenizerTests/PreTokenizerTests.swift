@@ -43,6 +43,8 @@ import Testing
         #expect(pieces(.deepseekLLM, "Hello world\n") == ["Hello", " world", "\n"])
         #expect(pieces(.deepseekLLM, "a 12") == ["a", " ", "1", "2"])
         #expect(pieces(.deepseekLLM, "我想apple") == ["我想", "apple"])
+        #expect(pieces(.deepseekLLM, "x   ") == ["x", "   "])
+        #expect(pieces(.deepseekLLM, "你  好  ") == ["你", "  ", "好", "  "])
     }
 
     @Test func unknownPreIsAnErrorNamingIt() {

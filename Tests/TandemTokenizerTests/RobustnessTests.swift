@@ -3,7 +3,7 @@ import Testing
 
 /// Hostile and concurrent use: long runs, many threads, empty input.
 @Suite struct RobustnessTests {
-    @Test(arguments: ["gpt-2", "llama-bpe", "qwen2", "llama-spm"])
+    @Test(arguments: ["gpt-2", "llama-bpe", "qwen2", "deepseek-llm", "falcon", "llama-spm"])
     func longRunsFinishAndRoundTrip(vocab: String) throws {
         let t = try Fixtures.tokenizer(vocab)
         let texts = [String(repeating: "a", count: 20_000), String(repeating: " ", count: 5_000) + "x",
