@@ -24,6 +24,8 @@ public enum ChatFormat: String, Sendable, CaseIterable {
     /// `<|start_header_id|>role<|end_header_id|>\n\ncontent<|eot_id|>` … (Llama 3). BOS is not written:
     /// encode with the model's default `addBOS` (true for Llama 3).
     case llama3
+    /// `<|role|>\ncontent</s>\n` … (Zephyr; TinyLlama-Chat).
+    case zephyr
 
     /// Recognises the format of a `tokenizer.chat_template`; `nil` is ``TokenizerError/missingChatTemplate``,
     /// an unrecognised one ``TokenizerError/unknownChatTemplate(excerpt:)``.
@@ -50,6 +52,9 @@ public enum ChatFormat: String, Sendable, CaseIterable {
                 out += "<|start_header_id|>\(m.role)<|end_header_id|>\n\n\(Self.trimmed(m.content))<|eot_id|>"
             }
             if addGenerationPrompt { out += "<|start_header_id|>assistant<|end_header_id|>\n\n" }
+        case .zephyr:
+            for m in messages { out += "<|\(m.role)|>\n\(m.content)</s>\n" }
+            if addGenerationPrompt { out += "<|assistant|>\n" }
         }
         return out
     }
@@ -70,10 +75,15 @@ public struct ChatTemplate: Sendable, Equatable {
     public var format: ChatFormat
     /// Written as the first message when the conversation does not start with a system message.
     public var defaultSystemPrompt: String?
+    /// Llama 3.1+ templates always open with a system turn that starts with this text
+    /// (`"Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n"`), followed by the
+    /// conversation's system message, if any.
+    public var systemPreamble: String?
 
-    public init(format: ChatFormat, defaultSystemPrompt: String? = nil) {
+    public init(format: ChatFormat, defaultSystemPrompt: String? = nil, systemPreamble: String? = nil) {
         self.format = format
         self.defaultSystemPrompt = defaultSystemPrompt
+        self.systemPreamble = systemPreamble
     }
 
     /// Recognises a `tokenizer.chat_template`.
@@ -83,7 +93,17 @@ public struct ChatTemplate: Sendable, Equatable {
             return ChatTemplate(format: .chatml, defaultSystemPrompt: defaultSystem(in: template))
         }
         if template.contains("<|start_header_id|>") && template.contains("<|eot_id|>") {
-            return ChatTemplate(format: .llama3)
+            var preamble: String?
+            if template.contains("Cutting Knowledge Date: December 2023") {
+                // The template's fallback date (llama.cpp's Jinja engine would use today's date when
+                // the template calls strftime_now; a fixed one keeps prompts reproducible).
+                let date = literal(after: "set date_string = \"", in: template) ?? "26 Jul 2024"
+                preamble = "Cutting Knowledge Date: December 2023\nToday Date: \(date)\n\n"
+            }
+            return ChatTemplate(format: .llama3, systemPreamble: preamble)
+        }
+        if template.contains("<|user|>") && template.contains("<|assistant|>") {
+            return ChatTemplate(format: .zephyr)
         }
         throw TokenizerError.unknownChatTemplate(excerpt: String(template.prefix(60)))
     }
@@ -108,10 +128,25 @@ public struct ChatTemplate: Sendable, Equatable {
     /// The prompt text; a default system prompt is inserted first when the messages lack one.
     public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool) -> String {
         var messages = messages
+        if let preamble = systemPreamble {
+            var system = ""
+            if messages.first?.role == "system" { system = ChatFormat.trimmed(messages.removeFirst().content) }
+            // Written verbatim: render() trims message content, which would eat the preamble's "\n\n".
+            let head = "<|start_header_id|>system<|end_header_id|>\n\n\(preamble)\(system)<|eot_id|>"
+            return head + format.render(messages, addGenerationPrompt: addGenerationPrompt)
+        }
         if let system = defaultSystemPrompt, messages.first?.role != "system" {
             messages.insert(ChatMessage(role: "system", content: system), at: 0)
         }
         return format.render(messages, addGenerationPrompt: addGenerationPrompt)
+    }
+
+    /// The text from just after `opener` up to the next `"`, if `opener` occurs.
+    static func literal(after opener: String, in template: String) -> String? {
+        guard let open = template.firstRange(of: opener) else { return nil }
+        let rest = template[open.upperBound...]
+        guard let close = rest.firstIndex(of: "\"") else { return nil }
+        return String(rest[..<close])
     }
 }
 

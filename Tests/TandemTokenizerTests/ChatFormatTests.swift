@@ -35,6 +35,20 @@ import Testing
         #expect(ids.contains(128009))
     }
 
+    @Test func llama31PreambleAndZephyr() throws {
+        let llama31 = #"{{- bos_token }}{%- if not date_string is defined %}{%- set date_string = "26 Jul 2024" %}{%- endif %}{{- "<|start_header_id|>system<|end_header_id|>\n\n" }}{{- "Cutting Knowledge Date: December 2023\n" }}{{- "Today Date: " + date_string + "\n\n" }}{{- system_message }}{{- "<|eot_id|>" }}"#
+        let chat = try ChatTemplate.detect(llama31)
+        #expect(chat.format == .llama3)
+        let text = chat.render([ChatMessage(role: "system", content: " Be brief. "), ChatMessage(role: "user", content: "Hi")], addGenerationPrompt: true)
+        #expect(text == "<|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\nBe brief.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n")
+        let noSystem = chat.render([ChatMessage(role: "user", content: "Hi")], addGenerationPrompt: false)
+        #expect(noSystem.hasPrefix("<|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n<|eot_id|>"))
+
+        let tinyLlama = "{% for message in messages %}\n{% if message['role'] == 'user' %}\n{{ '<|user|>\n' + message['content'] + eos_token }}\n{% elif message['role'] == 'assistant' %}\n{{ '<|assistant|>\n'  + message['content'] + eos_token }}\n{% endif %}{% endfor %}"
+        #expect(try ChatFormat.detect(template: tinyLlama) == .zephyr)
+        #expect(ChatFormat.zephyr.render([ChatMessage(role: "user", content: "Hi")], addGenerationPrompt: true) == "<|user|>\nHi</s>\n<|assistant|>\n")
+    }
+
     @Test func qwenChatMLEncodesSpecialTokens() throws {
         let t = try Fixtures.tokenizer("qwen2")
         let chat = try ChatTemplate.detect(t.chatTemplate)
