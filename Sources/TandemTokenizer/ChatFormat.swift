@@ -2,8 +2,10 @@
 public struct ChatMessage: Sendable, Equatable {
     /// `"system"`, `"user"` or `"assistant"` (other roles are written as given).
     public var role: String
+    /// The message text, inserted into the prompt as is.
     public var content: String
 
+    /// A message with the given role and text.
     public init(role: String, content: String) {
         self.role = role
         self.content = content
@@ -72,6 +74,7 @@ public enum ChatFormat: String, Sendable, CaseIterable {
 /// when the conversation has none (SmolLM2's "You are a helpful AI assistant named SmolLM…", Qwen2.5's
 /// "You are Qwen, created by Alibaba Cloud…").
 public struct ChatTemplate: Sendable, Equatable {
+    /// The prompt layout.
     public var format: ChatFormat
     /// Written as the first message when the conversation does not start with a system message.
     public var defaultSystemPrompt: String?
@@ -80,6 +83,7 @@ public struct ChatTemplate: Sendable, Equatable {
     /// conversation's system message, if any.
     public var systemPreamble: String?
 
+    /// A template by hand (e.g. for a `--chat-format` override: no default system prompt).
     public init(format: ChatFormat, defaultSystemPrompt: String? = nil, systemPreamble: String? = nil) {
         self.format = format
         self.defaultSystemPrompt = defaultSystemPrompt

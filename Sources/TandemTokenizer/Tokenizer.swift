@@ -3,8 +3,8 @@
 /// shared); safe to use from several threads at once.
 ///
 /// ```swift
-/// let tokenizer = try Tokenizer(gguf: GGUFFile(path: "SmolLM2-135M-Instruct-Q8_0.gguf"))
-/// let ids = tokenizer.encode("Hello world")            // [19556, 905]
+/// let tokenizer = try Tokenizer(path: "qwen2.5-0.5b-instruct-q8_0.gguf")
+/// let ids = tokenizer.encode("Hello world")            // [9707, 1879] (Qwen2.5 adds no BOS)
 /// let text = try tokenizer.decode(ids)                  // "Hello world"
 /// ```
 public struct Tokenizer: Sendable {

@@ -17,6 +17,7 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable, Sendable 
     /// A chat format name given by the user is not one of ``ChatFormat``'s cases.
     case unknownChatFormat(String)
 
+    /// A message naming the key, value or id at fault and what to do about it.
     public var description: String {
         switch self {
         case .missingKey(let key):

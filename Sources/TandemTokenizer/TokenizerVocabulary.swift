@@ -15,11 +15,15 @@ public struct TokenizerVocabulary: Sendable, Equatable {
     public var scores: [Float]
     /// `tokenizer.ggml.merges`: `"left right"`, highest priority first (byte-level BPE only).
     public var merges: [String]
+    /// `tokenizer.ggml.bos_token_id`.
     public var bosID: Int?
+    /// `tokenizer.ggml.eos_token_id`.
     public var eosID: Int?
     /// End-of-turn token (`tokenizer.ggml.eot_token_id`), when the file names one.
     public var eotID: Int?
+    /// `tokenizer.ggml.unknown_token_id`.
     public var unknownID: Int?
+    /// `tokenizer.ggml.padding_token_id`.
     public var paddingID: Int?
     /// `tokenizer.ggml.add_bos_token`; `nil` when absent (the default then depends on model and pre).
     public var addBOS: Bool?
@@ -30,6 +34,7 @@ public struct TokenizerVocabulary: Sendable, Equatable {
     /// `tokenizer.chat_template` (Jinja source), when present.
     public var chatTemplate: String?
 
+    /// A vocabulary from its parts; only `model` and `tokens` are required.
     public init(
         model: String, pre: String? = nil, tokens: [String], types: [TokenType] = [], scores: [Float] = [],
         merges: [String] = [], bosID: Int? = nil, eosID: Int? = nil, eotID: Int? = nil,
