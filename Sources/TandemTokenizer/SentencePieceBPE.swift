@@ -11,11 +11,24 @@ struct SentencePieceBPE: Sendable {
     let addSpacePrefix: Bool
     /// The longest token text in bytes: no longer pair can be a token.
     let maxTokenBytes: Int
+    /// True when no token has `▁` right after another character (Llama 2, Phi-3), so text can be cut
+    /// before each word's `▁` without changing the result.
+    let wordsAreIndependent: Bool
+    let cache = PreTokenCache()
 
     /// - Parameter idByUTF8: token ids by the UTF-8 bytes of their stored text (first id wins).
     init(vocabulary v: TokenizerVocabulary, idByUTF8 byText: [ByteKey: Int]) {
         self.byText = byText
         maxTokenBytes = v.tokens.reduce(0) { max($0, $1.utf8.count) }
+        wordsAreIndependent = !v.tokens.contains { token in
+            var previousIsMarker = true  // a leading ▁ is fine
+            for scalar in token.unicodeScalars {
+                let isMarker = scalar == "\u{2581}"
+                if isMarker && !previousIsMarker { return true }
+                previousIsMarker = isMarker
+            }
+            return false
+        }
         scores = v.tokens.indices.map { $0 < v.scores.count ? v.scores[$0] : 0 }
         var bytes: [Int] = []
         for b in 0..<256 {
@@ -38,6 +51,45 @@ struct SentencePieceBPE: Sendable {
         for b in input[range] {
             if b == 0x20 { text.append(contentsOf: [0xE2, 0x96, 0x81]) } else { text.append(b) }
         }
+        guard wordsAreIndependent else {
+            merge(text, into: &out)
+            return
+        }
+        // Cut before every `▁` that follows another character: no token spans such a cut, so the
+        // pieces merge independently (same result) and repeated words come from the cache.
+        var segmentStart = 0
+        var i = 1
+        while i + 3 <= text.count {
+            if text[i] == 0xE2 && text[i + 1] == 0x96 && text[i + 2] == 0x81
+                && !(i >= 3 && text[i - 3] == 0xE2 && text[i - 2] == 0x96 && text[i - 1] == 0x81) {
+                encodeSegment(Array(text[segmentStart..<i]), into: &out)
+                segmentStart = i
+                i += 3
+            } else {
+                i += 1
+            }
+        }
+        encodeSegment(Array(text[segmentStart...]), into: &out)
+    }
+
+    private func encodeSegment(_ segment: [UInt8], into out: inout [Int]) {
+        if segment.count > PreTokenCache.maxKeyBytes {
+            merge(segment, into: &out)
+            return
+        }
+        let key = ByteKey(segment)
+        if let cached = cache.get(key) {
+            out.append(contentsOf: cached)
+            return
+        }
+        var ids: [Int] = []
+        merge(segment, into: &ids)
+        cache.put(key, ids)
+        out.append(contentsOf: ids)
+    }
+
+    /// Best-score-first merging over one stretch of escaped text.
+    private func merge(_ text: [UInt8], into out: inout [Int]) {
         // One symbol per UTF-8 character.
         var start: [Int] = [], length: [Int] = []
         var i = 0

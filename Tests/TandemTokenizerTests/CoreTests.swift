@@ -128,3 +128,32 @@ import Testing
         #expect(try t.decode(t.encode("Hi"), skipSpecial: true) == "Hi")
     }
 }
+
+@Suite struct SentencePieceSegmentationTests {
+    /// A SentencePiece vocabulary where "a▁b" is a token: words are then not independent, and the
+    /// whole text must merge as one (as llama.cpp does).
+    @Test func cutsOnlyWhenNoTokenSpansAWordStart() throws {
+        var tokens = ["<unk>", "<s>", "</s>"] + (0..<256).map { b in
+            let hex = String(b, radix: 16, uppercase: true)
+            return "<0x" + (hex.count == 1 ? "0" + hex : hex) + ">"
+        }
+        var types: [TokenType] = [.unknown, .control, .control] + Array(repeating: .byte, count: 256)
+        let pieces = ["▁", "a", "b", "▁a", "▁b", "a▁", "a▁b"]
+        tokens += pieces
+        types += Array(repeating: .normal, count: pieces.count)
+        let scores: [Float] = Array(repeating: 0, count: 259) + [-1, -1, -1, -2, -2, -3, 5]
+        let v = TokenizerVocabulary(model: "llama", tokens: tokens, types: types, scores: scores,
+                                    bosID: 1, eosID: 2, unknownID: 0)
+        let t = try Tokenizer(vocabulary: v)
+        guard case .sentencePiece(let spm) = t.core.encoder else { Issue.record("not SentencePiece"); return }
+        #expect(!spm.wordsAreIndependent)
+        // "xa b" → "▁xa▁b": "▁b" merges first, then "a" + "▁b" → "a▁b", across the word start;
+        // cutting before "▁b" would have made that impossible.
+        let ids = t.encode("xa b", addBOS: false).map { tokens[$0] }
+        #expect(ids.contains("a▁b"))
+        #expect(try t.decode(t.encode("xa b", addBOS: false)) == "xa b")
+        let llama = try Fixtures.tokenizer("llama-spm")
+        guard case .sentencePiece(let real) = llama.core.encoder else { Issue.record("not SentencePiece"); return }
+        #expect(real.wordsAreIndependent)
+    }
+}
