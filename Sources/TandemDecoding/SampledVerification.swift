@@ -25,6 +25,7 @@ public enum SampledVerification {
             guard draft >= 0, draft < p.count else {
                 throw DecodingError.tokenOutOfRange(token: draft, vocabularySize: p.count)
             }
+            try q?[i].validate(vocabularySize: p.count)
             let qDraft = q.map { $0[i].probability(of: draft) } ?? 1
             guard qDraft > 0 else {
                 throw DecodingError.invalidProposal("draft \(i + 1) (token \(draft)) has probability 0 under its q")
@@ -34,8 +35,9 @@ public enum SampledVerification {
             // Rejected: the residual max(0, p − q) holds exactly the mass q over-proposed elsewhere.
             var residual = p
             if let qi = q?[i] {
-                for (id, _) in zip(qi.ids, qi.probabilities) where id >= 0 && id < residual.count {
-                    residual[id] = max(0, residual[id] - qi.probability(of: id))
+                let total = qi.probabilities.reduce(0.0) { $0 + Double($1) }
+                for (id, probability) in zip(qi.ids, qi.probabilities) {
+                    residual[id] = max(0, residual[id] - Double(probability) / total)
                 }
             } else {
                 residual[draft] = 0
