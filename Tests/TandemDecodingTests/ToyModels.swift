@@ -11,12 +11,13 @@ struct ToyModel: Sendable {
         ToySession(model: self, recorder: recorder)
     }
 
-    /// Logits from a hash of the last two tokens: values in [0, scale).
+    /// Logits from a hash of the last two tokens and the position (mod 3), values in [0, scale): the
+    /// position makes a cache that drifted out of step with the sequence visible in the output.
     static func hashed(vocabularySize: Int, contextLength: Int = 512, seed: UInt64, scale: Float) -> ToyModel {
         ToyModel(vocabularySize: vocabularySize, contextLength: contextLength) { context in
             let a = context.count >= 2 ? context[context.count - 2] : -1
             let b = context.last ?? -1
-            return (0..<vocabularySize).map { v in hashUnit(seed, a, b, v) * scale }
+            return (0..<vocabularySize).map { v in hashUnit(seed, a, b, context.count % 3, v) * scale }
         }
     }
 
