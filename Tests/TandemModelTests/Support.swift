@@ -105,3 +105,17 @@ struct GGUFRewrite {
 func floatBytes(_ values: [Float]) -> [UInt8] {
     values.withUnsafeBytes { Array($0) }
 }
+
+/// nil when the two logit tables are bit-identical, else where they first differ (short, so a
+/// failure does not print megabytes of floats).
+func mismatch(_ a: [[Float]]?, _ b: [[Float]]?) -> String? {
+    guard let a, let b else { return a == nil && b == nil ? nil : "one side is nil" }
+    guard a.count == b.count else { return "\(a.count) rows vs \(b.count) rows" }
+    for r in a.indices {
+        guard a[r].count == b[r].count else { return "row \(r): \(a[r].count) vs \(b[r].count) values" }
+        for i in a[r].indices where a[r][i].bitPattern != b[r][i].bitPattern {
+            return "row \(r), id \(i): \(a[r][i]) vs \(b[r][i])"
+        }
+    }
+    return nil
+}
