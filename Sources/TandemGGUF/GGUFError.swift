@@ -86,7 +86,9 @@ public enum GGUFError: Error, CustomStringConvertible, Equatable, Sendable {
             let hex = String(found, radix: 16)
             return "not a GGUF file: magic is 0x\(hex) at byte 0, expected 0x46554747 ('GGUF')"
         case .unsupportedVersion(let version):
-            return "unsupported GGUF version \(version) at byte 4 (only versions 2 and 3 are read)"
+            let byteSwapped = version.byteSwapped
+            let hint = byteSwapped == 2 || byteSwapped == 3 ? "; this looks like a big-endian file, which is not supported" : ""
+            return "unsupported GGUF version \(version) at byte 4 (only versions 2 and 3 are read\(hint))"
         case .stringLengthPastEnd(let what, let offset, let length, let available):
             return "length \(length) of \(what) at byte \(offset) is past the end of the file (\(available) bytes left)"
         case .countPastEnd(let what, let offset, let count, let available):
