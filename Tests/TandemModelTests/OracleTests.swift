@@ -28,13 +28,24 @@ struct OracleTests {
         var worst = 0.0
         var worstVsLlama = 0.0
         var greedyChecked = 0
+        var perCase: [String] = []
         for (caseIndex, c) in oracle.cases.enumerated() {
             let session = model.makeSession()
             let logits = try session.append(c.prompt_ids, logits: .last).logits[0]
             let delta = maxAbsDiff(logits, c.exact_next_logits)
             worst = max(worst, delta)
-            worstVsLlama = max(worstVsLlama, maxAbsDiff(logits, c.next_logits))
+            let deltaLlama = maxAbsDiff(logits, c.next_logits)
+            worstVsLlama = max(worstVsLlama, deltaLlama)
+            perCase.append("k=\(c.prompt_ids.count): \(String(format: "%.2e", delta)) / \(String(format: "%.2e", deltaLlama))")
             #expect(delta <= tol, "\(name) case \(caseIndex): max |Δ| \(delta) > \(tol)")
+
+            // Extra, for quantized weights: single-token passes quantize activations exactly like
+            // llama.cpp (Q8_0 / Q8_K), so there the second criterion holds too: |Δ| to next_logits ≤ 0.05.
+            // (Batched prompts of Q4_0/Q5_0/Q8_0 llama files take another path inside llama.cpp and
+            // differ from it by up to ~0.25, within the exact-based tolerance; see the printed report.)
+            if !["F32", "F16", "BF16"].contains(oracle.weights), c.prompt_ids.count == 1 {
+                #expect(deltaLlama <= 0.05, "\(name) case \(caseIndex): |Δ| to llama.cpp \(deltaLlama) > 0.05")
+            }
 
             if topMargin(c.exact_next_logits) > 2 * tol {
                 #expect(Sampler.argmax(logits) == argmax(c.exact_next_logits), "\(name) case \(caseIndex): argmax")
@@ -51,6 +62,6 @@ struct OracleTests {
                 next = try session.append([token], logits: .last).logits[0]
             }
         }
-        print("ORACLE \(name): max|Δ| vs exact = \(worst), vs llama.cpp = \(worstVsLlama); criterion: \(criterion); greedy steps checked: \(greedyChecked)")
+        print("ORACLE \(name): max|Δ| vs exact = \(worst), vs llama.cpp = \(worstVsLlama); criterion: \(criterion); greedy steps checked: \(greedyChecked); per case (vs exact / vs llama.cpp): \(perCase.joined(separator: ", "))")
     }
 }
