@@ -16,6 +16,10 @@ struct LayerWeights: @unchecked Sendable {
     let gate: WeightMatrix
     let up: WeightMatrix
     let down: WeightMatrix
+
+    /// The matrices that share an input, for fused matmuls.
+    var qkv: [WeightMatrix] { [wq, wk, wv] }
+    var gateUp: [WeightMatrix] { [gate, up] }
 }
 
 /// A trained early-exit head: its own norm and, optionally, its own output matrix.

@@ -151,9 +151,12 @@ public final class ModelSession {
         for (l, layer) in model.layers.enumerated() {
             // Attention.
             Kernels.rmsNorm(s.x, weight: layer.attnNorm, eps: config.rmsEpsilon, count: k, output: &s.xn)
-            Kernels.matmul(layer.wq, input: s.xn, count: k, output: &s.q, pool: pool)
-            Kernels.matmul(layer.wk, input: s.xn, count: k, output: &s.k, pool: pool)
-            Kernels.matmul(layer.wv, input: s.xn, count: k, output: &s.v, pool: pool)
+            // q, k and v share one input: one dispatch, activations quantized once. The buffers
+            // are moved (not copied) in and out so each stays uniquely referenced.
+            var qkv = [s.q, s.k, s.v]
+            s.q = []; s.k = []; s.v = []
+            Kernels.matmul(layer.qkv, input: s.xn, count: k, outputs: &qkv, pool: pool)
+            s.v = qkv.removeLast(); s.k = qkv.removeLast(); s.q = qkv.removeLast()
             if let b = layer.bq { Kernels.addBias(&s.q, bias: b, count: k) }
             if let b = layer.bk { Kernels.addBias(&s.k, bias: b, count: k) }
             if let b = layer.bv { Kernels.addBias(&s.v, bias: b, count: k) }
@@ -179,8 +182,10 @@ public final class ModelSession {
 
             // Feed-forward (SwiGLU).
             Kernels.rmsNorm(s.x, weight: layer.ffnNorm, eps: config.rmsEpsilon, count: k, output: &s.xn)
-            Kernels.matmul(layer.gate, input: s.xn, count: k, output: &s.gate, pool: pool)
-            Kernels.matmul(layer.up, input: s.xn, count: k, output: &s.up, pool: pool)
+            var gateUp = [s.gate, s.up]
+            s.gate = []; s.up = []
+            Kernels.matmul(layer.gateUp, input: s.xn, count: k, outputs: &gateUp, pool: pool)
+            s.up = gateUp.removeLast(); s.gate = gateUp.removeLast()
             Kernels.siluMul(&s.gate, s.up, count: k * ff)
             Kernels.matmul(layer.down, input: s.gate, count: k, output: &s.tmp, pool: pool)
             Kernels.add(&s.x, s.tmp, count: k * e)
