@@ -38,6 +38,26 @@ public struct WeightMatrix: @unchecked Sendable {
         self.owner = storage
     }
 
+    /// A zero-copy matrix over a GGUF tensor (its file stays mapped while the matrix lives).
+    /// GGUF dims are [cols, rows]; a 1-D tensor is one row. Throws ``KernelError`` for an
+    /// unsupported type, more than 2 dimensions (beyond trailing 1s), or `cols` not a multiple
+    /// of the type's block size.
+    public init(tensor: GGUFTensor) throws {
+        let info = tensor.info
+        guard Self.supportedTypes.contains(info.type) else { throw KernelError.unsupportedType(info.type, tensor: info.name) }
+        guard let cols = info.dims.first, info.dims.dropFirst(2).allSatisfy({ $0 == 1 }) else {
+            throw KernelError.shape("\(info.name): dims \(info.dims) are not a matrix")
+        }
+        let rows = info.dims.count >= 2 ? info.dims[1] : 1
+        let holder = TensorHolder(tensor)
+        guard let address = tensor.withUnsafeBytes({ $0.baseAddress }) else {
+            throw KernelError.shape("\(info.name): no data")
+        }
+        // The mapping is immutable and lives as long as `holder` (which holds the tensor).
+        try self.init(name: info.name, type: info.type, rows: rows, cols: cols,
+                      unsafeBase: address, byteCount: info.byteCount, owner: holder)
+    }
+
     /// A matrix over memory someone else owns (e.g. an mmapped file). `base` must stay valid for
     /// `byteCount` bytes while `owner` is alive; `byteCount` must be rows·rowBytes or more.
     public init(name: String, type: GGMLType, rows: Int, cols: Int,
@@ -93,4 +113,10 @@ final class OwnedBytes: @unchecked Sendable {
     }
 
     deinit { pointer.deallocate() }
+}
+
+/// Keeps a GGUF tensor (and so its mapped file) alive.
+final class TensorHolder: Sendable {
+    let tensor: GGUFTensor
+    init(_ tensor: GGUFTensor) { self.tensor = tensor }
 }
