@@ -139,16 +139,8 @@ struct TensorLoader {
                 name: name, reason: "row length \(cols) is not a multiple of \(info.type)'s block size \(info.type.blockSize)")
         }
         do {
-            // Zero-copy over the mapping; the file object keeps the mapping alive, and the model
-            // holds the file for as long as the matrices live.
-            let tensor = try file.tensor(named: name)
-            return try tensor.withUnsafeBytes { buffer in
-                guard let base = buffer.baseAddress, buffer.count == info.byteCount else {
-                    throw ModelError.tensorUnreadable(name: name, reason: "its data lies outside the file")
-                }
-                return try WeightMatrix(name: name, type: info.type, rows: rows, cols: cols,
-                                        unsafeBase: base, byteCount: buffer.count, owner: file)
-            }
+            // Zero-copy over the mapping; the matrix keeps the mapping alive.
+            return try WeightMatrix(tensor: try file.tensor(named: name))
         } catch let error as ModelError {
             throw error
         } catch {

@@ -3,28 +3,37 @@ import Testing
 import TandemGGUF
 @testable import TandemModel
 
-/// Logits against llama.cpp's reference outputs (Fixtures/*.json, from the oracle).
+/// Logits against llama.cpp's reference outputs (Fixtures/*.json, copied from the oracle).
 ///
-/// Criterion per file (the engine computes in F32 over dequantized weights and does NOT quantize
-/// activations the way llama.cpp does, so it is judged against the exact float64 answer):
-/// - F32 files: max |Δ| to `exact_next_logits` ≤ 1e-3.
-/// - every other file: max |Δ| to `exact_next_logits` ≤ 1.5 × `llamacpp_vs_exact_max_abs` + 1e-3.
-/// Then: the argmax equals the exact reference wherever its top-1 margin exceeds twice that
-/// tolerance, and the greedy continuation equals llama.cpp's `greedy_16` up to the first step
-/// whose margin is below twice the tolerance.
+/// Criteria (from the oracle README), per file:
+/// - A, F32 files: max |Δ| to `exact_next_logits` ≤ 1e-3.
+/// - B, every other file: max |Δ| to `exact_next_logits` ≤ 1.5 × `llamacpp_vs_exact_max_abs` + 1e-3.
+///   (F16/BF16: the engine does not round activations to F16/BF16 as llama.cpp does, so it is
+///   within ~1e-5 of exact.)
+/// - C, in addition, for the files where the kernels quantize activations exactly like llama.cpp
+///   (Q8_0/Q8_K) *and* llama.cpp's batched prompt path agrees: max |Δ| to `next_logits` ≤ 0.05.
+///   For Q4_0/Q5_0 (and the Q4_K_M mix, which holds Q5_0) llama.cpp's batched prompt path differs
+///   from its single-token path (ours matches the latter to ~1e-6), so only B applies there.
+/// Argmax and greedy use the tolerance of the strongest criterion the file is held to: the argmax
+/// equals the reference wherever its top-1 margin exceeds twice the tolerance, and the greedy
+/// continuation equals `greedy_16` up to the first step whose margin is below twice the tolerance.
 @Suite("llama.cpp oracle")
 struct OracleTests {
-    static func tolerance(_ oracle: OracleFile) -> (value: Double, criterion: String) {
-        if oracle.weights == "F32" { return (1e-3, "exact ≤ 1e-3 (F32)") }
+    static let criterionC: Set<String> = ["llama-s-q8_0.gguf", "llama-s-q4_k.gguf", "llama-s-q6_k.gguf", "qwen2-s-q8_0.gguf"]
+    static let llamaCppTolerance = 0.05
+
+    static func exactTolerance(_ oracle: OracleFile) -> (value: Double, criterion: String) {
+        if oracle.weights == "F32" { return (1e-3, "A: exact ≤ 1e-3") }
         let t = 1.5 * oracle.llamacpp_vs_exact_max_abs + 1e-3
-        return (t, "exact ≤ 1.5×\(oracle.llamacpp_vs_exact_max_abs)+1e-3 = \(t)")
+        return (t, "B: exact ≤ 1.5×\(oracle.llamacpp_vs_exact_max_abs)+1e-3 = \(String(format: "%.4f", t))")
     }
 
     @Test("next-token logits, argmax and greedy continuation", arguments: Fixtures.oracleModels)
     func matchesReference(_ name: String) throws {
         let oracle = try Fixtures.oracle(name)
         let model = try Fixtures.model(name, threads: 2)
-        let (tol, criterion) = Self.tolerance(oracle)
+        let (exactTol, criterion) = Self.exactTolerance(oracle)
+        let useC = Self.criterionC.contains(name)
         var worst = 0.0
         var worstVsLlama = 0.0
         var greedyChecked = 0
@@ -33,28 +42,33 @@ struct OracleTests {
             let session = model.makeSession()
             let logits = try session.append(c.prompt_ids, logits: .last).logits[0]
             let delta = maxAbsDiff(logits, c.exact_next_logits)
-            worst = max(worst, delta)
             let deltaLlama = maxAbsDiff(logits, c.next_logits)
+            worst = max(worst, delta)
             worstVsLlama = max(worstVsLlama, deltaLlama)
             perCase.append("k=\(c.prompt_ids.count): \(String(format: "%.2e", delta)) / \(String(format: "%.2e", deltaLlama))")
-            #expect(delta <= tol, "\(name) case \(caseIndex): max |Δ| \(delta) > \(tol)")
-
-            // Extra, for quantized weights: single-token passes quantize activations exactly like
-            // llama.cpp (Q8_0 / Q8_K), so there the second criterion holds too: |Δ| to next_logits ≤ 0.05.
-            // (Batched prompts of Q4_0/Q5_0/Q8_0 llama files take another path inside llama.cpp and
-            // differ from it by up to ~0.25, within the exact-based tolerance; see the printed report.)
+            #expect(delta <= exactTol, "\(name) case \(caseIndex): max |Δ| to exact \(delta) > \(exactTol)")
+            if useC {
+                #expect(deltaLlama <= Self.llamaCppTolerance, "\(name) case \(caseIndex): max |Δ| to llama.cpp \(deltaLlama) > 0.05")
+            }
+            // Single-token passes quantize activations exactly like llama.cpp for every quantized file.
             if !["F32", "F16", "BF16"].contains(oracle.weights), c.prompt_ids.count == 1 {
-                #expect(deltaLlama <= 0.05, "\(name) case \(caseIndex): |Δ| to llama.cpp \(deltaLlama) > 0.05")
+                #expect(deltaLlama <= Self.llamaCppTolerance, "\(name) case \(caseIndex): single token, |Δ| to llama.cpp \(deltaLlama)")
             }
 
-            if topMargin(c.exact_next_logits) > 2 * tol {
-                #expect(Sampler.argmax(logits) == argmax(c.exact_next_logits), "\(name) case \(caseIndex): argmax")
+            // Argmax.
+            if useC {
+                if topMargin(c.next_logits) > 2 * Self.llamaCppTolerance {
+                    #expect(Sampler.argmax(logits) == argmax(c.next_logits), "\(name) case \(caseIndex): argmax vs llama.cpp")
+                }
+            } else if topMargin(c.exact_next_logits) > 2 * exactTol {
+                #expect(Sampler.argmax(logits) == argmax(c.exact_next_logits), "\(name) case \(caseIndex): argmax vs exact")
             }
 
             // Greedy continuation, one decode pass per step.
+            let greedyTol = useC ? Self.llamaCppTolerance : exactTol
             var next = logits
             for step in 0..<c.greedy_16.count {
-                if c.greedy_top1_margin[step] < 2 * tol { break }
+                if c.greedy_top1_margin[step] < 2 * greedyTol { break }
                 let token = Sampler.argmax(next)
                 #expect(token == c.greedy_16[step], "\(name) case \(caseIndex): greedy step \(step)")
                 if token != c.greedy_16[step] { break }
@@ -62,6 +76,8 @@ struct OracleTests {
                 next = try session.append([token], logits: .last).logits[0]
             }
         }
-        print("ORACLE \(name): max|Δ| vs exact = \(worst), vs llama.cpp = \(worstVsLlama); criterion: \(criterion); greedy steps checked: \(greedyChecked); per case (vs exact / vs llama.cpp): \(perCase.joined(separator: ", "))")
+        print("ORACLE \(name): max|Δ| vs exact = \(String(format: "%.3e", worst)), vs llama.cpp = \(String(format: "%.3e", worstVsLlama)); "
+            + "criterion \(criterion)\(useC ? " and C: llama.cpp ≤ 0.05" : ""); greedy steps checked: \(greedyChecked)/48; "
+            + "per case (vs exact / vs llama.cpp): \(perCase.joined(separator: ", "))")
     }
 }
