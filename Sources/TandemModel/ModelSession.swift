@@ -98,6 +98,14 @@ public final class ModelSession {
         tokens.removeAll(keepingCapacity: true)
     }
 
+    /// Address of layer `layer`'s key and value cache storage (tests use it to prove that passes
+    /// write the cache in place instead of copying it).
+    func cacheAddresses(layer: Int) -> (keys: UnsafeRawPointer?, values: UnsafeRawPointer?) {
+        let k = keyCache[layer].withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+        let v = valueCache[layer].withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+        return (k, v)
+    }
+
     // MARK: - Forward pass
 
     private func ensureCapacity(_ needed: Int) {

@@ -148,4 +148,55 @@ struct InvariantTests {
         let rest = try grown.append(Array(tokens[(ModelSession.cacheChunk - 2)...]), logits: .last).logits
         #expect(mismatch(rest, batched) == nil)
     }
+
+    /// Sessions of one model used from several tasks at once: passes are serialised by the
+    /// model, and each session's results are those it gets alone.
+    @Test("concurrent sessions of one model give their solo results")
+    func concurrentSessions() async throws {
+        let model = try Fixtures.model("qwen2-s-q8_0.gguf", threads: 2)
+        let prompts = (0..<4).map { n in (0..<9).map { ($0 * 31 + n * 7) % 513 } }
+        let solo = try prompts.map { try model.makeSession().append($0, logits: .all).logits }
+        let together = try await withThrowingTaskGroup(of: (Int, [[Float]]).self) { group in
+            for (i, prompt) in prompts.enumerated() {
+                group.addTask {
+                    let session = model.makeSession()
+                    var rows: [[Float]] = []
+                    for chunk in [prompt[0..<4], prompt[4..<5], prompt[5...]] {
+                        rows += try session.append(Array(chunk), logits: .all).logits
+                    }
+                    return (i, rows)
+                }
+            }
+            var out = [[[Float]]](repeating: [], count: prompts.count)
+            for try await (i, rows) in group { out[i] = rows }
+            return out
+        }
+        for i in prompts.indices {
+            #expect(mismatch(together[i], solo[i]) == nil, "prompt \(i)")
+        }
+    }
+
+    /// Copy-on-write guard: a pass must write the KV cache in place (a copy per pass would make
+    /// decoding O(context) in memory traffic per token).
+    @Test("passes write the KV cache in place")
+    func cacheWrittenInPlace() throws {
+        let model = try Fixtures.model("llama-s-q8_0.gguf")
+        let session = model.makeSession()
+        try session.append([1, 2, 3], logits: .none)
+        let before = (0..<model.config.layerCount).map { session.cacheAddresses(layer: $0) }
+        // Checked after every pass: two copies in a row could land back on the first address.
+        func check(_ when: String) {
+            for l in before.indices {
+                let now = session.cacheAddresses(layer: l)
+                #expect(before[l].keys == now.keys && before[l].values == now.values, "layer \(l) cache moved \(when)")
+            }
+        }
+        for token in [4, 5, 6, 7] {
+            try session.append([token], logits: .last)
+            check("after appending \(token)")
+        }
+        try session.truncate(to: 2)
+        try session.append([9, 10, 11], logits: .all, earlyExitLayer: 1)
+        check("after truncate + append")
+    }
 }
