@@ -14,7 +14,7 @@ struct GenerateCommand: ParsableCommand {
             (unless --ignore-eos) or when the context is full.
 
             Examples:
-              tandem generate --model llama-s-f32.gguf --tokens 464,3290 --max-tokens 16
+              tandem generate --model llama-s-f32.gguf --tokens 464,329 --max-tokens 16
               tandem generate --model m.gguf --tokens 1,2,3 --temperature 0.8 --top-k 40 --top-p 0.95 --seed 7
               tandem generate --model m.gguf --tokens 1,2,3 --json
             With --json one line is printed at the end:

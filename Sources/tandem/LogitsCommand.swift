@@ -12,7 +12,7 @@ struct LogitsCommand: ParsableCommand {
             for the position after the last token (ties ordered by lowest id).
 
             Examples:
-              tandem logits --model llama-s-f32.gguf --tokens 464,3290 --top 5
+              tandem logits --model llama-s-f32.gguf --tokens 464,329 --top 5
               tandem logits --model m.gguf --tokens 1,2,3 --json
             With --json:
               {"tokens":[1,2,3],"top":[{"id":42,"logit":7.25},...]}

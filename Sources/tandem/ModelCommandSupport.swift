@@ -64,19 +64,25 @@ func reportingErrors(_ body: () throws -> Void) throws {
     }
 }
 
-/// `\rlabel: 42%` on stderr, redrawn only when the percentage changes.
+/// `\rlabel: 42%` on stderr, redrawn when the percentage changes; when stderr is not a
+/// terminal, only the start and the end are printed (no carriage-return noise in logs).
 final class ProgressPrinter: @unchecked Sendable {
     private let label: String
+    private let interactive = isatty(2) != 0
     private var last = -1
     init(label: String) { self.label = label }
     func update(_ fraction: Double) {
         let percent = Int((min(max(fraction, 0), 1) * 100).rounded(.down))
         guard percent != last else { return }
+        if interactive {
+            FileHandle.standardError.write(Data("\r\(label): \(percent)%".utf8))
+        } else if last < 0 {
+            FileHandle.standardError.write(Data("\(label)…".utf8))
+        }
         last = percent
-        FileHandle.standardError.write(Data("\r\(label): \(percent)%".utf8))
     }
     func finish() {
-        FileHandle.standardError.write(Data("\r\(label): done\n".utf8))
+        FileHandle.standardError.write(Data((interactive ? "\r\(label): done\n" : " done\n").utf8))
     }
 }
 
