@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "TandemKernels", targets: ["TandemKernels"]),
         .library(name: "TandemTokenizer", targets: ["TandemTokenizer"]),
         .library(name: "TandemModel", targets: ["TandemModel"]),
+        .library(name: "TandemDecoding", targets: ["TandemDecoding"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -31,10 +32,11 @@ let package = Package(
             dependencies: ["TandemGGUF", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "TandemModel", dependencies: ["TandemGGUF", "TandemKernels"]),
+        .target(name: "TandemDecoding", dependencies: ["TandemModel"]),
         .executableTarget(
             name: "tandem",
             dependencies: [
-                "TandemGGUF", "TandemKernels", "TandemTokenizer", "TandemModel",
+                "TandemGGUF", "TandemKernels", "TandemTokenizer", "TandemModel", "TandemDecoding",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -44,6 +46,7 @@ let package = Package(
             name: "TandemTokenizerTests", dependencies: ["TandemTokenizer", "TandemGGUF"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "TandemDecodingTests", dependencies: ["TandemDecoding", "TandemModel"]),
         .testTarget(
             name: "TandemModelTests", dependencies: ["TandemModel", "TandemKernels", "TandemGGUF"],
             resources: [.copy("Fixtures")]

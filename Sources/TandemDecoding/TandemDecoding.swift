@@ -1,0 +1,1 @@
+// TandemDecoding: see ARCHITECTURE.md

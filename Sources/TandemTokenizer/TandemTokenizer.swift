@@ -1,1 +1,0 @@
-// TandemTokenizer: see ARCHITECTURE.md
