@@ -2,14 +2,16 @@ import ArgumentParser
 import Foundation
 import TandemGGUF
 import TandemModel
+import TandemTokenizer
 
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Generate tokens with a GGUF model, locally.",
         discussion: """
-            The prompt is given as token ids. Generated ids are streamed to stdout as they are \
-            produced (text once a tokenizer is wired in); timing goes to stderr. Greedy by default \
+            The prompt is given as token ids (--tokens) or as text (--prompt, encoded with the file's \
+            tokenizer). The generated text is streamed to stdout as it is produced (ids when the file \
+            has no tokenizer); timing goes to stderr. Greedy by default \
             (--temperature 0); generation stops after --max-tokens, at the end-of-sequence token \
             (unless --ignore-eos) or when the context is full.
 
@@ -17,8 +19,9 @@ struct GenerateCommand: ParsableCommand {
               tandem generate --model llama-s-f32.gguf --tokens 464,329 --max-tokens 16
               tandem generate --model m.gguf --tokens 1,2,3 --temperature 0.8 --top-k 40 --top-p 0.95 --seed 7
               tandem generate --model m.gguf --tokens 1,2,3 --json
+              tandem generate --model stories260K.gguf --prompt "Once upon a time" --max-tokens 40
             With --json one line is printed at the end:
-              {"tokens":[...],"text":null,"stats":{"prompt_tokens":3,"generated_tokens":16,"prefill_tok_s":...,"decode_tok_s":...}}
+              {"tokens":[...],"text":"…" (null without a tokenizer),"stats":{"prompt_tokens":3,"generated_tokens":16,"prefill_tok_s":...,"decode_tok_s":...}}
             """
     )
 
@@ -56,15 +59,26 @@ struct GenerateCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let prompt = try options.promptTokens()
+            let parsed = try options.parsedTokenIDs()
             guard maxTokens >= 0 else { throw CommandLineError("--max-tokens must be ≥ 0") }
             let samplerConfig = SamplerConfig(
                 temperature: temperature, topK: topK, topP: topP, minP: minP,
                 repeatPenalty: repeatPenalty, repeatLastN: repeatLastN, seed: seed)
             var sampler = try Sampler(config: samplerConfig)
             let model = try options.loadModel()
-            let decode = TokenText.decoder(for: model.file)
-            let eos: Int? = ignoreEos ? nil : eosToken(model.file)
+            let tokenizer = TokenText.tokenizer(for: model.file)
+            let prompt = try options.promptTokens(parsed: parsed, tokenizer: tokenizer)
+            // Stop at the end of generation: the tokenizer's EOS/EOT set, else the file's EOS id.
+            let isEnd: (Int) -> Bool
+            if ignoreEos {
+                isEnd = { _ in false }
+            } else if let tokenizer {
+                isEnd = { tokenizer.isEndOfGeneration($0) }
+            } else {
+                let eos = eosToken(model.file)
+                isEnd = { $0 == eos }
+            }
+            var stream = tokenizer?.makeStreamingDecoder(skipSpecial: true)
 
             let session = model.makeSession()
             var generated: [Int] = []
@@ -79,22 +93,26 @@ struct GenerateCommand: ParsableCommand {
             while generated.count < maxTokens {
                 let token = sampler.sample(logits, recent: session.tokens).token
                 generated.append(token)
-                let piece = decode?(token)
+                let piece = try stream?.feed(token)
                 if let piece { text += piece }
                 if !json {
                     if let piece { print(piece, terminator: "") } else { print(token, terminator: " ") }
                     fflush(nil)  // all streams: stream each token as it comes
                 }
-                if token == eos || generated.count == maxTokens || session.count >= model.config.contextLength { break }
+                if isEnd(token) || generated.count == maxTokens || session.count >= model.config.contextLength { break }
                 logits = try session.append([token], logits: .last).logits[0]
                 decodePasses += 1
                 decodeSeconds = seconds(since: decodeStart)
             }
 
+            if let rest = stream?.flush(), !rest.isEmpty {
+                text += rest
+                if !json { print(rest, terminator: "") }
+            }
             let prefillRate = Double(prompt.count) / max(prefillSeconds, 1e-9)
             let decodeRate = decodePasses == 0 ? 0 : Double(decodePasses) / max(decodeSeconds, 1e-9)
             if json {
-                print("{\"tokens\":\(JSONText.ints(generated)),\"text\":\(JSONText.string(decode == nil ? nil : text)),"
+                print("{\"tokens\":\(JSONText.ints(generated)),\"text\":\(JSONText.string(tokenizer == nil ? nil : text)),"
                     + "\"stats\":{\"prompt_tokens\":\(prompt.count),\"generated_tokens\":\(generated.count),"
                     + "\"prefill_tok_s\":\(JSONText.number(prefillRate)),\"decode_tok_s\":\(JSONText.number(decodeRate))}}")
             } else {

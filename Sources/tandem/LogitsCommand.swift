@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TandemGGUF
 import TandemModel
+import TandemTokenizer
 
 struct LogitsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,6 +15,7 @@ struct LogitsCommand: ParsableCommand {
             Examples:
               tandem logits --model llama-s-f32.gguf --tokens 464,329 --top 5
               tandem logits --model m.gguf --tokens 1,2,3 --json
+              tandem logits --model stories260K.gguf --prompt "Once upon a time" --top 3
             With --json:
               {"tokens":[1,2,3],"top":[{"id":42,"logit":7.25},...]}
             """
@@ -29,9 +31,11 @@ struct LogitsCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let prompt = try options.promptTokens()
+            let parsed = try options.parsedTokenIDs()
             guard top >= 1 else { throw CommandLineError("--top must be ≥ 1") }
             let model = try options.loadModel()
+            let tokenizer = TokenText.tokenizer(for: model.file)
+            let prompt = try options.promptTokens(parsed: parsed, tokenizer: tokenizer)
             let logits = try model.makeSession().append(prompt, logits: .last).logits[0]
             let best = logits.indices
                 .sorted { logits[$0] != logits[$1] ? logits[$0] > logits[$1] : $0 < $1 }
@@ -40,11 +44,10 @@ struct LogitsCommand: ParsableCommand {
                 let entries = best.map { "{\"id\":\($0),\"logit\":\(JSONText.number(logits[$0]))}" }
                 print("{\"tokens\":\(JSONText.ints(prompt)),\"top\":[\(entries.joined(separator: ","))]}")
             } else {
-                let decode = TokenText.decoder(for: model.file)
-                print("rank  token id  logit")
+                print("rank  token id  logit" + (tokenizer == nil ? "" : "       piece"))
                 for (rank, id) in best.enumerated() {
                     var line = String(format: "%4d  %8d  %10.6f", rank + 1, id, logits[id])
-                    if let decode { line += "  " + JSONText.string(decode(id)) }
+                    if let piece = try? tokenizer?.piece(id) { line += "  " + JSONText.string(piece) }
                     print(line)
                 }
             }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TandemGGUF
 import TandemModel
+import TandemTokenizer
 
 /// Options shared by the commands that run a model (`generate`, `logits`).
 struct ModelRunOptions: ParsableArguments {
@@ -9,23 +10,47 @@ struct ModelRunOptions: ParsableArguments {
     var model: String
 
     @Option(name: .long, help: ArgumentHelp("Prompt as comma-separated token ids, e.g. 1,2,3.", valueName: "ids"))
-    var tokens: String
+    var tokens: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Prompt as text, tokenized with the model file's tokenizer (BOS as the file says); instead of --tokens.",
+        valueName: "text"))
+    var prompt: String?
 
     @Option(name: .long, help: "Compute threads (default: all cores).")
     var threads: Int?
 
-    /// Parses `--tokens`; a malformed list is a one-line user error.
-    func promptTokens() throws -> [Int] {
-        let parts = tokens.split(separator: ",", omittingEmptySubsequences: false)
-            .map { $0.trimmingCharacters(in: .whitespaces) }
-        var ids: [Int] = []
-        for part in parts {
-            guard let id = Int(part) else {
-                throw CommandLineError("--tokens: '\(part)' is not a token id (expected comma-separated integers such as 1,2,3)")
+    /// Checks that exactly one of `--tokens` / `--prompt` is given and parses `--tokens` (so a
+    /// malformed list fails before the model is loaded).
+    func parsedTokenIDs() throws -> [Int]? {
+        switch (tokens, prompt) {
+        case (nil, nil): throw CommandLineError("give the prompt with --tokens 1,2,3 or --prompt TEXT")
+        case (.some, .some): throw CommandLineError("give either --tokens or --prompt, not both")
+        case (nil, .some): return nil
+        case (let list?, nil):
+            let parts = list.split(separator: ",", omittingEmptySubsequences: false)
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+            var ids: [Int] = []
+            for part in parts {
+                guard let id = Int(part) else {
+                    throw CommandLineError("--tokens: '\(part)' is not a token id (expected comma-separated integers such as 1,2,3)")
+                }
+                ids.append(id)
             }
-            ids.append(id)
+            return ids
         }
-        guard !ids.isEmpty else { throw CommandLineError("--tokens: the prompt needs at least one token id") }
+    }
+
+    /// The prompt's token ids: `--tokens` as given, or `--prompt` encoded with `tokenizer`.
+    func promptTokens(parsed: [Int]?, tokenizer: Tokenizer?) throws -> [Int] {
+        var ids = parsed ?? []
+        if parsed == nil, let text = prompt {
+            guard let tokenizer else {
+                throw CommandLineError("--prompt needs a tokenizer, and \(model) has none (or an unreadable one); use --tokens")
+            }
+            ids = tokenizer.encode(text)
+        }
+        guard !ids.isEmpty else { throw CommandLineError("the prompt needs at least one token") }
         return ids
     }
 
@@ -86,11 +111,17 @@ final class ProgressPrinter: @unchecked Sendable {
     }
 }
 
-/// Seam for turning token ids into text. Returns nil until a tokenizer is wired in; then
-/// `generate` prints text and fills the JSON `text` field.
+/// Where token ids become text: the model file's own tokenizer, when it has a readable one.
+/// Without one, commands print ids only (and JSON `text` is null).
 enum TokenText {
-    static func decoder(for file: GGUFFile) -> ((Int) -> String)? {
-        nil
+    static func tokenizer(for file: GGUFFile) -> Tokenizer? {
+        guard file.value("tokenizer.ggml.model") != nil else { return nil }
+        do {
+            return try Tokenizer(gguf: file)
+        } catch {
+            FileHandle.standardError.write(Data("note: the model's tokenizer cannot be used (\(error)); printing ids only\n".utf8))
+            return nil
+        }
     }
 }
 
