@@ -44,11 +44,26 @@ void tk_quantize_act_q8_K_row(const float *x, void *act, int64_t cols) {
     tk_quantize_row_q8_K_ref(x, act, cols);
 }
 
+#if defined(__x86_64__)
+void tk_quantize_act_q8_0_row_avx2(const float *x, void *act, int64_t cols);
+void tk_quantize_act_q8_K_row_avx2(const float *x, void *act, int64_t cols);
+#endif
+
 void tk_quantize_act_row(int wt, const float *x, void *act, int64_t cols) {
+#if defined(__x86_64__)
+    const int simd = tk_simd_level() >= 1;
+#else
+    const int simd = 0;
+#endif
     switch (tk_act_type(wt)) {
     case TK_F32: memcpy(act, x, (size_t)cols * 4); break;
-    case TK_Q8_0: tk_quantize_act_q8_0_row(x, act, cols); break;
+#if defined(__x86_64__)
+    case TK_Q8_0: if (simd) tk_quantize_act_q8_0_row_avx2(x, act, cols); else tk_quantize_act_q8_0_row(x, act, cols); break;
+    case TK_Q8_K: if (simd) tk_quantize_act_q8_K_row_avx2(x, act, cols); else tk_quantize_act_q8_K_row(x, act, cols); break;
+#else
+    case TK_Q8_0: (void)simd; tk_quantize_act_q8_0_row(x, act, cols); break;
     case TK_Q8_K: tk_quantize_act_q8_K_row(x, act, cols); break;
+#endif
     default: break;
     }
 }

@@ -150,3 +150,30 @@ import TandemGGUF
         }
     }
 }
+
+@Suite(.serialized) struct ActivationQuantizationTests {
+    /// The SIMD activation quantizers are bit-identical to the scalar reference (incl. .5 ties,
+    /// where roundf rounds away from zero and nearest_int to even).
+    @Test(arguments: [GGMLType.q8_0, .q4_K])
+    func simdEqualsScalar(weightType: GGMLType) {
+        let detected = tk_simd_level()
+        defer { _ = tk_set_simd_level(detected) }
+        let cols = 1024
+        var x = randomFloats(cols, scale: 3, seed: 77)
+        // A block whose scale is exactly 1 (amax 127) holding half-integers, and a tie in |max|.
+        x[0] = 127
+        for i in 1..<32 { x[i] = Float(i) - 16.5 }
+        x[256] = -5; x[300] = 5
+        let bytes = tk_act_row_bytes(Int32(weightType.rawValue), Int64(cols))
+        var outputs: [[UInt8]] = []
+        for level in [0, Int(detected)] {
+            _ = tk_set_simd_level(Int32(level))
+            var buffer = [UInt8](repeating: 0xAA, count: bytes)
+            buffer.withUnsafeMutableBytes { b in
+                tk_quantize_act_row(Int32(weightType.rawValue), x, b.baseAddress, Int64(cols))
+            }
+            outputs.append(buffer)
+        }
+        #expect(outputs[0] == outputs[1])
+    }
+}
