@@ -1,3 +1,20 @@
+// TandemModel: the Llama-family transformer (`llama`, `qwen2`) over GGUF weights.
+//
+//   let model = try Model(path: "model.gguf", threads: 4)
+//   let session = model.makeSession()
+//   let out = try session.append(prompt, logits: .last)           // prefill: one pass
+//   var sampler = try Sampler(config: SamplerConfig(temperature: 0.8, topP: 0.95, seed: 1))
+//   let next = sampler.sample(out.logits[0], recent: session.tokens).token
+//   let verify = try session.append([next] + drafts, logits: .all)  // k positions, one pass
+//   try session.truncate(to: acceptedCount)                          // roll back rejected drafts
+//
+// Forward pass per block: x += Wo·attn(rope(Wq·n), rope(Wk·n), Wv·n) with n = rmsNorm(x, attn_norm)
+// (+ q/k/v biases for qwen2); x += Wdown·(silu(Wgate·m) ⊙ Wup·m) with m = rmsNorm(x, ffn_norm);
+// logits = Wout·rmsNorm(x, output_norm). RoPE pairs adjacent dims for llama and halves for qwen2.
+// Early exit at layer L reads x after L blocks (blocks 0..<L) — see `ModelSession.append`.
+// Every kernel computes each row independently of k and of the thread count, so one pass over k
+// positions is bit-identical to k single-position passes.
+
 import Synchronization
 import TandemGGUF
 import TandemKernels
