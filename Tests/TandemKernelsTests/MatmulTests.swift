@@ -156,19 +156,6 @@ import TandemGGUF
         #expect(out[0..<8].allSatisfy { $0 == -1 })
         #expect(Array(out[8..<40]) == Array(values[32..<64]))
     }
-
-    @Test func rowSharesCoverAllRowsOnce() {
-        for rows in [1, 15, 16, 17, 576, 1000] {
-            for threads in 1...5 {
-                var covered = [Int](repeating: 0, count: rows)
-                for t in 0..<threads {
-                    let (a, b) = Kernels.rowShare(rows: rows, thread: t, of: threads)
-                    for r in a..<max(a, b) { covered[r] += 1 }
-                }
-                #expect(covered.allSatisfy { $0 == 1 }, "rows \(rows) threads \(threads)")
-            }
-        }
-    }
 }
 
 @Suite(.serialized) struct ActivationQuantizationTests {
