@@ -35,7 +35,8 @@ void tk_quantize_act_q8_0_row(const float *x, void *act, int64_t cols) {
         for (int j = 0; j < QK8_0; j++) { const float v = fabsf(xb[j]); amax = v > amax ? v : amax; }
         const float d = amax / 127.0f;
         const float id = d ? 1.0f / d : 0.0f;
-        ds[i] = tk_fp16_to_fp32(tk_fp32_to_fp16(d));
+        const float dr = tk_fp16_to_fp32(tk_fp32_to_fp16(d));
+        for (int l = 0; l < 8; l++) ds[i * 8 + l] = dr;
         for (int j = 0; j < QK8_0; j++) qs[i * QK8_0 + j] = (int8_t)roundf(xb[j] * id);
     }
 }

@@ -40,7 +40,7 @@ TGT void tk_quantize_act_q8_0_row_avx2(const float *x, void *act, int64_t cols) 
         const float amax = _mm_cvtss_f32(h);
         const float d = amax / 127.0f;
         const float id = d ? 1.0f / d : 0.0f;
-        ds[i] = tk_fp16_to_fp32(tk_fp32_to_fp16(d));
+        _mm256_storeu_ps(ds + i * 8, _mm256_set1_ps(tk_fp16_to_fp32(tk_fp32_to_fp16(d))));
         const __m256 vid = _mm256_set1_ps(id);
         const __m256i q = pack_i32x4_to_i8(roundf_epi32(_mm256_mul_ps(v0, vid)), roundf_epi32(_mm256_mul_ps(v1, vid)),
                                            roundf_epi32(_mm256_mul_ps(v2, vid)), roundf_epi32(_mm256_mul_ps(v3, vid)));

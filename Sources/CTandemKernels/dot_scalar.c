@@ -38,7 +38,7 @@ static void rows_q8_0(ROWS_ARGS) {
         for (int64_t i = 0; i < nb; i++) {
             int sumi = 0;
             for (int l = 0; l < 32; l++) sumi += b[i].qs[l] * xq[i*32 + l];
-            sumf += (float)sumi * (tk_fp16_to_fp32(b[i].d) * xd[i]);
+            sumf += (float)sumi * (tk_fp16_to_fp32(b[i].d) * xd[i * 8]);
         } })
 }
 static void rows_q4_0(ROWS_ARGS) {
@@ -49,7 +49,7 @@ static void rows_q4_0(ROWS_ARGS) {
                 sumi += ((b[i].qs[l] & 0xF) - 8) * xq[i*32 + l];
                 sumi += ((b[i].qs[l] >> 4) - 8) * xq[i*32 + l + 16];
             }
-            sumf += (float)sumi * (tk_fp16_to_fp32(b[i].d) * xd[i]);
+            sumf += (float)sumi * (tk_fp16_to_fp32(b[i].d) * xd[i * 8]);
         } })
 }
 static void rows_q5_0(ROWS_ARGS) {
@@ -62,7 +62,7 @@ static void rows_q5_0(ROWS_ARGS) {
                 const int x1 = ((b[i].qs[l] >> 4) | ((qh >> (l + 12)) & 0x10)) - 16;
                 sumi += x0 * xq[i*32 + l] + x1 * xq[i*32 + l + 16];
             }
-            sumf += (float)sumi * (tk_fp16_to_fp32(b[i].d) * xd[i]);
+            sumf += (float)sumi * (tk_fp16_to_fp32(b[i].d) * xd[i * 8]);
         } })
 }
 

@@ -30,10 +30,10 @@ void tk_quantize_row_q8_K_ref(const float *x, block_q8_K *y, int64_t n);
 #endif
 
 // Activation layout for the q8_0 family (q8_0, q4_0, q5_0 weights): one row of nb blocks is
-//   float d[nb] (the fp16-rounded scale, as ggml's block_q8_0 holds it), padded to 64 bytes,
-//   then int8 qs[nb*32].
+//   float d[nb][8] (each block's fp16-rounded scale, as ggml's block_q8_0 holds it, repeated 8
+//   times so SIMD kernels load it as a vector), then int8 qs[nb*32].
 // K-quants use ggml's block_q8_K array; float weights use plain f32.
-static inline size_t tk_act_q8_0_dbytes(int64_t nb) { return (size_t)((nb * 4 + 63) / 64 * 64); }
+static inline size_t tk_act_q8_0_dbytes(int64_t nb) { return (size_t)((nb * 32 + 63) / 64 * 64); }
 
 // Row kernels: y[j*ys + r] for r in [r0, r1), j < k.
 typedef void (*tk_rows_fn)(const void *w, size_t row_bytes, int64_t cols, int64_t r0, int64_t r1,

@@ -1,5 +1,6 @@
 import CTandemKernels
 import Foundation
+import Synchronization
 
 /// Persistent worker threads (threads − 1 pthreads + the calling thread), never Swift's
 /// cooperative pool.
@@ -13,6 +14,8 @@ public final class ComputePool: @unchecked Sendable {
 
     private let handle: OpaquePointer?
     /// Activation scratch reused across matmuls (grown on demand, 64-byte aligned).
+    /// Chunk counter for work handed out inside one job (used under the scratch lock).
+    let chunkCounter = Atomic<Int>(0)
     private let scratchLock = NSLock()
     private var scratch = ScratchBuffer()
 

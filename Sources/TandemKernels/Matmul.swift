@@ -53,63 +53,61 @@ extension Kernels {
         }
     }
 
+    /// Rows handed out per atomic claim (a row's value never depends on who computes it).
+    static let chunkRows = 32
+
     /// The shared driver: quantize activations once per activation type, then one dispatch in
-    /// which every thread computes its share of every matrix's rows.
+    /// which the threads claim chunks of rows of every matrix from an atomic counter.
     static func matmulUnchecked(_ ws: [WeightMatrix], input x: UnsafePointer<Float>, count k: Int,
                                 outputs: [UnsafeMutablePointer<Float>], pool: ComputePool) {
         let cols = ws[0].cols
-        // One activation buffer per distinct activation type (f32 input needs none).
-        var actOffset: [Int32: Int] = [:]
-        var actStride: [Int32: Int] = [:]
-        var total = 0
+        // At most two quantized activation formats: Q8_0 (q8_0/q4_0/q5_0) and Q8_K (K-quants).
+        var q80Stride = 0, q8KStride = 0
         for w in ws {
             let wt = Int32(w.type.rawValue)
-            let at = tk_act_type(wt)
-            if at == Int32(TK_F32) || actOffset[at] != nil { continue }
-            let stride = tk_act_row_bytes(wt, Int64(cols))
-            actOffset[at] = total
-            actStride[at] = stride
-            total += stride * k
+            switch tk_act_type(wt) {
+            case Int32(TK_Q8_0): q80Stride = tk_act_row_bytes(wt, Int64(cols))
+            case Int32(TK_Q8_K): q8KStride = tk_act_row_bytes(wt, Int64(cols))
+            default: break
+            }
         }
-        pool.withScratch(bytes: max(total, 64)) { scratch in
-            var quantized: Set<Int32> = []
-            for w in ws {
-                let wt = Int32(w.type.rawValue)
-                let at = tk_act_type(wt)
-                guard at != Int32(TK_F32), let offset = actOffset[at], let stride = actStride[at],
-                      !quantized.contains(at) else { continue }
-                quantized.insert(at)
-                for j in 0..<k {
-                    tk_quantize_act_row(wt, x + j * cols, scratch + offset + j * stride, Int64(cols))
-                }
+        let q8KOffset = q80Stride * k
+        pool.withScratch(bytes: max(64, q8KOffset + q8KStride * k)) { scratch in
+            for j in 0..<k {
+                if q80Stride > 0 { tk_quantize_act_row(Int32(TK_Q8_0), x + j * cols, scratch + j * q80Stride, Int64(cols)) }
+                if q8KStride > 0 { tk_quantize_act_row(Int32(TK_Q4_K), x + j * cols, scratch + q8KOffset + j * q8KStride, Int64(cols)) }
             }
-            let plans: [RowPlan] = ws.enumerated().map { i, w in
-                let wt = Int32(w.type.rawValue)
-                let at = tk_act_type(wt)
-                if at == Int32(TK_F32) {
-                    return RowPlan(w: w, act: UnsafeRawPointer(x), actStride: cols * 4, y: outputs[i])
+            var plans: [RowPlan] = []
+            plans.reserveCapacity(ws.count)
+            var chunks = 0
+            for (i, w) in ws.enumerated() {
+                let act: UnsafeRawPointer, stride: Int
+                switch tk_act_type(Int32(w.type.rawValue)) {
+                case Int32(TK_Q8_0): (act, stride) = (UnsafeRawPointer(scratch), q80Stride)
+                case Int32(TK_Q8_K): (act, stride) = (UnsafeRawPointer(scratch + q8KOffset), q8KStride)
+                default: (act, stride) = (UnsafeRawPointer(x), cols * 4)
                 }
-                return RowPlan(w: w, act: UnsafeRawPointer(scratch + actOffset[at]!), actStride: actStride[at]!, y: outputs[i])
+                plans.append(RowPlan(w: w, act: act, actStride: stride, y: outputs[i], firstChunk: chunks))
+                chunks += (w.rows + chunkRows - 1) / chunkRows
             }
-            pool.run { ith, nth in
-                for plan in plans {
-                    let (r0, r1) = rowShare(rows: plan.w.rows, thread: ith, of: nth)
-                    guard r1 > r0 else { continue }
-                    tk_matmul_rows(Int32(plan.w.type.rawValue), plan.w.base, plan.w.rowBytes, Int64(plan.w.cols),
-                                   Int64(r0), Int64(r1), plan.act, plan.actStride, Int32(k), plan.y, Int64(plan.w.rows))
+            let totalChunks = chunks
+            pool.chunkCounter.store(0, ordering: .relaxed)
+            pool.run { _, _ in
+                var plan = 0
+                while true {
+                    let chunk = pool.chunkCounter.wrappingAdd(1, ordering: .relaxed).oldValue
+                    if chunk >= totalChunks { break }
+                    while plan + 1 < plans.count && plans[plan + 1].firstChunk <= chunk { plan += 1 }
+                    while plans[plan].firstChunk > chunk { plan -= 1 }
+                    let p = plans[plan]
+                    let r0 = (chunk - p.firstChunk) * chunkRows
+                    let r1 = min(p.w.rows, r0 + chunkRows)
+                    tk_matmul_rows(Int32(p.w.type.rawValue), p.w.base, p.w.rowBytes, Int64(p.w.cols),
+                                   Int64(r0), Int64(r1), p.act, p.actStride, Int32(k), p.y, Int64(p.w.rows))
                 }
             }
             for w in ws { withExtendedLifetime(w.owner) {} }
         }
-    }
-
-    /// Thread `thread`'s contiguous share of `rows`, in multiples of 16 rows (a row's value does
-    /// not depend on which thread computes it).
-    static func rowShare(rows: Int, thread: Int, of threads: Int) -> (Int, Int) {
-        let groups = (rows + 15) / 16
-        let start = groups * thread / threads * 16
-        let end = groups * (thread + 1) / threads * 16
-        return (min(start, rows), min(end, rows))
     }
 }
 
@@ -118,6 +116,8 @@ private struct RowPlan {
     let act: UnsafeRawPointer
     let actStride: Int
     let y: UnsafeMutablePointer<Float>
+    /// Index of this matrix's first chunk in the call's chunk numbering.
+    let firstChunk: Int
 }
 
 private final class OutputBox {

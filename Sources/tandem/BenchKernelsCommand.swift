@@ -27,6 +27,9 @@ struct BenchKernelsCommand: ParsableCommand {
     @Option(help: "Seconds to spend per measurement (best of repeated runs).")
     var seconds: Double = 0.25
 
+    @Option(help: "MB of weight copies to rotate through so each call reads weights from DRAM, as in a real forward pass (0: one copy, cache-warm).")
+    var coldMB: Int = 384
+
     @Option(help: "Force a SIMD level (0 scalar, 1 AVX2, 2 AVX-512 VNNI); default: the detected one.")
     var simd: Int?
 
@@ -40,13 +43,24 @@ struct BenchKernelsCommand: ParsableCommand {
         let threadList = threads.split(separator: ",").compactMap { Int($0) }
         let shapes = [(576, 1536), (1536, 576), (49152, 576)]
         let ks = [1, 2, 4, 8, 16]
+        for t in threadList {
+            let pool = ComputePool(threads: t)
+            let dispatch = Self.best(seconds: seconds) { pool.run { _, _ in } }
+            let w = try WeightMatrix(name: "tiny", type: .q8_0, rows: 16, cols: 64,
+                                     bytes: try Quantizer.quantize([Float](repeating: 0.5, count: 1024), as: .q8_0))
+            let x = [Float](repeating: 1, count: 64)
+            var y = [Float](repeating: 0, count: 16)
+            let tiny = Self.best(seconds: seconds) { Kernels.matmul(w, input: x, count: 1, output: &y, pool: pool) }
+            print(String(format: "threads %d: empty pool.run %.2f µs, 16×64 q8_0 matmul %.2f µs", t, dispatch * 1e6, tiny * 1e6))
+        }
         print("type  shape        thr   k=1 µs    GB/s   k2/k1  k4/k1  k8/k1  k16/k1")
         for type in typeList {
             for (rows, cols) in shapes {
                 guard cols % type.blockSize == 0 else { continue }
                 let values = (0..<(rows * cols)).map { i in Float(sin(Double(i) * 0.37)) * 0.5 }
                 let bytes = try Quantizer.quantize(values, as: type)
-                let w = try WeightMatrix(name: "bench", type: type, rows: rows, cols: cols, bytes: bytes)
+                let copies = max(1, min(1024, coldMB * 1_000_000 / bytes.count))
+                let ws = try (0..<copies).map { _ in try WeightMatrix(name: "bench", type: type, rows: rows, cols: cols, bytes: bytes) }
                 let x = (0..<(16 * cols)).map { i in Float(cos(Double(i) * 0.11)) }
                 var y = [Float](repeating: 0, count: 16 * rows)
                 for t in threadList {
@@ -54,8 +68,10 @@ struct BenchKernelsCommand: ParsableCommand {
                     var times: [Int: Double] = [:]
                     for k in ks {
                         let input = Array(x[0..<(k * cols)])
+                        var next = 0
                         times[k] = Self.best(seconds: seconds) {
-                            Kernels.matmul(w, input: input, count: k, output: &y, pool: pool)
+                            Kernels.matmul(ws[next], input: input, count: k, output: &y, pool: pool)
+                            next = (next + 1) % ws.count
                         }
                     }
                     let t1 = times[1] ?? 1
