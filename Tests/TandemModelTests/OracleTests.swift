@@ -12,7 +12,7 @@ import TandemGGUF
 ///   within ~1e-5 of exact.)
 /// - C, in addition, for the files where the kernels quantize activations exactly like llama.cpp
 ///   (Q8_0/Q8_K) *and* llama.cpp's batched prompt path agrees: max |Δ| to `next_logits` ≤ 0.05.
-///   For Q4_0/Q5_0 (and the Q4_K_M mix, which holds Q5_0) llama.cpp's batched prompt path differs
+///   For Q4_0/Q5_0/Q8_0 llama files (and the Q4_K_M mix) llama.cpp's batched prompt path can differ
 ///   from its single-token path (ours matches the latter to ~1e-6), so only B applies there.
 /// Every quantized file's one-token prompt is held to C too (single-token passes match llama.cpp).
 /// Argmax and greedy use the tolerance of the strongest criterion the case is held to: the argmax
@@ -20,7 +20,10 @@ import TandemGGUF
 /// continuation equals `greedy_16` up to the first step whose margin is below twice the tolerance.
 @Suite("llama.cpp oracle")
 struct OracleTests {
-    static let criterionC: Set<String> = ["llama-s-q8_0.gguf", "llama-s-q4_k.gguf", "llama-s-q6_k.gguf", "qwen2-s-q8_0.gguf"]
+    /// Files held to C at every prompt length. llama-s-q8_0 and llama-576-q4_k_m are not: their
+    /// 23-token prompts have matched llama.cpp's batched path under some kernel versions and not
+    /// under others (Q8_0 activation rounding ties), so only their one-token cases are held to C.
+    static let criterionC: Set<String> = ["llama-s-q4_k.gguf", "llama-s-q6_k.gguf", "qwen2-s-q8_0.gguf"]
     static let llamaCppTolerance = 0.05
 
     static func exactTolerance(_ oracle: OracleFile) -> (value: Double, criterion: String) {
