@@ -41,8 +41,7 @@ struct BenchKernelsCommand: ParsableCommand {
 
     mutating func run() throws {
         if let simd { Kernels.setSIMDLevel(simd) }
-        Self.wallClock = wall
-        print("SIMD level \(Kernels.simdLevel); timing: \(wall ? "wall clock" : "calling thread's CPU time")")
+        print("SIMD level \(Kernels.simdLevel); timing: \(wall ? "wall clock" : "1 thread: the thread's CPU time; 2+ threads: wall clock (best run)")")
         let typeList = try types.split(separator: ",").map { name -> GGMLType in
             guard let type = GGMLType(name: String(name)) else { throw ValidationError("unknown type \(name)") }
             return type
@@ -52,12 +51,13 @@ struct BenchKernelsCommand: ParsableCommand {
         let ks = [1] + kList.split(separator: ",").compactMap { Int($0) }.filter { $0 > 1 && $0 <= 64 }
         for t in threadList {
             let pool = ComputePool(threads: t)
-            let dispatch = Self.best(seconds: seconds) { pool.run { _, _ in } }
+            let wallForThreads = wall || t > 1
+            let dispatch = Self.best(seconds: seconds, wall: wallForThreads) { pool.run { _, _ in } }
             let w = try WeightMatrix(name: "tiny", type: .q8_0, rows: 16, cols: 64,
                                      bytes: try Quantizer.quantize([Float](repeating: 0.5, count: 1024), as: .q8_0))
             let x = [Float](repeating: 1, count: 64)
             var y = [Float](repeating: 0, count: 16)
-            let tiny = Self.best(seconds: seconds) { Kernels.matmul(w, input: x, count: 1, output: &y, pool: pool) }
+            let tiny = Self.best(seconds: seconds, wall: wallForThreads) { Kernels.matmul(w, input: x, count: 1, output: &y, pool: pool) }
             print(String(format: "threads %d: empty pool.run %.2f µs, 16×64 q8_0 matmul %.2f µs", t, dispatch * 1e6, tiny * 1e6))
         }
         print("type  shape        thr   k=1 µs    GB/s  " + ks.dropFirst().map { String(format: "%6@", "k\($0)/k1" as NSString) }.joined(separator: " "))
@@ -76,7 +76,7 @@ struct BenchKernelsCommand: ParsableCommand {
                     for k in ks {
                         let input = Array(x[0..<(k * cols)])
                         var next = 0
-                        times[k] = Self.best(seconds: seconds) {
+                        times[k] = Self.best(seconds: seconds, wall: wall || t > 1) {
                             Kernels.matmul(ws[next], input: input, count: k, output: &y, pool: pool)
                             next = (next + 1) % ws.count
                         }
@@ -90,10 +90,10 @@ struct BenchKernelsCommand: ParsableCommand {
         }
     }
 
-    /// Best time of `body` over repeated runs within `seconds` (at least 5 runs): the calling
-    /// thread's CPU time (it computes or spin-waits for the workers the whole call), so time the
-    /// scheduler gives to other processes on a shared machine is not counted; `--wall` for wall time.
-    static func best(seconds: Double, wall: Bool = wallClock, _ body: () -> Void) -> Double {
+    /// Best time of `body` over repeated runs within `seconds` (at least 5 runs): wall time, or
+    /// the calling thread's CPU time, so that on a loaded shared machine time the scheduler gives
+    /// other processes is not counted (only meaningful single-threaded).
+    static func best(seconds: Double, wall: Bool, _ body: () -> Void) -> Double {
         body()
         var best = Double.infinity
         let start = Date()
@@ -106,8 +106,6 @@ struct BenchKernelsCommand: ParsableCommand {
         }
         return best
     }
-
-    nonisolated(unsafe) static var wallClock = false
 
     static func clockSeconds(wall: Bool) -> Double {
         var ts = timespec()
