@@ -10,6 +10,7 @@
 #define NC_CASES(NAME) NC_CASE(NAME, 1) NC_CASE(NAME, 2) NC_CASE(NAME, 3) NC_CASE(NAME, 4) \
                        NC_CASE(NAME, 5) NC_CASE(NAME, 6) NC_CASE(NAME, 7)
 #define DOT_U8S8(acc, u, s) _mm256_dpbusd_epi32((acc), (u), (s))
+#define MADD_I16(acc, a, b) _mm256_dpwssd_epi32((acc), (a), (b))
 #include "dot_simd.inc"
 
 // ---- 512-bit kernels: two q8_0-family blocks per zmm ---------------------------------------------
