@@ -37,7 +37,7 @@ void tk_quantize_act_q8_0_row(const float *x, void *act, int64_t cols) {
         const float id = d ? 1.0f / d : 0.0f;
         const float dr = tk_fp16_to_fp32(tk_fp32_to_fp16(d));
         for (int l = 0; l < 8; l++) ds[i * 8 + l] = dr;
-        for (int j = 0; j < QK8_0; j++) qs[i * QK8_0 + j] = (int8_t)roundf(xb[j] * id);
+        for (int j = 0; j < QK8_0; j++) qs[i * QK8_0 + j] = (int8_t)((uint8_t)(int8_t)roundf(xb[j] * id) ^ 0x80);
     }
 }
 
