@@ -51,9 +51,14 @@ void tk_quantize_act_q8_K_row_avx2(const float *x, void *act, int64_t cols);
 #endif
 
 void tk_quantize_act_row(int wt, const float *x, void *act, int64_t cols) {
+    tk_quantize_act_row_at(tk_simd_level(), wt, x, act, cols);
+}
+
+void tk_quantize_act_row_at(int level, int wt, const float *x, void *act, int64_t cols) {
 #if defined(__x86_64__)
-    const int simd = tk_simd_level() >= 1;
+    const int simd = level >= 1 && tk_detected_level() >= 1;
 #else
+    (void)level;
     const int simd = 0;
 #endif
     switch (tk_act_type(wt)) {

@@ -48,5 +48,7 @@ extern const tk_kernel_table tk_kernels_scalar;
 extern const tk_kernel_table tk_kernels_avx2;
 extern const tk_kernel_table tk_kernels_avx512;
 const tk_kernel_table *tk_active_kernels(void);
+const tk_kernel_table *tk_kernels_for_level(int level);
+int tk_detected_level(void);
 void tk_quantize_act_q8_0_row(const float *x, void *act, int64_t cols);
 void tk_quantize_act_q8_K_row(const float *x, void *act, int64_t cols);

@@ -5,7 +5,12 @@
 
 void tk_matmul_rows(int type, const void *w, size_t row_bytes, int64_t cols, int64_t r0, int64_t r1,
                     const void *act, size_t act_stride, int k, float *y, int64_t ys) {
-    const tk_kernel_table *t = tk_active_kernels();
+    tk_matmul_rows_at(tk_simd_level(), type, w, row_bytes, cols, r0, r1, act, act_stride, k, y, ys);
+}
+
+void tk_matmul_rows_at(int level, int type, const void *w, size_t row_bytes, int64_t cols, int64_t r0, int64_t r1,
+                       const void *act, size_t act_stride, int k, float *y, int64_t ys) {
+    const tk_kernel_table *t = tk_kernels_for_level(level);
     tk_rows_fn f = 0;
     switch (type) {
     case TK_F32: f = t->f32; break;
