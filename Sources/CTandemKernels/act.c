@@ -37,7 +37,7 @@ void tk_quantize_act_q8_0_row(const float *x, void *act, int64_t cols) {
         const float id = d ? 1.0f / d : 0.0f;
         const float dr = tk_fp16_to_fp32(tk_fp32_to_fp16(d));
         for (int l = 0; l < 8; l++) ds[i * 8 + l] = dr;
-        for (int j = 0; j < QK8_0; j++) qs[i * QK8_0 + j] = (int8_t)roundf(xb[j] * id);
+        for (int j = 0; j < QK8_0; j++) qs[i * QK8_0 + j] = (int8_t)((uint8_t)(int8_t)roundf(xb[j] * id) ^ 0x80);
     }
 }
 
@@ -51,9 +51,14 @@ void tk_quantize_act_q8_K_row_avx2(const float *x, void *act, int64_t cols);
 #endif
 
 void tk_quantize_act_row(int wt, const float *x, void *act, int64_t cols) {
+    tk_quantize_act_row_at(tk_simd_level(), wt, x, act, cols);
+}
+
+void tk_quantize_act_row_at(int level, int wt, const float *x, void *act, int64_t cols) {
 #if defined(__x86_64__)
-    const int simd = tk_simd_level() >= 1;
+    const int simd = level >= 1 && tk_detected_level() >= 1;
 #else
+    (void)level;
     const int simd = 0;
 #endif
     switch (tk_act_type(wt)) {

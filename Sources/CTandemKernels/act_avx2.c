@@ -44,7 +44,7 @@ TGT void tk_quantize_act_q8_0_row_avx2(const float *x, void *act, int64_t cols) 
         const __m256 vid = _mm256_set1_ps(id);
         const __m256i q = pack_i32x4_to_i8(roundf_epi32(_mm256_mul_ps(v0, vid)), roundf_epi32(_mm256_mul_ps(v1, vid)),
                                            roundf_epi32(_mm256_mul_ps(v2, vid)), roundf_epi32(_mm256_mul_ps(v3, vid)));
-        _mm256_storeu_si256((__m256i *)(qs + i * 32), q);
+        _mm256_storeu_si256((__m256i *)(qs + i * 32), _mm256_xor_si256(q, _mm256_set1_epi8((char)0x80)));
     }
 }
 

@@ -41,8 +41,17 @@ int tk_set_simd_level(int level) {
     return level;
 }
 
-const tk_kernel_table *tk_active_kernels(void) {
-    switch (tk_simd_level()) {
+int tk_detected_level(void) {
+    (void)tk_simd_level();
+    return atomic_load(&g_detected);
+}
+
+const tk_kernel_table *tk_active_kernels(void) { return tk_kernels_for_level(tk_simd_level()); }
+
+const tk_kernel_table *tk_kernels_for_level(int level) {
+    const int d = tk_detected_level();
+    if (level > d) level = d;
+    switch (level) {
     case 2: return &tk_kernels_avx512;
     case 1: return &tk_kernels_avx2;
     default: return &tk_kernels_scalar;

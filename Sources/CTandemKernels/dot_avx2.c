@@ -8,6 +8,7 @@
 #define NCMAX 4
 #define NC_CASES(NAME) NC_CASE(NAME, 1) NC_CASE(NAME, 2) NC_CASE(NAME, 3)
 #define DOT_U8S8(acc, u, s) _mm256_add_epi32((acc), _mm256_madd_epi16(_mm256_maddubs_epi16((u), (s)), _mm256_set1_epi16(1)))
+#define MADD_I16(acc, a, b) _mm256_add_epi32((acc), _mm256_madd_epi16((a), (b)))
 #include "dot_simd.inc"
 
 const tk_kernel_table tk_kernels_avx2 = {

@@ -10,10 +10,11 @@
 #define NC_CASES(NAME) NC_CASE(NAME, 1) NC_CASE(NAME, 2) NC_CASE(NAME, 3) NC_CASE(NAME, 4) \
                        NC_CASE(NAME, 5) NC_CASE(NAME, 6) NC_CASE(NAME, 7)
 #define DOT_U8S8(acc, u, s) _mm256_dpbusd_epi32((acc), (u), (s))
+#define MADD_I16(acc, a, b) _mm256_dpwssd_epi32((acc), (a), (b))
 #include "dot_simd.inc"
 
 // ---- 512-bit kernels: two q8_0-family blocks per zmm ---------------------------------------------
-// Activations are offset to unsigned (x ^ 0x80 = x + 128) so vpdpbusd multiplies them with the
+// Activations are stored offset to unsigned (x ^ 0x80 = x + 128) so vpdpbusd multiplies them with the
 // signed weights directly; the offset's contribution 128·Σw is computed once per weight block
 // pair (shared by all columns) and pre-subtracted: Σ(x+128)·w − 128·Σw = Σ x·w, exactly.
 
@@ -47,7 +48,7 @@ INL void SUFFIX(NAME##_cols)(const uint8_t *wr, int64_t nb, const uint8_t *act, 
                                               _mm512_dpbusd_epi32(_mm512_setzero_si512(), k80, w)); \
         const __m512 dwv = z_pair_ps(avx512_h2f(b[i].d), avx512_h2f(b[i + 1].d));                   \
         for (int c = 0; c < nc; c++) {                                                              \
-            const __m512i xu = _mm512_xor_si512(_mm512_loadu_si512((const void *)(xq[c] + i * 32)), k80); \
+            const __m512i xu = _mm512_loadu_si512((const void *)(xq[c] + i * 32));                 \
             const __m512i p = _mm512_dpbusd_epi32(negc, xu, w);                                     \
             const __m512 s = _mm512_mul_ps(dwv, _mm512_loadu_ps(xd[c] + i * 8));                    \
             acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), s, acc[c]);                             \
@@ -60,7 +61,7 @@ INL void SUFFIX(NAME##_cols)(const uint8_t *wr, int64_t nb, const uint8_t *act, 
                                               _mm256_dpbusd_epi32(_mm256_setzero_si256(), k80y, w)); \
         const __m256 dwv = _mm256_set1_ps(avx512_h2f(b[i].d));                                      \
         for (int c = 0; c < nc; c++) {                                                              \
-            const __m256i xu = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(xq[c] + i * 32)), k80y); \
+            const __m256i xu = _mm256_loadu_si256((const __m256i *)(xq[c] + i * 32));              \
             const __m256i p = _mm256_dpbusd_epi32(negc, xu, w);                                     \
             const __m256 s = _mm256_mul_ps(dwv, _mm256_loadu_ps(xd[c] + i * 8));                    \
             tacc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), s, tacc[c]);                           \

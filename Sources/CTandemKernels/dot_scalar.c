@@ -31,13 +31,15 @@ static void rows_bf16(ROWS_ARGS) {
 }
 
 #define Q8ACT const int64_t nb = cols / 32; const float *xd = (const float *)xa; \
-    const int8_t *xq = (const int8_t *)xa + tk_act_q8_0_dbytes(nb);
+    const uint8_t *xu = (const uint8_t *)xa + tk_act_q8_0_dbytes(nb);
+// Stored activation quants are offset to unsigned (q ^ 0x80); XQ(i) is the signed value.
+#define XQ(i) ((int)(int8_t)(xu[(i)] ^ 0x80))
 
 static void rows_q8_0(ROWS_ARGS) {
     ROWS_LOOP({ Q8ACT const block_q8_0 *b = (const block_q8_0 *)wr;
         for (int64_t i = 0; i < nb; i++) {
             int sumi = 0;
-            for (int l = 0; l < 32; l++) sumi += b[i].qs[l] * xq[i*32 + l];
+            for (int l = 0; l < 32; l++) sumi += b[i].qs[l] * XQ(i*32 + l);
             sumf += (float)sumi * (tk_fp16_to_fp32(b[i].d) * xd[i * 8]);
         } })
 }
@@ -46,8 +48,8 @@ static void rows_q4_0(ROWS_ARGS) {
         for (int64_t i = 0; i < nb; i++) {
             int sumi = 0;
             for (int l = 0; l < 16; l++) {
-                sumi += ((b[i].qs[l] & 0xF) - 8) * xq[i*32 + l];
-                sumi += ((b[i].qs[l] >> 4) - 8) * xq[i*32 + l + 16];
+                sumi += ((b[i].qs[l] & 0xF) - 8) * XQ(i*32 + l);
+                sumi += ((b[i].qs[l] >> 4) - 8) * XQ(i*32 + l + 16);
             }
             sumf += (float)sumi * (tk_fp16_to_fp32(b[i].d) * xd[i * 8]);
         } })
@@ -60,7 +62,7 @@ static void rows_q5_0(ROWS_ARGS) {
             for (int l = 0; l < 16; l++) {
                 const int x0 = ((b[i].qs[l] & 0xF) | (((qh >> l) << 4) & 0x10)) - 16;
                 const int x1 = ((b[i].qs[l] >> 4) | ((qh >> (l + 12)) & 0x10)) - 16;
-                sumi += x0 * xq[i*32 + l] + x1 * xq[i*32 + l + 16];
+                sumi += x0 * XQ(i*32 + l) + x1 * XQ(i*32 + l + 16);
             }
             sumf += (float)sumi * (tk_fp16_to_fp32(b[i].d) * xd[i * 8]);
         } })

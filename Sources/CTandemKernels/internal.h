@@ -31,7 +31,8 @@ void tk_quantize_row_q8_K_ref(const float *x, block_q8_K *y, int64_t n);
 
 // Activation layout for the q8_0 family (q8_0, q4_0, q5_0 weights): one row of nb blocks is
 //   float d[nb][8] (each block's fp16-rounded scale, as ggml's block_q8_0 holds it, repeated 8
-//   times so SIMD kernels load it as a vector), then int8 qs[nb*32].
+//   times so SIMD kernels load it as a vector), then the quants offset to unsigned:
+//   uint8 qu[nb*32] = q + 128 (q ^ 0x80), which vpdpbusd takes directly.
 // K-quants use ggml's block_q8_K array; float weights use plain f32.
 static inline size_t tk_act_q8_0_dbytes(int64_t nb) { return (size_t)((nb * 32 + 63) / 64 * 64); }
 
@@ -47,5 +48,7 @@ extern const tk_kernel_table tk_kernels_scalar;
 extern const tk_kernel_table tk_kernels_avx2;
 extern const tk_kernel_table tk_kernels_avx512;
 const tk_kernel_table *tk_active_kernels(void);
+const tk_kernel_table *tk_kernels_for_level(int level);
+int tk_detected_level(void);
 void tk_quantize_act_q8_0_row(const float *x, void *act, int64_t cols);
 void tk_quantize_act_q8_K_row(const float *x, void *act, int64_t cols);

@@ -1,10 +1,16 @@
 // Matmul entry point: picks the row kernel for the weight type at the active SIMD level.
 #include "CTandemKernels.h"
 #include "internal.h"
+#include <string.h>
 
 void tk_matmul_rows(int type, const void *w, size_t row_bytes, int64_t cols, int64_t r0, int64_t r1,
                     const void *act, size_t act_stride, int k, float *y, int64_t ys) {
-    const tk_kernel_table *t = tk_active_kernels();
+    tk_matmul_rows_at(tk_simd_level(), type, w, row_bytes, cols, r0, r1, act, act_stride, k, y, ys);
+}
+
+void tk_matmul_rows_at(int level, int type, const void *w, size_t row_bytes, int64_t cols, int64_t r0, int64_t r1,
+                       const void *act, size_t act_stride, int k, float *y, int64_t ys) {
+    const tk_kernel_table *t = tk_kernels_for_level(level);
     tk_rows_fn f = 0;
     switch (type) {
     case TK_F32: f = t->f32; break;
@@ -30,5 +36,17 @@ void tk_matmul_rows(int type, const void *w, size_t row_bytes, int64_t cols, int
         default: f = sc->q6_K; break;
         }
     }
-    if (r1 > r0 && k > 0) f(w, row_bytes, cols, r0, r1, act, act_stride, k, y, ys);
+    if (r1 <= r0 || k <= 0) return;
+    // Results go to a small contiguous tile first, then out column by column: y's columns are
+    // `ys` floats apart, and with ys a multiple of 1024 (49152 rows…) k > 8 scattered stores per
+    // row would all land in one L1 set and thrash it.
+    enum { TILE_ROWS = 32, TILE_COLS = 64 };
+    if (k > TILE_COLS) { f(w, row_bytes, cols, r0, r1, act, act_stride, k, y, ys); return; }
+    float tile[TILE_COLS * TILE_ROWS];
+    for (int64_t r = r0; r < r1; r += TILE_ROWS) {
+        const int64_t n = r1 - r < TILE_ROWS ? r1 - r : TILE_ROWS;
+        // Rows r ..< r+n as rows 0 ..< n of a matrix starting at row r.
+        f((const uint8_t *)w + (size_t)r * row_bytes, row_bytes, cols, 0, n, act, act_stride, k, tile, TILE_ROWS);
+        for (int j = 0; j < k; j++) memcpy(y + (int64_t)j * ys + r, tile + j * TILE_ROWS, (size_t)n * sizeof(float));
+    }
 }

@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
+#include <sched.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define CPU_RELAX() _mm_pause()
@@ -15,7 +16,8 @@
 #define CPU_RELAX() ((void)0)
 #endif
 
-#define SPIN_NS 300000  // how long an idle worker spins before sleeping
+#define SPIN_NS 300000        // how long an idle worker spins before sleeping
+#define YIELD_AFTER_NS 50000  // how long the caller spins for stragglers before yielding
 
 typedef struct { tk_pool *pool; int index; } worker_arg;
 
@@ -140,6 +142,17 @@ void tk_pool_run(tk_pool *pool, tk_pool_fn fn, void *ctx) {
         pthread_mutex_unlock(&pool->m);
     }
     fn(ctx, 0, pool->n);
-    while (atomic_load_explicit(&pool->pending, memory_order_acquire) != 0) CPU_RELAX();
+    // Spin for the workers; if one is slow (descheduled on a busy machine), yield the CPU
+    // between checks so it can run instead of us.
+    unsigned spins = 0;
+    uint64_t t0 = 0;
+    while (atomic_load_explicit(&pool->pending, memory_order_acquire) != 0) {
+        CPU_RELAX();
+        if ((++spins & 255) == 0) {
+            const uint64_t t = now_ns();
+            if (t0 == 0) t0 = t;
+            else if (t - t0 > YIELD_AFTER_NS) sched_yield();
+        }
+    }
     pthread_mutex_unlock(&pool->run_lock);
 }

@@ -11,7 +11,8 @@ extension Kernels {
     public static var simdLevel: Int { Int(tk_simd_level()) }
 
     /// Forces a SIMD level no higher than the detected one (benchmarks, tests); returns the level
-    /// now in effect. Changing it while other threads run matmuls mixes kernels between calls.
+    /// now in effect. Process-wide: changing it while other threads run matmuls changes kernels
+    /// between their calls (never within one call), breaking bit-identity across those calls.
     @discardableResult
     public static func setSIMDLevel(_ level: Int) -> Int {
         Int(tk_set_simd_level(Int32(clamping: level)))

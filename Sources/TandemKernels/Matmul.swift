@@ -10,12 +10,20 @@ extension Kernels {
     /// The result for a row j is bit-identical for any k and any thread count.
     /// Preconditions (caller bugs): k ≥ 0, x.count ≥ k·w.cols, y.count ≥ k·w.rows.
     public static func matmul(_ w: WeightMatrix, input x: [Float], count k: Int, output y: inout [Float], pool: ComputePool) {
+        matmul(w, input: x, count: k, output: &y, pool: pool, simdLevel: nil)
+    }
+
+    /// ``matmul(_:input:count:output:pool:)`` with the kernels of an explicit SIMD level (tests
+    /// compare levels this way without touching the process-wide level); nil: the active level.
+    static func matmul(_ w: WeightMatrix, input x: [Float], count k: Int, output y: inout [Float], pool: ComputePool,
+                       simdLevel: Int?) {
         precondition(k >= 0 && x.count >= k * w.cols, "matmul \(w.name): input holds \(x.count) floats, need \(k)×\(w.cols)")
         precondition(y.count >= k * w.rows, "matmul \(w.name): output holds \(y.count) floats, need \(k)×\(w.rows)")
         guard k > 0 else { return }
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer { yp in
-                matmulUnchecked([w], input: xp.baseAddress!, count: k, outputs: [yp.baseAddress!], pool: pool)
+                matmulUnchecked([w], input: xp.baseAddress!, count: k, outputs: [yp.baseAddress!], pool: pool,
+                                level: simdLevel.map { Int32(clamping: $0) } ?? tk_simd_level())
             }
         }
     }
@@ -39,7 +47,7 @@ extension Kernels {
         defer { outputs = boxes.map { $0.values } }
         x.withUnsafeBufferPointer { xp in
             withMutableBases(boxes[...], []) { bases in
-                matmulUnchecked(ws, input: xp.baseAddress!, count: k, outputs: bases, pool: pool)
+                matmulUnchecked(ws, input: xp.baseAddress!, count: k, outputs: bases, pool: pool, level: tk_simd_level())
             }
         }
     }
@@ -57,9 +65,10 @@ extension Kernels {
     static let chunkRows = 32
 
     /// The shared driver: quantize activations once per activation type, then one dispatch in
-    /// which the threads claim chunks of rows of every matrix from an atomic counter.
+    /// which the threads claim chunks of rows of every matrix from an atomic counter. `level` is
+    /// read once per call, so one call never mixes kernels.
     static func matmulUnchecked(_ ws: [WeightMatrix], input x: UnsafePointer<Float>, count k: Int,
-                                outputs: [UnsafeMutablePointer<Float>], pool: ComputePool) {
+                                outputs: [UnsafeMutablePointer<Float>], pool: ComputePool, level: Int32) {
         let cols = ws[0].cols
         // At most two quantized activation formats: Q8_0 (q8_0/q4_0/q5_0) and Q8_K (K-quants).
         var q80Stride = 0, q8KStride = 0
@@ -74,8 +83,10 @@ extension Kernels {
         let q8KOffset = q80Stride * k
         pool.withScratch(bytes: max(64, q8KOffset + q8KStride * k)) { scratch in
             for j in 0..<k {
-                if q80Stride > 0 { tk_quantize_act_row(Int32(TK_Q8_0), x + j * cols, scratch + j * q80Stride, Int64(cols)) }
-                if q8KStride > 0 { tk_quantize_act_row(Int32(TK_Q4_K), x + j * cols, scratch + q8KOffset + j * q8KStride, Int64(cols)) }
+                if q80Stride > 0 { tk_quantize_act_row_at(level, Int32(TK_Q8_0), x + j * cols, scratch + j * q80Stride, Int64(cols)) }
+                if q8KStride > 0 {
+                    tk_quantize_act_row_at(level, Int32(TK_Q4_K), x + j * cols, scratch + q8KOffset + j * q8KStride, Int64(cols))
+                }
             }
             var plans: [RowPlan] = []
             plans.reserveCapacity(ws.count)
@@ -102,7 +113,7 @@ extension Kernels {
                     let p = plans[plan]
                     let r0 = (chunk - p.firstChunk) * chunkRows
                     let r1 = min(p.w.rows, r0 + chunkRows)
-                    tk_matmul_rows(Int32(p.w.type.rawValue), p.w.base, p.w.rowBytes, Int64(p.w.cols),
+                    tk_matmul_rows_at(level, Int32(p.w.type.rawValue), p.w.base, p.w.rowBytes, Int64(p.w.cols),
                                    Int64(r0), Int64(r1), p.act, p.actStride, Int32(k), p.y, Int64(p.w.rows))
                 }
             }

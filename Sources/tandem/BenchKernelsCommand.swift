@@ -27,33 +27,40 @@ struct BenchKernelsCommand: ParsableCommand {
     @Option(help: "Seconds to spend per measurement (best of repeated runs).")
     var seconds: Double = 0.25
 
+    @Option(help: "Comma-separated k values compared with k = 1.")
+    var kList: String = "2,4,8,16"
+
     @Option(help: "MB of weight copies to rotate through so each call reads weights from DRAM, as in a real forward pass (0: one copy, cache-warm).")
     var coldMB: Int = 384
 
     @Option(help: "Force a SIMD level (0 scalar, 1 AVX2, 2 AVX-512 VNNI); default: the detected one.")
     var simd: Int?
 
+    @Flag(help: "Time with the wall clock instead of the calling thread's CPU time.")
+    var wall = false
+
     mutating func run() throws {
         if let simd { Kernels.setSIMDLevel(simd) }
-        print("SIMD level \(Kernels.simdLevel)")
+        print("SIMD level \(Kernels.simdLevel); timing: \(wall ? "wall clock" : "1 thread: the thread's CPU time; 2+ threads: wall clock (best run)")")
         let typeList = try types.split(separator: ",").map { name -> GGMLType in
             guard let type = GGMLType(name: String(name)) else { throw ValidationError("unknown type \(name)") }
             return type
         }
         let threadList = threads.split(separator: ",").compactMap { Int($0) }
         let shapes = [(576, 1536), (1536, 576), (49152, 576)]
-        let ks = [1, 2, 4, 8, 16]
+        let ks = [1] + kList.split(separator: ",").compactMap { Int($0) }.filter { $0 > 1 && $0 <= 64 }
         for t in threadList {
             let pool = ComputePool(threads: t)
-            let dispatch = Self.best(seconds: seconds) { pool.run { _, _ in } }
+            let wallForThreads = wall || t > 1
+            let dispatch = Self.best(seconds: seconds, wall: wallForThreads) { pool.run { _, _ in } }
             let w = try WeightMatrix(name: "tiny", type: .q8_0, rows: 16, cols: 64,
                                      bytes: try Quantizer.quantize([Float](repeating: 0.5, count: 1024), as: .q8_0))
             let x = [Float](repeating: 1, count: 64)
             var y = [Float](repeating: 0, count: 16)
-            let tiny = Self.best(seconds: seconds) { Kernels.matmul(w, input: x, count: 1, output: &y, pool: pool) }
+            let tiny = Self.best(seconds: seconds, wall: wallForThreads) { Kernels.matmul(w, input: x, count: 1, output: &y, pool: pool) }
             print(String(format: "threads %d: empty pool.run %.2f µs, 16×64 q8_0 matmul %.2f µs", t, dispatch * 1e6, tiny * 1e6))
         }
-        print("type  shape        thr   k=1 µs    GB/s   k2/k1  k4/k1  k8/k1  k16/k1")
+        print("type  shape        thr   k=1 µs    GB/s  " + ks.dropFirst().map { String(format: "%6@", "k\($0)/k1" as NSString) }.joined(separator: " "))
         for type in typeList {
             for (rows, cols) in shapes {
                 guard cols % type.blockSize == 0 else { continue }
@@ -69,7 +76,7 @@ struct BenchKernelsCommand: ParsableCommand {
                     for k in ks {
                         let input = Array(x[0..<(k * cols)])
                         var next = 0
-                        times[k] = Self.best(seconds: seconds) {
+                        times[k] = Self.best(seconds: seconds, wall: wall || t > 1) {
                             Kernels.matmul(ws[next], input: input, count: k, output: &y, pool: pool)
                             next = (next + 1) % ws.count
                         }
@@ -83,19 +90,26 @@ struct BenchKernelsCommand: ParsableCommand {
         }
     }
 
-    /// Best wall time of `body` over repeated runs within `seconds` (at least 5 runs).
-    static func best(seconds: Double, _ body: () -> Void) -> Double {
+    /// Best time of `body` over repeated runs within `seconds` (at least 5 runs): wall time, or
+    /// the calling thread's CPU time, so that on a loaded shared machine time the scheduler gives
+    /// other processes is not counted (only meaningful single-threaded).
+    static func best(seconds: Double, wall: Bool, _ body: () -> Void) -> Double {
         body()
         var best = Double.infinity
         let start = Date()
         var runs = 0
         while runs < 5 || Date().timeIntervalSince(start) < seconds {
-            let t0 = DispatchTime.now().uptimeNanoseconds
+            let t0 = clockSeconds(wall: wall)
             body()
-            let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-            best = min(best, dt)
+            best = min(best, clockSeconds(wall: wall) - t0)
             runs += 1
         }
         return best
+    }
+
+    static func clockSeconds(wall: Bool) -> Double {
+        var ts = timespec()
+        clock_gettime(wall ? CLOCK_MONOTONIC : CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 }

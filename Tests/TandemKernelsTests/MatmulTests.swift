@@ -3,6 +3,8 @@ import Testing
 import TandemGGUF
 @testable import TandemKernels
 
+/// Tests compare SIMD levels through explicit-level entry points, never by switching the
+/// process-wide level (which would change kernels under other tests' matmuls).
 @Suite(.serialized) struct MatmulTests {
     static let pool1 = ComputePool(threads: 1)
     static let pool2 = ComputePool(threads: 2)
@@ -51,9 +53,16 @@ import TandemGGUF
         }
     }
 
-    /// The hard invariant: a position's result is bit-identical for any k and any thread count.
+    /// The hard invariant: a position's result is bit-identical for any k and any thread count,
+    /// at every SIMD level this CPU has (scalar, AVX2, AVX-512).
     @Test(arguments: matmulTypes)
     func bitIdenticalAcrossCountAndThreads(type: GGMLType) throws {
+        for level in 0...Int(tk_simd_level()) {
+            try checkBitIdentity(type: type, level: level)
+        }
+    }
+
+    func checkBitIdentity(type: GGMLType, level: Int) throws {
         let rows = 70, cols = 768
         let w = try randomMatrix(type, rows: rows, cols: cols, seed: 31)
         let x = randomFloats(16 * cols, scale: 1.5, seed: 32)
@@ -61,14 +70,14 @@ import TandemGGUF
         var single = [Float](repeating: 0, count: 16 * rows)
         for j in 0..<16 {
             var y = [Float](repeating: .nan, count: rows)
-            Kernels.matmul(w, input: Array(x[(j * cols)..<((j + 1) * cols)]), count: 1, output: &y, pool: Self.pool1)
+            Kernels.matmul(w, input: Array(x[(j * cols)..<((j + 1) * cols)]), count: 1, output: &y, pool: Self.pool1, simdLevel: level)
             single.replaceSubrange((j * rows)..<((j + 1) * rows), with: y)
         }
         for k in [1, 2, 3, 5, 8, 16] {
             for pool in [Self.pool1, Self.pool2, Self.pool3] {
                 var y = [Float](repeating: .nan, count: k * rows)
-                Kernels.matmul(w, input: Array(x[0..<(k * cols)]), count: k, output: &y, pool: pool)
-                #expect(bits(y) == bits(Array(single[0..<(k * rows)])), "\(type) k=\(k) threads=\(pool.threadCount)")
+                Kernels.matmul(w, input: Array(x[0..<(k * cols)]), count: k, output: &y, pool: pool, simdLevel: level)
+                #expect(bits(y) == bits(Array(single[0..<(k * rows)])), "\(type) level \(level) k=\(k) threads=\(pool.threadCount)")
             }
         }
     }
@@ -111,17 +120,15 @@ import TandemGGUF
     /// The SIMD kernels agree with the portable scalar kernels (not bitwise: other sum order).
     @Test(arguments: matmulTypes)
     func simdMatchesScalar(type: GGMLType) throws {
-        let detected = tk_simd_level()
-        defer { _ = tk_set_simd_level(detected) }
+        let detected = Int(tk_simd_level())
         let rows = 19, cols = 1024, k = 4
         let w = try randomMatrix(type, rows: rows, cols: cols, seed: 41)
         let x = randomFloats(k * cols, seed: 42)
         let (_, mag) = try Self.reference(w, x: x, k: k)
         var results: [[Float]] = []
         for level in 0...detected {
-            _ = tk_set_simd_level(Int32(level))
             var y = [Float](repeating: .nan, count: k * rows)
-            Kernels.matmul(w, input: x, count: k, output: &y, pool: Self.pool2)
+            Kernels.matmul(w, input: x, count: k, output: &y, pool: Self.pool2, simdLevel: level)
             results.append(y)
         }
         for level in 1..<results.count {
@@ -156,15 +163,12 @@ import TandemGGUF
         #expect(out[0..<8].allSatisfy { $0 == -1 })
         #expect(Array(out[8..<40]) == Array(values[32..<64]))
     }
-}
 
-@Suite(.serialized) struct ActivationQuantizationTests {
     /// The SIMD activation quantizers are bit-identical to the scalar reference (incl. .5 ties,
     /// where roundf rounds away from zero and nearest_int to even).
     @Test(arguments: [GGMLType.q8_0, .q4_K])
     func simdEqualsScalar(weightType: GGMLType) {
         let detected = tk_simd_level()
-        defer { _ = tk_set_simd_level(detected) }
         let cols = 1024
         var x = randomFloats(cols, scale: 3, seed: 77)
         // A block whose scale is exactly 1 (amax 127) holding half-integers, and a tie in |max|.
@@ -173,11 +177,10 @@ import TandemGGUF
         x[256] = -5; x[300] = 5
         let bytes = tk_act_row_bytes(Int32(weightType.rawValue), Int64(cols))
         var outputs: [[UInt8]] = []
-        for level in [0, Int(detected)] {
-            _ = tk_set_simd_level(Int32(level))
+        for level in [0, detected] {
             var buffer = [UInt8](repeating: 0xAA, count: bytes)
             buffer.withUnsafeMutableBytes { b in
-                tk_quantize_act_row(Int32(weightType.rawValue), x, b.baseAddress, Int64(cols))
+                tk_quantize_act_row_at(level, Int32(weightType.rawValue), x, b.baseAddress, Int64(cols))
             }
             outputs.append(buffer)
         }

@@ -38,6 +38,9 @@ size_t tk_act_row_bytes(int weight_type, int64_t cols);
 /// Quantizes one row of activations for `weight_type` into the internal layout (values identical
 /// to ggml's reference quantizer of the activation type; f32 weights: a plain copy).
 void tk_quantize_act_row(int weight_type, const float *x, void *act, int64_t cols);
+/// The same at an explicit SIMD level (clamped to the detected one); the layout is the same at
+/// every level, the values too (bit-identical).
+void tk_quantize_act_row_at(int level, int weight_type, const float *x, void *act, int64_t cols);
 
 // matmul.c -------------------------------------------------------------------------------
 /// y[j*y_stride + r] = dot(W row r, activation row j) for r in [r0, r1), j < k.
@@ -47,6 +50,11 @@ void tk_matmul_rows(int type, const void *w, size_t row_bytes, int64_t cols,
                     int64_t r0, int64_t r1,
                     const void *act, size_t act_stride, int k,
                     float *y, int64_t y_stride);
+/// The same with the kernels of an explicit SIMD level (clamped to the detected one), so tests
+/// can compare levels without changing the process-wide level under other threads.
+void tk_matmul_rows_at(int level, int type, const void *w, size_t row_bytes, int64_t cols,
+                       int64_t r0, int64_t r1, const void *act, size_t act_stride, int k,
+                       float *y, int64_t y_stride);
 
 // attention.c ------------------------------------------------------------------------------
 /// One query head: out[d] = Σ_p softmax_p(scale·q·k_p) · v_p over positions p < npos.
