@@ -1,0 +1,131 @@
+import Foundation
+
+/// Picks the window that maximises expected tokens per second under a simple cost model, from running
+/// estimates that each round updates.
+///
+/// With per-draft acceptance α (drafts accepted independently), a window of k yields on average
+/// (1 − α^(k+1)) / (1 − α) tokens (the kept drafts plus the verifier's token) and costs
+/// k·t_draft + rtt + verify(k) seconds, where verify(k) = a + b·k. Acceptance, round trip and draft
+/// time per token are exponentially weighted moving averages; a and b are a weighted least-squares
+/// fit over recent rounds (seeded with the prior, so the fit is defined from the first round).
+public struct CostModelWindow: WindowPolicy {
+    /// The quantities the cost model needs.
+    public struct Estimates: Sendable, Equatable {
+        /// Probability that a draft is accepted, given the ones before it were.
+        public var acceptance: Double
+        /// Seconds of a round not spent drafting or verifying (network and queueing).
+        public var roundTripSeconds: Double
+        /// Seconds to draft one token.
+        public var draftSecondsPerToken: Double
+        /// a in verify(k) = a + b·k.
+        public var verifyBaseSeconds: Double
+        /// b in verify(k) = a + b·k.
+        public var verifySecondsPerDraft: Double
+
+        public init(acceptance: Double, roundTripSeconds: Double, draftSecondsPerToken: Double,
+                    verifyBaseSeconds: Double, verifySecondsPerDraft: Double) {
+            self.acceptance = acceptance
+            self.roundTripSeconds = roundTripSeconds
+            self.draftSecondsPerToken = draftSecondsPerToken
+            self.verifyBaseSeconds = verifyBaseSeconds
+            self.verifySecondsPerDraft = verifySecondsPerDraft
+        }
+
+        /// A neutral prior: moderate acceptance, a LAN-like round trip, a draft ten times faster than
+        /// one target pass.
+        public static let prior = Estimates(acceptance: 0.6, roundTripSeconds: 0.02, draftSecondsPerToken: 0.004,
+                                            verifyBaseSeconds: 0.04, verifySecondsPerDraft: 0.004)
+    }
+
+    public let minWindow: Int
+    public let maxWindow: Int
+    /// Weight of the newest round in the running estimates (0 < smoothing ≤ 1).
+    public let smoothing: Double
+    /// The current estimates.
+    public private(set) var estimates: Estimates
+
+    // Running sums: acceptance as successes / trials, verify(k) as weighted least squares.
+    private var acceptedSum: Double
+    private var trialSum: Double
+    private var fit: (w: Double, k: Double, kk: Double, v: Double, kv: Double)
+
+    public init(initial: Estimates = .prior, minWindow: Int = 1, maxWindow: Int = 8, smoothing: Double = 0.2) {
+        self.minWindow = max(0, minWindow)
+        self.maxWindow = max(self.minWindow, maxWindow)
+        self.smoothing = smoothing.isFinite ? min(max(smoothing, 0.01), 1) : 0.2
+        estimates = initial
+        // The prior counts as a couple of trials, so the first rounds move it but do not erase it.
+        trialSum = 2
+        acceptedSum = 2 * min(max(initial.acceptance, 0), 1)
+        // Two pseudo-observations on the prior line, at k = 1 and k = 4, half weight each.
+        let a = initial.verifyBaseSeconds, b = initial.verifySecondsPerDraft
+        fit = (w: 1, k: 0.5 * 1 + 0.5 * 4, kk: 0.5 * 1 + 0.5 * 16,
+               v: 0.5 * (a + b) + 0.5 * (a + 4 * b), kv: 0.5 * (a + b) + 0.5 * 4 * (a + 4 * b))
+    }
+
+    public var initialWindow: Int { Self.bestWindow(for: estimates, in: minWindow...maxWindow) }
+
+    public mutating func nextWindow(after round: RoundStats) -> Int {
+        update(with: round)
+        return Self.bestWindow(for: estimates, in: minWindow...maxWindow)
+    }
+
+    /// Folds one round into the running estimates.
+    public mutating func update(with round: RoundStats) {
+        let s = smoothing, keep = 1 - smoothing
+        if round.proposed > 0 {
+            let accepted = min(max(round.accepted, 0), round.proposed)
+            // Each kept draft is a success; a rejection (if any) is the one failed trial.
+            let trials = accepted + (accepted < round.proposed ? 1 : 0)
+            acceptedSum = keep * acceptedSum + Double(accepted)
+            trialSum = keep * trialSum + Double(trials)
+            let perToken = round.draftSeconds / Double(round.proposed)
+            if perToken.isFinite, perToken >= 0 {
+                estimates.draftSecondsPerToken = keep * estimates.draftSecondsPerToken + s * perToken
+            }
+        }
+        if trialSum > 0 { estimates.acceptance = min(max(acceptedSum / trialSum, 0), 1) }
+        let rtt = round.networkSeconds + round.queueSeconds
+        if rtt.isFinite, rtt >= 0 { estimates.roundTripSeconds = keep * estimates.roundTripSeconds + s * rtt }
+        let k = Double(round.proposed), v = round.verifySeconds
+        if v.isFinite, v >= 0 {
+            fit = (w: keep * fit.w + s, k: keep * fit.k + s * k, kk: keep * fit.kk + s * k * k,
+                   v: keep * fit.v + s * v, kv: keep * fit.kv + s * k * v)
+            var b = estimates.verifySecondsPerDraft
+            let det = fit.w * fit.kk - fit.k * fit.k
+            // Only a spread of window sizes identifies the slope; otherwise keep the last one.
+            if det > 1e-6 * fit.w * fit.w { b = (fit.w * fit.kv - fit.k * fit.v) / det }
+            b = max(b, 0)
+            estimates.verifySecondsPerDraft = b
+            estimates.verifyBaseSeconds = max((fit.v - b * fit.k) / fit.w, 0)
+        }
+    }
+
+    /// Expected tokens a window of `window` yields at per-draft acceptance `acceptance`.
+    public static func expectedTokens(window: Int, acceptance: Double) -> Double {
+        let alpha = min(max(acceptance, 0), 1)
+        if alpha > 1 - 1e-9 { return Double(window + 1) }
+        return (1 - pow(alpha, Double(window + 1))) / (1 - alpha)
+    }
+
+    /// Expected seconds of a round with `window` drafts.
+    public static func expectedSeconds(window: Int, estimates e: Estimates) -> Double {
+        let k = Double(window)
+        return k * e.draftSecondsPerToken + e.roundTripSeconds + e.verifyBaseSeconds + k * e.verifySecondsPerDraft
+    }
+
+    /// The window in `range` with the most expected tokens per second (the smallest on ties).
+    public static func bestWindow(for estimates: Estimates, in range: ClosedRange<Int>) -> Int {
+        var best = range.lowerBound
+        var bestRate = -Double.infinity
+        for k in range {
+            let seconds = max(expectedSeconds(window: k, estimates: estimates), 1e-12)
+            let rate = expectedTokens(window: k, acceptance: estimates.acceptance) / seconds
+            if rate > bestRate * (1 + 1e-12) {
+                best = k
+                bestRate = rate
+            }
+        }
+        return best
+    }
+}

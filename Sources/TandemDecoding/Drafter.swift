@@ -1,0 +1,28 @@
+/// Draft tokens proposed for one round, with the distributions they were drawn from.
+public struct DraftProposal: Sendable, Equatable {
+    /// The proposed tokens, continuing the agreed sequence.
+    public var tokens: [Int]
+    /// Per token, the exact distribution it was sampled from; nil when chosen deterministically.
+    public var q: [SparseDistribution]?
+
+    public init(tokens: [Int], q: [SparseDistribution]? = nil) {
+        self.tokens = tokens
+        self.q = q
+    }
+
+    /// No drafts.
+    public static let empty = DraftProposal(tokens: [])
+}
+
+/// The client side of assisted decoding: proposes continuations of the agreed sequence.
+public protocol Drafter: Sendable {
+    /// Starts from `request.prompt` as the agreed sequence (dropping any earlier generation), with the
+    /// request's sampling; stop tokens end a window early.
+    func start(_ request: SessionRequest) async throws
+    /// Proposes up to `count` tokens after the agreed sequence (fewer when its context runs out or a
+    /// stop token is drafted). Does not change the agreed sequence.
+    func propose(_ count: Int) async throws -> DraftProposal
+    /// The agreed sequence grew by `tokens` (usually the kept drafts and the verifier's token); the
+    /// drafter rolls back whatever it drafted beyond them.
+    func advance(_ tokens: [Int]) async throws
+}

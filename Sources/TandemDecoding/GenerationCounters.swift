@@ -1,0 +1,70 @@
+/// The raw tallies of one or more generations, from which `GenerationStats` is computed. Kept apart
+/// so aggregates are exact (sums of counts and seconds), not averages of ratios.
+public struct GenerationCounters: Sendable, Equatable, Codable {
+    public var generations = 0
+    public var generatedTokens = 0
+    /// Verification rounds (one cloud forward pass each).
+    public var rounds = 0
+    public var proposed = 0
+    public var accepted = 0
+    /// Per window position i: rounds that proposed a draft at i, and rounds that kept it.
+    public var proposedAt: [Int] = []
+    public var acceptedAt: [Int] = []
+    public var cloudPasses = 0
+    public var cloudPositions = 0
+    public var wireBytes = 0
+    public var draftSeconds = 0.0
+    public var networkSeconds = 0.0
+    public var queueSeconds = 0.0
+    public var verifySeconds = 0.0
+    /// Wall time from the start of each generation to its end, summed.
+    public var wallSeconds = 0.0
+    /// Time to first token, summed over the generations that produced one.
+    public var firstTokenSeconds = 0.0
+    public var firstTokenCount = 0
+
+    public init() {}
+
+    /// Records one verification round.
+    public mutating func recordRound(proposed: Int, accepted: Int, positions: Int) {
+        rounds += 1
+        cloudPasses += 1
+        cloudPositions += positions
+        self.proposed += proposed
+        self.accepted += accepted
+        if proposedAt.count < proposed {
+            proposedAt += Array(repeating: 0, count: proposed - proposedAt.count)
+            acceptedAt += Array(repeating: 0, count: proposed - acceptedAt.count)
+        }
+        for i in 0..<proposed { proposedAt[i] += 1 }
+        for i in 0..<min(accepted, proposed) { acceptedAt[i] += 1 }
+    }
+
+    /// These tallies plus `other`'s.
+    public func merged(with other: GenerationCounters) -> GenerationCounters {
+        var out = self
+        out.generations += other.generations
+        out.generatedTokens += other.generatedTokens
+        out.rounds += other.rounds
+        out.proposed += other.proposed
+        out.accepted += other.accepted
+        let n = max(proposedAt.count, other.proposedAt.count)
+        out.proposedAt = (0..<n).map { (proposedAt[safe: $0] ?? 0) + (other.proposedAt[safe: $0] ?? 0) }
+        out.acceptedAt = (0..<n).map { (acceptedAt[safe: $0] ?? 0) + (other.acceptedAt[safe: $0] ?? 0) }
+        out.cloudPasses += other.cloudPasses
+        out.cloudPositions += other.cloudPositions
+        out.wireBytes += other.wireBytes
+        out.draftSeconds += other.draftSeconds
+        out.networkSeconds += other.networkSeconds
+        out.queueSeconds += other.queueSeconds
+        out.verifySeconds += other.verifySeconds
+        out.wallSeconds += other.wallSeconds
+        out.firstTokenSeconds += other.firstTokenSeconds
+        out.firstTokenCount += other.firstTokenCount
+        return out
+    }
+}
+
+extension Array {
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
+}

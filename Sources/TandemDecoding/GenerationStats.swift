@@ -1,0 +1,74 @@
+/// The metrics every mode reports (ARCHITECTURE.md's vocabulary), for one generation or an aggregate.
+/// Encodes with snake_case keys; every ratio with an empty denominator is 0 (never NaN).
+public struct GenerationStats: Sendable, Equatable, Codable {
+    /// Accepted drafts / proposed drafts.
+    public var acceptanceRate: Double
+    /// Generated tokens / verification rounds.
+    public var tokensPerRound: Double
+    public var rounds: Int
+    /// Target forward passes per generated token (prompt prefill not counted).
+    public var cloudPassesPerToken: Double
+    /// Target positions computed per generated token (k + 1 per round; prefill not counted).
+    public var cloudPositionsPerToken: Double
+    /// Bytes on the wire per generated token (0 in-process).
+    public var bytesPerToken: Double
+    /// Generated tokens / wall seconds (open and prefill included).
+    public var tokensPerS: Double
+    /// Milliseconds from the start to the first generated token (mean over generations).
+    public var ttftMs: Double
+    public var draftMs: Double
+    public var networkMs: Double
+    public var queueMs: Double
+    public var verifyMs: Double
+    /// For window position i: how often a draft there was kept, given one was proposed there.
+    public var perPositionAcceptance: [Double]
+    public var generatedTokens: Int
+    public var proposed: Int
+    public var accepted: Int
+
+    enum CodingKeys: String, CodingKey {
+        case acceptanceRate = "acceptance_rate"
+        case tokensPerRound = "tokens_per_round"
+        case rounds
+        case cloudPassesPerToken = "cloud_passes_per_token"
+        case cloudPositionsPerToken = "cloud_positions_per_token"
+        case bytesPerToken = "bytes_per_token"
+        case tokensPerS = "tokens_per_s"
+        case ttftMs = "ttft_ms"
+        case draftMs = "draft_ms"
+        case networkMs = "network_ms"
+        case queueMs = "queue_ms"
+        case verifyMs = "verify_ms"
+        case perPositionAcceptance = "per_position_acceptance"
+        case generatedTokens = "generated_tokens"
+        case proposed
+        case accepted
+    }
+
+    /// The metrics of `counters`.
+    public init(_ c: GenerationCounters) {
+        func ratio(_ a: Double, _ b: Double) -> Double { b > 0 ? a / b : 0 }
+        let tokens = Double(c.generatedTokens)
+        acceptanceRate = ratio(Double(c.accepted), Double(c.proposed))
+        tokensPerRound = ratio(tokens, Double(c.rounds))
+        rounds = c.rounds
+        cloudPassesPerToken = ratio(Double(c.cloudPasses), tokens)
+        cloudPositionsPerToken = ratio(Double(c.cloudPositions), tokens)
+        bytesPerToken = ratio(Double(c.wireBytes), tokens)
+        tokensPerS = ratio(tokens, c.wallSeconds)
+        ttftMs = 1000 * ratio(c.firstTokenSeconds, Double(c.firstTokenCount))
+        draftMs = 1000 * c.draftSeconds
+        networkMs = 1000 * c.networkSeconds
+        queueMs = 1000 * c.queueSeconds
+        verifyMs = 1000 * c.verifySeconds
+        perPositionAcceptance = zip(c.acceptedAt, c.proposedAt).map { ratio(Double($0), Double($1)) }
+        generatedTokens = c.generatedTokens
+        proposed = c.proposed
+        accepted = c.accepted
+    }
+
+    /// The metrics of several generations together.
+    public static func aggregate(_ results: [GenerationResult]) -> GenerationStats {
+        GenerationStats(results.reduce(GenerationCounters()) { $0.merged(with: $1.counters) })
+    }
+}

@@ -1,0 +1,181 @@
+/// A `Verifier` over a target `LanguageModelSession` in the same process, implementing the server's
+/// pending-token scheme.
+///
+/// The verifier holds the agreed sequence; all of it but the last token (the *pending* token, its
+/// last answer) is in the target's cache. A round evaluates `[pending, d1 … dk]` in ONE pass: row i
+/// of the logits judges d(i+1) and row k gives the bonus. The cache is then truncated to the agreed
+/// length minus one, so the new pending token (the verdict's `next`) is again outside it.
+///
+/// Concurrency: the session and all state live on `queue` (a serial `DispatchQueue`), so compute never
+/// blocks the cooperative pool and calls are serialised; give every session of one model the same
+/// queue so only one forward pass runs at a time.
+public final class InProcessVerifier: Verifier {
+    private let queue: ComputeQueue
+    private let core: VerifierCore
+
+    /// - Parameters:
+    ///   - session: the target's session, handed over (its previous contents are dropped on `open`).
+    ///   - queue: the model's compute queue.
+    ///   - maxWindow: most drafts taken in one round.
+    ///   - shaper: makes the target's sampling distribution for a session's parameters; pass
+    ///     `{ try Sampler(config: SamplerConfig($0)) }` to use the engine's sampler.
+    public init(session: sending some LanguageModelSession, queue: ComputeQueue = ComputeQueue(label: "tandem.verifier"),
+                maxWindow: Int = 16, shaper: @escaping ShaperFactory = SamplingDistribution.factory) {
+        self.queue = queue
+        core = VerifierCore(session: session, maxWindow: max(0, maxWindow), makeShaper: shaper)
+    }
+
+    public func open(_ request: SessionRequest) async throws -> SessionInfo {
+        let core = self.core
+        return try await queue.perform { try core.open(request) }
+    }
+
+    public func verify(_ round: DraftRound) async throws -> Verdict {
+        let core = self.core
+        let timed = try await queue.run { try core.verify(round) }
+        var verdict = timed.value
+        verdict.timings = Verdict.Timings(queueSeconds: timed.queueSeconds, computeSeconds: timed.computeSeconds)
+        return verdict
+    }
+
+    public func close() async {
+        let core = self.core
+        _ = try? await queue.perform { core.close() }
+    }
+}
+
+/// The verifier's state. Only ever touched on the verifier's `ComputeQueue`, which is what makes the
+/// unchecked `Sendable` sound.
+private final class VerifierCore: @unchecked Sendable {
+    private struct Open {
+        var request: SessionRequest
+        var shaper: any DistributionShaper
+        var rng: DecodingRNG
+        /// The agreed sequence; its last token is pending (not in the cache).
+        var agreed: [Int]
+        var generated = 0
+        var lastRound = 0
+        var finished = false
+    }
+
+    private let session: any LanguageModelSession
+    private let maxWindow: Int
+    private let makeShaper: ShaperFactory
+    /// What the cache holds, as far as this verifier put it there.
+    private var cached: [Int] = []
+    private var state: Open?
+    private var sessions = 0
+
+    init(session: any LanguageModelSession, maxWindow: Int, makeShaper: @escaping ShaperFactory) {
+        self.session = session
+        self.maxWindow = maxWindow
+        self.makeShaper = makeShaper
+    }
+
+    func open(_ request: SessionRequest) throws -> SessionInfo {
+        state = nil
+        let vocabularySize = session.vocabularySize
+        let contextLength = session.contextLength
+        try request.validate(vocabularySize: vocabularySize, contextLength: contextLength)
+        let shaper = try makeShaper(request.sampling)
+        // Reuse the cache up to the common prefix (a resync re-open sends the same sequence again).
+        let target = Array(request.prompt.dropLast())
+        var common = 0
+        if session.count == cached.count {
+            while common < min(cached.count, target.count), cached[common] == target[common] { common += 1 }
+        }
+        try session.truncate(to: common)
+        cached = Array(target.prefix(common))
+        try session.prefill(Array(target[common...]))
+        cached = target
+        sessions += 1
+        state = Open(request: request, shaper: shaper, rng: DecodingRNG(seed: request.sampling.seed),
+                     agreed: request.prompt)
+        state?.finished = request.maxTokens == 0 || request.prompt.count >= contextLength
+        return SessionInfo(sessionID: "in-process-\(sessions)", base: request.prompt.count,
+                           vocabularySize: vocabularySize, contextLength: contextLength, maxWindow: maxWindow)
+    }
+
+    func verify(_ round: DraftRound) throws -> Verdict {
+        guard var open = state else { throw DecodingError.notOpen }
+        guard !open.finished else { throw DecodingError.sessionFinished }
+        guard round.base == open.agreed.count else {
+            throw DecodingError.baseMismatch(expected: open.agreed.count, got: round.base)
+        }
+        guard round.round > open.lastRound else { throw DecodingError.roundOutOfOrder(last: open.lastRound, got: round.round) }
+        let drafts = round.drafts
+        let vocabularySize = session.vocabularySize
+        // The pass puts base − 1 + k + 1 positions in the cache.
+        let limit = min(maxWindow, session.contextLength - open.agreed.count)
+        guard drafts.count <= limit else { throw DecodingError.windowTooLarge(requested: drafts.count, limit: limit) }
+        for token in drafts where token < 0 || token >= vocabularySize {
+            throw DecodingError.tokenOutOfRange(token: token, vocabularySize: vocabularySize)
+        }
+        let useSampledRule = !open.request.sampling.isGreedy
+        if let q = round.q, useSampledRule {
+            guard q.count == drafts.count else {
+                throw DecodingError.invalidProposal("\(drafts.count) drafts but \(q.count) q distributions")
+            }
+            for (i, qi) in q.enumerated() {
+                try qi.validate(vocabularySize: vocabularySize)
+                guard qi.probability(of: drafts[i]) > 0 else {
+                    throw DecodingError.invalidProposal("draft \(i + 1) (token \(drafts[i])) has probability 0 under its q")
+                }
+            }
+        }
+
+        let base = open.agreed.count
+        guard let pending = open.agreed.last else { throw DecodingError.notOpen }
+        let rows = try session.evaluate([pending] + drafts)
+        cached.append(pending)
+        cached.append(contentsOf: drafts)
+        let outcome: VerificationOutcome
+        do {
+            guard rows.count == drafts.count + 1, rows.allSatisfy({ $0.count == vocabularySize }) else {
+                throw DecodingError.invalidModelOutput("expected \(drafts.count + 1) rows of \(vocabularySize) logits")
+            }
+            let agreed = open.agreed
+            let shaper = open.shaper
+            let distribution = { (i: Int) in shaper.distribution(rows[i], recent: agreed + drafts[..<i]) }
+            if useSampledRule {
+                outcome = try SampledVerification.verify(drafts: drafts, q: round.q, target: distribution, using: &open.rng)
+            } else {
+                outcome = GreedyVerification.verify(drafts: drafts) { argmax(distribution($0)) }
+            }
+        } catch {
+            try rollBack(to: base - 1)
+            throw error
+        }
+
+        // The tokens this round adds, cut at a stop token and at the limits.
+        var produced = Array(drafts[..<outcome.accepted]) + [outcome.next]
+        let room = min(open.request.maxTokens - open.generated, session.contextLength - base)
+        if produced.count > room { produced.removeLast(produced.count - max(room, 1)) }
+        if let stop = produced.firstIndex(where: open.request.stopTokens.contains) {
+            produced.removeLast(produced.count - stop - 1)
+        }
+        open.agreed.append(contentsOf: produced)
+        open.generated += produced.count
+        open.lastRound = round.round
+        do {
+            try rollBack(to: open.agreed.count - 1)
+        } catch {
+            state = nil  // the cache no longer matches anything we know: the client must re-open
+            throw error
+        }
+        let next = produced.last ?? outcome.next
+        open.finished = open.request.stopTokens.contains(next) || open.generated >= open.request.maxTokens
+            || open.agreed.count >= session.contextLength
+        state = open
+        return Verdict(round: round.round, accepted: produced.count - 1, next: next, finished: open.finished)
+    }
+
+    func close() {
+        state = nil
+    }
+
+    private func rollBack(to count: Int) throws {
+        try session.truncate(to: count)
+        cached.removeLast(max(0, cached.count - count))
+    }
+}

@@ -1,0 +1,142 @@
+/// A `Drafter` over a draft model's `LanguageModelSession`: drafts k tokens autoregressively and rolls
+/// its cache back to the agreed sequence after the verdict.
+///
+/// Under greedy sampling it proposes the draft's argmax (q omitted: one-hot). Otherwise it samples each
+/// draft from q = the draft's sampling distribution (the session's parameters) truncated to its
+/// `proposalTopK` most likely tokens and renormalised, and sends that q: it is exactly what the draft
+/// was drawn from, and small on the wire.
+///
+/// Like the verifier it keeps its last agreed token out of the cache (fed with the next window), and
+/// runs all compute on its `ComputeQueue`.
+public final class ModelDrafter: Drafter {
+    private let queue: ComputeQueue
+    private let core: DrafterCore
+
+    /// - Parameters:
+    ///   - session: the draft model's session, handed over.
+    ///   - queue: the draft model's compute queue.
+    ///   - proposalTopK: how many tokens each sampled q keeps.
+    ///   - shaper: makes the draft's sampling distribution for a session's parameters.
+    public init(session: sending some LanguageModelSession, queue: ComputeQueue = ComputeQueue(label: "tandem.drafter"),
+                proposalTopK: Int = 8, shaper: @escaping ShaperFactory = SamplingDistribution.factory) {
+        self.queue = queue
+        core = DrafterCore(session: session, proposalTopK: max(1, proposalTopK), makeShaper: shaper)
+    }
+
+    public func start(_ request: SessionRequest) async throws {
+        let core = self.core
+        try await queue.perform { try core.start(request) }
+    }
+
+    public func propose(_ count: Int) async throws -> DraftProposal {
+        let core = self.core
+        return try await queue.perform { try core.propose(count) }
+    }
+
+    public func advance(_ tokens: [Int]) async throws {
+        let core = self.core
+        try await queue.perform { try core.advance(tokens) }
+    }
+}
+
+/// The drafter's state; only touched on the drafter's `ComputeQueue`.
+private final class DrafterCore: @unchecked Sendable {
+    private let session: any LanguageModelSession
+    private let proposalTopK: Int
+    private let makeShaper: ShaperFactory
+    private var shaper: (any DistributionShaper)?
+    private var sampling = SamplingParameters.greedy
+    private var stopTokens: Set<Int> = []
+    private var rng = DecodingRNG(seed: 0)
+    /// The agreed sequence.
+    private var agreed: [Int] = []
+    /// What the cache holds: a prefix of `agreed` followed by the last window's drafts.
+    private var cached: [Int] = []
+
+    /// Mixed into the session seed so the draft's stream is independent of the verifier's.
+    static let seedSalt: UInt64 = 0xD1AF_7ED0_5EED_0001
+
+    init(session: any LanguageModelSession, proposalTopK: Int, makeShaper: @escaping ShaperFactory) {
+        self.session = session
+        self.proposalTopK = proposalTopK
+        self.makeShaper = makeShaper
+    }
+
+    func start(_ request: SessionRequest) throws {
+        shaper = nil
+        try request.validate(vocabularySize: session.vocabularySize, contextLength: session.contextLength)
+        let newShaper = try makeShaper(request.sampling)
+        let target = Array(request.prompt.dropLast())
+        var common = 0
+        if session.count == cached.count {
+            while common < min(cached.count, target.count), cached[common] == target[common] { common += 1 }
+        }
+        try session.truncate(to: common)
+        cached = Array(target.prefix(common))
+        try session.prefill(Array(target[common...]))
+        cached = target
+        agreed = request.prompt
+        sampling = request.sampling
+        stopTokens = Set(request.stopTokens)
+        rng = DecodingRNG(seed: request.sampling.seed ^ Self.seedSalt)
+        shaper = newShaper
+    }
+
+    func propose(_ count: Int) throws -> DraftProposal {
+        guard let shaper else { throw DecodingError.notOpen }
+        // After the window the cache holds agreed + d1 … d(k−1).
+        let room = session.contextLength - agreed.count + 1
+        let k = min(count, room)
+        guard k > 0 else { return .empty }
+        try sync()
+        let vocabularySize = session.vocabularySize
+        guard let first = try session.evaluate(Array(agreed[cached.count...])).last else {
+            throw DecodingError.invalidModelOutput("the draft returned no logits")
+        }
+        cached = agreed
+        var logits = first
+        var drafts: [Int] = []
+        var qs: [SparseDistribution] = []
+        while true {
+            guard logits.count == vocabularySize else {
+                throw DecodingError.invalidModelOutput("expected \(vocabularySize) logits, got \(logits.count)")
+            }
+            let dense = shaper.distribution(logits, recent: agreed + drafts)
+            let token: Int
+            if sampling.isGreedy {
+                token = argmax(dense)
+            } else {
+                let q = SparseDistribution.topK(dense, k: proposalTopK)
+                guard let drawn = q.sample(using: &rng) else {
+                    throw DecodingError.invalidDistribution("the draft's distribution has no mass")
+                }
+                token = drawn
+                qs.append(q)
+            }
+            drafts.append(token)
+            if drafts.count == k || stopTokens.contains(token) { break }
+            guard let row = try session.evaluate([token]).last else {
+                throw DecodingError.invalidModelOutput("the draft returned no logits")
+            }
+            cached.append(token)
+            logits = row
+        }
+        return DraftProposal(tokens: drafts, q: sampling.isGreedy ? nil : qs)
+    }
+
+    func advance(_ tokens: [Int]) throws {
+        agreed.append(contentsOf: tokens)
+        try sync()
+    }
+
+    /// Truncates the cache to the longest prefix of `agreed` it holds, keeping the last agreed token out.
+    private func sync() throws {
+        var common = 0
+        let limit = min(cached.count, agreed.count - 1)
+        while common < limit, cached[common] == agreed[common] { common += 1 }
+        if common < cached.count {
+            try session.truncate(to: common)
+            cached.removeLast(cached.count - common)
+        }
+    }
+}

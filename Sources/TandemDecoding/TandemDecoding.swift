@@ -1,1 +1,0 @@
-// TandemDecoding: see ARCHITECTURE.md
