@@ -57,7 +57,7 @@ let package = Package(
         .target(
             name: "TandemClient",
             dependencies: [
-                "TandemWire", "TandemDecoding", "TandemModel",
+                "TandemWire", "TandemDecoding", "TandemModel", "TandemTokenizer",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -16,7 +16,7 @@ final class AssistConnection {
     private let channel: any Channel
     private let logger: Logger
     private let codec = WireCodec()
-    private let lastActivity: Mutex<ContinuousClock.Instant>
+    private let lastActivity = ActivityClock()
 
     private var sessionID: String?
     private var verifier: InProcessVerifier?
@@ -26,7 +26,6 @@ final class AssistConnection {
         self.context = context
         self.channel = channel
         self.logger = logger
-        lastActivity = Mutex(ContinuousClock.now)
     }
 
     /// Serves the connection until the client closes it, sends `close`, or stays idle too long.
@@ -37,7 +36,7 @@ final class AssistConnection {
                 // Idle watchdog: the reading loop below ends when the close handshake completes.
                 let timeout = context.limits.idleTimeout
                 while !Task.isCancelled {
-                    let deadline = lastActivity.withLock { $0 } + timeout
+                    let deadline = lastActivity.last + timeout
                     if ContinuousClock.now >= deadline {
                         context.metrics.error(WireErrorCode.idleTimeout.rawValue)
                         logger.info("closing idle connection")
@@ -58,7 +57,7 @@ final class AssistConnection {
     private func readLoop(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
         do {
             for try await message in inbound.messages(maxSize: WireProtocol.maxFrameBytes) {
-                lastActivity.withLock { $0 = .now }
+                lastActivity.touch()
                 let reply: WireMessage?
                 switch message {
                 case .binary:
@@ -78,7 +77,7 @@ final class AssistConnection {
                             return
                         }
                         reply = await handle(decoded)
-                    } catch {
+                    } catch let error as WireError {
                         reply = .error(ErrorMessage(error))
                     }
                 }
@@ -86,7 +85,7 @@ final class AssistConnection {
                     if case let .error(e) = reply { context.metrics.error(e.code.rawValue) }
                     try await outbound.write(.text(try codec.encode(reply)))
                 }
-                lastActivity.withLock { $0 = .now }
+                lastActivity.touch()
             }
         } catch {
             logger.debug("connection ended: \(error)")
@@ -185,5 +184,16 @@ final class AssistConnection {
             context.slots.release()
             context.metrics.sessionsActive.record(context.slots.openCount)
         }
+    }
+}
+
+/// When a connection last heard from or answered its client (shared with its idle watchdog).
+final class ActivityClock: Sendable {
+    private let instant = Mutex(ContinuousClock.now)
+
+    var last: ContinuousClock.Instant { instant.withLock { $0 } }
+
+    func touch() {
+        instant.withLock { $0 = .now }
     }
 }

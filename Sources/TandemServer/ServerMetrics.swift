@@ -5,12 +5,12 @@ import Prometheus
 /// servers in one process, as in tests, never share or double-bootstrap a global metrics system).
 final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
-    let sessionsActive: Gauge
-    let sessionsOpened: Counter
-    let rounds: Counter
-    let proposed: Counter
-    let accepted: Counter
-    let generated: Counter
+    let sessionsActive: Metrics.Gauge
+    let sessionsOpened: Metrics.Counter
+    let rounds: Metrics.Counter
+    let proposed: Metrics.Counter
+    let accepted: Metrics.Counter
+    let generated: Metrics.Counter
     let verifyLatency: Metrics.Timer
     let queueLatency: Metrics.Timer
     private let factory: PrometheusMetricsFactory
@@ -22,19 +22,19 @@ final class ServerMetrics: Sendable {
                                    .milliseconds(200), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5)]
         factory.defaultDurationHistogramBuckets = buckets
         self.factory = factory
-        sessionsActive = Gauge(label: "tandem_sessions_active", factory: factory)
-        sessionsOpened = Counter(label: "tandem_sessions_opened_total", factory: factory)
-        rounds = Counter(label: "tandem_rounds_total", factory: factory)
-        proposed = Counter(label: "tandem_drafts_proposed_total", factory: factory)
-        accepted = Counter(label: "tandem_drafts_accepted_total", factory: factory)
-        generated = Counter(label: "tandem_tokens_generated_total", factory: factory)
+        sessionsActive = Metrics.Gauge(label: "tandem_sessions_active", factory: factory)
+        sessionsOpened = Metrics.Counter(label: "tandem_sessions_opened_total", factory: factory)
+        rounds = Metrics.Counter(label: "tandem_rounds_total", factory: factory)
+        proposed = Metrics.Counter(label: "tandem_drafts_proposed_total", factory: factory)
+        accepted = Metrics.Counter(label: "tandem_drafts_accepted_total", factory: factory)
+        generated = Metrics.Counter(label: "tandem_tokens_generated_total", factory: factory)
         verifyLatency = Metrics.Timer(label: "tandem_verify_seconds", factory: factory)
         queueLatency = Metrics.Timer(label: "tandem_queue_seconds", factory: factory)
     }
 
     /// Counts an error frame sent, by code.
     func error(_ code: String) {
-        Counter(label: "tandem_errors_total", dimensions: [("code", code)], factory: factory).increment()
+        Metrics.Counter(label: "tandem_errors_total", dimensions: [("code", code)], factory: factory).increment()
     }
 
     /// The Prometheus text exposition.
