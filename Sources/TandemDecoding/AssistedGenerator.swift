@@ -4,7 +4,9 @@ import Synchronization
 /// the verifier keeps a prefix and adds its token, and the agreed tokens are yielded as they come.
 ///
 /// One generation at a time per generator (its drafter and verifier hold one session each); a
-/// concurrent `generate` fails with `DecodingError.generatorBusy`. The window policy's state carries
+/// concurrent `generate` fails with `DecodingError.generatorBusy`. A consumer that drops the stream
+/// cancels the generation, which stops at its next await (at most one round later) and closes the
+/// verifier; the generator is busy until then. The window policy's state carries
 /// over from one generation to the next, so a cost model keeps what it learnt.
 /// The verifier's answers are checked (`DecodingError.invalidVerdict`), never trusted blindly.
 public final class AssistedGenerator: TokenGenerator {

@@ -143,7 +143,8 @@ private final class VerifierCore: @unchecked Sendable {
                 outcome = GreedyVerification.verify(drafts: drafts) { argmax(distribution($0)) }
             }
         } catch {
-            try rollBack(to: base - 1)
+            // Undo the pass; if even that fails the cache is unknown and the client must re-open.
+            do { try rollBack(to: base - 1) } catch { state = nil }
             throw error
         }
 

@@ -1,1 +1,0 @@
-// TandemKernels: see ARCHITECTURE.md

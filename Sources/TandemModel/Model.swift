@@ -1,0 +1,184 @@
+// TandemModel: the Llama-family transformer (`llama`, `qwen2`) over GGUF weights.
+//
+//   let model = try Model(path: "model.gguf", threads: 4)
+//   let session = model.makeSession()
+//   let out = try session.append(prompt, logits: .last)           // prefill: one pass
+//   var sampler = try Sampler(config: SamplerConfig(temperature: 0.8, topP: 0.95, seed: 1))
+//   let next = sampler.sample(out.logits[0], recent: session.tokens).token
+//   let verify = try session.append([next] + drafts, logits: .all)  // k positions, one pass
+//   try session.truncate(to: acceptedCount)                          // roll back rejected drafts
+//
+// Forward pass per block: x += Wo·attn(rope(Wq·n), rope(Wk·n), Wv·n) with n = rmsNorm(x, attn_norm)
+// (+ q/k/v biases for qwen2); x += Wdown·(silu(Wgate·m) ⊙ Wup·m) with m = rmsNorm(x, ffn_norm);
+// logits = Wout·rmsNorm(x, output_norm). RoPE pairs adjacent dims for llama and halves for qwen2.
+// Early exit at layer L reads x after L blocks (blocks 0..<L) — see `ModelSession.append`.
+// Every kernel computes each row independently of k and of the thread count, so one pass over k
+// positions is bit-identical to k single-position passes.
+
+import Synchronization
+import TandemGGUF
+import TandemKernels
+
+/// One transformer block's weights.
+struct LayerWeights: @unchecked Sendable {
+    let attnNorm: [Float]
+    let wq: WeightMatrix
+    let wk: WeightMatrix
+    let wv: WeightMatrix
+    let wo: WeightMatrix
+    let bq: [Float]?
+    let bk: [Float]?
+    let bv: [Float]?
+    let ffnNorm: [Float]
+    let gate: WeightMatrix
+    let up: WeightMatrix
+    let down: WeightMatrix
+
+    /// The matrices that share an input, for fused matmuls.
+    var qkv: [WeightMatrix] { [wq, wk, wv] }
+    var gateUp: [WeightMatrix] { [gate, up] }
+}
+
+/// A trained early-exit head: its own norm and, optionally, its own output matrix.
+struct EarlyExitHead: @unchecked Sendable {
+    let layer: Int
+    let norm: [Float]
+    let output: WeightMatrix?
+}
+
+/// A Llama-family model (`llama`, `qwen2`) over the weights of a GGUF file.
+///
+/// The model is immutable and shareable; all mutable state lives in the `ModelSession`s it
+/// makes. Forward passes of all sessions of one model are serialised (one pass at a time per
+/// model), so sessions never fight over the compute pool.
+public final class Model: Sendable {
+    public let config: ModelConfig
+    public let file: GGUFFile
+    public let pool: ComputePool
+
+    let tokenEmbedding: WeightMatrix
+    let outputNorm: [Float]
+    let output: WeightMatrix
+    let layers: [LayerWeights]
+    let ropeFreqs: [Float]?
+    let earlyExitHead: EarlyExitHead?
+    /// Serialises forward passes of this model's sessions.
+    let passLock = Mutex<Void>(())
+
+    /// Loads and validates every tensor the forward pass needs.
+    /// - Parameter threads: size of the compute pool used for matmul and attention.
+    public init(file: GGUFFile, threads: Int) throws {
+        let config = try ModelConfig(file: file)
+        self.config = config
+        self.file = file
+        self.pool = ComputePool(threads: max(1, threads))
+        let loader = TensorLoader(file: file)
+        let e = config.embeddingLength
+
+        tokenEmbedding = try loader.matrix("token_embd.weight", rows: config.vocabularySize, cols: e)
+        outputNorm = try loader.vector("output_norm.weight", count: e)
+        output = config.tiedOutput
+            ? tokenEmbedding
+            : try loader.matrix("output.weight", rows: config.vocabularySize, cols: e)
+
+        var layers: [LayerWeights] = []
+        layers.reserveCapacity(config.layerCount)
+        for i in 0..<config.layerCount {
+            let p = "blk.\(i)."
+            let isQwen = config.architecture == .qwen2
+            layers.append(LayerWeights(
+                attnNorm: try loader.vector(p + "attn_norm.weight", count: e),
+                wq: try loader.matrix(p + "attn_q.weight", rows: config.queryWidth, cols: e),
+                wk: try loader.matrix(p + "attn_k.weight", rows: config.kvWidth, cols: e),
+                wv: try loader.matrix(p + "attn_v.weight", rows: config.kvWidth, cols: e),
+                wo: try loader.matrix(p + "attn_output.weight", rows: e, cols: config.queryWidth),
+                bq: isQwen ? try loader.vector(p + "attn_q.bias", count: config.queryWidth) : nil,
+                bk: isQwen ? try loader.vector(p + "attn_k.bias", count: config.kvWidth) : nil,
+                bv: isQwen ? try loader.vector(p + "attn_v.bias", count: config.kvWidth) : nil,
+                ffnNorm: try loader.vector(p + "ffn_norm.weight", count: e),
+                gate: try loader.matrix(p + "ffn_gate.weight", rows: config.feedForwardLength, cols: e),
+                up: try loader.matrix(p + "ffn_up.weight", rows: config.feedForwardLength, cols: e),
+                down: try loader.matrix(p + "ffn_down.weight", rows: e, cols: config.feedForwardLength)))
+        }
+        self.layers = layers
+        ropeFreqs = config.hasRopeFreqs ? try loader.vector("rope_freqs.weight", count: config.ropeDims / 2) : nil
+
+        if let layer = config.earlyExitLayer {
+            let norm = try loader.vector("early_exit.output_norm.weight", count: e)
+            let head = file.tensorInfo(named: "early_exit.output.weight") == nil
+                ? nil
+                : try loader.matrix("early_exit.output.weight", rows: config.vocabularySize, cols: e)
+            earlyExitHead = EarlyExitHead(layer: layer, norm: norm, output: head)
+        } else {
+            earlyExitHead = nil
+        }
+    }
+
+    /// Opens a GGUF file (memory-mapped) and loads the model.
+    /// - Parameter progress: called with 0...1 while the file's pages are touched in, so a
+    ///   large model's first pass does not stall on page faults.
+    public convenience init(path: String, threads: Int, progress: ((Double) -> Void)? = nil) throws {
+        let file: GGUFFile
+        do {
+            file = try GGUFFile(path: path)
+        } catch {
+            throw ModelError.unreadableFile(path: path, reason: "\(error)")
+        }
+        if let progress { file.prefault(progress: progress) }
+        try self.init(file: file, threads: threads)
+    }
+
+    /// A new, empty session (KV cache) over this model.
+    public func makeSession() -> ModelSession {
+        ModelSession(model: self)
+    }
+}
+
+/// Reads tensors by name with shape and type checks that throw `ModelError`s.
+struct TensorLoader {
+    let file: GGUFFile
+
+    func info(_ name: String) throws -> GGUFTensorInfo {
+        guard let info = file.tensorInfo(named: name) else { throw ModelError.missingTensor(name: name) }
+        return info
+    }
+
+    func matrix(_ name: String, rows: Int, cols: Int) throws -> WeightMatrix {
+        let info = try info(name)
+        guard info.dims == [cols, rows] else {
+            throw ModelError.tensorShapeMismatch(name: name, expected: [cols, rows], found: info.dims)
+        }
+        guard WeightMatrix.supportedTypes.contains(info.type) else {
+            throw ModelError.unsupportedTensorType(name: name, type: info.type.description)
+        }
+        guard cols % info.type.blockSize == 0 else {
+            throw ModelError.tensorUnreadable(
+                name: name, reason: "row length \(cols) is not a multiple of \(info.type)'s block size \(info.type.blockSize)")
+        }
+        do {
+            // Zero-copy over the mapping; the matrix keeps the mapping alive.
+            return try WeightMatrix(tensor: try file.tensor(named: name))
+        } catch let error as ModelError {
+            throw error
+        } catch {
+            throw ModelError.tensorUnreadable(name: name, reason: "\(error)")
+        }
+    }
+
+    func vector(_ name: String, count: Int) throws -> [Float] {
+        let info = try info(name)
+        let dims = info.dims.filter { $0 != 1 }
+        guard info.elementCount == count, dims.count <= 1 else {
+            throw ModelError.tensorShapeMismatch(name: name, expected: [count], found: info.dims)
+        }
+        guard info.type == .f32 || info.type == .f16 || info.type == .bf16 || WeightMatrix.supportedTypes.contains(info.type) else {
+            throw ModelError.unsupportedTensorType(name: name, type: info.type.description)
+        }
+        do {
+            let tensor = try file.tensor(named: name)
+            return try Quantizer.dequantize(tensor.bytes, as: info.type, count: count)
+        } catch {
+            throw ModelError.tensorUnreadable(name: name, reason: "\(error)")
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// TandemModel: see ARCHITECTURE.md

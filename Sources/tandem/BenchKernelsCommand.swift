@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import TandemGGUF
+import TandemKernels
+
+/// `tandem bench-kernels`: matmul throughput per weight type on SmolLM2-135M's shapes.
+struct BenchKernelsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-kernels",
+        abstract: "Measure matmul speed: GB/s of weights read at k = 1 and the cost of k = 2…16 relative to k = 1.",
+        discussion: """
+            For each weight type and shape (rows × cols: 576×1536, 1536×576, 49152×576 — SmolLM2-135M's \
+            ffn_down, ffn_gate/up and output), with 1 and 2 threads: the best time of a k = 1 matmul, \
+            as GB/s of weight bytes, and the time of k = 2, 4, 8, 16 divided by the k = 1 time. \
+            K-quants need cols % 256 == 0, so they run only on 576×1536. Build with -c release.
+
+            Example: swift run -c release tandem bench-kernels --types q8_0,q4_0 --threads 1,2
+            """
+    )
+
+    @Option(help: "Comma-separated weight types.")
+    var types: String = "f32,f16,bf16,q8_0,q4_0,q5_0,q4_K,q6_K"
+
+    @Option(help: "Comma-separated thread counts.")
+    var threads: String = "1,2"
+
+    @Option(help: "Seconds to spend per measurement (best of repeated runs).")
+    var seconds: Double = 0.25
+
+    @Option(help: "MB of weight copies to rotate through so each call reads weights from DRAM, as in a real forward pass (0: one copy, cache-warm).")
+    var coldMB: Int = 384
+
+    @Option(help: "Force a SIMD level (0 scalar, 1 AVX2, 2 AVX-512 VNNI); default: the detected one.")
+    var simd: Int?
+
+    mutating func run() throws {
+        if let simd { Kernels.setSIMDLevel(simd) }
+        print("SIMD level \(Kernels.simdLevel)")
+        let typeList = try types.split(separator: ",").map { name -> GGMLType in
+            guard let type = GGMLType(name: String(name)) else { throw ValidationError("unknown type \(name)") }
+            return type
+        }
+        let threadList = threads.split(separator: ",").compactMap { Int($0) }
+        let shapes = [(576, 1536), (1536, 576), (49152, 576)]
+        let ks = [1, 2, 4, 8, 16]
+        for t in threadList {
+            let pool = ComputePool(threads: t)
+            let dispatch = Self.best(seconds: seconds) { pool.run { _, _ in } }
+            let w = try WeightMatrix(name: "tiny", type: .q8_0, rows: 16, cols: 64,
+                                     bytes: try Quantizer.quantize([Float](repeating: 0.5, count: 1024), as: .q8_0))
+            let x = [Float](repeating: 1, count: 64)
+            var y = [Float](repeating: 0, count: 16)
+            let tiny = Self.best(seconds: seconds) { Kernels.matmul(w, input: x, count: 1, output: &y, pool: pool) }
+            print(String(format: "threads %d: empty pool.run %.2f µs, 16×64 q8_0 matmul %.2f µs", t, dispatch * 1e6, tiny * 1e6))
+        }
+        print("type  shape        thr   k=1 µs    GB/s   k2/k1  k4/k1  k8/k1  k16/k1")
+        for type in typeList {
+            for (rows, cols) in shapes {
+                guard cols % type.blockSize == 0 else { continue }
+                let values = (0..<(rows * cols)).map { i in Float(sin(Double(i) * 0.37)) * 0.5 }
+                let bytes = try Quantizer.quantize(values, as: type)
+                let copies = max(1, min(1024, coldMB * 1_000_000 / bytes.count))
+                let ws = try (0..<copies).map { _ in try WeightMatrix(name: "bench", type: type, rows: rows, cols: cols, bytes: bytes) }
+                let x = (0..<(16 * cols)).map { i in Float(cos(Double(i) * 0.11)) }
+                var y = [Float](repeating: 0, count: 16 * rows)
+                for t in threadList {
+                    let pool = ComputePool(threads: t)
+                    var times: [Int: Double] = [:]
+                    for k in ks {
+                        let input = Array(x[0..<(k * cols)])
+                        var next = 0
+                        times[k] = Self.best(seconds: seconds) {
+                            Kernels.matmul(ws[next], input: input, count: k, output: &y, pool: pool)
+                            next = (next + 1) % ws.count
+                        }
+                    }
+                    let t1 = times[1] ?? 1
+                    let gbs = Double(bytes.count) / t1 / 1e9
+                    let ratios = ks.dropFirst().map { String(format: "%6.2f", (times[$0] ?? 0) / t1) }.joined(separator: " ")
+                    print(String(format: "%-5@ %5d×%-5d  %2d  %8.1f  %6.1f  ", type.description as NSString, rows, cols, t, t1 * 1e6, gbs) + ratios)
+                }
+            }
+        }
+    }
+
+    /// Best wall time of `body` over repeated runs within `seconds` (at least 5 runs).
+    static func best(seconds: Double, _ body: () -> Void) -> Double {
+        body()
+        var best = Double.infinity
+        let start = Date()
+        var runs = 0
+        while runs < 5 || Date().timeIntervalSince(start) < seconds {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            body()
+            let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            best = min(best, dt)
+            runs += 1
+        }
+        return best
+    }
+}

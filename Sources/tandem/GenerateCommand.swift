@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import TandemGGUF
+import TandemModel
+import TandemTokenizer
+
+struct GenerateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Generate tokens with a GGUF model, locally.",
+        discussion: """
+            The prompt is given as token ids (--tokens) or as text (--prompt, encoded with the file's \
+            tokenizer). The generated text is streamed to stdout as it is produced (ids when the file \
+            has no tokenizer); timing goes to stderr. Greedy by default \
+            (--temperature 0); generation stops after --max-tokens, at the end-of-sequence token \
+            (unless --ignore-eos) or when the context is full.
+
+            Examples:
+              tandem generate --model llama-s-f32.gguf --tokens 464,329 --max-tokens 16
+              tandem generate --model m.gguf --tokens 1,2,3 --temperature 0.8 --top-k 40 --top-p 0.95 --seed 7
+              tandem generate --model m.gguf --tokens 1,2,3 --json
+              tandem generate --model stories260K.gguf --prompt "Once upon a time" --max-tokens 40
+            With --json one line is printed at the end:
+              {"tokens":[...],"text":"…" (null without a tokenizer),"stats":{"prompt_tokens":3,"generated_tokens":16,"prefill_tok_s":...,"decode_tok_s":...}}
+            """
+    )
+
+    @OptionGroup var options: ModelRunOptions
+
+    @Option(name: .long, help: "Maximum number of tokens to generate.")
+    var maxTokens: Int = 32
+
+    @Option(name: .long, help: "Sampling temperature; 0 means greedy (argmax, ties to the lowest id).")
+    var temperature: Float = 0
+
+    @Option(name: .long, help: "Keep only the K most likely tokens (0: off).")
+    var topK: Int = 0
+
+    @Option(name: .long, help: "Nucleus sampling: keep the most likely tokens up to probability P (1: off).")
+    var topP: Float = 1
+
+    @Option(name: .long, help: "Drop tokens below P × the top token's probability (0: off).")
+    var minP: Float = 0
+
+    @Option(name: .long, help: "Repetition penalty over the last --repeat-last-n tokens (1: off).")
+    var repeatPenalty: Float = 1
+
+    @Option(name: .long, help: "How many recent tokens the repetition penalty considers.")
+    var repeatLastN: Int = 64
+
+    @Option(name: .long, help: "Seed of the sampler's random numbers.")
+    var seed: UInt64 = 0
+
+    @Flag(name: .long, help: "Keep generating past the end-of-sequence token.")
+    var ignoreEos = false
+
+    @Flag(name: .long, help: "Print one JSON object at the end instead of streaming.")
+    var json = false
+
+    func run() throws {
+        try reportingErrors {
+            let parsed = try options.parsedTokenIDs()
+            guard maxTokens >= 0 else { throw CommandLineError("--max-tokens must be ≥ 0") }
+            let samplerConfig = SamplerConfig(
+                temperature: temperature, topK: topK, topP: topP, minP: minP,
+                repeatPenalty: repeatPenalty, repeatLastN: repeatLastN, seed: seed)
+            var sampler = try Sampler(config: samplerConfig)
+            let model = try options.loadModel()
+            let tokenizer = TokenText.tokenizer(for: model.file)
+            let prompt = try options.promptTokens(parsed: parsed, tokenizer: tokenizer)
+            // Stop at the end of generation: the tokenizer's EOS/EOT set, else the file's EOS id.
+            let isEnd: (Int) -> Bool
+            if ignoreEos {
+                isEnd = { _ in false }
+            } else if let tokenizer {
+                isEnd = { tokenizer.isEndOfGeneration($0) }
+            } else {
+                let eos = eosToken(model.file)
+                isEnd = { $0 == eos }
+            }
+            var stream = tokenizer?.makeStreamingDecoder(skipSpecial: true)
+
+            let session = model.makeSession()
+            var generated: [Int] = []
+            var text = ""
+            let prefillStart = DispatchTime.now()
+            var logits = try session.append(prompt, logits: .last).logits[0]
+            let prefillSeconds = seconds(since: prefillStart)
+
+            var decodePasses = 0
+            let decodeStart = DispatchTime.now()
+            var decodeSeconds = 0.0
+            while generated.count < maxTokens {
+                let token = sampler.sample(logits, recent: session.tokens).token
+                generated.append(token)
+                let piece = try stream?.feed(token)
+                if let piece { text += piece }
+                if !json {
+                    if let piece { print(piece, terminator: "") } else { print(token, terminator: " ") }
+                    fflush(nil)  // all streams: stream each token as it comes
+                }
+                if isEnd(token) || generated.count == maxTokens || session.count >= model.config.contextLength { break }
+                logits = try session.append([token], logits: .last).logits[0]
+                decodePasses += 1
+                decodeSeconds = seconds(since: decodeStart)
+            }
+
+            if let rest = stream?.flush(), !rest.isEmpty {
+                text += rest
+                if !json { print(rest, terminator: "") }
+            }
+            let prefillRate = Double(prompt.count) / max(prefillSeconds, 1e-9)
+            let decodeRate = decodePasses == 0 ? 0 : Double(decodePasses) / max(decodeSeconds, 1e-9)
+            if json {
+                print("{\"tokens\":\(JSONText.ints(generated)),\"text\":\(JSONText.string(tokenizer == nil ? nil : text)),"
+                    + "\"stats\":{\"prompt_tokens\":\(prompt.count),\"generated_tokens\":\(generated.count),"
+                    + "\"prefill_tok_s\":\(JSONText.number(prefillRate)),\"decode_tok_s\":\(JSONText.number(decodeRate))}}")
+            } else {
+                print("")
+                let line = String(format: "prompt %d tokens, %.1f tok/s; generated %d tokens, decode %.1f tok/s\n",
+                                  prompt.count, prefillRate, generated.count, decodeRate)
+                FileHandle.standardError.write(Data(line.utf8))
+            }
+        }
+    }
+
+    private func eosToken(_ file: GGUFFile) -> Int? {
+        switch file.value("tokenizer.ggml.eos_token_id") {
+        case .uint32(let v)?: return Int(v)
+        case .int32(let v)?: return Int(v)
+        case .uint64(let v)?: return Int(v)
+        case .int64(let v)?: return Int(v)
+        default: return nil
+        }
+    }
+}
+
+func seconds(since start: DispatchTime) -> Double {
+    Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+}
