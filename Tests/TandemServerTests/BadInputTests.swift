@@ -76,7 +76,7 @@ struct BadInputTests {
             // Fill the context: 4 agreed, 60 left; 8 drafts per round until a window no longer fits.
             var base = 4, round = 2
             var lastError: WireErrorCode?
-            while round < 40 {
+            while round < 100 {
                 let reply = try await raw.send(.verify(VerifyMessage(round: round, base: base, drafts: Array(repeating: 0, count: 8))))
                 round += 1
                 switch reply {
