@@ -83,7 +83,7 @@ let package = Package(
             name: "TandemServerTests",
             dependencies: [
                 "TandemServer", "TandemClient", "TandemWire", "TandemDecoding", "TandemModel", "TandemTokenizer",
-                "TandemGGUF",
+                "TandemGGUF", "tandem",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
             ],
