@@ -131,9 +131,16 @@ final class AssistConnection {
             sessionID = id
             context.metrics.sessionsActive.record(context.slots.openCount)
         }
-        let verifier = try self.verifier ?? makeVerifier()
-        self.verifier = verifier
-        let info = try await verifier.open(m.request)
+        let info: SessionInfo
+        do {
+            let verifier = try self.verifier ?? makeVerifier()
+            self.verifier = verifier
+            info = try await verifier.open(m.request)
+        } catch {
+            // A refused open holds nothing: its slot and cache go back to the server.
+            releaseSession()
+            throw error
+        }
         opened = true
         context.metrics.sessionsOpened.increment()
         return OpenedMessage(session: sessionID ?? "", model: model.id, targetFingerprint: model.fingerprint, base: info.base,

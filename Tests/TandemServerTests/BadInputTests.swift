@@ -167,3 +167,18 @@ struct BadInputTests {
         }
     }
 }
+
+@Suite("Slots", .timeLimit(.minutes(1)))
+struct SlotTests {
+    @Test("a refused open does not hold a session slot")
+    func refusedOpenFreesSlot() async throws {
+        try await withServer(limits: ServerLimits(maxSessions: 1)) { server in
+            let first = try await RawConnection.connect(server)
+            guard case .error = try await first.send(openMessage([1, 999])) else { Issue.record("bad open accepted"); return }
+            let second = try await RawConnection.connect(server)
+            guard case .opened = try await second.send(openMessage()) else { Issue.record("the slot was not freed"); return }
+            await first.close()
+            await second.close()
+        }
+    }
+}
