@@ -36,8 +36,9 @@ public struct VerifierServer: Sendable {
         self.logger = logger
     }
 
-    /// Runs the server until the task is cancelled; `onRunning` gets the bound port.
-    public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    /// Runs the server until the task is cancelled (or, with `handlingSignals`, until SIGINT/SIGTERM,
+    /// then shuts down gracefully); `onRunning` gets the bound port.
+    public func run(handlingSignals: Bool = false, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let context = ServerContext(model: model, limits: limits, faults: faults,
                                     slots: SessionSlots(limit: max(0, limits.maxSessions)), metrics: ServerMetrics())
         let logger = self.logger
@@ -60,7 +61,11 @@ public struct VerifierServer: Sendable {
             },
             logger: logger
         )
-        try await app.run()
+        if handlingSignals {
+            try await app.runService()
+        } else {
+            try await app.run()
+        }
     }
 
     /// Starts the server on a new task and returns once it listens.

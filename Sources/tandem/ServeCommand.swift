@@ -73,7 +73,7 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = .notice
         let server = VerifierServer(model: target, limits: limits, host: host, port: port, logger: logger)
         let host = self.host
-        try await server.run { port in
+        try await server.run(handlingSignals: true) { port in
             print("tandem: serving \(target.id) (vocabulary \(target.vocabularySize), context \(target.contextLength)) "
                   + "at ws://\(host):\(port)/v1/assist — health: http://\(host):\(port)/health")
             fflush(nil)
