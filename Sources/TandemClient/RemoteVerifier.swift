@@ -51,6 +51,8 @@ public actor RemoteVerifier: Verifier {
     /// Bytes sent and received over the verifier's life.
     public private(set) var bytesSent = 0
     public private(set) var bytesReceived = 0
+    /// Seconds of verify round trips not spent in the server (queue and compute excluded), summed.
+    public private(set) var networkSeconds = 0.0
 
     public init(_ configuration: Configuration) {
         self.configuration = configuration
@@ -83,7 +85,10 @@ public actor RemoteVerifier: Verifier {
                     try await reopen(request)
                 }
                 let message = VerifyMessage(round: round.round, base: agreed.count, drafts: round.drafts, q: round.q)
-                switch try await exchange(.verify(message)) {
+                let sent = ContinuousClock.now
+                let reply = try await exchange(.verify(message))
+                let roundTrip = ContinuousClock.now - sent
+                switch reply {
                 case let .verdict(v):
                     guard v.round == round.round else {
                         throw ClientError.unexpectedMessage("verdict for round \(v.round) while awaiting round \(round.round)")
@@ -93,6 +98,8 @@ public actor RemoteVerifier: Verifier {
                     }
                     agreed += round.drafts[..<v.accepted]
                     agreed.append(v.next)
+                    let seconds = Double(roundTrip.components.seconds) + Double(roundTrip.components.attoseconds) * 1e-18
+                    networkSeconds += max(0, seconds - (v.timings.queueMs + v.timings.computeMs) / 1000)
                     return v.verdict(wireBytes: bytesSent + bytesReceived - before)
                 case let .error(e) where [.resync, .notOpen, .idleTimeout].contains(e.code):
                     // The server lost or doubts our session: re-open with the whole sequence.

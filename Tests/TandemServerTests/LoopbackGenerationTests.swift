@@ -19,6 +19,7 @@ struct LoopbackGenerationTests {
         let (result, stats, bytes) = try await withServer { server in
             let client = toyClient(server, policy: policy)
             let (result, _) = try await client.run(SessionRequest(prompt: prompt, maxTokens: 60))
+            #expect(await client.verifier.networkSeconds > 0)
             return (result, result.stats, await client.verifier.bytesSent + client.verifier.bytesReceived)
         }
         #expect(result.tokens == expected, "policy \(Self.policies[index].0)")
