@@ -182,3 +182,29 @@ struct SlotTests {
         }
     }
 }
+
+@Suite("Oversized frames", .timeLimit(.minutes(1)))
+struct OversizeTests {
+    @Test("a frame over the size limit ends only its own connection")
+    func oversized() async throws {
+        try await withServer { server in
+            let other = try await RawConnection.connect(server)
+            guard case .opened = try await other.send(openMessage()) else { Issue.record("open failed"); return }
+            let hostile = try await RawConnection.connect(server)
+            let huge = "{\"type\":\"open\",\"v\":1,\"prompt\":[" + String(repeating: "1,", count: WireProtocol.maxFrameBytes / 2) + "1]}"
+            do {
+                let reply = try await hostile.send(huge)
+                if case .opened = reply { Issue.record("an oversized open was served") }
+            } catch let error as ClientError {
+                // The server closes a connection that sends a frame over the limit.
+                #expect(error.isTransport)
+            }
+            // The other session on the same server is untouched.
+            guard case .verdict = try await other.send(.verify(VerifyMessage(round: 1, base: 3, drafts: [1]))) else {
+                Issue.record("the other session stopped being served"); return
+            }
+            await hostile.close()
+            await other.close()
+        }
+    }
+}
