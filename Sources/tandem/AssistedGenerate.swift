@@ -15,7 +15,6 @@ struct AssistedGenerate {
     var maxTokens: Int
     var ignoreEos: Bool
     var json: Bool
-    var threads: Int?
     var options: ModelRunOptions
     var chatOptions: ChatOptions
 

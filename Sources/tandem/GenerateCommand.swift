@@ -95,7 +95,7 @@ struct GenerateCommand: AsyncParsableCommand {
             let sampling = SamplingParameters(temperature: temperature, topK: topK, topP: topP, minP: minP,
                                               repeatPenalty: repeatPenalty, repeatLastN: repeatLastN, seed: seed)
             try await AssistedGenerate(draftPath: draft, server: server, window: window, sampling: sampling,
-                                       maxTokens: maxTokens, ignoreEos: ignoreEos, json: json, threads: options.threads,
+                                       maxTokens: maxTokens, ignoreEos: ignoreEos, json: json,
                                        options: options, chatOptions: chatOptions).run()
         } catch {
             let message = String(describing: error).replacingOccurrences(of: "\n", with: " ")
