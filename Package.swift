@@ -13,10 +13,19 @@ let package = Package(
         .library(name: "TandemTokenizer", targets: ["TandemTokenizer"]),
         .library(name: "TandemModel", targets: ["TandemModel"]),
         .library(name: "TandemDecoding", targets: ["TandemDecoding"]),
+        .library(name: "TandemWire", targets: ["TandemWire"]),
+        .library(name: "TandemServer", targets: ["TandemServer"]),
+        .library(name: "TandemClient", targets: ["TandemClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         .target(name: "TandemGGUF"),
@@ -33,10 +42,32 @@ let package = Package(
         ),
         .target(name: "TandemModel", dependencies: ["TandemGGUF", "TandemKernels"]),
         .target(name: "TandemDecoding", dependencies: ["TandemModel"]),
+        .target(name: "TandemWire", dependencies: ["TandemDecoding"]),
+        .target(
+            name: "TandemServer",
+            dependencies: [
+                "TandemWire", "TandemDecoding", "TandemModel", "TandemTokenizer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "TandemClient",
+            dependencies: [
+                "TandemWire", "TandemDecoding", "TandemModel", "TandemTokenizer",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "tandem",
             dependencies: [
                 "TandemGGUF", "TandemKernels", "TandemTokenizer", "TandemModel", "TandemDecoding",
+                "TandemWire", "TandemServer", "TandemClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -47,6 +78,17 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "TandemDecodingTests", dependencies: ["TandemDecoding", "TandemModel"]),
+        .testTarget(name: "TandemWireTests", dependencies: ["TandemWire", "TandemDecoding"]),
+        .testTarget(
+            name: "TandemServerTests",
+            dependencies: [
+                "TandemServer", "TandemClient", "TandemWire", "TandemDecoding", "TandemModel", "TandemTokenizer",
+                "TandemGGUF", "tandem",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(
             name: "TandemModelTests", dependencies: ["TandemModel", "TandemKernels", "TandemGGUF"],
             resources: [.copy("Fixtures")]

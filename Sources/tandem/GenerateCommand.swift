@@ -2,12 +2,13 @@ import ArgumentParser
 import Foundation
 import TandemGGUF
 import TandemModel
+import TandemDecoding
 import TandemTokenizer
 
-struct GenerateCommand: ParsableCommand {
+struct GenerateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
-        abstract: "Generate tokens with a GGUF model, locally.",
+        abstract: "Generate tokens with a GGUF model, locally or assisted by a verifier server.",
         discussion: """
             The prompt is given as token ids (--tokens) or as text (--prompt, encoded with the file's \
             tokenizer). The generated text is streamed to stdout as it is produced (ids when the file \
@@ -20,12 +21,30 @@ struct GenerateCommand: ParsableCommand {
               tandem generate --model m.gguf --tokens 1,2,3 --temperature 0.8 --top-k 40 --top-p 0.95 --seed 7
               tandem generate --model m.gguf --tokens 1,2,3 --json
               tandem generate --model stories260K.gguf --prompt "Once upon a time" --max-tokens 40
+
+            Assisted mode (a draft model here, the target on a `tandem serve` server):
+              tandem generate --draft Models/draft.gguf --server ws://127.0.0.1:8080 --prompt "Hi" --chat
+              tandem generate --draft d.gguf --server ws://127.0.0.1:8080 --tokens 1,2,3 --window doubling --json
+            --window is a fixed number of drafts per round, doubling, or adaptive (a cost model, the default).
+            With --json one line is printed at the end:
+              {"tokens":[...],"text":"…","stats":{"acceptance_rate":…,"tokens_per_round":…,"rounds":…,"cloud_passes_per_token":…,"bytes_per_token":…,"tokens_per_s":…,…}}
             With --json one line is printed at the end:
               {"tokens":[...],"text":"…" (null without a tokenizer),"stats":{"prompt_tokens":3,"generated_tokens":16,"prefill_tok_s":...,"decode_tok_s":...}}
             """
     )
 
     @OptionGroup var options: ModelRunOptions
+
+    @OptionGroup var chatOptions: ChatOptions
+
+    @Option(name: .long, help: ArgumentHelp("Assisted mode: the draft model (GGUF) that proposes tokens; needs --server.", valueName: "file"))
+    var draft: String?
+
+    @Option(name: .long, help: ArgumentHelp("Assisted mode: the verifier server, ws://HOST:PORT (see tandem serve).", valueName: "url"))
+    var server: String?
+
+    @Option(name: .long, help: ArgumentHelp("Assisted mode: drafts per round: a number, doubling or adaptive.", valueName: "N|doubling|adaptive"))
+    var window = "adaptive"
 
     @Option(name: .long, help: "Maximum number of tokens to generate.")
     var maxTokens: Int = 32
@@ -57,7 +76,35 @@ struct GenerateCommand: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object at the end instead of streaming.")
     var json = false
 
-    func run() throws {
+    func run() async throws {
+        if draft != nil || server != nil {
+            try await runAssisted()
+            return
+        }
+        try runLocal()
+    }
+
+    private func runAssisted() async throws {
+        do {
+            guard let draft, let server else {
+                throw CommandLineError("assisted mode needs both --draft FILE and --server ws://HOST:PORT")
+            }
+            guard options.model == nil else {
+                throw CommandLineError("--model runs locally; with --server the target is the server's (drop --model)")
+            }
+            let sampling = SamplingParameters(temperature: temperature, topK: topK, topP: topP, minP: minP,
+                                              repeatPenalty: repeatPenalty, repeatLastN: repeatLastN, seed: seed)
+            try await AssistedGenerate(draftPath: draft, server: server, window: window, sampling: sampling,
+                                       maxTokens: maxTokens, ignoreEos: ignoreEos, json: json,
+                                       options: options, chatOptions: chatOptions).run()
+        } catch {
+            let message = String(describing: error).replacingOccurrences(of: "\n", with: " ")
+            FileHandle.standardError.write(Data("\nerror: \(message)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    private func runLocal() throws {
         try reportingErrors {
             let parsed = try options.parsedTokenIDs()
             guard maxTokens >= 0 else { throw CommandLineError("--max-tokens must be ≥ 0") }
@@ -67,7 +114,10 @@ struct GenerateCommand: ParsableCommand {
             var sampler = try Sampler(config: samplerConfig)
             let model = try options.loadModel()
             let tokenizer = TokenText.tokenizer(for: model.file)
-            let prompt = try options.promptTokens(parsed: parsed, tokenizer: tokenizer)
+            var prompt = try options.promptTokens(parsed: parsed, tokenizer: tokenizer)
+            if parsed == nil, let text = options.prompt, let tokenizer, chatOptions.isChat {
+                prompt = try chatOptions.promptIDs(text, tokenizer: tokenizer)
+            }
             // Stop at the end of generation: the tokenizer's EOS/EOT set, else the file's EOS id.
             let isEnd: (Int) -> Bool
             if ignoreEos {

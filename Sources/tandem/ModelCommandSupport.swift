@@ -7,7 +7,7 @@ import TandemTokenizer
 /// Options shared by the commands that run a model (`generate`, `logits`).
 struct ModelRunOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Path of a GGUF model file (llama or qwen2).", valueName: "file"))
-    var model: String
+    var model: String?
 
     @Option(name: .long, help: ArgumentHelp("Prompt as comma-separated token ids, e.g. 1,2,3.", valueName: "ids"))
     var tokens: String?
@@ -46,7 +46,7 @@ struct ModelRunOptions: ParsableArguments {
         var ids = parsed ?? []
         if parsed == nil, let text = prompt {
             guard let tokenizer else {
-                throw CommandLineError("--prompt needs a tokenizer, and \(model) has none (or an unreadable one); use --tokens")
+                throw CommandLineError("--prompt needs a tokenizer, and \(model ?? "the model") has none (or an unreadable one); use --tokens")
             }
             ids = tokenizer.encode(text)
         }
@@ -56,6 +56,12 @@ struct ModelRunOptions: ParsableArguments {
 
     /// Loads the model, drawing a progress line on stderr while a large file is paged in.
     func loadModel() throws -> Model {
+        guard let model else { throw CommandLineError("give the model file with --model FILE.gguf") }
+        return try loadModel(path: model)
+    }
+
+    /// Loads the model at `model` (as ``loadModel()``, for commands with several model files).
+    func loadModel(path model: String) throws -> Model {
         guard FileManager.default.fileExists(atPath: model) else {
             throw CommandLineError("no such file: \(model)")
         }

@@ -6,7 +6,7 @@ struct Tandem: AsyncParsableCommand {
         commandName: "tandem",
         abstract: "Client-assisted LLM inference: a small draft model on the device, a large target model in the cloud.",
         subcommands: [
-            InspectCommand.self, TokenizeCommand.self, GenerateCommand.self, LogitsCommand.self, BenchCommand.self,
+            InspectCommand.self, TokenizeCommand.self, GenerateCommand.self, ServeCommand.self, DemoCommand.self, LogitsCommand.self, BenchCommand.self,
             BenchKernelsCommand.self,
         ]
     )

@@ -1,0 +1,20 @@
+import TandemDecoding
+import TandemModel
+import TandemTokenizer
+
+extension AssistedClient {
+    /// A client drafting with `draft` (a session of the engine, sampled with the engine's sampler)
+    /// and verifying on the server at `server` (`ws://host:port`).
+    ///
+    /// - Parameters:
+    ///   - draftName: the draft's name, shown in the server's refusal when tokenizers differ.
+    ///   - proposalTopK: tokens kept in each sampled draft's q.
+    public init(draft: Model, draftName: String, tokenizer: Tokenizer, server: String, policy: any WindowPolicy,
+                timeout: Duration = .seconds(60), maxReconnects: Int = 3, proposalTopK: Int = 8) {
+        let verifier = RemoteVerifier(.init(url: server, draftFingerprint: tokenizer.fingerprint, draftModel: draftName,
+                                            timeout: timeout, maxReconnects: maxReconnects))
+        let drafter = ModelDrafter(session: draft.makeSession(), queue: ComputeQueue(label: "tandem.draft"),
+                                   proposalTopK: proposalTopK, shaper: SamplingDistribution.engineFactory)
+        self.init(drafter: drafter, verifier: verifier, policy: policy, tokenizer: tokenizer)
+    }
+}

@@ -1,0 +1,31 @@
+/// Failures of the client's transport (a server's refusals arrive as `WireError`).
+public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The WebSocket could not be opened.
+    case connectionFailed(url: String, reason: String)
+    /// The connection ended while a message was awaited or sent.
+    case connectionLost(String)
+    /// No answer within the timeout.
+    case timeout(String)
+    /// The connection kept failing; the last failure is given.
+    case reconnectsExhausted(attempts: Int, last: String)
+    /// The server answered with a message that does not fit the exchange.
+    case unexpectedMessage(String)
+
+    public var description: String {
+        switch self {
+        case let .connectionFailed(url, reason): return "cannot connect to \(url): \(reason)"
+        case let .connectionLost(reason): return "the connection to the server was lost: \(reason)"
+        case let .timeout(what): return "timed out: \(what)"
+        case let .reconnectsExhausted(attempts, last): return "gave up after \(attempts) reconnects; last failure: \(last)"
+        case let .unexpectedMessage(what): return "unexpected message from the server: \(what)"
+        }
+    }
+
+    /// True for failures a reconnect may cure.
+    var isTransport: Bool {
+        switch self {
+        case .connectionFailed, .connectionLost, .timeout: return true
+        case .reconnectsExhausted, .unexpectedMessage: return false
+        }
+    }
+}

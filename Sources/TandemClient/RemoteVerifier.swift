@@ -1,0 +1,198 @@
+import Logging
+import TandemDecoding
+import TandemWire
+
+/// A `Verifier` over one WebSocket to a Tandem server (`ws://host:port/v1/assist`).
+///
+/// The client is the source of truth: the verifier keeps the whole agreed sequence, so when the
+/// connection drops (or the server answers `resync`, `not_open` or `idle_timeout`) it reconnects,
+/// re-opens with that sequence and re-sends the round. A round whose verdict was lost is computed
+/// again in the new session, never applied twice, so no token is lost or repeated.
+///
+/// Each verdict carries the server's queue and compute times and the bytes the exchange took
+/// (WebSocket frame headers and payloads, both directions); the generator derives network time as
+/// round trip − server time.
+public actor RemoteVerifier: Verifier {
+    /// How to reach the server and how patient to be.
+    public struct Configuration: Sendable {
+        /// `ws://host:port` or `ws://host:port/v1/assist`.
+        public var url: String
+        /// The draft tokenizer's fingerprint (must match the target's).
+        public var draftFingerprint: String
+        /// The draft model's name, shown in the server's refusal if fingerprints differ.
+        public var draftModel: String?
+        /// Longest wait for a connection or an answer.
+        public var timeout: Duration
+        /// Reconnects tried in a row before giving up.
+        public var maxReconnects: Int
+        public var logger: Logger
+
+        public init(url: String, draftFingerprint: String, draftModel: String? = nil, timeout: Duration = .seconds(60),
+                    maxReconnects: Int = 3, logger: Logger = Logger(label: "tandem.client")) {
+            self.url = url
+            self.draftFingerprint = draftFingerprint
+            self.draftModel = draftModel
+            self.timeout = timeout
+            self.maxReconnects = maxReconnects
+            self.logger = logger
+        }
+    }
+
+    public let configuration: Configuration
+    private let codec = WireCodec()
+    private var link: WebSocketLink?
+    private var request: SessionRequest?
+    private var agreed: [Int] = []
+    private var needsReopen = false
+    /// What the server said about the session at the last `opened`.
+    public private(set) var lastOpened: OpenedMessage?
+    /// Times the verifier reconnected and re-opened after a failure.
+    public private(set) var reconnects = 0
+    /// Bytes sent and received over the verifier's life.
+    public private(set) var bytesSent = 0
+    public private(set) var bytesReceived = 0
+    /// Seconds of verify round trips not spent in the server (queue and compute excluded), summed.
+    public private(set) var networkSeconds = 0.0
+
+    public init(_ configuration: Configuration) {
+        self.configuration = configuration
+    }
+
+    /// The WebSocket URL, with `/v1/assist` added when the configured one has no path.
+    public nonisolated var assistURL: String {
+        let url = configuration.url
+        guard let scheme = url.range(of: "://") else { return url }
+        return url[scheme.upperBound...].contains("/") ? url : url + WireProtocol.path
+    }
+
+    public func open(_ request: SessionRequest) async throws -> SessionInfo {
+        let before = bytesSent + bytesReceived
+        self.request = request
+        agreed = request.prompt
+        needsReopen = false
+        let opened = try await openSession(request)
+        return opened.sessionInfo(wireBytes: bytesSent + bytesReceived - before)
+    }
+
+    public func verify(_ round: DraftRound) async throws -> Verdict {
+        guard let request else { throw TandemDecoding.DecodingError.notOpen }
+        let before = bytesSent + bytesReceived
+        var failures = 0
+        var lastFailure = ""
+        while true {
+            do {
+                if needsReopen || link?.isClosed != false {
+                    try await reopen(request)
+                }
+                let message = VerifyMessage(round: round.round, base: agreed.count, drafts: round.drafts, q: round.q)
+                let sent = ContinuousClock.now
+                let reply = try await exchange(.verify(message))
+                let roundTrip = ContinuousClock.now - sent
+                switch reply {
+                case let .verdict(v):
+                    guard v.round == round.round else {
+                        throw ClientError.unexpectedMessage("verdict for round \(v.round) while awaiting round \(round.round)")
+                    }
+                    guard v.accepted >= 0, v.accepted <= round.drafts.count else {
+                        throw TandemDecoding.DecodingError.invalidVerdict("accepted \(v.accepted) of \(round.drafts.count) drafts")
+                    }
+                    agreed += round.drafts[..<v.accepted]
+                    agreed.append(v.next)
+                    let seconds = Double(roundTrip.components.seconds) + Double(roundTrip.components.attoseconds) * 1e-18
+                    networkSeconds += max(0, seconds - (v.timings.queueMs + v.timings.computeMs) / 1000)
+                    return v.verdict(wireBytes: bytesSent + bytesReceived - before)
+                case let .error(e) where [.resync, .notOpen, .idleTimeout].contains(e.code):
+                    // The server lost or doubts our session: re-open with the whole sequence.
+                    lastFailure = e.wireError.description
+                    needsReopen = true
+                    failures += 1
+                case let .error(e):
+                    throw e.wireError
+                case let other:
+                    throw ClientError.unexpectedMessage("\(other.kind) in answer to verify")
+                }
+            } catch let error as ClientError where error.isTransport {
+                lastFailure = error.description
+                configuration.logger.notice("connection failed (\(error)); reconnecting")
+                await dropLink()
+                needsReopen = true
+                failures += 1
+            }
+            if failures > configuration.maxReconnects {
+                throw ClientError.reconnectsExhausted(attempts: failures - 1, last: lastFailure)
+            }
+            try await Task.sleep(for: .milliseconds(50 * (1 << min(failures, 5))))
+        }
+    }
+
+    public func close() async {
+        if let link, !link.isClosed, let frame = try? codec.encode(.close) {
+            try? await link.send(frame)
+            bytesSent += Self.frameBytes(frame, masked: true)
+        }
+        await dropLink()
+        request = nil
+    }
+
+    // MARK: -
+
+    /// Re-opens after a failure with the whole agreed sequence and what is left of the token budget.
+    private func reopen(_ original: SessionRequest) async throws {
+        reconnects += 1
+        let generated = agreed.count - original.prompt.count
+        let resumed = SessionRequest(prompt: agreed, sampling: original.sampling,
+                                     maxTokens: max(0, original.maxTokens - generated), stopTokens: original.stopTokens)
+        _ = try await openSession(resumed)
+        needsReopen = false
+    }
+
+    private func openSession(_ request: SessionRequest) async throws -> OpenedMessage {
+        let message = OpenMessage(request, draftFingerprint: configuration.draftFingerprint, draftModel: configuration.draftModel)
+        switch try await exchange(.open(message)) {
+        case let .opened(opened):
+            guard opened.base == request.prompt.count else {
+                throw ClientError.unexpectedMessage("opened at base \(opened.base) for a sequence of \(request.prompt.count)")
+            }
+            lastOpened = opened
+            return opened
+        case let .error(e):
+            throw e.wireError
+        case let other:
+            throw ClientError.unexpectedMessage("\(other.kind) in answer to open")
+        }
+    }
+
+    /// Sends one message and reads the answer, connecting first when needed.
+    private func exchange(_ message: WireMessage) async throws -> WireMessage {
+        let link = try await connected()
+        let frame = try codec.encode(message)
+        try await link.send(frame)
+        bytesSent += Self.frameBytes(frame, masked: true)
+        let reply = try await link.receive(timeout: configuration.timeout)
+        bytesReceived += Self.frameBytes(reply, masked: false)
+        return try codec.decode(reply)
+    }
+
+    private func connected() async throws -> WebSocketLink {
+        if let link, !link.isClosed { return link }
+        await dropLink()
+        let link = try await WebSocketLink.connect(url: assistURL, timeout: configuration.timeout, logger: configuration.logger)
+        self.link = link
+        return link
+    }
+
+    private func dropLink() async {
+        if let link {
+            self.link = nil
+            await link.close()
+        }
+    }
+
+    /// A text frame's size on the wire: header (2, 4 or 10 bytes, plus a 4-byte mask from the client)
+    /// and payload. TCP/IP overhead is not counted.
+    static func frameBytes(_ text: String, masked: Bool) -> Int {
+        let payload = text.utf8.count
+        let header = payload < 126 ? 2 : payload < 65536 ? 4 : 10
+        return header + (masked ? 4 : 0) + payload
+    }
+}

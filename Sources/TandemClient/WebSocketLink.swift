@@ -1,0 +1,194 @@
+import HummingbirdWSClient
+import Logging
+import NIOCore
+import Synchronization
+import TandemWire
+
+/// One WebSocket connection as a pair of calls: `send` a text frame, `receive` the next one, each
+/// bounded in time. The connection runs on its own task; when it ends, waiting and later calls fail
+/// with `ClientError.connectionLost`.
+final class WebSocketLink: Sendable {
+    private enum Waiter {
+        case none
+        case message(id: Int, CheckedContinuation<String, any Error>)
+        case ready(id: Int, CheckedContinuation<Void, any Error>)
+    }
+
+    private struct State {
+        var queue: [String] = []
+        var writer: WebSocketOutboundWriter?
+        var ended: ClientError?
+        var waiter: Waiter = .none
+        var nextID = 0
+    }
+
+    private let state = Mutex(State())
+    private let task = Mutex<Task<Void, Never>?>(nil)
+    let url: String
+
+    private init(url: String) {
+        self.url = url
+    }
+
+    /// Connects to `url` (`ws://host:port/path`) and returns once the upgrade completed.
+    static func connect(url: String, timeout: Duration, logger: Logger) async throws -> WebSocketLink {
+        let link = WebSocketLink(url: url)
+        let task = Task {
+            do {
+                try await WebSocketClient.connect(
+                    url: url, configuration: .init(maxFrameSize: WireProtocol.maxFrameBytes), logger: logger
+                ) { inbound, outbound, _ in
+                    link.ready(outbound)
+                    for try await message in inbound.messages(maxSize: WireProtocol.maxFrameBytes) {
+                        if case let .text(text) = message { link.push(text) }
+                    }
+                }
+                link.end(.connectionLost("the server closed the connection"))
+            } catch {
+                link.end(.connectionFailed(url: url, reason: "\(error)"))
+            }
+        }
+        link.task.withLock { $0 = task }
+        do {
+            try await link.waitReady(timeout: timeout)
+        } catch {
+            task.cancel()
+            throw error
+        }
+        return link
+    }
+
+    /// Sends one text frame.
+    func send(_ text: String) async throws {
+        let (writer, ended) = state.withLock { ($0.writer, $0.ended) }
+        if let ended { throw ended.asLost }
+        guard let writer else { throw ClientError.connectionLost("not connected") }
+        do {
+            try await writer.write(.text(text))
+        } catch {
+            throw ClientError.connectionLost("\(error)")
+        }
+    }
+
+    /// The next text frame from the server.
+    func receive(timeout: Duration) async throws -> String {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<String, any Error>) in
+            let outcome: Result<String, ClientError>? = state.withLock { s in
+                if !s.queue.isEmpty { return .success(s.queue.removeFirst()) }
+                if let ended = s.ended { return .failure(ended.asLost) }
+                s.nextID += 1
+                s.waiter = .message(id: s.nextID, continuation)
+                return nil
+            }
+            if let outcome {
+                continuation.resume(with: outcome)
+            } else {
+                let id = state.withLock { $0.nextID }
+                scheduleTimeout(id: id, after: timeout, what: "no answer from \(url) within \(timeout)")
+            }
+        }
+    }
+
+    /// Closes the connection (politely when it is still up) and stops its task.
+    func close() async {
+        let writer = state.withLock { $0.ended == nil ? $0.writer : nil }
+        if let writer { try? await writer.close(.normalClosure, reason: nil) }
+        end(.connectionLost("closed by the client"))
+        task.withLock { $0 }?.cancel()
+    }
+
+    /// True once the connection ended.
+    var isClosed: Bool { state.withLock { $0.ended != nil } }
+
+    // MARK: - Events from the connection task
+
+    private func ready(_ writer: WebSocketOutboundWriter) {
+        let waiter: CheckedContinuation<Void, any Error>? = state.withLock { s in
+            s.writer = writer
+            guard case let .ready(_, continuation) = s.waiter else { return nil }
+            s.waiter = .none
+            return continuation
+        }
+        waiter?.resume()
+    }
+
+    private func push(_ text: String) {
+        let waiter: CheckedContinuation<String, any Error>? = state.withLock { s in
+            guard case let .message(_, continuation) = s.waiter else {
+                s.queue.append(text)
+                return nil
+            }
+            s.waiter = .none
+            return continuation
+        }
+        waiter?.resume(returning: text)
+    }
+
+    private func end(_ reason: ClientError) {
+        let waiter: Waiter = state.withLock { s in
+            if s.ended == nil { s.ended = reason }
+            defer { s.waiter = .none }
+            return s.waiter
+        }
+        resume(waiter, throwing: reason)
+    }
+
+    private func waitReady(timeout: Duration) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let outcome: Result<Void, ClientError>? = state.withLock { s in
+                if s.writer != nil { return .success(()) }
+                if let ended = s.ended { return .failure(ended) }
+                s.nextID += 1
+                s.waiter = .ready(id: s.nextID, continuation)
+                return nil
+            }
+            if let outcome {
+                continuation.resume(with: outcome)
+            } else {
+                let id = state.withLock { $0.nextID }
+                scheduleTimeout(id: id, after: timeout, what: "connecting to \(url) took over \(timeout)")
+            }
+        }
+    }
+
+    private func scheduleTimeout(id: Int, after timeout: Duration, what: String) {
+        Task { [weak self] in
+            try? await Task.sleep(for: timeout)
+            guard let self else { return }
+            let waiter: Waiter = self.state.withLock { s in
+                switch s.waiter {
+                case let .message(waiterID, _) where waiterID == id, let .ready(waiterID, _) where waiterID == id:
+                    defer { s.waiter = .none }
+                    return s.waiter
+                default:
+                    return .none
+                }
+            }
+            self.resume(waiter, throwing: .timeout(what))
+        }
+    }
+
+    private func resume(_ waiter: Waiter, throwing error: ClientError) {
+        switch waiter {
+        case .none: break
+        case let .message(_, continuation): continuation.resume(throwing: error)
+        case let .ready(_, continuation): continuation.resume(throwing: error)
+        }
+    }
+}
+
+extension ClientError {
+    /// Once connected, a failed connection reads as lost.
+    fileprivate var asLost: ClientError {
+        if case let .connectionFailed(_, reason) = self { return .connectionLost(reason) }
+        return self
+    }
+}
+
+extension WebSocketLink {
+    /// Sends one binary frame (only tests need this: the protocol is text).
+    func sendBinary(_ bytes: [UInt8]) async throws {
+        guard let writer = state.withLock({ $0.writer }) else { throw ClientError.connectionLost("not connected") }
+        try await writer.write(.binary(ByteBuffer(bytes: bytes)))
+    }
+}

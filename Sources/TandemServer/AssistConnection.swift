@@ -1,0 +1,206 @@
+import Foundation
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import Synchronization
+import TandemDecoding
+import TandemWire
+
+/// One client connection at `/v1/assist`: reads frames in order, answers each, and owns at most one
+/// session (a slot, a verifier and its KV cache) until `close`, a disconnect or the idle timeout.
+///
+/// Every frame gets exactly one answer (`opened`, `verdict` or `error`) except `close`; no input can
+/// crash the server or reach another connection's session.
+final class AssistConnection {
+    private let context: ServerContext
+    private let channel: any Channel
+    private let logger: Logger
+    private let codec = WireCodec()
+    private let lastActivity = ActivityClock()
+
+    private var sessionID: String?
+    private var verifier: InProcessVerifier?
+    private var opened = false
+
+    init(context: ServerContext, channel: any Channel, logger: Logger) {
+        self.context = context
+        self.channel = channel
+        self.logger = logger
+    }
+
+    /// Serves the connection until the client closes it, sends `close`, or stays idle too long.
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+        defer { releaseSession() }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [lastActivity, context, codec, logger] in
+                // Idle watchdog: the reading loop below ends when the close handshake completes.
+                let timeout = context.limits.idleTimeout
+                while !Task.isCancelled {
+                    let deadline = lastActivity.last + timeout
+                    if ContinuousClock.now >= deadline {
+                        context.metrics.error(WireErrorCode.idleTimeout.rawValue)
+                        logger.info("closing idle connection")
+                        let frame = try? codec.encode(.error(ErrorMessage(
+                            code: .idleTimeout, message: "no message for \(timeout); the session is closed, re-open to continue")))
+                        if let frame { try? await outbound.write(.text(frame)) }
+                        try? await outbound.close(.normalClosure, reason: "idle")
+                        return
+                    }
+                    try? await Task.sleep(until: deadline, clock: .continuous)
+                }
+            }
+            await self.readLoop(inbound: inbound, outbound: outbound)
+            group.cancelAll()
+        }
+    }
+
+    private func readLoop(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+        do {
+            for try await message in inbound.messages(maxSize: WireProtocol.maxFrameBytes) {
+                lastActivity.touch()
+                let reply: WireMessage?
+                switch message {
+                case .binary:
+                    reply = .error(ErrorMessage(code: .badFrame, message: "binary frames are not accepted; send JSON text frames"))
+                case let .text(text):
+                    do {
+                        let decoded = try codec.decode(text)
+                        if case .close = decoded {
+                            releaseSession()
+                            try await outbound.close(.normalClosure, reason: "closed")
+                            return
+                        }
+                        if case .verify = decoded, let n = context.faults.dropConnectionAtVerify,
+                           context.slots.countVerify() == n {
+                            logger.notice("fault injection: dropping the connection at verify \(n)")
+                            try? await channel.close()
+                            return
+                        }
+                        reply = await handle(decoded)
+                    } catch let error as WireError {
+                        reply = .error(ErrorMessage(error))
+                    }
+                }
+                if let reply {
+                    if case let .error(e) = reply { context.metrics.error(e.code.rawValue) }
+                    try await outbound.write(.text(try codec.encode(reply)))
+                }
+                lastActivity.touch()
+            }
+        } catch {
+            logger.debug("connection ended: \(error)")
+        }
+    }
+
+    private func handle(_ message: WireMessage) async -> WireMessage {
+        do {
+            switch message {
+            case let .open(m): return .opened(try await open(m))
+            case let .verify(m): return .verdict(try await verify(m))
+            case .extend, .provisional:
+                throw WireError(.unsupported, "\"\(message.kind)\" is reserved for a later protocol feature and not supported by this server")
+            case .opened, .verdict, .error:
+                throw WireError(.badFrame, "\"\(message.kind)\" is a server-to-client message")
+            case .close:
+                throw WireError(.internal, "close is handled by the read loop")
+            }
+        } catch let error as WireError {
+            return .error(ErrorMessage(error))
+        } catch let error as TandemDecoding.DecodingError {
+            return .error(ErrorMessage(WireError(error)))
+        } catch {
+            logger.error("internal error: \(error)")
+            return .error(ErrorMessage(code: .internal, message: "the server failed: \(error)"))
+        }
+    }
+
+    private func open(_ m: OpenMessage) async throws -> OpenedMessage {
+        let model = context.model
+        guard m.protocol == WireProtocol.name else {
+            throw WireError(.protocolVersion, "protocol \"\(m.protocol.prefix(64))\" is not supported; this server speaks \(WireProtocol.name) v\(WireProtocol.version)")
+        }
+        guard m.draftFingerprint == model.fingerprint else {
+            let draft = m.draftModel.map { "draft model '\($0.prefix(200))'" } ?? "the draft model"
+            throw WireError(.fingerprintMismatch, "\(draft) has tokenizer fingerprint \(m.draftFingerprint.prefix(16)), but target model '\(model.id)' has \(model.fingerprint.prefix(16)); the two models must share one tokenizer")
+        }
+        opened = false
+        if sessionID == nil {
+            guard let id = context.slots.acquire() else {
+                throw WireError(.sessionLimit, "the server holds its limit of \(context.slots.limit) sessions; retry later")
+            }
+            sessionID = id
+            context.metrics.sessionsActive.record(context.slots.openCount)
+        }
+        let info: SessionInfo
+        do {
+            let verifier = try self.verifier ?? makeVerifier()
+            self.verifier = verifier
+            info = try await verifier.open(m.request)
+        } catch {
+            // A refused open holds nothing: its slot and cache go back to the server.
+            releaseSession()
+            throw error
+        }
+        opened = true
+        context.metrics.sessionsOpened.increment()
+        return OpenedMessage(session: sessionID ?? "", model: model.id, targetFingerprint: model.fingerprint, base: info.base,
+                             limits: WireLimits(maxWindow: info.maxWindow, contextLength: info.contextLength,
+                                                vocabularySize: info.vocabularySize))
+    }
+
+    private func makeVerifier() throws -> InProcessVerifier {
+        let model = context.model
+        let contextLength = min(context.limits.contextLength ?? model.contextLength, model.contextLength)
+        let session = ContextCappedSession(try model.makeSession(), contextLength: contextLength)
+        return InProcessVerifier(session: session, queue: model.queue, maxWindow: context.limits.maxWindow, shaper: model.shaper)
+    }
+
+    private func verify(_ m: VerifyMessage) async throws -> VerdictMessage {
+        guard opened, let verifier else {
+            throw WireError(.notOpen, "no open session on this connection: send open first (again after an error on open)")
+        }
+        guard m.drafts.count <= context.limits.maxWindow else {
+            throw WireError(.windowTooLarge, "a window of \(m.drafts.count) drafts exceeds this server's limit of \(context.limits.maxWindow)")
+        }
+        let verdict: Verdict
+        do {
+            verdict = try await verifier.verify(m.draftRound)
+        } catch let TandemDecoding.DecodingError.windowTooLarge(requested, limit) {
+            throw WireError(.contextFull, "\(requested) drafts do not fit the context: \(limit) positions are left")
+        } catch TandemDecoding.DecodingError.sessionFinished {
+            throw WireError(.sessionFinished, "the session has finished (stop token, token limit or full context); open a new one to continue")
+        }
+        let metrics = context.metrics
+        metrics.rounds.increment()
+        metrics.proposed.increment(by: m.drafts.count)
+        metrics.accepted.increment(by: verdict.accepted)
+        metrics.generated.increment(by: verdict.accepted + 1)
+        metrics.verifyLatency.recordNanoseconds(Int64(verdict.timings.computeSeconds * 1e9))
+        metrics.queueLatency.recordNanoseconds(Int64(verdict.timings.queueSeconds * 1e9))
+        return VerdictMessage(verdict)
+    }
+
+    private func releaseSession() {
+        opened = false
+        if let verifier {
+            self.verifier = nil
+            Task { await verifier.close() }
+        }
+        if sessionID != nil {
+            sessionID = nil
+            context.slots.release()
+            context.metrics.sessionsActive.record(context.slots.openCount)
+        }
+    }
+}
+
+/// When a connection last heard from or answered its client (shared with its idle watchdog).
+final class ActivityClock: Sendable {
+    private let instant = Mutex(ContinuousClock.now)
+
+    var last: ContinuousClock.Instant { instant.withLock { $0 } }
+
+    func touch() {
+        instant.withLock { $0 = .now }
+    }
+}

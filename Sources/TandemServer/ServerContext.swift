@@ -1,0 +1,8 @@
+/// What every connection of one server shares.
+struct ServerContext: Sendable {
+    let model: TargetModel
+    let limits: ServerLimits
+    let faults: FaultInjection
+    let slots: SessionSlots
+    let metrics: ServerMetrics
+}

@@ -1,0 +1,17 @@
+import TandemDecoding
+import TandemModel
+import TandemTokenizer
+
+extension TargetModel {
+    /// A target backed by the engine: sessions of `model` (one KV cache each) sampled with the engine's
+    /// sampler, every pass on one queue.
+    ///
+    /// - Parameters:
+    ///   - id: the name clients see (usually the file name).
+    ///   - tokenizer: the model file's tokenizer; its fingerprint is what drafts must match.
+    public init(model: Model, id: String, tokenizer: Tokenizer) {
+        self.init(id: id, fingerprint: tokenizer.fingerprint, vocabularySize: model.config.vocabularySize,
+                  contextLength: model.config.contextLength, queue: ComputeQueue(label: "tandem.target.\(id)"),
+                  shaper: SamplingDistribution.engineFactory) { model.makeSession() }
+    }
+}

@@ -1,0 +1,33 @@
+import TandemDecoding
+
+/// The model a server verifies with: what it tells clients about it, and how to make a session of it.
+///
+/// The server makes one `LanguageModelSession` (one KV cache) per client session and runs every pass
+/// on `queue`, shared by all sessions, so one forward pass runs at a time on the engine's threads.
+public struct TargetModel: Sendable {
+    /// The model's id (`/v1/models`, `opened.model`).
+    public var id: String
+    /// The tokenizer fingerprint a draft must match.
+    public var fingerprint: String
+    public var vocabularySize: Int
+    public var contextLength: Int
+    /// Makes a fresh session (an empty cache) of the model.
+    public var makeSession: @Sendable () throws -> any LanguageModelSession
+    /// The target's sampling distribution for a session's parameters.
+    public var shaper: ShaperFactory
+    /// The model's compute queue.
+    public var queue: ComputeQueue
+
+    public init(id: String, fingerprint: String, vocabularySize: Int, contextLength: Int,
+                queue: ComputeQueue = ComputeQueue(label: "tandem.target"),
+                shaper: @escaping ShaperFactory = SamplingDistribution.factory,
+                makeSession: @escaping @Sendable () throws -> any LanguageModelSession) {
+        self.id = id
+        self.fingerprint = fingerprint
+        self.vocabularySize = vocabularySize
+        self.contextLength = contextLength
+        self.makeSession = makeSession
+        self.shaper = shaper
+        self.queue = queue
+    }
+}

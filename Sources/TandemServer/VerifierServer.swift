@@ -1,0 +1,158 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import TandemWire
+
+/// The verifier server: WebSocket sessions at `/v1/assist`, and `GET /health`, `GET /v1/models`,
+/// `GET /metrics` (Prometheus text).
+///
+/// ```swift
+/// let server = VerifierServer(model: target, port: 0)
+/// let running = try await server.start()      // bound; running.port is the real port
+/// // … clients connect to running.url …
+/// await running.stop()
+/// ```
+public struct VerifierServer: Sendable {
+    public let model: TargetModel
+    public let limits: ServerLimits
+    public let host: String
+    public let port: Int
+    let faults: FaultInjection
+    let logger: Logger
+
+    /// - Parameters:
+    ///   - port: 0 picks an ephemeral port (read it from `start()`'s answer).
+    ///   - faults: injected faults, for tests.
+    public init(model: TargetModel, limits: ServerLimits = ServerLimits(), host: String = "127.0.0.1", port: Int = 8080,
+                faults: FaultInjection = FaultInjection(), logger: Logger = Logger(label: "tandem.server")) {
+        self.model = model
+        self.limits = limits
+        self.host = host
+        self.port = port
+        self.faults = faults
+        self.logger = logger
+    }
+
+    /// Runs the server until the task is cancelled (or, with `handlingSignals`, until SIGINT/SIGTERM,
+    /// then shuts down gracefully); `onRunning` gets the bound port.
+    public func run(handlingSignals: Bool = false, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let context = ServerContext(model: model, limits: limits, faults: faults,
+                                    slots: SessionSlots(limit: max(0, limits.maxSessions)), metrics: ServerMetrics())
+        let logger = self.logger
+        let app = Application(
+            router: Self.router(context),
+            server: .http1WebSocketUpgrade(
+                configuration: .init(ws: .init(maxFrameSize: WireProtocol.maxFrameBytes))
+            ) { request, channel, logger in
+                guard request.path?.split(separator: "?").first.map(String.init) == WireProtocol.path else {
+                    return .dontUpgrade
+                }
+                return .upgrade([:]) { inbound, outbound, _ in
+                    let connection = AssistConnection(context: context, channel: channel, logger: logger)
+                    await connection.run(inbound: inbound, outbound: outbound)
+                }
+            },
+            configuration: .init(address: .hostname(host, port: port), serverName: "tandem"),
+            onServerRunning: { channel in
+                await onRunning(channel.localAddress?.port ?? 0)
+            },
+            logger: logger
+        )
+        if handlingSignals {
+            try await app.runService()
+        } else {
+            try await app.run()
+        }
+    }
+
+    /// Starts the server on a new task and returns once it listens.
+    public func start() async throws -> RunningServer {
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let task = Task {
+            defer { continuation.finish() }
+            try await run { port in continuation.yield(port) }
+        }
+        for await port in ports {
+            return RunningServer(host: host, port: port, task: task)
+        }
+        // The server stopped before it listened: surface why.
+        try await task.value
+        throw WireError(.internal, "the server stopped before listening on \(host):\(port)")
+    }
+
+    static func router(_ context: ServerContext) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("health") { _, _ -> Response in
+            json(["status": "ok"])
+        }
+        router.get("v1/models") { _, _ -> Response in
+            let model = context.model
+            let entry = ModelEntry(id: model.id, object: "model", ownedBy: "tandem",
+                                   tokenizerFingerprint: model.fingerprint,
+                                   contextLength: min(context.limits.contextLength ?? model.contextLength, model.contextLength),
+                                   vocabularySize: model.vocabularySize, maxWindow: context.limits.maxWindow)
+            return json(ModelList(object: "list", data: [entry]))
+        }
+        router.get("metrics") { _, _ -> Response in
+            Response(status: .ok,
+                     headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: ResponseBody(byteBuffer: ByteBuffer(string: context.metrics.render())))
+        }
+        return router
+    }
+
+    private static func json(_ value: some Encodable) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        return Response(status: .ok, headers: [.contentType: "application/json"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// `/v1/models`' answer.
+struct ModelList: Encodable {
+    var object: String
+    var data: [ModelEntry]
+}
+
+struct ModelEntry: Encodable {
+    var id: String
+    var object: String
+    var ownedBy: String
+    var tokenizerFingerprint: String
+    var contextLength: Int
+    var vocabularySize: Int
+    var maxWindow: Int
+
+    enum CodingKeys: String, CodingKey {
+        case id, object
+        case ownedBy = "owned_by"
+        case tokenizerFingerprint = "tokenizer_fingerprint"
+        case contextLength = "context_length"
+        case vocabularySize = "vocabulary_size"
+        case maxWindow = "max_window"
+    }
+}
+
+/// A server started with `VerifierServer.start()`.
+public struct RunningServer: Sendable {
+    public let host: String
+    /// The bound port (the ephemeral one when started with port 0).
+    public let port: Int
+    let task: Task<Void, any Error>
+
+    /// `ws://host:port/v1/assist`.
+    public var assistURL: String { "ws://\(host):\(port)\(WireProtocol.path)" }
+    /// `http://host:port`.
+    public var httpURL: String { "http://\(host):\(port)" }
+
+    /// Stops the server (graceful shutdown) and waits for it.
+    public func stop() async {
+        task.cancel()
+        _ = try? await task.value
+    }
+}

@@ -1,0 +1,73 @@
+import TandemDecoding
+
+/// `open`: starts (or replaces) the connection's session with `prompt` as the agreed sequence.
+/// A client re-opening after a drop or a `resync` sends its whole sequence as `prompt`.
+public struct OpenMessage: Sendable, Equatable, Codable {
+    /// `WireProtocol.name`.
+    public var `protocol`: String
+    /// The draft tokenizer's fingerprint; the server refuses a session whose target differs.
+    public var draftFingerprint: String
+    /// The draft model's name, for messages a person reads (optional).
+    public var draftModel: String?
+    public var sampling: SamplingParameters
+    public var prompt: [Int]
+    public var maxTokens: Int
+    public var stopTokens: [Int]
+
+    public init(protocol: String = WireProtocol.name, draftFingerprint: String, draftModel: String? = nil,
+                sampling: SamplingParameters, prompt: [Int], maxTokens: Int, stopTokens: [Int]) {
+        self.protocol = `protocol`
+        self.draftFingerprint = draftFingerprint
+        self.draftModel = draftModel
+        self.sampling = sampling
+        self.prompt = prompt
+        self.maxTokens = maxTokens
+        self.stopTokens = stopTokens
+    }
+
+    /// The message for a session request.
+    public init(_ request: SessionRequest, draftFingerprint: String, draftModel: String? = nil) {
+        self.init(draftFingerprint: draftFingerprint, draftModel: draftModel, sampling: request.sampling, prompt: request.prompt,
+                  maxTokens: request.maxTokens, stopTokens: request.stopTokens)
+    }
+
+    /// The session request this message asks for.
+    public var request: SessionRequest {
+        SessionRequest(prompt: prompt, sampling: sampling, maxTokens: maxTokens, stopTokens: stopTokens)
+    }
+}
+
+/// `verify`: one round's window of drafts continuing the `base` agreed tokens.
+public struct VerifyMessage: Sendable, Equatable, Codable {
+    public var round: Int
+    public var base: Int
+    public var drafts: [Int]
+    /// The drafts' sparse distributions under sampled decoding; absent under greedy.
+    public var q: [SparseDistribution]?
+
+    public init(round: Int, base: Int, drafts: [Int], q: [SparseDistribution]? = nil) {
+        self.round = round
+        self.base = base
+        self.drafts = drafts
+        self.q = q
+    }
+
+    public init(_ round: DraftRound) {
+        self.init(round: round.round, base: round.base, drafts: round.drafts, q: round.q)
+    }
+
+    public var draftRound: DraftRound { DraftRound(round: round, base: base, drafts: drafts, q: q) }
+}
+
+/// `extend` (reserved for routing mode): tokens the client generated alone. Servers answer `unsupported`.
+public struct ExtendMessage: Sendable, Equatable, Codable {
+    public var round: Int
+    public var base: Int
+    public var tokens: [Int]
+
+    public init(round: Int, base: Int, tokens: [Int]) {
+        self.round = round
+        self.base = base
+        self.tokens = tokens
+    }
+}

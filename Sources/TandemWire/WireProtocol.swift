@@ -1,0 +1,11 @@
+/// Constants of the assisted-decoding wire protocol (one WebSocket per session at `path`).
+public enum WireProtocol {
+    /// The protocol's name, sent in `open` so a server can refuse a client speaking something else.
+    public static let name = "tandem-assist"
+    /// The message format version carried as `v` in every frame.
+    public static let version = 1
+    /// The WebSocket path of verifier sessions.
+    public static let path = "/v1/assist"
+    /// Largest text frame either side accepts, in bytes.
+    public static let maxFrameBytes = 4 << 20
+}

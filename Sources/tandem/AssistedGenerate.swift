@@ -1,0 +1,86 @@
+import Foundation
+import TandemClient
+import TandemDecoding
+import TandemGGUF
+import TandemModel
+import TandemTokenizer
+
+/// `tandem generate --draft D --server ws://HOST:PORT`: assisted generation against a verifier server,
+/// streaming the text, then a stats block (stderr) or one JSON object (`--json`).
+struct AssistedGenerate {
+    var draftPath: String
+    var server: String
+    var window: String
+    var sampling: SamplingParameters
+    var maxTokens: Int
+    var ignoreEos: Bool
+    var json: Bool
+    var options: ModelRunOptions
+    var chatOptions: ChatOptions
+
+    func run() async throws {
+        let parsed = try options.parsedTokenIDs()
+        guard maxTokens >= 0 else { throw CommandLineError("--max-tokens must be ≥ 0") }
+        let policy = try WindowOption.policy(window)
+        try sampling.validate()
+        let draft = try options.loadModel(path: draftPath)
+        guard let tokenizer = TokenText.tokenizer(for: draft.file) else {
+            throw CommandLineError("\(draftPath) has no usable tokenizer; assisted generation needs one to match the server's")
+        }
+        var prompt = try options.promptTokens(parsed: parsed, tokenizer: tokenizer)
+        if parsed == nil, let text = options.prompt, chatOptions.isChat {
+            prompt = try chatOptions.promptIDs(text, tokenizer: tokenizer)
+        }
+        let client = AssistedClient(draft: draft, draftName: (draftPath as NSString).lastPathComponent,
+                                    tokenizer: tokenizer, server: server, policy: policy)
+        let request = SessionRequest(prompt: prompt, sampling: sampling, maxTokens: maxTokens,
+                                     stopTokens: ignoreEos ? [] : tokenizer.endOfGenerationIDs)
+        var final: (GenerationResult, String)?
+        for try await event in client.generate(request) {
+            switch event {
+            case let .token(_, text):
+                if !json {
+                    print(text, terminator: "")
+                    fflush(nil)
+                }
+            case let .finished(result, text):
+                final = (result, text)
+            }
+        }
+        guard let (result, text) = final else { throw CancellationError() }
+        let reconnects = await client.verifier.reconnects
+        if json {
+            print("{\"tokens\":\(JSONText.ints(result.tokens)),\"text\":\(JSONText.string(text)),\"stats\":\(try StatsText.json(result.stats))}")
+        } else {
+            print("")
+            var block = StatsText.block(result.stats)
+            if reconnects > 0 { block += "reconnects          \(reconnects)\n" }
+            FileHandle.standardError.write(Data(block.utf8))
+        }
+    }
+}
+
+/// Formats `GenerationStats` for people and scripts.
+enum StatsText {
+    /// The stats as a JSON object (snake_case keys).
+    static func json(_ stats: GenerationStats) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(stats), as: UTF8.self)
+    }
+
+    /// A few aligned lines.
+    static func block(_ s: GenerationStats) -> String {
+        func f(_ v: Double, _ d: Int = 2) -> String { String(format: "%.\(d)f", v) }
+        return """
+            tokens              \(s.generatedTokens) in \(s.rounds) rounds
+            acceptance rate     \(f(s.acceptanceRate)) (\(s.accepted)/\(s.proposed) drafts)
+            tokens per round    \(f(s.tokensPerRound))
+            cloud passes/token  \(f(s.cloudPassesPerToken))
+            bytes per token     \(f(s.bytesPerToken, 1))
+            tokens per second   \(f(s.tokensPerS, 1))
+            time (ms)           draft \(f(s.draftMs, 1)), network \(f(s.networkMs, 1)), queue \(f(s.queueMs, 1)), verify \(f(s.verifyMs, 1))
+
+            """
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Logging
+@testable import TandemClient
+import TandemDecoding
+import TandemServer
+import TandemWire
+
+/// The toy pair most tests use: a target and a draft that disagrees with it a third of the time.
+enum Toys {
+    static let target = ToyModel.hashed(seed: 7)
+    static let draft = ToyModel.perturbed(target, disagreement: 0.3)
+    static let fingerprint = "toy-tokenizer-v1"
+
+    static func targetModel(_ model: ToyModel = target, fingerprint: String = fingerprint) -> TargetModel {
+        TargetModel(id: "toy-target", fingerprint: fingerprint, vocabularySize: model.vocabularySize,
+                    contextLength: model.contextLength) { model.makeSession() }
+    }
+}
+
+/// Starts a loopback server on an ephemeral port for the duration of `body`.
+func withServer<T>(model: TargetModel = Toys.targetModel(), limits: ServerLimits = ServerLimits(),
+                   faults: FaultInjection = FaultInjection(),
+                   _ body: (RunningServer) async throws -> T) async throws -> T {
+    var logger = Logger(label: "test.server")
+    logger.logLevel = .warning
+    let running = try await VerifierServer(model: model, limits: limits, host: "127.0.0.1", port: 0,
+                                           faults: faults, logger: logger).start()
+    do {
+        let value = try await body(running)
+        await running.stop()
+        return value
+    } catch {
+        await running.stop()
+        throw error
+    }
+}
+
+/// A client over the toy draft.
+func toyClient(_ server: RunningServer, policy: any WindowPolicy, draft: ToyModel = Toys.draft,
+               fingerprint: String = Toys.fingerprint) -> AssistedClient {
+    let verifier = RemoteVerifier(.init(url: server.assistURL, draftFingerprint: fingerprint, draftModel: "toy-draft",
+                                        timeout: .seconds(10)))
+    return AssistedClient(drafter: ModelDrafter(session: draft.makeSession()), verifier: verifier, policy: policy)
+}
+
+/// A raw connection for sending hand-made frames.
+struct RawConnection {
+    let link: WebSocketLink
+    let codec = WireCodec()
+
+    static func connect(_ server: RunningServer) async throws -> RawConnection {
+        var logger = Logger(label: "test.raw")
+        logger.logLevel = .warning
+        return RawConnection(link: try await WebSocketLink.connect(url: server.assistURL, timeout: .seconds(10), logger: logger))
+    }
+
+    /// Sends a text frame and returns the decoded answer.
+    func send(_ text: String) async throws -> WireMessage {
+        try await link.send(text)
+        return try codec.decode(try await link.receive(timeout: .seconds(10)))
+    }
+
+    func send(_ message: WireMessage) async throws -> WireMessage {
+        try await send(try codec.encode(message))
+    }
+
+    func close() async { await link.close() }
+}
+
+func openMessage(_ prompt: [Int] = [1, 2, 3], maxTokens: Int = 32, fingerprint: String = Toys.fingerprint) -> WireMessage {
+    .open(OpenMessage(draftFingerprint: fingerprint, draftModel: "toy-draft", sampling: .greedy, prompt: prompt,
+                      maxTokens: maxTokens, stopTokens: []))
+}
+
+/// GET over loopback HTTP; returns status and body.
+func httpGet(_ url: String) async throws -> (Int, String) {
+    guard let url = URL(string: url) else { throw URLError(.badURL) }
+    var request = URLRequest(url: url)
+    request.timeoutInterval = 10
+    let (data, response) = try await URLSession.shared.data(for: request)
+    return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+}
