@@ -2,6 +2,7 @@
 import PackageDescription
 
 // Layering (arrows point down only; see ARCHITECTURE.md):
+// tandem → TandemBench (experiments; nothing below imports it)
 // tandem → TandemModel / TandemTokenizer → TandemKernels → CTandemKernels, TandemGGUF
 let package = Package(
     name: "Tandem",
@@ -13,10 +14,12 @@ let package = Package(
         .library(name: "TandemTokenizer", targets: ["TandemTokenizer"]),
         .library(name: "TandemModel", targets: ["TandemModel"]),
         .library(name: "TandemDecoding", targets: ["TandemDecoding"]),
+        .library(name: "TandemBench", targets: ["TandemBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
     ],
     targets: [
         .target(name: "TandemGGUF"),
@@ -33,10 +36,18 @@ let package = Package(
         ),
         .target(name: "TandemModel", dependencies: ["TandemGGUF", "TandemKernels"]),
         .target(name: "TandemDecoding", dependencies: ["TandemModel"]),
+        .target(
+            name: "TandemBench",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "tandem",
             dependencies: [
                 "TandemGGUF", "TandemKernels", "TandemTokenizer", "TandemModel", "TandemDecoding",
+                "TandemBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -47,6 +58,14 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "TandemDecodingTests", dependencies: ["TandemDecoding", "TandemModel"]),
+        .testTarget(
+            name: "TandemBenchTests",
+            dependencies: [
+                "TandemBench",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "TandemModelTests", dependencies: ["TandemModel", "TandemKernels", "TandemGGUF"],
             resources: [.copy("Fixtures")]
