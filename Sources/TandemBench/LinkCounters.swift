@@ -15,6 +15,18 @@ public struct LinkCounters: Sendable, Hashable {
     /// The most bytes ever waiting in one direction of one connection (bounded by the emulator's cap plus
     /// one read).
     public var peakQueuedBytes: Int = 0
+    /// Timer wake-ups that released bytes or a close.
+    public var releases: Int = 0
+    /// The latest any release ran after its scheduled time: the emulator's own timing error, which grows
+    /// when the machine is busy. Added to the profile's delay, never subtracted.
+    public var maxReleaseLateness: Duration = .zero
+    /// Sum of the lateness of all releases (see ``meanReleaseLateness``).
+    public var totalReleaseLateness: Duration = .zero
+
+    /// The average timing error per release.
+    public var meanReleaseLateness: Duration {
+        releases == 0 ? .zero : totalReleaseLateness / releases
+    }
 
     public init() {}
 }

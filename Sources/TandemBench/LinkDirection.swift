@@ -50,13 +50,14 @@ final class LinkDirection {
     func receive(_ buffer: ByteBuffer) {
         guard !inputEnded, !outputEnded, buffer.readableBytes > 0 else { return }
         var buffer = buffer
+        let total = buffer.readableBytes
         let arrival = NIODeadline.now().uptimeNanoseconds
         schedule.schedule(byteCount: buffer.readableBytes, arrival: arrival) { length, release in
             if let slice = buffer.readSlice(length: length) {
                 queue.append(.bytes(slice, release: .uptimeNanoseconds(release)))
             }
         }
-        queuedBytes += buffer.readerIndex
+        queuedBytes += total
         tracker.queued(queuedBytes)
         updateReading()
         armTimer()
@@ -96,6 +97,7 @@ final class LinkDirection {
 
     private func releaseDue() {
         let now = NIODeadline.now()
+        let lateness = queue.first.map { Duration.nanoseconds(max(0, (now - $0.release).nanoseconds)) } ?? .zero
         var written = 0
         while !outputEnded, let head = queue.first, head.release <= now {
             queue.removeFirst()
@@ -104,8 +106,8 @@ final class LinkDirection {
                 written += buffer.readableBytes
                 output.write(buffer, promise: nil)
             case .end:
+                tracker.released(written, kind, lateness: lateness)
                 if written > 0 { output.flush() }
-                tracker.delivered(written, kind)
                 queuedBytes = 0
                 queue.removeAll()
                 output.close(promise: nil)
@@ -113,9 +115,10 @@ final class LinkDirection {
             }
         }
         if written > 0 {
-            output.flush()
+            // Counted before the flush, so whoever receives these bytes already sees them counted.
+            tracker.released(written, kind, lateness: lateness)
             queuedBytes -= written
-            tracker.delivered(written, kind)
+            output.flush()
         }
         updateReading()
         armTimer()

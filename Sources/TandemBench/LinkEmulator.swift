@@ -8,8 +8,9 @@ import Synchronization
 /// its own.
 ///
 /// A close on either side reaches the other after the bytes ahead of it (half-closes become full
-/// closes). Each direction holds at most `maxQueuedBytesPerDirection` before it stops reading, so a fast
-/// sender meets backpressure instead of growing memory.
+/// closes). Each direction stops reading once `maxQueuedBytesPerDirection` wait in it (or its output
+/// socket is full), and overshoots that by at most one read (64 KiB), so a fast sender meets TCP
+/// backpressure instead of growing memory.
 ///
 /// ```swift
 /// let link = LinkEmulator(
@@ -89,6 +90,8 @@ public final class LinkEmulator: Sendable {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            // One read per wake-up, so a paused direction overshoots its cap by at most one read (64 KiB).
+            .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 1)
             .childChannelInitializer { [target, profile, tracker, maxQueuedBytesPerDirection, connectTimeout] client in
                 Self.relay(
                     client: client, target: target, profile: profile, capacity: maxQueuedBytesPerDirection,
@@ -156,6 +159,7 @@ public final class LinkEmulator: Sendable {
         }
         return ClientBootstrap(group: client.eventLoop)
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(ChannelOptions.maxMessagesPerRead, value: 1)
             // Nothing is read from the target until both handlers are in place.
             .channelOption(ChannelOptions.autoRead, value: false)
             .connectTimeout(TimeAmount.nanoseconds(LinkQuantity.nanosecondsOf(connectTimeout)))

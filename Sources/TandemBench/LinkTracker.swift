@@ -55,8 +55,12 @@ final class LinkTracker: Sendable {
         }
     }
 
-    func delivered(_ bytes: Int, _ direction: LinkDirectionKind) {
+    /// Records one release: `bytes` handed to the output, `lateness` after the time it was due.
+    func released(_ bytes: Int, _ direction: LinkDirectionKind, lateness: Duration) {
         state.withLock { state in
+            state.counters.releases += 1
+            state.counters.totalReleaseLateness += lateness
+            if lateness > state.counters.maxReleaseLateness { state.counters.maxReleaseLateness = lateness }
             switch direction {
             case .upstream: state.counters.bytesUpstream += bytes
             case .downstream: state.counters.bytesDownstream += bytes

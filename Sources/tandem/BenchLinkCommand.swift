@@ -108,6 +108,11 @@ struct BenchLinkCommand: AsyncParsableCommand {
             + "down \(NumberFormat.bytes(counters.bytesDownstream)), "
             + "\(counters.connectionsAccepted) connection\(counters.connectionsAccepted == 1 ? "" : "s") "
             + "(\(counters.connectionsActive) open)"
+        if counters.releases > 0 {
+            // The emulator's own timing error, on top of the profile's delay.
+            text += ", timer late by \(milliseconds(counters.meanReleaseLateness)) ms on average, "
+                + "\(milliseconds(counters.maxReleaseLateness)) ms at most"
+        }
         if counters.upstreamConnectFailures > (previous?.upstreamConnectFailures ?? 0),
             let error = counters.lastUpstreamError
         {
@@ -115,6 +120,10 @@ struct BenchLinkCommand: AsyncParsableCommand {
         }
         return text
     }
+}
+
+private func milliseconds(_ duration: Duration) -> String {
+    NumberFormat.fixed(Double(LinkQuantity.nanosecondsOf(duration)) / 1e6, digits: 2)
 }
 
 /// A failure reported as `Error: …` without the usage text.

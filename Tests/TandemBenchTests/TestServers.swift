@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import Synchronization
+import Testing
 import TandemBench
 
 /// Small NIO servers on 127.0.0.1 for the emulator to relay to.
