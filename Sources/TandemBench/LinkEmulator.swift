@@ -68,6 +68,15 @@ public final class LinkEmulator: Sendable {
         }
     }
 
+    /// An emulator between two `host:port` strings, such as `"127.0.0.1:0"` and `"127.0.0.1:8080"`.
+    public convenience init(
+        listen: String, to target: String, profile: LinkProfile, maxQueuedBytesPerDirection: Int = 8 << 20
+    ) throws(LinkConfigurationError) {
+        self.init(
+            listen: try LinkEndpoint(parsing: listen), to: try LinkEndpoint(parsing: target), profile: profile,
+            maxQueuedBytesPerDirection: maxQueuedBytesPerDirection)
+    }
+
     /// What has been relayed so far.
     public var counters: LinkCounters { tracker.counters }
 
@@ -102,7 +111,7 @@ public final class LinkEmulator: Sendable {
             channel = try await bootstrap.bind(host: listenEndpoint.host, port: listenEndpoint.port).get()
         } catch {
             state.withLock { $0 = .idle }
-            throw LinkEmulatorError.listenFailed(listenEndpoint, "\(error)")
+            throw LinkEmulatorError.listenFailed(listenEndpoint, LinkErrorReason.describe(error))
         }
         let port = channel.localAddress?.port ?? listenEndpoint.port
         let keep = state.withLock { state in
@@ -145,7 +154,7 @@ public final class LinkEmulator: Sendable {
                 .connect(host: target.host, port: target.port).get()
             try? await channel.close()
         } catch {
-            throw LinkEmulatorError.targetUnreachable(target, "\(error)")
+            throw LinkEmulatorError.targetUnreachable(target, LinkErrorReason.describe(error))
         }
     }
 
@@ -165,7 +174,8 @@ public final class LinkEmulator: Sendable {
             .connectTimeout(TimeAmount.nanoseconds(LinkQuantity.nanosecondsOf(connectTimeout)))
             .connect(host: target.host, port: target.port)
             .flatMapError { error in
-                tracker.upstreamFailed(client, error: LinkEmulatorError.targetUnreachable(target, "\(error)"))
+                let failure = LinkEmulatorError.targetUnreachable(target, LinkErrorReason.describe(error))
+                tracker.upstreamFailed(client, error: failure)
                 return client.eventLoop.makeFailedFuture(error)
             }
             .flatMapThrowing { upstream in

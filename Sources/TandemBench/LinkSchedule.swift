@@ -28,9 +28,12 @@ struct LinkSchedule: Sendable {
     /// The schedule of one direction; `stream` tells directions and connections apart so each draws its own
     /// jitter sequence from the profile's seed.
     init(profile: LinkProfile, stream: UInt64) {
-        oneWayNanoseconds = LinkQuantity.nanosecondsOf(profile.oneWayDelay)
-        jitterNanoseconds = LinkQuantity.nanosecondsOf(profile.jitter)
-        if let bandwidth = profile.bandwidthBitsPerSecond {
+        // The profile's fields are public and mutable: out-of-range values are clamped here rather than
+        // trusted (a negative delay is zero, a bandwidth below 1 bit/s is 1 bit/s).
+        oneWayNanoseconds = max(0, LinkQuantity.nanosecondsOf(profile.oneWayDelay))
+        jitterNanoseconds = max(0, LinkQuantity.nanosecondsOf(profile.jitter))
+        if let requested = profile.bandwidthBitsPerSecond {
+            let bandwidth = max(requested, 1)
             nanosecondsPerByte = 8e9 / Double(bandwidth)
             let perMillisecond = bandwidth / 8 / 1000
             segmentBytes = min(max(perMillisecond, 1500), 65536)

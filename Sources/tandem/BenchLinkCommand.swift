@@ -19,8 +19,9 @@ struct BenchLinkCommand: AsyncParsableCommand {
 
         Example: put a 50 ms, 20 Mbit/s link between a verifier and a client:
           tandem serve --model target.gguf --port 8080 &
-          tandem bench link --listen 127.0.0.1:9000 --to 127.0.0.1:8080 --rtt 50ms --jitter 5ms --bandwidth 20mbit &
-          tandem generate --model draft.gguf --server ws://127.0.0.1:9000 "Tell me about tandem bicycles."
+          tandem bench link --listen 127.0.0.1:9000 --to 127.0.0.1:8080 \\
+              --rtt 50ms --jitter 5ms --bandwidth 20mbit &
+          tandem generate --model draft.gguf --server ws://127.0.0.1:9000 "Hello"
 
         """
     )

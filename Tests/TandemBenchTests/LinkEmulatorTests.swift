@@ -224,9 +224,17 @@ import Testing
 
     @Test func startTwiceAndStopTwice() async throws {
         let server = try await TestServers.start { EchoHandler() }
-        let (link, port) = try await emulator(to: server.port, .transparent)
+        let link = try LinkEmulator(listen: "127.0.0.1:0", to: "127.0.0.1:\(server.port)", profile: .transparent)
+        let port = try await link.start()
         #expect(port > 0)
         #expect(link.port == port)
+        let echoed = try await withTimeout(seconds: 10) {
+            try await TestClient.withConnection(port: port) { reader, writer in
+                try await writer.write(ByteBuffer(string: "through"))
+                return String(buffer: try await reader.read(7))
+            }
+        }
+        #expect(echoed == "through")
         await #expect(throws: LinkEmulatorError.alreadyStarted) { _ = try await link.start() }
         await link.stop()
         await link.stop()

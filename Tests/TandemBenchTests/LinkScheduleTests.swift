@@ -79,6 +79,17 @@ import Testing
         #expect(delays.max().map { $0 <= 15 && $0 > 14.9 } == true)
     }
 
+    @Test func outOfRangeFieldsAreClampedNotTrusted() throws {
+        var profile = try LinkProfile(rtt: .milliseconds(10), bandwidthBitsPerSecond: 8_000)
+        profile.rtt = .milliseconds(-10)
+        profile.jitter = .milliseconds(-3)
+        profile.bandwidthBitsPerSecond = -5
+        var schedule = LinkSchedule(profile: profile, stream: 0)
+        let out = releases(&schedule, bytes: 1, at: 100)
+        #expect(out.count == 1)
+        #expect(out[0].1 == 100 + 8_000_000_000)  // one byte at 1 bit/s, no delay
+    }
+
     @Test func theSeedRepeatsAndTheStreamSeparates() throws {
         let profile = try LinkProfile(rtt: .milliseconds(20), jitter: .milliseconds(5), seed: 9)
         func run(_ stream: UInt64, seed: UInt64 = 9) throws -> [UInt64] {
