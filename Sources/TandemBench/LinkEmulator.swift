@@ -89,11 +89,16 @@ public final class LinkEmulator: Sendable {
     }
 
     /// Starts listening and returns the bound port (the ephemeral one when `listen` asked for port 0).
-    /// Throws ``LinkEmulatorError/listenFailed(_:_:)`` if the address cannot be bound, and
-    /// ``LinkEmulatorError/alreadyStarted`` on a second call.
+    /// Throws ``LinkEmulatorError/listenFailed(_:_:)`` if the address cannot be bound,
+    /// ``LinkEmulatorError/alreadyStarted`` on a second call and ``LinkEmulatorError/stopped`` after
+    /// ``stop()`` (an emulator runs once).
     public func start() async throws -> Int {
         try state.withLock { (state) throws(LinkEmulatorError) in
-            guard case .idle = state else { throw .alreadyStarted }
+            switch state {
+            case .idle: break
+            case .stopped: throw .stopped
+            case .starting, .running: throw .alreadyStarted
+            }
             state = .starting
         }
         let bootstrap = ServerBootstrap(group: group)

@@ -239,6 +239,7 @@ import Testing
         await link.stop()
         await link.stop()
         #expect(link.port == nil)
+        await #expect(throws: LinkEmulatorError.stopped) { _ = try await link.start() }
         try await server.channel.close()
     }
 
