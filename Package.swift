@@ -2,6 +2,7 @@
 import PackageDescription
 
 // Layering (arrows point down only; see ARCHITECTURE.md):
+// tandem → TandemBench (experiments; nothing below imports it)
 // tandem → TandemModel / TandemTokenizer → TandemKernels → CTandemKernels, TandemGGUF
 let package = Package(
     name: "Tandem",
@@ -16,6 +17,7 @@ let package = Package(
         .library(name: "TandemWire", targets: ["TandemWire"]),
         .library(name: "TandemServer", targets: ["TandemServer"]),
         .library(name: "TandemClient", targets: ["TandemClient"]),
+        .library(name: "TandemBench", targets: ["TandemBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -63,11 +65,19 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        .target(
+            name: "TandemBench",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "tandem",
             dependencies: [
                 "TandemGGUF", "TandemKernels", "TandemTokenizer", "TandemModel", "TandemDecoding",
                 "TandemWire", "TandemServer", "TandemClient",
+                "TandemBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -88,6 +98,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "TandemBenchTests",
+            dependencies: [
+                "TandemBench",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "TandemModelTests", dependencies: ["TandemModel", "TandemKernels", "TandemGGUF"],

@@ -3,10 +3,10 @@ import Foundation
 import TandemGGUF
 import TandemKernels
 
-/// `tandem bench-kernels`: matmul throughput per weight type on SmolLM2-135M's shapes.
+/// `tandem bench kernels`: matmul throughput per weight type on SmolLM2-135M's shapes.
 struct BenchKernelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-kernels",
+        commandName: "kernels",
         abstract: "Measure matmul speed: GB/s of weights read at k = 1 and the cost of k = 2…16 relative to k = 1.",
         discussion: """
             For each weight type and shape (rows × cols: 576×1536, 1536×576, 49152×576 — SmolLM2-135M's \
@@ -14,7 +14,7 @@ struct BenchKernelsCommand: ParsableCommand {
             as GB/s of weight bytes, and the time of k = 2, 4, 8, 16 divided by the k = 1 time. \
             K-quants need cols % 256 == 0, so they run only on 576×1536. Build with -c release.
 
-            Example: swift run -c release tandem bench-kernels --types q8_0,q4_0 --threads 1,2
+            Example: swift run -c release tandem bench kernels --types q8_0,q4_0 --threads 1,2
             """
     )
 
