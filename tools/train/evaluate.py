@@ -186,9 +186,10 @@ def speculative_eval(tcfg, tp, dcfg, dp, held, n_prompts, P, G, K, seed=7):
             "prompts_ids": prompts.tolist(), "target_greedy_ids": conts.tolist()}
 
 
-def sample(fwd, tok, prompt_text, n_new, temp, seed, L=256):
+def sample(fwd, tok, prompt_text, n_new, temp, seed):
     ids = tok.encode(prompt_text, add_special_tokens=False).ids
     ids = [0] + ids  # <|endoftext|> as document start, like training
+    L = (len(ids) + n_new + 15) // 16 * 16  # causal: padding after position n-1 does not matter
     rng = np.random.default_rng(seed)
     buf = np.zeros((1, L), np.int32)
     buf[0, :len(ids)] = ids
@@ -231,8 +232,9 @@ def fixture(tok, held, models, T=32, n_greedy=8):
         buf = np.zeros((1, T + n_greedy), np.int32)
         buf[0, :T] = window
         greedy = []
+        fwd = make_fwd(cfg, p)
         for t in range(T, T + n_greedy):
-            lg = np.asarray(M.forward(cfg, p, jnp.asarray(buf[:, :t])))[0, -1]
+            lg = np.asarray(fwd(jnp.asarray(buf)))[0, t - 1]  # causal: later (zero) slots do not matter
             buf[0, t] = int(lg.argmax())
             greedy.append(int(buf[0, t]))
         entry = {"window_ids": window.tolist(),
@@ -258,11 +260,14 @@ def write_model_card(path, res):
     tc, dc = t["config"], d["config"]
     cs, ts = res["corpus_stats"], res["tokenizer_stats"]
 
+    ks = [k for k in (1, 2, 4, 8) if k <= sp["setup"]["max_k"]]
+    spec_head = "| prompts | every position |" + "".join(f" k = {k} |" for k in ks) + "\n|---|---|" + "---|" * len(ks)
+
     def spec_rows(name, agg):
         if agg is None:
-            return f"| {name} | 0 prompts | | | | |\n"
+            return f"| {name} (0) | |" + " |" * len(ks) + "\n"
         s = f"| {name} ({agg['prompts']}) | {100 * agg['agree_every_position']:.1f} % |"
-        for k in (1, 2, 4, 8):
+        for k in ks:
             s += f" {100 * agg[f'k{k}']['accept_rate']:.1f} % / {agg[f'k{k}']['tokens_per_target_call']:.2f} |"
         return s + "\n"
 
@@ -328,8 +333,7 @@ the round advances by accepted + 1 (exactly what greedy speculative decoding doe
 distinct-4-gram ratio is < 0.5. Cells: accept rate (accepted / proposed) / tokens per target call.
 "Window 1" = the k = 1 column; "every position" = draft's next token == target's next token at every position of the continuation.
 
-| prompts | every position | k = 1 | k = 2 | k = 4 | k = 8 |
-|---|---|---|---|---|---|
+{spec_head}
 {spec_rows('non-looping', sp['non_looping'])}{spec_rows('looping', sp['looping'])}{spec_rows('all', sp['all'])}
 ## Samples (T = 0.8, seed fixed)
 {samples}

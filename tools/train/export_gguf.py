@@ -105,7 +105,7 @@ def load_gguf(path):
                    n_layers=int(g("llama.block_count")), n_heads=int(g("llama.attention.head_count")),
                    n_kv=int(g("llama.attention.head_count_kv")), ffn=int(g("llama.feed_forward_length")),
                    ctx=int(g("llama.context_length")), rope_base=float(g("llama.rope.freq_base")),
-                   eps=float(g("llama.attention.layer_norm_rms_epsilon")), exit_layer=int(exit_layer))
+                   eps=float(f"{float(g('llama.attention.layer_norm_rms_epsilon')):.7g}"), exit_layer=int(exit_layer))
     t = {}
     for ti in r.tensors:
         ne = [int(x) for x in ti.shape]

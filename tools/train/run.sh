@@ -16,8 +16,8 @@ PY="$VENV/bin/python"
 export XLA_FLAGS="${XLA_FLAGS:---xla_cpu_multi_thread_eigen=true intra_op_parallelism_threads=2}"
 export JAX_PLATFORMS=cpu
 cd "$HERE"
-TARGET_STEPS="${TARGET_STEPS:-2000}"
-DRAFT_STEPS="${DRAFT_STEPS:-1000}"
+TARGET_STEPS="${TARGET_STEPS:-800}"
+DRAFT_STEPS="${DRAFT_STEPS:-300}"
 OUT="$HERE/out"
 MODELS="$ROOT/Models"
 EVAL_ARGS=()
@@ -29,7 +29,7 @@ mkdir -p "$OUT"
 start=$(date +%s)
 "$PY" corpus.py --out "$HERE/out/corpus"
 "$PY" tokenizer.py --corpus "$HERE/out/corpus" --out "$HERE/out/tok" --vocab 4096
-"$PY" train.py --steps "$TARGET_STEPS" --out "$OUT/target.npz"
+"$PY" train.py --steps "$TARGET_STEPS" --eval-every 100 --out "$OUT/target.npz"
 "$PY" distill.py --steps "$DRAFT_STEPS" --teacher "$OUT/target.npz" --out "$OUT/draft.npz"
 "$PY" export_gguf.py --target "$OUT/target.npz" --draft "$OUT/draft.npz" --models "$MODELS"
 "$PY" evaluate.py --models "$MODELS" --out "$OUT" "${EVAL_ARGS[@]}"
