@@ -30,6 +30,7 @@ from tokenizers import Tokenizer
 jax.config.update("jax_default_matmul_precision", "highest")
 
 import model as M
+import reference_numpy
 from export_gguf import load_gguf
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -208,7 +209,8 @@ def sample(fwd, tok, prompt_text, n_new, temp, seed):
     return tok.decode(buf[0, len(ids):n].tolist())
 
 
-def fixture(tok, held, models, T=32, n_greedy=8):
+def fixture(tok, held, models, paths, T=32, n_greedy=8):
+    checks = {}
     # held-out window: the first span of T tokens after offset 2000 without <|endoftext|>
     s = next(s for s in range(2000, held.size - T) if not (held[s:s + T] == 0).any())
     window = held[s:s + T].astype(np.int32)
@@ -247,8 +249,16 @@ def fixture(tok, held, models, T=32, n_greedy=8):
             etop = np.argsort(-el, kind="stable")[:20]
             entry["exit_layer"] = cfg.exit_layer
             entry["exit_top20"] = [[int(i), round(float(el[i]), 6)] for i in etop]
+        # independent float64 numpy forward from the GGUF file (reference_numpy.py)
+        kv, tt = reference_numpy.load(paths[fname])
+        ref = reference_numpy.forward(kv, tt, window.tolist())[-1]
+        entry_check = {"max_abs_diff_vs_numpy_f64": float(np.max(np.abs(ref - logits)))}
+        if cfg.exit_layer:
+            eref = reference_numpy.forward(kv, tt, window.tolist(), exit_only=True)[-1]
+            entry_check["exit_max_abs_diff_vs_numpy_f64"] = float(np.max(np.abs(eref - el)))
+        checks[fname] = entry_check
         out["models"][fname] = entry
-    return out
+    return out, checks
 
 
 def fmt(x, n=3):
@@ -368,7 +378,10 @@ def main():
     dcfg, dp = load_gguf(os.path.join(a.models, "draft.gguf"))
     res = {}
     res["fixture_written"] = a.fixture
-    fx = fixture(tok, held, {"target.gguf": (tcfg, tp), "draft.gguf": (dcfg, dp)})
+    fx, res["fixture_checks"] = fixture(tok, held, {"target.gguf": (tcfg, tp), "draft.gguf": (dcfg, dp)},
+                                        {f: os.path.join(a.models, f) for f in ("target.gguf", "draft.gguf")})
+    print("fixture checks", json.dumps(res["fixture_checks"]), flush=True)
+    assert all(v < 1e-4 for c in res["fixture_checks"].values() for v in c.values()), "JAX vs numpy mismatch"
     os.makedirs(os.path.dirname(a.fixture), exist_ok=True)
     with open(a.fixture, "w") as f:
         json.dump(fx, f, indent=None, separators=(",", ":"))
