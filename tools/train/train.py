@@ -87,14 +87,14 @@ def run_training(name, cfg, params, loss_fn, steps, B, T, lr, warmup, seed, trai
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--steps", type=int, default=800)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--warmup", type=int, default=150)
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--exit-weight", type=float, default=0.2)
     ap.add_argument("--exit-stride", type=int, default=4, help="exit loss on every n-th position (cost)")
-    ap.add_argument("--eval-every", type=int, default=250)
+    ap.add_argument("--eval-every", type=int, default=100)
     ap.add_argument("--tok", default=os.path.join(OUT, "tok"))
     ap.add_argument("--out", default=os.path.join(OUT, "target.npz"))
     ap.add_argument("--d", type=int, default=M.TARGET.d)
