@@ -23,13 +23,14 @@ struct GenerateCommand: AsyncParsableCommand {
               tandem generate --model stories260K.gguf --prompt "Once upon a time" --max-tokens 40
 
             Assisted mode (a draft model here, the target on a `tandem serve` server):
-              tandem generate --draft Models/draft.gguf --server ws://127.0.0.1:8080 --prompt "Hi" --chat
+              tandem generate --draft Models/draft.gguf --server ws://127.0.0.1:8080 --prompt "Return the"
               tandem generate --draft d.gguf --server ws://127.0.0.1:8080 --tokens 1,2,3 --window doubling --json
             --window is a fixed number of drafts per round, doubling, or adaptive (a cost model, the default).
-            With --json one line is printed at the end:
-              {"tokens":[...],"text":"…","stats":{"acceptance_rate":…,"tokens_per_round":…,"rounds":…,"cloud_passes_per_token":…,"bytes_per_token":…,"tokens_per_s":…,…}}
-            With --json one line is printed at the end:
+
+            With --json one line is printed at the end. Local mode:
               {"tokens":[...],"text":"…" (null without a tokenizer),"stats":{"prompt_tokens":3,"generated_tokens":16,"prefill_tok_s":...,"decode_tok_s":...}}
+            Assisted mode:
+              {"tokens":[...],"text":"…","stats":{"acceptance_rate":…,"tokens_per_round":…,"rounds":…,"cloud_passes_per_token":…,"bytes_per_token":…,"tokens_per_s":…,…}}
             """
     )
 
