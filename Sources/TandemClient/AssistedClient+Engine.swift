@@ -14,7 +14,7 @@ extension AssistedClient {
         let verifier = RemoteVerifier(.init(url: server, draftFingerprint: tokenizer.fingerprint, draftModel: draftName,
                                             timeout: timeout, maxReconnects: maxReconnects))
         let drafter = ModelDrafter(session: draft.makeSession(), queue: ComputeQueue(label: "tandem.draft"),
-                                   proposalTopK: proposalTopK, shaper: SamplingDistribution.engineFactory)
+                                   proposalTopK: proposalTopK, shaper: SamplingDistribution.factory)
         self.init(drafter: drafter, verifier: verifier, policy: policy, tokenizer: tokenizer)
     }
 }

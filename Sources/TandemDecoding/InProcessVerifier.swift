@@ -1,3 +1,4 @@
+import TandemModel
 /// A `Verifier` over a target `LanguageModelSession` in the same process, implementing the server's
 /// pending-token scheme.
 ///
@@ -50,7 +51,7 @@ private final class VerifierCore: @unchecked Sendable {
     private struct Open {
         var request: SessionRequest
         var shaper: any DistributionShaper
-        var rng: DecodingRNG
+        var rng: SamplerRNG
         /// The agreed sequence; its last token is pending (not in the cache).
         var agreed: [Int]
         var generated = 0
@@ -89,7 +90,7 @@ private final class VerifierCore: @unchecked Sendable {
         try session.prefill(Array(target[common...]))
         cached = target
         sessions += 1
-        state = Open(request: request, shaper: shaper, rng: DecodingRNG(seed: request.sampling.seed),
+        state = Open(request: request, shaper: shaper, rng: SamplerRNG(seed: request.sampling.seed),
                      agreed: request.prompt)
         state?.finished = request.maxTokens == 0 || request.prompt.count >= contextLength
         return SessionInfo(sessionID: "in-process-\(sessions)", base: request.prompt.count,

@@ -1,3 +1,4 @@
+import TandemModel
 /// A `Drafter` over a draft model's `LanguageModelSession`: drafts k tokens autoregressively and rolls
 /// its cache back to the agreed sequence after the verdict.
 ///
@@ -47,7 +48,7 @@ private final class DrafterCore: @unchecked Sendable {
     private var shaper: (any DistributionShaper)?
     private var sampling = SamplingParameters.greedy
     private var stopTokens: Set<Int> = []
-    private var rng = DecodingRNG(seed: 0)
+    private var rng = SamplerRNG(seed: 0)
     /// The agreed sequence.
     private var agreed: [Int] = []
     /// What the cache holds: a prefix of `agreed` followed by the last window's drafts.
@@ -78,7 +79,7 @@ private final class DrafterCore: @unchecked Sendable {
         agreed = request.prompt
         sampling = request.sampling
         stopTokens = Set(request.stopTokens)
-        rng = DecodingRNG(seed: request.sampling.seed ^ Self.seedSalt)
+        rng = SamplerRNG(seed: request.sampling.seed ^ Self.seedSalt)
         shaper = newShaper
     }
 

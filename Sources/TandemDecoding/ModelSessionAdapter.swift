@@ -1,5 +1,3 @@
-// Pending: rename to ModelSessionAdapter.swift once TandemModel (branch `model`) is on main. It cannot
-// compile against main's placeholder TandemModel; it was type-checked against the `model` branch.
 import TandemModel
 
 /// The engine's session as the decoding core's `LanguageModelSession`: one `append` per evaluation,
@@ -27,9 +25,4 @@ extension SamplerConfig {
         self.init(temperature: p.temperature, topK: p.topK, topP: p.topP, minP: p.minP,
                   repeatPenalty: p.repeatPenalty, repeatLastN: p.repeatLastN, seed: p.seed)
     }
-}
-
-extension SamplingDistribution {
-    /// A shaper factory that uses the engine's `Sampler` (pass as `shaper:` to the verifier and drafter).
-    public static let engineFactory: ShaperFactory = { try Sampler(config: SamplerConfig($0)) }
 }

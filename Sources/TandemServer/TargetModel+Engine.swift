@@ -12,6 +12,6 @@ extension TargetModel {
     public init(model: Model, id: String, tokenizer: Tokenizer) {
         self.init(id: id, fingerprint: tokenizer.fingerprint, vocabularySize: model.config.vocabularySize,
                   contextLength: model.config.contextLength, queue: ComputeQueue(label: "tandem.target.\(id)"),
-                  shaper: SamplingDistribution.engineFactory) { model.makeSession() }
+                  shaper: SamplingDistribution.factory) { model.makeSession() }
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+import TandemModel
 @testable import TandemDecoding
 
 /// The lossless rule: the distribution of generated sequences is the target's own, whatever the draft;
@@ -12,7 +13,7 @@ import Testing
 
     /// Exact probability of every length-3 continuation under the target's sampling distribution.
     static func exactTargetDistribution(_ sampling: SamplingParameters) throws -> [Int: Double] {
-        let shaper = try SamplingDistribution(sampling)
+        let shaper = try SamplingDistribution.factory(sampling)
         var out: [Int: Double] = [:]
         let v = vocabularySize
         for code in 0..<(v * v * v) {
@@ -92,7 +93,7 @@ import Testing
         // Draft from q, verify against p: the token that comes out (kept draft or correction) ~ p.
         let p: [Float] = [0.5, 0.2, 0.2, 0.1, 0]
         let q = SparseDistribution(ids: [3, 4, 0], probabilities: [0.5, 0.3, 0.2])
-        var rng = DecodingRNG(seed: 5)
+        var rng = SamplerRNG(seed: 5)
         var observed: [Int: Int] = [:]
         let n = 20_000
         for _ in 0..<n {
@@ -109,7 +110,7 @@ import Testing
     @Test func equalDistributionsAlwaysAccept() throws {
         let p: [Float] = [0.1, 0.6, 0.3]
         let q = [SparseDistribution(ids: [0, 1, 2], probabilities: p), SparseDistribution(ids: [0, 1, 2], probabilities: p)]
-        var rng = DecodingRNG(seed: 1)
+        var rng = SamplerRNG(seed: 1)
         for drafts in [[0, 1], [2, 2], [1, 0]] {
             let outcome = try SampledVerification.verify(drafts: drafts, q: q, target: { _ in p }, using: &rng)
             #expect(outcome.accepted == 2)
@@ -118,7 +119,7 @@ import Testing
 
     @Test func draftWithNoTargetMassIsAlwaysRejected() throws {
         let p: [Float] = [0.7, 0, 0.3]
-        var rng = DecodingRNG(seed: 3)
+        var rng = SamplerRNG(seed: 3)
         for _ in 0..<200 {
             // q nil: a deterministic draft (q one-hot) accepted with probability p(d) = 0.
             let outcome = try SampledVerification.verify(drafts: [1, 0], q: nil, target: { _ in p }, using: &rng)
@@ -127,7 +128,7 @@ import Testing
     }
 
     @Test func draftOutsideItsQIsRefused() {
-        var rng = DecodingRNG(seed: 3)
+        var rng = SamplerRNG(seed: 3)
         let q = [SparseDistribution(ids: [0, 2], probabilities: [0.5, 0.5])]
         #expect(throws: DecodingError.self) {
             try SampledVerification.verify(drafts: [1], q: q, target: { _ in [0.3, 0.3, 0.4] }, using: &rng)

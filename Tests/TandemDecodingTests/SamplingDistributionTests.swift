@@ -1,8 +1,9 @@
 import Testing
+import TandemModel
 @testable import TandemDecoding
 
-/// The built-in shaper and RNG reproduce TandemModel's `Sampler.distribution` and `SamplerRNG`
-/// (golden values printed by the engine on the `model` branch).
+/// The default shaper (the engine's `Sampler`) and RNG (`SamplerRNG`) keep the values the decoding
+/// core was first written against (golden values printed by the engine).
 @Suite struct SamplingDistributionTests {
     static let logits: [Float] = [1.0, 2.5, -0.5, 2.5, 0.3, -3.0]
 
@@ -16,22 +17,22 @@ import Testing
     @Test(arguments: 0..<4)
     func matchesTheEngineSampler(index: Int) throws {
         let (parameters, expected) = Self.cases[index]
-        let p = try SamplingDistribution(parameters).distribution(Self.logits, recent: [1, 4])
+        let p = try SamplingDistribution.factory(parameters).distribution(Self.logits, recent: [1, 4])
         #expect(p.count == expected.count)
         for (a, b) in zip(p, expected) { #expect(abs(a - b) < 1e-6, "\(parameters): \(p)") }
     }
 
     @Test func rngMatchesTheEngineStream() {
-        var rng = DecodingRNG(seed: 42)
+        var rng = SamplerRNG(seed: 42)
         #expect((0..<3).map { _ in rng.next() } == [1546998764402558742, 6990951692964543102, 12544586762248559009])
     }
 
     @Test func invalidParametersAreRefused() {
         #expect(throws: DecodingError.invalidSampling(parameter: "top-p", reason: "must be in (0, 1], got 1.5")) {
-            try SamplingDistribution(SamplingParameters(topP: 1.5))
+            try SamplingDistribution.factory(SamplingParameters(topP: 1.5))
         }
-        #expect(throws: DecodingError.self) { try SamplingDistribution(SamplingParameters(temperature: .nan)) }
-        #expect(throws: DecodingError.self) { try SamplingDistribution(SamplingParameters(topK: -1)) }
+        #expect(throws: DecodingError.self) { try SamplingDistribution.factory(SamplingParameters(temperature: .nan)) }
+        #expect(throws: DecodingError.self) { try SamplingDistribution.factory(SamplingParameters(topK: -1)) }
     }
 
     @Test func sparseTopKIsRenormalised() throws {

@@ -22,7 +22,7 @@ enum RealModels {
 
     /// The target's own greedy run, in-process (the reference).
     static func targetGreedy(_ model: Model, prompt: [Int], count: Int) async throws -> [Int] {
-        let verifier = InProcessVerifier(session: model.makeSession(), shaper: SamplingDistribution.engineFactory)
+        let verifier = InProcessVerifier(session: model.makeSession(), shaper: SamplingDistribution.factory)
         return try await TargetOnlyGenerator(verifier: verifier).run(SessionRequest(prompt: prompt, maxTokens: count)).tokens
     }
 }
