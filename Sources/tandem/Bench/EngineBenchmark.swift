@@ -36,7 +36,7 @@ struct EngineBenchmark {
         let model = try Model(path: path, threads: threads) { printer.update($0) }
         printer.finish()
         let vocabulary = model.config.vocabularySize
-        var random = SplitMix64(seed: 7)
+        var random = SamplerRNG(seed: 7)
         let prompt = (0..<prefillTokens).map { _ in Int(random.next() % UInt64(vocabulary)) }
         let session = model.makeSession()
 

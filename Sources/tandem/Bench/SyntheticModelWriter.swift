@@ -1,6 +1,7 @@
 import Foundation
 import TandemGGUF
 import TandemKernels
+import TandemModel
 
 /// Writes a random-weight Llama model of a given shape and tensor type with the project's own
 /// GGUF writer, so the engine benchmark runs on files every machine can make.
@@ -30,7 +31,7 @@ struct SyntheticModelWriter {
         writer.set("\(a).vocab_size", .uint32(UInt32(shape.vocabulary)))
         writer.set("tokenizer.ggml.model", .string("none"))
 
-        var random = SplitMix64(seed: seed)
+        var random = SamplerRNG(seed: seed)
         let e = shape.embedding, kv = shape.kvHeads * shape.headDim, ff = shape.feedForward
         var matrices: [(String, Int, Int)] = [("token_embd.weight", shape.vocabulary, e)]
         for layer in 0..<shape.layers {
@@ -59,21 +60,11 @@ struct SyntheticModelWriter {
     }
 }
 
-/// A small, fast, seedable PRNG (SplitMix64) for synthetic weights.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// A standard normal sample (Box–Muller).
+extension SamplerRNG {
+    /// A standard normal sample (Box–Muller), for synthetic weights.
     mutating func nextGaussian() -> Float {
-        let u1 = max(Double(next() >> 11) * 0x1p-53, 1e-300)
-        let u2 = Double(next() >> 11) * 0x1p-53
+        let u1 = max(nextUnit(), 1e-300)
+        let u2 = nextUnit()
         return Float((-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2))
     }
 }
