@@ -24,6 +24,28 @@ INL float z_hsum(__m512 v) {
     return avx512_hsum(_mm256_add_ps(lo, hi));
 }
 
+// z_hsum of up to 8 accumulators at once, transposing as it goes: every column gets exactly
+// z_hsum's tree (halves 256, 128, 64, then lane 0 + lane 1), so the sums are bit-identical to
+// z_hsum's, in ~24 vector ops for 8 columns instead of ~56. Columns ≥ nc are padded with zeros.
+INL void z_hsum8(const __m512 *acc, const int nc, float *res) {
+    __m512 v[8];
+    for (int c = 0; c < 8; c++) v[c] = c < nc ? acc[c] : _mm512_setzero_ps();
+    __m512 s[4];  // s[p] = [v[2p] lo256 + hi256, v[2p+1] lo256 + hi256]
+    for (int p = 0; p < 4; p++)
+        s[p] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * p], v[2 * p + 1], 0x44),
+                             _mm512_shuffle_f32x4(v[2 * p], v[2 * p + 1], 0xEE));
+    __m512 t[2];  // t[h] quarters: columns 4h..4h+3, each lo128 + hi128 of its 256-bit sum
+    for (int h = 0; h < 2; h++)
+        t[h] = _mm512_add_ps(_mm512_shuffle_f32x4(s[2 * h], s[2 * h + 1], 0x88),
+                             _mm512_shuffle_f32x4(s[2 * h], s[2 * h + 1], 0xDD));
+    // Quarter q: (t0 + t2, t1 + t3) of column q, then of column 4 + q.
+    const __m512 u = _mm512_add_ps(_mm512_shuffle_ps(t[0], t[1], 0x44), _mm512_shuffle_ps(t[0], t[1], 0xEE));
+    const __m512 w = _mm512_add_ps(u, _mm512_movehdup_ps(u));  // lane 4q: column q, lane 4q+2: column 4+q
+    float tmp[16];
+    _mm512_storeu_ps(tmp, w);
+    for (int c = 0; c < nc; c++) res[c] = tmp[c < 4 ? 4 * c : 4 * (c - 4) + 2];
+}
+
 INL __m512 z_pair_ps(float a, float b) {
     return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(_mm256_set1_ps(a))),
                                                _mm256_castps_pd(_mm256_set1_ps(b)), 1));
@@ -119,7 +141,7 @@ INL void SUFFIX(NAME##_cols2)(const uint8_t *wr0, const uint8_t *wr1, int64_t nb
         }                                                                                           \
     }                                                                                               \
     float s0[NCMAX], s1[NCMAX];                                                                     \
-    for (int c = 0; c < nc; c++) { s0[c] = z_hsum(acc0[c]); s1[c] = z_hsum(acc1[c]); }              \
+    z_hsum8(acc0, nc, s0); z_hsum8(acc1, nc, s1);                                                   \
     if (i < nb) {                                                                                   \
         const __m256i k80y = _mm256_set1_epi8((char)0x80);                                         \
         const __m256i w0 = DEC(&b0[i]), w1 = DEC(&b1[i]);                                           \
