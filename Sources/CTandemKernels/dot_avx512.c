@@ -24,9 +24,40 @@ INL float z_hsum(__m512 v) {
     return avx512_hsum(_mm256_add_ps(lo, hi));
 }
 
+// z_hsum of up to 8 accumulators at once, transposing as it goes: every column gets exactly
+// z_hsum's tree (halves 256, 128, 64, then lane 0 + lane 1), so the sums are bit-identical to
+// z_hsum's, in ~24 vector ops for 8 columns instead of ~56. Columns ≥ nc are padded with zeros.
+INL void z_hsum8(const __m512 *acc, const int nc, float *res) {
+    __m512 v[8];
+    for (int c = 0; c < 8; c++) v[c] = c < nc ? acc[c] : _mm512_setzero_ps();
+    __m512 s[4];  // s[p] = [v[2p] lo256 + hi256, v[2p+1] lo256 + hi256]
+    for (int p = 0; p < 4; p++)
+        s[p] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * p], v[2 * p + 1], 0x44),
+                             _mm512_shuffle_f32x4(v[2 * p], v[2 * p + 1], 0xEE));
+    __m512 t[2];  // t[h] quarters: columns 4h..4h+3, each lo128 + hi128 of its 256-bit sum
+    for (int h = 0; h < 2; h++)
+        t[h] = _mm512_add_ps(_mm512_shuffle_f32x4(s[2 * h], s[2 * h + 1], 0x88),
+                             _mm512_shuffle_f32x4(s[2 * h], s[2 * h + 1], 0xDD));
+    // Quarter q: (t0 + t2, t1 + t3) of column q, then of column 4 + q.
+    const __m512 u = _mm512_add_ps(_mm512_shuffle_ps(t[0], t[1], 0x44), _mm512_shuffle_ps(t[0], t[1], 0xEE));
+    const __m512 w = _mm512_add_ps(u, _mm512_movehdup_ps(u));  // lane 4q: column q, lane 4q+2: column 4+q
+    float tmp[16];
+    _mm512_storeu_ps(tmp, w);
+    for (int c = 0; c < nc; c++) res[c] = tmp[c < 4 ? 4 * c : 4 * (c - 4) + 2];
+}
+
 INL __m512 z_pair_ps(float a, float b) {
     return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(_mm256_set1_ps(a))),
                                                _mm256_castps_pd(_mm256_set1_ps(b)), 1));
+}
+
+// Two fp16 block scales → (a ×8, b ×8) as f32: one vmovd from a general register, one
+// vcvtph2ps, one vpermps. (_cvtsh_ss compiles to vpinsrw into whatever xmm is at hand, often a
+// live accumulator, which chained each block pair behind the previous one's fma.)
+INL __m512 z_dw_pair(uint16_t a, uint16_t b) {
+    const __m128 ab = _mm_cvtph_ps(_mm_cvtsi32_si128((int)((uint32_t)a | ((uint32_t)b << 16))));
+    return _mm512_permutexvar_ps(_mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0),
+                                 _mm512_castps128_ps512(ab));
 }
 
 #define ZQ8FAM_ROW(NAME, BLOCK, DEC)                                                                 \
@@ -46,7 +77,7 @@ INL void SUFFIX(NAME##_cols)(const uint8_t *wr, int64_t nb, const uint8_t *act, 
         const __m512i w = _mm512_inserti64x4(_mm512_castsi256_si512(DEC(&b[i])), DEC(&b[i + 1]), 1); \
         const __m512i negc = _mm512_sub_epi32(_mm512_setzero_si512(),                               \
                                               _mm512_dpbusd_epi32(_mm512_setzero_si512(), k80, w)); \
-        const __m512 dwv = z_pair_ps(avx512_h2f(b[i].d), avx512_h2f(b[i + 1].d));                   \
+        const __m512 dwv = z_dw_pair(b[i].d, b[i + 1].d);                   \
         for (int c = 0; c < nc; c++) {                                                              \
             const __m512i xu = _mm512_loadu_si512((const void *)(xq[c] + i * 32));                 \
             const __m512i p = _mm512_dpbusd_epi32(negc, xu, w);                                     \
@@ -74,9 +105,70 @@ INL void SUFFIX(NAME##_cols)(const uint8_t *wr, int64_t nb, const uint8_t *act, 
     }                                                                                               \
 }
 
+// Two weight rows × nc columns: each activation block pair (quants and scales) is loaded once
+// for both rows. Per (row, column) the operations and their order are exactly those of the
+// one-row kernel above (same accumulator, same tail, same horizontal sum), so a row's value does
+// not depend on whether it was computed alone or paired.
+#define ZQ8FAM_ROW2(NAME, BLOCK, DEC)                                                                \
+INL void SUFFIX(NAME##_cols2)(const uint8_t *wr0, const uint8_t *wr1, int64_t nb, const uint8_t *act, \
+                              size_t as, const int nc, float *out, int64_t ys) {                    \
+    __m512 acc0[NCMAX], acc1[NCMAX];                                                                \
+    const float *xd[NCMAX]; const int8_t *xq[NCMAX];                                                \
+    for (int c = 0; c < nc; c++) {                                                                  \
+        acc0[c] = _mm512_setzero_ps(); acc1[c] = _mm512_setzero_ps();                               \
+        xd[c] = (const float *)(act + (size_t)c * as);                                              \
+        xq[c] = (const int8_t *)(act + (size_t)c * as) + tk_act_q8_0_dbytes(nb);                    \
+    }                                                                                               \
+    const BLOCK *b0 = (const BLOCK *)wr0, *b1 = (const BLOCK *)wr1;                                 \
+    const __m512i k80 = _mm512_set1_epi8((char)0x80);                                               \
+    int64_t i = 0;                                                                                  \
+    for (; i + 2 <= nb; i += 2) {                                                                   \
+        const __m512i w0 = _mm512_inserti64x4(_mm512_castsi256_si512(DEC(&b0[i])), DEC(&b0[i + 1]), 1); \
+        const __m512i w1 = _mm512_inserti64x4(_mm512_castsi256_si512(DEC(&b1[i])), DEC(&b1[i + 1]), 1); \
+        const __m512i negc0 = _mm512_sub_epi32(_mm512_setzero_si512(),                              \
+                                               _mm512_dpbusd_epi32(_mm512_setzero_si512(), k80, w0)); \
+        const __m512i negc1 = _mm512_sub_epi32(_mm512_setzero_si512(),                              \
+                                               _mm512_dpbusd_epi32(_mm512_setzero_si512(), k80, w1)); \
+        const __m512 dwv0 = z_dw_pair(b0[i].d, b0[i + 1].d);                \
+        const __m512 dwv1 = z_dw_pair(b1[i].d, b1[i + 1].d);                \
+        for (int c = 0; c < nc; c++) {                                                              \
+            const __m512i xu = _mm512_loadu_si512((const void *)(xq[c] + i * 32));                 \
+            const __m512 xs = _mm512_loadu_ps(xd[c] + i * 8);                                       \
+            acc0[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_dpbusd_epi32(negc0, xu, w0)),       \
+                                      _mm512_mul_ps(dwv0, xs), acc0[c]);                            \
+            acc1[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_dpbusd_epi32(negc1, xu, w1)),       \
+                                      _mm512_mul_ps(dwv1, xs), acc1[c]);                            \
+        }                                                                                           \
+    }                                                                                               \
+    float s0[NCMAX], s1[NCMAX];                                                                     \
+    z_hsum8(acc0, nc, s0); z_hsum8(acc1, nc, s1);                                                   \
+    if (i < nb) {                                                                                   \
+        const __m256i k80y = _mm256_set1_epi8((char)0x80);                                         \
+        const __m256i w0 = DEC(&b0[i]), w1 = DEC(&b1[i]);                                           \
+        const __m256i negc0 = _mm256_sub_epi32(_mm256_setzero_si256(),                             \
+                                               _mm256_dpbusd_epi32(_mm256_setzero_si256(), k80y, w0)); \
+        const __m256i negc1 = _mm256_sub_epi32(_mm256_setzero_si256(),                             \
+                                               _mm256_dpbusd_epi32(_mm256_setzero_si256(), k80y, w1)); \
+        const __m256 dwv0 = _mm256_set1_ps(avx512_h2f(b0[i].d)), dwv1 = _mm256_set1_ps(avx512_h2f(b1[i].d)); \
+        for (int c = 0; c < nc; c++) {                                                              \
+            const __m256i xu = _mm256_loadu_si256((const __m256i *)(xq[c] + i * 32));              \
+            const __m256 xs = _mm256_loadu_ps(xd[c] + i * 8);                                       \
+            const __m256 t0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_dpbusd_epi32(negc0, xu, w0)), \
+                                              _mm256_mul_ps(dwv0, xs), _mm256_setzero_ps());        \
+            const __m256 t1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_dpbusd_epi32(negc1, xu, w1)), \
+                                              _mm256_mul_ps(dwv1, xs), _mm256_setzero_ps());        \
+            s0[c] += avx512_hsum(t0); s1[c] += avx512_hsum(t1);                                     \
+        }                                                                                           \
+    }                                                                                               \
+    for (int c = 0; c < nc; c++) { out[c * ys] = s0[c]; out[c * ys + 1] = s1[c]; }                 \
+}
+
 ZQ8FAM_ROW(z_q8_0, block_q8_0, avx512_dec_q8_0)
 ZQ8FAM_ROW(z_q4_0, block_q4_0, avx512_dec_q4_0)
 ZQ8FAM_ROW(z_q5_0, block_q5_0, avx512_dec_q5_0)
+ZQ8FAM_ROW2(z_q8_0, block_q8_0, avx512_dec_q8_0)
+ZQ8FAM_ROW2(z_q4_0, block_q4_0, avx512_dec_q4_0)
+ZQ8FAM_ROW2(z_q5_0, block_q5_0, avx512_dec_q5_0)
 
 // ---- 512-bit float kernels (2 accumulators per column, 32 values per step, masked tail) ------
 INL __m512 z_ld_f32(const void *p, __mmask16 m) { return _mm512_maskz_loadu_ps(m, p); }
@@ -113,15 +205,49 @@ ZFLOAT_ROW(z_f32, 4, z_ld_f32)
 ZFLOAT_ROW(z_f16, 2, z_ld_f16)
 ZFLOAT_ROW(z_bf16, 2, z_ld_bf16)
 
-ROWS_DRIVER(z_q8_0, cols / 32)
-ROWS_DRIVER(z_q4_0, cols / 32)
-ROWS_DRIVER(z_q5_0, cols / 32)
+// Driver for kernels with a two-row variant: like ROWS_DRIVER (column groups outside, rows
+// inside), rows taken in pairs while two remain.
+#define NC2_CASE(NAME, N) case N: SUFFIX(NAME##_cols2)(wr, wr + row_bytes, nb, a + (size_t)j * as, as, N, y + j * ys + r, ys); break;
+#define NC2_CASES(NAME) NC2_CASE(NAME, 1) NC2_CASE(NAME, 2) NC2_CASE(NAME, 3) NC2_CASE(NAME, 4) \
+                        NC2_CASE(NAME, 5) NC2_CASE(NAME, 6) NC2_CASE(NAME, 7)
+#define ROWS_DRIVER2(NAME, NB)                                                                       \
+static TGT void SUFFIX(rows2_##NAME)(const void *w, size_t row_bytes, int64_t cols, int64_t r0,     \
+        int64_t r1, const void *act, size_t as, int k, float *y, int64_t ys) {                      \
+    const int64_t nb = NB;                                                                          \
+    const uint8_t *a = (const uint8_t *)act;                                                        \
+    for (int j = 0; j < k; j += NCMAX) {                                                            \
+        const int nc = k - j < NCMAX ? k - j : NCMAX;                                               \
+        int64_t r = r0;                                                                             \
+        for (; r + 2 <= r1; r += 2) {                                                               \
+            const uint8_t *wr = (const uint8_t *)w + (size_t)r * row_bytes;                         \
+            if (j == 0) {                                                                           \
+                const char *pf = (const char *)wr + PF_ROWS * row_bytes;                            \
+                for (size_t o = 0; o < 2 * row_bytes; o += 64) _mm_prefetch(pf + o, _MM_HINT_T0);    \
+            }                                                                                       \
+            if (nc == NCMAX) SUFFIX(NAME##_cols2)(wr, wr + row_bytes, nb, a + (size_t)j * as, as, NCMAX, y + j * ys + r, ys); \
+            else switch (nc) {                                                                      \
+            NC2_CASES(NAME)                                                                         \
+            }                                                                                       \
+        }                                                                                           \
+        if (r < r1) {                                                                               \
+            const uint8_t *wr = (const uint8_t *)w + (size_t)r * row_bytes;                         \
+            if (nc == NCMAX) SUFFIX(NAME##_cols)(wr, nb, a + (size_t)j * as, as, NCMAX, y + j * ys + r, ys); \
+            else switch (nc) {                                                                      \
+            NC_CASES(NAME)                                                                          \
+            }                                                                                       \
+        }                                                                                           \
+    }                                                                                               \
+}
+
+ROWS_DRIVER2(z_q8_0, cols / 32)
+ROWS_DRIVER2(z_q4_0, cols / 32)
+ROWS_DRIVER2(z_q5_0, cols / 32)
 ROWS_DRIVER(z_f32, cols)
 ROWS_DRIVER(z_f16, cols)
 ROWS_DRIVER(z_bf16, cols)
 
 const tk_kernel_table tk_kernels_avx512 = {
-    avx512_rows_z_f32, avx512_rows_z_f16, avx512_rows_z_bf16, avx512_rows_z_q8_0, avx512_rows_z_q4_0, avx512_rows_z_q5_0,
+    avx512_rows_z_f32, avx512_rows_z_f16, avx512_rows_z_bf16, avx512_rows2_z_q8_0, avx512_rows2_z_q4_0, avx512_rows2_z_q5_0,
     avx512_rows_q4_K, avx512_rows_q6_K,
 };
 #else

@@ -65,15 +65,17 @@ import TandemGGUF
     func checkBitIdentity(type: GGMLType, level: Int) throws {
         let rows = 70, cols = 768
         let w = try randomMatrix(type, rows: rows, cols: cols, seed: 31)
-        let x = randomFloats(16 * cols, scale: 1.5, seed: 32)
+        // k past one column group (9, 17), prefill-sized (64) and past the 64-column tile (67).
+        let ks = [1, 2, 3, 5, 8, 9, 16, 17, 64, 67], kMax = 67
+        let x = randomFloats(kMax * cols, scale: 1.5, seed: 32)
         // Each position alone, one thread.
-        var single = [Float](repeating: 0, count: 16 * rows)
-        for j in 0..<16 {
+        var single = [Float](repeating: 0, count: kMax * rows)
+        for j in 0..<kMax {
             var y = [Float](repeating: .nan, count: rows)
             Kernels.matmul(w, input: Array(x[(j * cols)..<((j + 1) * cols)]), count: 1, output: &y, pool: Self.pool1, simdLevel: level)
             single.replaceSubrange((j * rows)..<((j + 1) * rows), with: y)
         }
-        for k in [1, 2, 3, 5, 8, 16] {
+        for k in ks {
             for pool in [Self.pool1, Self.pool2, Self.pool3] {
                 var y = [Float](repeating: .nan, count: k * rows)
                 Kernels.matmul(w, input: Array(x[0..<(k * cols)]), count: k, output: &y, pool: pool, simdLevel: level)
