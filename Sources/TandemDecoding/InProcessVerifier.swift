@@ -19,7 +19,7 @@ public final class InProcessVerifier: Verifier {
     ///   - queue: the model's compute queue.
     ///   - maxWindow: most drafts taken in one round.
     ///   - shaper: makes the target's sampling distribution for a session's parameters; pass
-    ///     `{ try Sampler(config: SamplerConfig($0)) }` to use the engine's sampler.
+    ///     `{ try Sampler(config: $0) }` to use the engine's sampler.
     public init(session: sending some LanguageModelSession, queue: ComputeQueue = ComputeQueue(label: "tandem.verifier"),
                 maxWindow: Int = 16, shaper: @escaping ShaperFactory = SamplingDistribution.factory) {
         self.queue = queue

@@ -18,11 +18,3 @@ extension ModelSession: LanguageModelSession {
 /// The engine's sampler already has `distribution(_:recent:)`: p and q are then exactly what the
 /// engine would sample from alone.
 extension Sampler: DistributionShaper {}
-
-extension SamplerConfig {
-    /// The engine's config for wire-level sampling parameters.
-    public init(_ p: SamplingParameters) {
-        self.init(temperature: p.temperature, topK: p.topK, topP: p.topP, minP: p.minP,
-                  repeatPenalty: p.repeatPenalty, repeatLastN: p.repeatLastN, seed: p.seed)
-    }
-}

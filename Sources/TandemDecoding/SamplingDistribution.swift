@@ -6,8 +6,8 @@ public enum SamplingDistribution {
     /// The default factory for verifiers and drafters; throws `DecodingError.invalidSampling` for
     /// out-of-range parameters.
     public static let factory: ShaperFactory = { parameters in
-        try parameters.validate()
-        return try Sampler(config: SamplerConfig(parameters))
+        try parameters.validateForSession()
+        return try Sampler(config: parameters)
     }
 }
 

@@ -1,3 +1,4 @@
+import TandemModel
 /// What a client asks a verifier to open: the sequence so far, how to sample, and when to stop.
 public struct SessionRequest: Sendable, Equatable, Codable {
     /// The agreed sequence to start from (the prompt, or the whole sequence when re-opening to resync).
@@ -28,6 +29,6 @@ public struct SessionRequest: Sendable, Equatable, Codable {
             throw DecodingError.promptTooLong(count: prompt.count, contextLength: contextLength)
         }
         guard maxTokens >= 0 else { throw DecodingError.invalidLimit(name: "max tokens", reason: "must be ≥ 0, got \(maxTokens)") }
-        try sampling.validate()
+        try sampling.validateForSession()
     }
 }

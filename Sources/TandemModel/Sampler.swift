@@ -4,7 +4,7 @@ import Foundation
 /// repetition penalty → top-k → top-p → min-p → temperature → draw.
 /// top-p and min-p are judged on the untempered distribution (softmax of the penalised logits),
 /// as in llama.cpp; the temperature then reshapes what is left.
-public struct SamplerConfig: Sendable, Equatable {
+public struct SamplerConfig: Sendable, Equatable, Hashable, Codable {
     /// ≤ 0 means greedy (argmax, ties to the lowest id).
     public var temperature: Float
     /// Keep the k most likely tokens; 0 disables.
