@@ -24,7 +24,7 @@ from train import OUT, heldout_windows, run_training
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--teacher", default=os.path.join(OUT, "target.npz"))
-    ap.add_argument("--steps", type=int, default=400)
+    ap.add_argument("--steps", type=int, default=500)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--warmup", type=int, default=100)

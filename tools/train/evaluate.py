@@ -317,7 +317,7 @@ after blocks 0..{tc['exit_layer'] - 1} (i.e. before block {tc['exit_layer']}), a
 It was trained jointly with the target (LayerSkip-style loss, weight {t['exit_weight']}, on every {t['exit_stride']}th position).
 
 ## Training
-| | steps × batch × ctx | tokens seen | wall-clock here (shared, contended 2-core CPU) |
+| | steps × batch × ctx | tokens seen | wall-clock here (shared 2-core CPU, busy with other builds; ≈ 30 min for the whole run on 2 idle cores) |
 |---|---|---|---|
 | target (CE + {t['exit_weight']}·exit CE, AdamW lr {t['lr']}, cosine) | {t['steps']} × {t['batch']} × {t['ctx']} | {t['tokens_seen'] / 1e6:.2f} M | {t['train_seconds'] / 60:.1f} min |
 | draft (distilled: {d['alpha']}·KL(target‖draft) + {1 - d['alpha']:.1f}·CE, lr {d['lr']}) | {d['steps']} × {d['batch']} × {d['ctx']} | {d['tokens_seen'] / 1e6:.2f} M | {d['train_seconds'] / 60:.1f} min |

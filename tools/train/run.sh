@@ -17,7 +17,7 @@ export XLA_FLAGS="${XLA_FLAGS:---xla_cpu_multi_thread_eigen=true intra_op_parall
 export JAX_PLATFORMS=cpu
 cd "$HERE"
 TARGET_STEPS="${TARGET_STEPS:-800}"
-DRAFT_STEPS="${DRAFT_STEPS:-400}"
+DRAFT_STEPS="${DRAFT_STEPS:-500}"
 OUT="$HERE/out"
 MODELS="$ROOT/Models"
 EVAL_ARGS=()
