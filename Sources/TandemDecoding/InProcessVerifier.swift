@@ -18,8 +18,8 @@ public final class InProcessVerifier: Verifier {
     ///   - session: the target's session, handed over (its previous contents are dropped on `open`).
     ///   - queue: the model's compute queue.
     ///   - maxWindow: most drafts taken in one round.
-    ///   - shaper: makes the target's sampling distribution for a session's parameters; pass
-    ///     `{ try Sampler(config: $0) }` to use the engine's sampler.
+    ///   - shaper: makes the target's sampling distribution for a session's parameters (default: the
+    ///     engine's `Sampler`; tests pass their own).
     public init(session: sending some LanguageModelSession, queue: ComputeQueue = ComputeQueue(label: "tandem.verifier"),
                 maxWindow: Int = 16, shaper: @escaping ShaperFactory = SamplingDistribution.factory) {
         self.queue = queue
