@@ -109,6 +109,7 @@ let package = Package(
                 "TandemGGUF", "TandemCoordinator", "tandem",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             resources: [.copy("Fixtures")]
         ),
@@ -117,6 +118,7 @@ let package = Package(
             dependencies: [
                 "TandemCoordinator", "TandemWire",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

@@ -39,18 +39,19 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds without a heartbeat before a verifier is dropped (verifiers beat every third of it).")
     var heartbeatTimeout: Double = 10
 
-    func validate() throws {
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0…65535") }
-        guard heartbeatTimeout.isFinite, heartbeatTimeout >= 0.1, heartbeatTimeout <= 86400 else {
-            throw ValidationError("--heartbeat-timeout must be between 0.1 and 86400 seconds")
-        }
-        guard SharedSecret.resolve(secret) != nil else {
-            throw ValidationError("a coordinator needs a shared secret: pass --secret S or set \(SharedSecret.environmentVariable)")
-        }
-    }
-
     func run() async throws {
-        guard let secret = SharedSecret.resolve(secret) else { throw ExitCode.failure }
+        var resolved: String?
+        try reportingErrors {
+            guard (0...65535).contains(port) else { throw CommandLineError("--port must be in 0…65535") }
+            guard heartbeatTimeout.isFinite, heartbeatTimeout >= 0.1, heartbeatTimeout <= 86400 else {
+                throw CommandLineError("--heartbeat-timeout must be between 0.1 and 86400 seconds")
+            }
+            resolved = SharedSecret.resolve(secret)
+            guard resolved != nil else {
+                throw CommandLineError("a coordinator needs a shared secret: pass --secret S or set \(SharedSecret.environmentVariable)")
+            }
+        }
+        guard let secret = resolved else { throw ExitCode.failure }
         var logger = Logger(label: "tandem.coordinator")
         logger.logLevel = .notice
         let registry = VerifierRegistry(secret: secret, heartbeatTimeout: .milliseconds(Int64(heartbeatTimeout * 1000)))

@@ -65,24 +65,28 @@ struct ServeCommand: AsyncParsableCommand {
         guard (1...256).contains(maxWindow) else { throw ValidationError("--max-window must be in 1…256") }
         guard maxContext.map({ $0 >= 2 }) ?? true else { throw ValidationError("--max-context must be ≥ 2") }
         guard idleTimeout > 0, idleTimeout.isFinite else { throw ValidationError("--idle-timeout must be > 0 seconds") }
+    }
+
+    /// The registration options make sense together (checked in `run`, so a mistake exits with status 1).
+    private func checkRegistrationOptions() throws {
         if let register {
             guard let url = URL(string: register), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
-                throw ValidationError("--register must be the coordinator's http://HOST:PORT, got \"\(register)\"")
+                throw CommandLineError("--register must be the coordinator's http://HOST:PORT, got \"\(register)\"")
             }
             guard SharedSecret.resolve(secret) != nil else {
-                throw ValidationError("--register needs the coordinator's secret: --secret S or \(SharedSecret.environmentVariable)")
+                throw CommandLineError("--register needs the coordinator's secret: --secret S or \(SharedSecret.environmentVariable)")
             }
             if advertise == nil, ["0.0.0.0", "::", "[::]"].contains(host) {
-                throw ValidationError("listening on \(host): pass --advertise ws://REACHABLE-HOST:PORT so clients know where to connect")
+                throw CommandLineError("listening on \(host): pass --advertise ws://REACHABLE-HOST:PORT so clients know where to connect")
             }
         } else if advertise != nil {
-            throw ValidationError("--advertise only matters with --register")
+            throw CommandLineError("--advertise only matters with --register")
         }
         if let advertise {
             do {
                 try RegistryValidation.address(advertise)
             } catch {
-                throw ValidationError("--advertise: \(error)")
+                throw CommandLineError("--advertise: \(error)")
             }
         }
     }
@@ -91,7 +95,7 @@ struct ServeCommand: AsyncParsableCommand {
         let target: TargetModel
         let sha256: String
         do {
-            sha256 = try Self.hash(model)
+            try checkRegistrationOptions()
             var options = try ModelRunOptions.parse([])
             options.model = model
             options.threads = threads
@@ -99,6 +103,7 @@ struct ServeCommand: AsyncParsableCommand {
             guard let tokenizer = TokenText.tokenizer(for: loaded.file) else {
                 throw CommandLineError("\(model) has no usable tokenizer; a verifier needs one so drafts can be matched to it")
             }
+            sha256 = try Self.hash(model)
             target = TargetModel(model: loaded, id: (model as NSString).lastPathComponent, tokenizer: tokenizer, sha256: sha256)
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))

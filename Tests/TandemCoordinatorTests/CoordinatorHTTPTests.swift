@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Logging
 import NIOCore
 import Testing
 import TandemCoordinator
@@ -20,8 +21,10 @@ func exchange(_ method: String, _ url: String, secret: String? = nil, body: Data
 }
 
 func withCoordinator<T>(heartbeatTimeout: Duration = .seconds(30), _ body: (RunningCoordinator) async throws -> T) async throws -> T {
+    var logger = Logger(label: "test.coordinator")
+    logger.logLevel = .critical
     let running = try await CoordinatorServer(registry: VerifierRegistry(secret: "s3cret", heartbeatTimeout: heartbeatTimeout),
-                                              host: "127.0.0.1", port: 0).start()
+                                              host: "127.0.0.1", port: 0, logger: logger).start()
     do {
         let value = try await body(running)
         await running.stop()

@@ -78,7 +78,7 @@ struct RegistryTests {
         // Equal scores: fewer recent tokens per second first.
         _ = try registry.heartbeat(id: idle.id, VerifierHeartbeat(modelSha256: sha("a"), load: VerifierLoad(tokensPerS: 5)))
         _ = try registry.heartbeat(id: busy.id, VerifierHeartbeat(modelSha256: sha("a"), load: VerifierLoad(tokensPerS: 9)))
-        #expect(registry.list(sha256: sha("a")).map(\.id) == [idle.id, busy.id])
+        #expect(registry.list(fingerprint: "fp-a", sha256: sha("a")).map(\.id) == [idle.id, busy.id])
     }
 
     @Test("a second report with another hash is refused; a heartbeat with another hash drops the verifier")

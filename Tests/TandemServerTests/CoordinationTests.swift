@@ -84,7 +84,7 @@ struct FailoverRig {
         gate = GatedDrafter(ModelDrafter(session: draft.makeSession(), shaper: SamplingDistribution.factory), pauses: pauses)
         let directory = VerifierDirectory(.coordinator(url: cluster.url, fingerprint: tokenizer.fingerprint, sha256: nil))
         verifier = FailoverVerifier(.init(directory: directory, draftFingerprint: tokenizer.fingerprint, draftModel: "draft.gguf",
-                                          timeout: .seconds(20)))
+                                          timeout: .seconds(20), logger: quietLogger()))
         client = ResilientClient(drafter: gate, verifier: verifier, policy: FixedWindow(4), tokenizer: tokenizer,
                                  configuration: .init(retryEveryTokens: retryEveryTokens, retryInterval: .milliseconds(100)))
     }
@@ -284,5 +284,27 @@ struct CoordinationTests {
                                                "--require-sha256", "xyz"] + common)
         #expect(badHash.status == 1)
         #expect(badHash.stderr.contains("--require-sha256"))
+    }
+
+    @Test("bad coordination options exit with status 1 and say what is wrong")
+    func badOptions() async throws {
+        let noSecret = try await TandemCLI.run(["coordinator", "--port", "0"])
+        #expect(noSecret.status == 1)
+        #expect(noSecret.stderr.contains("TANDEM_SECRET"), "\(noSecret.stderr)")
+        let serveNoSecret = try await TandemCLI.run(["serve", "--model", Bundled.target, "--port", "0",
+                                                     "--register", "http://127.0.0.1:9"])
+        #expect(serveNoSecret.status == 1)
+        #expect(serveNoSecret.stderr.contains("--secret"), "\(serveNoSecret.stderr)")
+        let badRegister = try await TandemCLI.run(["serve", "--model", Bundled.target, "--port", "0", "--register", "ws://x:1",
+                                                   "--secret", "s"])
+        #expect(badRegister.status == 1)
+        #expect(badRegister.stderr.contains("--register"), "\(badRegister.stderr)")
+        let badList = try await TandemCLI.run(["generate", "--draft", Bundled.draft, "--server", "ws://127.0.0.1:9,nonsense",
+                                               "--prompt", "x"])
+        #expect(badList.status == 1)
+        #expect(badList.stderr.contains("--server"), "\(badList.stderr)")
+        let badCoordinator = try await TandemCLI.run(["generate", "--draft", Bundled.draft, "--coordinator", "ftp://x", "--prompt", "x"])
+        #expect(badCoordinator.status == 1)
+        #expect(badCoordinator.stderr.contains("--coordinator"), "\(badCoordinator.stderr)")
     }
 }
