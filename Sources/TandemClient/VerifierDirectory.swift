@@ -60,7 +60,7 @@ public final class VerifierDirectory: Sendable {
         guard let full = components?.string else { throw ClientError.connectionFailed(url: url, reason: "not a URL") }
         let request = HTTPClientRequest(url: full)
         let millis = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
-        let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(millis))
+        let response = try await CoordinatorHTTP.client.execute(request, timeout: .milliseconds(millis))
         let body = try await response.body.collect(upTo: 4 << 20)
         guard response.status.code == 200 else {
             throw ClientError.unexpectedMessage("the coordinator answered \(response.status.code): \(String(buffer: body).prefix(200))")

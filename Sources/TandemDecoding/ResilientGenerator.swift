@@ -3,9 +3,13 @@ import Synchronization
 /// Assisted generation that survives losing its verifier: while `verifier` answers, rounds run as in
 /// `AssistedGenerator`; when it throws `VerifierUnavailable` (no verifier reachable), the draft goes on
 /// alone, one token at a time (counted as `localTokens`, announced by a `.source(.local, …)` event),
-/// and every `retryEveryTokens` local tokens (at most once per `retryInterval`) the verifier is asked
-/// to open the whole sequence again; when it answers, assisted rounds resume from there without
-/// restarting the generation. Any other error surfaces.
+/// and every `retryEveryTokens` local tokens (at most once per `retryInterval`, which doubles after
+/// each failed attempt up to `maxRetryInterval`) the verifier is asked to open the whole sequence
+/// again; when it answers, assisted rounds resume from there without restarting the generation. Any
+/// other error surfaces.
+///
+/// An attempt blocks local generation while it lasts: cheap when servers refuse connections, up to
+/// the verifier's timeouts when the network drops packets, hence the growing interval.
 ///
 /// Local tokens are the draft's own (under greedy decoding, the draft's argmax), so a generation that
 /// went local differs from the target's from there on; one that only failed over between verifiers
@@ -15,12 +19,16 @@ public final class ResilientGenerator: TokenGenerator {
     public struct Configuration: Sendable {
         /// Local tokens between two attempts.
         public var retryEveryTokens: Int
-        /// Least time between two attempts.
+        /// Least time between the first two attempts; doubled after each failed one.
         public var retryInterval: Duration
+        /// The longest the interval grows to.
+        public var maxRetryInterval: Duration
 
-        public init(retryEveryTokens: Int = 8, retryInterval: Duration = .milliseconds(500)) {
+        public init(retryEveryTokens: Int = 8, retryInterval: Duration = .milliseconds(500),
+                    maxRetryInterval: Duration = .seconds(15)) {
             self.retryEveryTokens = max(1, retryEveryTokens)
             self.retryInterval = retryInterval
+            self.maxRetryInterval = max(retryInterval, maxRetryInterval)
         }
     }
 
@@ -113,12 +121,13 @@ public final class ResilientGenerator: TokenGenerator {
         var source: TokenSource?
         var lastAttempt: ContinuousClock.Instant?
         var localSinceAttempt = 0
+        var interval = configuration.retryInterval
         var contextLength: Int?
         while true {
             try Task.checkCancellation()
             if sink.remaining <= 0 { return .maxTokens }
             let due = source != .local || (localSinceAttempt >= configuration.retryEveryTokens
-                && lastAttempt.map { clock.now - $0 >= configuration.retryInterval } ?? true)
+                && lastAttempt.map { clock.now - $0 >= interval } ?? true)
             if due {
                 lastAttempt = clock.now
                 localSinceAttempt = 0
@@ -133,12 +142,14 @@ public final class ResilientGenerator: TokenGenerator {
                         throw DecodingError.invalidVerdict("the verifier opened at base \(info.base), not the sequence's \(sequence.count)")
                     }
                     contextLength = info.contextLength
+                    interval = configuration.retryInterval
                     if source != .verified {
                         continuation.yield(.source(.verified, reason: source == nil ? "verifier opened" : "a verifier answered again"))
                         source = .verified
                     }
                     return try await assisted.rounds(resumed, info: info, policy: &policy, sink: &sink, counters: &counters)
                 } catch let error as VerifierUnavailable {
+                    if source == .local { interval = min(interval * 2, configuration.maxRetryInterval) }
                     if source != .local {
                         continuation.yield(.source(.local, reason: error.reason))
                         source = .local

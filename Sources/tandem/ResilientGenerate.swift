@@ -50,6 +50,9 @@ struct ResilientGenerate {
                 throw CommandLineError("--server: \(error)")
             }
         }
+        guard coordinator == nil || servers.isEmpty else {
+            throw CommandLineError("give --coordinator or --server, not both: the coordinator's list replaces explicit addresses")
+        }
         guard coordinator != nil || !servers.isEmpty else {
             throw CommandLineError("give --coordinator http://HOST:PORT or --server ws://HOST:PORT[,ws://HOST:PORT…]")
         }

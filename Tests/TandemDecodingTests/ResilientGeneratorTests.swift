@@ -145,3 +145,16 @@ actor SwitchableVerifier: Verifier, FailoverReporting {
         #expect(json.contains("\"failovers\":3"))
     }
 }
+
+@Suite struct ResilientRetryTests {
+    @Test("failed attempts space out: with a long interval only the first attempt happens in a short local run")
+    func backoff() async throws {
+        let verifier = SwitchableVerifier(InProcessVerifier(session: ResilientGeneratorTests.target.makeSession()), startDown: true)
+        let generator = ResilientGenerator(drafter: ModelDrafter(session: ResilientGeneratorTests.draft.makeSession()),
+                                           verifier: verifier, policy: FixedWindow(3),
+                                           configuration: .init(retryEveryTokens: 1, retryInterval: .seconds(3600)))
+        let result = try await generator.run(SessionRequest(prompt: ResilientGeneratorTests.prompt, maxTokens: 30))
+        #expect(result.counters.localTokens == 30)
+        #expect(await verifier.opens == 1, "the interval since the first attempt has not passed")
+    }
+}
