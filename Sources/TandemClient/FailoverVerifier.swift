@@ -47,6 +47,8 @@ public actor FailoverVerifier: Verifier, FailoverReporting {
     private var request: SessionRequest?
     private var agreed: [Int] = []
     private var lost = false
+    /// Counts `close` calls, so an open that was in flight across one can tell.
+    private var epoch = 0
     /// The server in use (`nil` between a failure and the next open).
     public private(set) var currentAddress: String?
     /// Every server a session was opened on, in order.
@@ -58,11 +60,28 @@ public actor FailoverVerifier: Verifier, FailoverReporting {
         self.configuration = configuration
     }
 
+    /// Opens `request` on the server in use when there is one (a re-open there reuses its cache up to
+    /// the common prefix), else on the best that accepts it.
     public func open(_ request: SessionRequest) async throws -> SessionInfo {
-        await dropCurrent()
         self.request = request
         agreed = request.prompt
-        let info = try await openAnywhere(request)
+        var reused: SessionInfo?
+        if let current {
+            do {
+                reused = try await current.open(request)
+            } catch let error as ClientError {
+                configuration.logger.notice("verifier \(currentAddress ?? "?") failed at open (\(error)); trying others")
+                await dropCurrent()
+            } catch let error as WireError where Self.transientCodes.contains(error.code) {
+                await dropCurrent()
+            }
+        }
+        let info: SessionInfo
+        if let reused {
+            info = reused
+        } else {
+            info = try await openAnywhere(request)
+        }
         if lost {
             failovers += 1
             lost = false
@@ -100,6 +119,7 @@ public actor FailoverVerifier: Verifier, FailoverReporting {
     }
 
     public func close() async {
+        epoch += 1
         await dropCurrent()
         request = nil
     }
@@ -115,6 +135,7 @@ public actor FailoverVerifier: Verifier, FailoverReporting {
 
     /// Opens `request` on the first candidate that accepts it.
     private func openAnywhere(_ request: SessionRequest) async throws -> SessionInfo {
+        let started = epoch
         let candidates = try await configuration.directory.candidates()
         var failures: [String] = []
         for address in candidates {
@@ -131,6 +152,11 @@ public actor FailoverVerifier: Verifier, FailoverReporting {
                         await remote.close()
                         continue
                     }
+                }
+                guard epoch == started else {
+                    // Closed while this open was in flight (a background probe outliving its generation).
+                    await remote.close()
+                    throw CancellationError()
                 }
                 current = remote
                 currentAddress = address

@@ -137,22 +137,8 @@ public struct CoordinatorServer: Sendable {
         }
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
-        } catch let error as Swift.DecodingError {
-            throw RegistryError.invalid("malformed \(T.self) JSON: \(describe(error))")
-        }
-    }
-
-    private static func describe(_ error: Swift.DecodingError) -> String {
-        func path(_ context: Swift.DecodingError.Context) -> String {
-            let p = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-            return p.isEmpty ? "" : "at \(p): "
-        }
-        switch error {
-        case let .keyNotFound(key, context): return "\(path(context))missing field \"\(key.stringValue)\""
-        case let .typeMismatch(type, context): return "\(path(context))expected \(type)"
-        case let .valueNotFound(type, context): return "\(path(context))expected \(type), found null"
-        case let .dataCorrupted(context): return "\(path(context))\(context.debugDescription)"
-        @unknown default: return "\(error)"
+        } catch {
+            throw RegistryError.invalid("malformed \(T.self) JSON: \(RegistryAPI.describe(error))")
         }
     }
 

@@ -2,14 +2,13 @@ import Synchronization
 
 /// Assisted generation that survives losing its verifier: while `verifier` answers, rounds run as in
 /// `AssistedGenerator`; when it throws `VerifierUnavailable` (no verifier reachable), the draft goes on
-/// alone, one token at a time (counted as `localTokens`, announced by a `.source(.local, …)` event),
-/// and every `retryEveryTokens` local tokens (at most once per `retryInterval`, which doubles after
-/// each failed attempt up to `maxRetryInterval`) the verifier is asked to open the whole sequence
-/// again; when it answers, assisted rounds resume from there without restarting the generation. Any
-/// other error surfaces.
-///
-/// An attempt blocks local generation while it lasts: cheap when servers refuse connections, up to
-/// the verifier's timeouts when the network drops packets, hence the growing interval.
+/// alone, one token at a time (counted as `localTokens`, announced by a `.source(.local, …)` event).
+/// Every `retryEveryTokens` local tokens (at most once per `retryInterval`, which doubles after each
+/// failed attempt up to `maxRetryInterval`) a probe asks the verifier to open the sequence again, in
+/// the background: local generation goes on meanwhile, so a network that drops packets (an attempt
+/// lasting the verifier's timeouts) does not stall it. When a probe succeeds the verifier opens the
+/// whole sequence as it is then and assisted rounds resume from there, without restarting the
+/// generation. Any other error surfaces.
 ///
 /// Local tokens are the draft's own (under greedy decoding, the draft's argmax), so a generation that
 /// went local differs from the target's from there on; one that only failed over between verifiers
@@ -123,12 +122,28 @@ public final class ResilientGenerator: TokenGenerator {
         var localSinceAttempt = 0
         var interval = configuration.retryInterval
         var contextLength: Int?
+        let probe = ReconnectProbe()
+        defer { probe.cancel() }
         while true {
             try Task.checkCancellation()
             if sink.remaining <= 0 { return .maxTokens }
-            let due = source != .local || (localSinceAttempt >= configuration.retryEveryTokens
-                && lastAttempt.map { clock.now - $0 >= interval } ?? true)
-            if due {
+            // Open in the foreground at the start, and once a background probe found a verifier.
+            var openNow = source == nil
+            switch probe.take() {
+            case .reachable?: openNow = true
+            case .unreachable?: interval = min(interval * 2, configuration.maxRetryInterval)
+            case let .failed(error)?: throw error
+            case nil: break
+            }
+            if !openNow, source == .local, !probe.isBusy, localSinceAttempt >= configuration.retryEveryTokens,
+               lastAttempt.map({ clock.now - $0 >= interval }) ?? true {
+                lastAttempt = clock.now
+                localSinceAttempt = 0
+                let sequence = request.prompt + sink.tokens
+                probe.start(verifier, SessionRequest(prompt: sequence, sampling: request.sampling, maxTokens: sink.remaining,
+                                                     stopTokens: request.stopTokens))
+            }
+            if openNow {
                 lastAttempt = clock.now
                 localSinceAttempt = 0
                 // The client owns the sequence: the verifier re-opens with all of it, local tokens included.
@@ -149,7 +164,6 @@ public final class ResilientGenerator: TokenGenerator {
                     }
                     return try await assisted.rounds(resumed, info: info, policy: &policy, sink: &sink, counters: &counters)
                 } catch let error as VerifierUnavailable {
-                    if source == .local { interval = min(interval * 2, configuration.maxRetryInterval) }
                     if source != .local {
                         continuation.yield(.source(.local, reason: error.reason))
                         source = .local

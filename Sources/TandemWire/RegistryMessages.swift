@@ -1,5 +1,3 @@
-import Foundation
-
 /// The coordinator's HTTP API (JSON bodies, snake_case keys), spoken by verifiers (register,
 /// heartbeat, leave), by the coordinator, and by clients (the ranked listing).
 ///
@@ -18,6 +16,11 @@ public enum RegistryAPI {
     public static let maxBodyBytes = 16 * 1024
     /// Longest address, id, model name, fingerprint.
     public static let maxFieldLength = 512
+
+    /// A short description of a JSON decoding error (which field and why), as the wire codec words it.
+    public static func describe(_ error: any Error) -> String {
+        WireCodec.describe(error)
+    }
 }
 
 /// How loaded a verifier is, as its heartbeats report it.
@@ -187,56 +190,5 @@ public struct RegistryErrorBody: Sendable, Equatable, Codable {
 
     public init(error: String) {
         self.error = error
-    }
-}
-
-/// A request field the coordinator refuses (400).
-public struct RegistryValidationError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var message: String
-
-    public init(_ message: String) {
-        self.message = message
-    }
-
-    public var description: String { message }
-}
-
-/// Checks shared by the coordinator (requests) and the verifier (what it is about to send).
-public enum RegistryValidation {
-    /// `ws://host:port` or `wss://…`, optionally with a path; no spaces, not too long.
-    public static func address(_ address: String) throws(RegistryValidationError) {
-        guard address.utf8.count <= RegistryAPI.maxFieldLength else {
-            throw .init("address is longer than \(RegistryAPI.maxFieldLength) bytes")
-        }
-        guard let components = URLComponents(string: address), let scheme = components.scheme,
-              ["ws", "wss"].contains(scheme.lowercased()), let host = components.host, !host.isEmpty,
-              components.port.map({ (1...65535).contains($0) }) ?? true,
-              !address.contains(where: { $0.isWhitespace })
-        else {
-            throw .init("address must be a WebSocket URL like ws://HOST:PORT, got \"\(address.prefix(80))\"")
-        }
-    }
-
-    /// Non-empty, printable, not too long.
-    public static func text(_ value: String, field: String) throws(RegistryValidationError) {
-        guard !value.isEmpty else { throw .init("\(field) must not be empty") }
-        guard value.utf8.count <= RegistryAPI.maxFieldLength else {
-            throw .init("\(field) is longer than \(RegistryAPI.maxFieldLength) bytes")
-        }
-        guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw .init("\(field) contains control characters")
-        }
-    }
-
-    /// 64 lowercase hex digits.
-    public static func sha256(_ value: String) throws(RegistryValidationError) {
-        guard isSHA256(value) else {
-            throw .init("model_sha256 must be 64 lowercase hex digits, got \"\(value.prefix(80))\"")
-        }
-    }
-
-    /// True for 64 lowercase hex digits.
-    public static func isSHA256(_ value: String) -> Bool {
-        value.utf8.count == 64 && value.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
 }

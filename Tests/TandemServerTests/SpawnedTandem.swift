@@ -29,7 +29,7 @@ final class SpawnedTandem: @unchecked Sendable {
         let out = Pipe()
         let stderrPath = FileManager.default.temporaryDirectory
             .appendingPathComponent("tandem-test-\(UUID().uuidString).log").path
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         process.standardOutput = out
         process.standardError = FileHandle(forWritingAtPath: stderrPath)
         try process.run()
