@@ -78,7 +78,7 @@ struct FailoverRig {
     let verifier: FailoverVerifier
     let client: ResilientClient
 
-    init(cluster: Cluster, pauses: [Int], retryEveryTokens: Int = 4) throws {
+    init(cluster: Cluster, pauses: [Int], retryEveryTokens: Int = 4, retryInterval: Duration = .milliseconds(100)) throws {
         draft = try Model(path: Bundled.draft, threads: 1)
         tokenizer = try Tokenizer(gguf: draft.file)
         gate = GatedDrafter(ModelDrafter(session: draft.makeSession(), shaper: SamplingDistribution.factory), pauses: pauses)
@@ -86,7 +86,7 @@ struct FailoverRig {
         verifier = FailoverVerifier(.init(directory: directory, draftFingerprint: tokenizer.fingerprint, draftModel: "draft.gguf",
                                           timeout: .seconds(20), logger: quietLogger()))
         client = ResilientClient(drafter: gate, verifier: verifier, policy: FixedWindow(4), tokenizer: tokenizer,
-                                 configuration: .init(retryEveryTokens: retryEveryTokens, retryInterval: .milliseconds(100)))
+                                 configuration: .init(retryEveryTokens: retryEveryTokens, retryInterval: retryInterval))
     }
 
     /// Runs a generation in the background, collecting its events.
@@ -157,8 +157,9 @@ struct CoordinationTests {
     func killAllThenRestart() async throws {
         let cluster = try Cluster(verifiers: 2)
         #expect(try await cluster.waitUntilAllListed())
-        // Pause at 12 tokens (kill everything) and again at 12 + 10 local tokens (start a verifier).
-        let rig = try FailoverRig(cluster: cluster, pauses: [12, 22])
+        // Pause at 12 tokens (kill everything), at 22 (start a verifier), and at 30, until a background
+        // attempt (one every 4 local tokens: no back-off interval) has reached the new verifier.
+        let rig = try FailoverRig(cluster: cluster, pauses: [12, 22, 30], retryInterval: .zero)
         let prompt = rig.tokenizer.encode(Self.prompt)
         let target = try Model(path: Bundled.target, threads: 1)
 
@@ -171,6 +172,13 @@ struct CoordinationTests {
         #expect(try await cluster.waitFor { $0.verifiers.map(\.address) == [restarted.assistAddress].compactMap { $0 } },
                 "the dead verifiers are dropped and the new one listed")
         rig.gate.resume()
+        #expect(try await rig.gate.waitUntilPaused())
+        let deadline = ContinuousClock.now + .seconds(60)
+        while await rig.verifier.currentAddress != restarted.assistAddress, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(await rig.verifier.currentAddress == restarted.assistAddress, "a background attempt reached the new verifier")
+        rig.gate.resume()
         let summary = EventSummary(try await run.value)
         let result = try #require(summary.result)
 
@@ -180,7 +188,7 @@ struct CoordinationTests {
         try #require(summary.markers.count == 3)
         let localFrom = summary.markers[1].1, resumedAt = summary.markers[2].1
         #expect(localFrom >= 12)
-        #expect(resumedAt > localFrom)
+        #expect(resumedAt >= 30)
         #expect(result.counters.localTokens == resumedAt - localFrom)
         #expect(result.counters.localTokens >= 5)
         #expect(summary.sources[localFrom..<resumedAt].allSatisfy { $0 == .local })
