@@ -28,7 +28,23 @@ for i in 1 2 3; do
   echo -n "assisted via the coordinator: "
   $T generate --draft Models/draft.gguf --coordinator "$URL" --prompt "Return the" --max-tokens 200 --ignore-eos --json | stats
 done
-kill -9 $V1 $V2
+# Kill the verifier in use 0.3 s into a generation (explicit list: the first is used first): the
+# client fails over to the other one.
+A=$(grep -o 'ws://127.0.0.1:[0-9]*' "$work/v1.out" | head -1)
+B=$(grep -o 'ws://127.0.0.1:[0-9]*' "$work/v2.out" | head -1)
+$T generate --draft Models/draft.gguf --server "$A,$B" --prompt "Return the" --max-tokens 240 --ignore-eos --json > "$work/base.json"
+(sleep 0.3; kill -9 $V1) &
+K=$!
+$T generate --draft Models/draft.gguf --server "$A,$B" --prompt "Return the" --max-tokens 240 --ignore-eos --json > "$work/failover.json" 2> /dev/null
+python3 - "$work/base.json" "$work/failover.json" <<'PY'
+import json, sys
+base, fail = (json.load(open(p)) for p in sys.argv[1:3])
+b, f = base["stats"], fail["stats"]
+print("verifier killed mid-generation: failovers %d, tokens identical to the uninterrupted run: %s, %.1f tok/s (uninterrupted %.1f)"
+      % (f["failovers"], fail["tokens"] == base["tokens"], f["tokens_per_s"], b["tokens_per_s"]))
+PY
+wait $K
+kill -9 $V1 $V2 2>/dev/null
 killed=$(now)
 while [ "$(count)" -gt 0 ]; do sleep 0.02; done
 echo "SIGKILLed verifiers dropped from the listing $(echo "$(now) - $killed" | bc) s after the kill (timeout 3 s)"
@@ -37,5 +53,5 @@ for i in 1 2 3; do
   $T generate --draft Models/draft.gguf --coordinator "$URL" --prompt "Return the" --max-tokens 200 --ignore-eos --json | stats
 done
 kill $C
-wait 2>/dev/null
+wait $C 2>/dev/null
 rm -rf "$work"
