@@ -96,7 +96,7 @@ struct GenerateCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        if draft != nil, coordinator != nil || requireSha256 != nil || server?.contains(",") == true {
+        if coordinator != nil || requireSha256 != nil || server?.contains(",") == true {
             try await runResilient()
             return
         }
@@ -120,25 +120,6 @@ struct GenerateCommand: AsyncParsableCommand {
             try await AssistedGenerate(draftPath: draft, server: server, window: window, sampling: sampling,
                                        maxTokens: maxTokens, ignoreEos: ignoreEos, json: json,
                                        options: options, chatOptions: chatOptions).run()
-        } catch {
-            let message = String(describing: error).replacingOccurrences(of: "\n", with: " ")
-            FileHandle.standardError.write(Data("\nerror: \(message)\n".utf8))
-            throw ExitCode.failure
-        }
-    }
-
-    private func runResilient() async throws {
-        do {
-            guard let draft else { throw CommandLineError("failover mode needs --draft FILE") }
-            guard options.model == nil else {
-                throw CommandLineError("--model runs locally; with --coordinator or --server the target is the servers' (drop --model)")
-            }
-            let sampling = SamplingParameters(temperature: temperature, topK: topK, topP: topP, minP: minP,
-                                              repeatPenalty: repeatPenalty, repeatLastN: repeatLastN, seed: seed)
-            let servers = (server ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            try await ResilientGenerate(draftPath: draft, coordinator: coordinator, servers: servers, requireSha256: requireSha256,
-                                        retryEvery: retryEvery, window: window, sampling: sampling, maxTokens: maxTokens,
-                                        ignoreEos: ignoreEos, json: json, options: options, chatOptions: chatOptions).run()
         } catch {
             let message = String(describing: error).replacingOccurrences(of: "\n", with: " ")
             FileHandle.standardError.write(Data("\nerror: \(message)\n".utf8))

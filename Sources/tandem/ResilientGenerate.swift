@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import TandemClient
 import TandemDecoding
@@ -121,5 +122,27 @@ struct ResilientGenerate {
     private static func note(_ line: String) {
         fflush(nil)
         FileHandle.standardError.write(Data("\n\(line)\n".utf8))
+    }
+}
+
+extension GenerateCommand {
+    /// `generate` with --coordinator, a --server list or --require-sha256: failover and offline fallback.
+    func runResilient() async throws {
+        do {
+            guard let draft else { throw CommandLineError("failover mode needs --draft FILE") }
+            guard options.model == nil else {
+                throw CommandLineError("--model runs locally; with --coordinator or --server the target is the servers' (drop --model)")
+            }
+            let sampling = SamplingParameters(temperature: temperature, topK: topK, topP: topP, minP: minP,
+                                              repeatPenalty: repeatPenalty, repeatLastN: repeatLastN, seed: seed)
+            let servers = (server ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            try await ResilientGenerate(draftPath: draft, coordinator: coordinator, servers: servers, requireSha256: requireSha256,
+                                        retryEvery: retryEvery, window: window, sampling: sampling, maxTokens: maxTokens,
+                                        ignoreEos: ignoreEos, json: json, options: options, chatOptions: chatOptions).run()
+        } catch {
+            let message = String(describing: error).replacingOccurrences(of: "\n", with: " ")
+            FileHandle.standardError.write(Data("\nerror: \(message)\n".utf8))
+            throw ExitCode.failure
+        }
     }
 }
