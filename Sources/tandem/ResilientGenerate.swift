@@ -93,7 +93,8 @@ struct ResilientGenerate {
                 switch source {
                 case .local:
                     wentLocal = true
-                    Self.note("[local: \(reason); continuing with the draft alone]")
+                    let short = reason.count > 160 ? reason.prefix(160) + "…" : reason[...]
+                    Self.note("[local: no verifier reachable (\(short)); continuing with the draft alone]")
                 case .verified where wentLocal:
                     Self.note("[assisted again: \(reason)]")
                 case .verified:
