@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "TandemWire", targets: ["TandemWire"]),
         .library(name: "TandemServer", targets: ["TandemServer"]),
         .library(name: "TandemClient", targets: ["TandemClient"]),
+        .library(name: "TandemCoordinator", targets: ["TandemCoordinator"]),
         .library(name: "TandemBench", targets: ["TandemBench"]),
     ],
     dependencies: [
@@ -28,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .target(name: "TandemGGUF"),
@@ -54,6 +56,8 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .target(
@@ -63,6 +67,15 @@ let package = Package(
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .target(
+            name: "TandemCoordinator",
+            dependencies: [
+                "TandemWire",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
@@ -76,7 +89,7 @@ let package = Package(
             name: "tandem",
             dependencies: [
                 "TandemGGUF", "TandemKernels", "TandemTokenizer", "TandemModel", "TandemDecoding",
-                "TandemWire", "TandemServer", "TandemClient",
+                "TandemWire", "TandemServer", "TandemClient", "TandemCoordinator",
                 "TandemBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -93,11 +106,20 @@ let package = Package(
             name: "TandemServerTests",
             dependencies: [
                 "TandemServer", "TandemClient", "TandemWire", "TandemDecoding", "TandemModel", "TandemTokenizer",
-                "TandemGGUF", "tandem",
+                "TandemGGUF", "TandemCoordinator", "tandem",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "TandemCoordinatorTests",
+            dependencies: [
+                "TandemCoordinator", "TandemWire",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "TandemBenchTests",

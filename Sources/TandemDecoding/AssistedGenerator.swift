@@ -61,7 +61,9 @@ public final class AssistedGenerator: TokenGenerator {
         }
     }
 
-    private func rounds(_ request: SessionRequest, info: SessionInfo, policy: inout any WindowPolicy,
+    /// Runs rounds from the opened session `info` until the generation ends (shared with
+    /// `ResilientGenerator`, which calls it again after a verifier is lost and found).
+    func rounds(_ request: SessionRequest, info: SessionInfo, policy: inout any WindowPolicy,
                         sink: inout TokenSink, counters: inout GenerationCounters) async throws -> FinishReason {
         let clock = ContinuousClock()
         var agreed = request.prompt.count

@@ -22,6 +22,10 @@ public struct GenerationCounters: Sendable, Equatable, Codable {
     /// Time to first token, summed over the generations that produced one.
     public var firstTokenSeconds = 0.0
     public var firstTokenCount = 0
+    /// Tokens the draft made alone while no verifier was reachable (included in `generatedTokens`).
+    public var localTokens = 0
+    /// Times the sequence moved to another verifier (or back to one) after losing its verifier.
+    public var failovers = 0
 
     public init() {}
 
@@ -61,6 +65,8 @@ public struct GenerationCounters: Sendable, Equatable, Codable {
         out.wallSeconds += other.wallSeconds
         out.firstTokenSeconds += other.firstTokenSeconds
         out.firstTokenCount += other.firstTokenCount
+        out.localTokens += other.localTokens
+        out.failovers += other.failovers
         return out
     }
 }

@@ -25,6 +25,10 @@ public struct GenerationStats: Sendable, Equatable, Codable {
     public var generatedTokens: Int
     public var proposed: Int
     public var accepted: Int
+    /// Tokens made by the draft alone while no verifier was reachable (part of `generatedTokens`).
+    public var localTokens: Int
+    /// Times the generation moved to another verifier after losing one.
+    public var failovers: Int
 
     enum CodingKeys: String, CodingKey {
         case acceptanceRate = "acceptance_rate"
@@ -43,6 +47,8 @@ public struct GenerationStats: Sendable, Equatable, Codable {
         case generatedTokens = "generated_tokens"
         case proposed
         case accepted
+        case localTokens = "local_tokens"
+        case failovers
     }
 
     /// The metrics of `counters`.
@@ -65,6 +71,8 @@ public struct GenerationStats: Sendable, Equatable, Codable {
         generatedTokens = c.generatedTokens
         proposed = c.proposed
         accepted = c.accepted
+        localTokens = c.localTokens
+        failovers = c.failovers
     }
 
     /// The metrics of several generations together.

@@ -2,7 +2,8 @@
 /// generators so stop tokens, stop strings, the token limit and time to first token mean the same in
 /// every mode.
 struct TokenSink {
-    let continuation: AsyncThrowingStream<GenerationEvent, any Error>.Continuation
+    /// Where each token goes as it is emitted.
+    let yieldToken: @Sendable (Int) -> Void
     let request: SessionRequest
     let stopTokens: Set<Int>
     let stopStrings: StopStrings?
@@ -13,7 +14,14 @@ struct TokenSink {
 
     init(_ continuation: AsyncThrowingStream<GenerationEvent, any Error>.Continuation, request: SessionRequest,
          stopStrings: StopStrings?, clock: ContinuousClock, start: ContinuousClock.Instant) {
-        self.continuation = continuation
+        self.init(yieldToken: { continuation.yield(.token($0)) }, request: request, stopStrings: stopStrings,
+                  clock: clock, start: start)
+    }
+
+    /// A sink that hands each token to `yieldToken` (for streams of other event types).
+    init(yieldToken: @escaping @Sendable (Int) -> Void, request: SessionRequest, stopStrings: StopStrings?,
+         clock: ContinuousClock, start: ContinuousClock.Instant) {
+        self.yieldToken = yieldToken
         self.request = request
         stopTokens = Set(request.stopTokens)
         self.stopStrings = stopStrings
@@ -28,7 +36,7 @@ struct TokenSink {
     mutating func emit(_ token: Int) -> FinishReason? {
         tokens.append(token)
         if firstTokenSeconds == nil { firstTokenSeconds = (clock.now - start).seconds }
-        continuation.yield(.token(token))
+        yieldToken(token)
         if stopTokens.contains(token) { return .stopToken(token) }
         if let stop = stopStrings?.match(tokens) { return .stopString(stop) }
         if tokens.count >= request.maxTokens { return .maxTokens }

@@ -145,7 +145,8 @@ final class AssistConnection {
         context.metrics.sessionsOpened.increment()
         return OpenedMessage(session: sessionID ?? "", model: model.id, targetFingerprint: model.fingerprint, base: info.base,
                              limits: WireLimits(maxWindow: info.maxWindow, contextLength: info.contextLength,
-                                                vocabularySize: info.vocabularySize))
+                                                vocabularySize: info.vocabularySize),
+                             modelSha256: model.sha256)
     }
 
     private func makeVerifier() throws -> InProcessVerifier {
@@ -162,6 +163,9 @@ final class AssistConnection {
         guard m.drafts.count <= context.limits.maxWindow else {
             throw WireError(.windowTooLarge, "a window of \(m.drafts.count) drafts exceeds this server's limit of \(context.limits.maxWindow)")
         }
+        context.load.roundStarted()
+        var produced = 0
+        defer { context.load.roundFinished(tokens: produced) }
         let verdict: Verdict
         do {
             verdict = try await verifier.verify(m.draftRound)
@@ -175,6 +179,7 @@ final class AssistConnection {
         metrics.proposed.increment(by: m.drafts.count)
         metrics.accepted.increment(by: verdict.accepted)
         metrics.generated.increment(by: verdict.accepted + 1)
+        produced = verdict.accepted + 1
         metrics.verifyLatency.recordNanoseconds(Int64(verdict.timings.computeSeconds * 1e9))
         metrics.queueLatency.recordNanoseconds(Int64(verdict.timings.queueSeconds * 1e9))
         return VerdictMessage(verdict)

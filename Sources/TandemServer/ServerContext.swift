@@ -5,4 +5,5 @@ struct ServerContext: Sendable {
     let faults: FaultInjection
     let slots: SessionSlots
     let metrics: ServerMetrics
+    let load: LoadTracker
 }

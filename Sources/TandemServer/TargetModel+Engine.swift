@@ -9,9 +9,10 @@ extension TargetModel {
     /// - Parameters:
     ///   - id: the name clients see (usually the file name).
     ///   - tokenizer: the model file's tokenizer; its fingerprint is what drafts must match.
-    public init(model: Model, id: String, tokenizer: Tokenizer) {
+    ///   - sha256: the model file's SHA-256 (`ModelFileDigest`), when computed.
+    public init(model: Model, id: String, tokenizer: Tokenizer, sha256: String? = nil) {
         self.init(id: id, fingerprint: tokenizer.fingerprint, vocabularySize: model.config.vocabularySize,
                   contextLength: model.config.contextLength, queue: ComputeQueue(label: "tandem.target.\(id)"),
-                  shaper: SamplingDistribution.factory) { model.makeSession() }
+                  shaper: SamplingDistribution.factory, sha256: sha256) { model.makeSession() }
     }
 }

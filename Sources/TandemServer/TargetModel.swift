@@ -17,10 +17,13 @@ public struct TargetModel: Sendable {
     public var shaper: ShaperFactory
     /// The model's compute queue.
     public var queue: ComputeQueue
+    /// SHA-256 of the model file (64 lowercase hex digits), when computed: reported in `opened`,
+    /// `/v1/models` and to a coordinator.
+    public var sha256: String?
 
     public init(id: String, fingerprint: String, vocabularySize: Int, contextLength: Int,
                 queue: ComputeQueue = ComputeQueue(label: "tandem.target"),
-                shaper: @escaping ShaperFactory = SamplingDistribution.factory,
+                shaper: @escaping ShaperFactory = SamplingDistribution.factory, sha256: String? = nil,
                 makeSession: @escaping @Sendable () throws -> any LanguageModelSession) {
         self.id = id
         self.fingerprint = fingerprint
@@ -29,5 +32,6 @@ public struct TargetModel: Sendable {
         self.makeSession = makeSession
         self.shaper = shaper
         self.queue = queue
+        self.sha256 = sha256
     }
 }

@@ -22,6 +22,8 @@ public struct VerifierServer: Sendable {
     public let port: Int
     let faults: FaultInjection
     let logger: Logger
+    let slots: SessionSlots
+    let load = LoadTracker()
 
     /// - Parameters:
     ///   - port: 0 picks an ephemeral port (read it from `start()`'s answer).
@@ -34,13 +36,19 @@ public struct VerifierServer: Sendable {
         self.port = port
         self.faults = faults
         self.logger = logger
+        slots = SessionSlots(limit: max(0, limits.maxSessions))
+    }
+
+    /// The load a coordinator is told about: open sessions, rounds in flight, tokens/s over 10 s.
+    public var currentLoad: VerifierLoad {
+        VerifierLoad(activeSessions: slots.openCount, queuedRounds: load.inFlight, tokensPerS: load.tokensPerSecond())
     }
 
     /// Runs the server until the task is cancelled (or, with `handlingSignals`, until SIGINT/SIGTERM,
     /// then shuts down gracefully); `onRunning` gets the bound port.
     public func run(handlingSignals: Bool = false, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let context = ServerContext(model: model, limits: limits, faults: faults,
-                                    slots: SessionSlots(limit: max(0, limits.maxSessions)), metrics: ServerMetrics())
+                                    slots: slots, metrics: ServerMetrics(), load: load)
         let logger = self.logger
         let app = Application(
             router: Self.router(context),
@@ -93,7 +101,8 @@ public struct VerifierServer: Sendable {
             let entry = ModelEntry(id: model.id, object: "model", ownedBy: "tandem",
                                    tokenizerFingerprint: model.fingerprint,
                                    contextLength: min(context.limits.contextLength ?? model.contextLength, model.contextLength),
-                                   vocabularySize: model.vocabularySize, maxWindow: context.limits.maxWindow)
+                                   vocabularySize: model.vocabularySize, maxWindow: context.limits.maxWindow,
+                                   sha256: model.sha256)
             return json(ModelList(object: "list", data: [entry]))
         }
         router.get("metrics") { _, _ -> Response in
@@ -127,6 +136,7 @@ struct ModelEntry: Encodable {
     var contextLength: Int
     var vocabularySize: Int
     var maxWindow: Int
+    var sha256: String?
 
     enum CodingKeys: String, CodingKey {
         case id, object
@@ -135,6 +145,7 @@ struct ModelEntry: Encodable {
         case contextLength = "context_length"
         case vocabularySize = "vocabulary_size"
         case maxWindow = "max_window"
+        case sha256
     }
 }
 

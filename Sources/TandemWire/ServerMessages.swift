@@ -24,13 +24,18 @@ public struct OpenedMessage: Sendable, Equatable, Codable {
     public var targetFingerprint: String
     public var base: Int
     public var limits: WireLimits
+    /// SHA-256 of the target model's file (64 hex digits), when the server computed it; clients that
+    /// require a particular model compare it.
+    public var modelSha256: String?
 
-    public init(session: String, model: String, targetFingerprint: String, base: Int, limits: WireLimits) {
+    public init(session: String, model: String, targetFingerprint: String, base: Int, limits: WireLimits,
+                modelSha256: String? = nil) {
         self.session = session
         self.model = model
         self.targetFingerprint = targetFingerprint
         self.base = base
         self.limits = limits
+        self.modelSha256 = modelSha256
     }
 
     /// The decoding core's view of this answer.

@@ -27,6 +27,15 @@ struct GenerateCommand: AsyncParsableCommand {
               tandem generate --draft d.gguf --server ws://127.0.0.1:8080 --tokens 1,2,3 --window doubling --json
             --window is a fixed number of drafts per round, doubling, or adaptive (a cost model, the default).
 
+            Failover and offline fallback (several verifiers, or a coordinator's list of them): when the \
+            verifier in use dies the sequence moves to the next one; when none answers the draft continues \
+            alone (a [local: …] line on stderr) and assistance resumes when a verifier answers again. \
+            --json then adds "segments" (runs of "verified" / "local" tokens), "verifiers" (those used) and \
+            the stats local_tokens and failovers.
+              tandem generate --draft Models/draft.gguf --coordinator http://127.0.0.1:8070 --prompt "Return the"
+              tandem generate --draft Models/draft.gguf --server ws://127.0.0.1:8081,ws://127.0.0.1:8082 --prompt "Return the" --json
+              tandem generate --draft d.gguf --coordinator http://coord:8070 --require-sha256 $(sha256sum t.gguf | cut -c1-64) --prompt "Hi"
+
             With --json one line is printed at the end. Local mode:
               {"tokens":[...],"text":"…" (null without a tokenizer),"stats":{"prompt_tokens":3,"generated_tokens":16,"prefill_tok_s":...,"decode_tok_s":...}}
             Assisted mode:
@@ -43,6 +52,15 @@ struct GenerateCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Assisted mode: the verifier server, ws://HOST:PORT (see tandem serve).", valueName: "url"))
     var server: String?
+
+    @Option(name: .long, help: ArgumentHelp("Assisted mode with failover: the coordinator to ask for verifiers.", valueName: "http://HOST:PORT"))
+    var coordinator: String?
+
+    @Option(name: .long, help: ArgumentHelp("Assisted mode: use only verifiers whose model file has this SHA-256.", valueName: "hex"))
+    var requireSha256: String?
+
+    @Option(name: .long, help: "Failover mode: local tokens between attempts to reach a verifier again.")
+    var retryEvery = 8
 
     @Option(name: .long, help: ArgumentHelp("Assisted mode: drafts per round: a number, doubling or adaptive.", valueName: "N|doubling|adaptive"))
     var window = "adaptive"
@@ -78,6 +96,10 @@ struct GenerateCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
+        if coordinator != nil || requireSha256 != nil || server?.contains(",") == true {
+            try await runResilient()
+            return
+        }
         if draft != nil || server != nil {
             try await runAssisted()
             return

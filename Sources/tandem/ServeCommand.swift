@@ -1,9 +1,11 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Synchronization
 import TandemModel
 import TandemServer
 import TandemTokenizer
+import TandemWire
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,9 +16,13 @@ struct ServeCommand: AsyncParsableCommand {
             GET /health answers 200 once the model is loaded; GET /v1/models describes it; GET /metrics \
             has Prometheus metrics. One forward pass runs at a time; each session keeps its own KV cache.
 
-            Example:
+            At start the model file's SHA-256 is computed (a progress line on stderr for files over             64 MiB) and reported in /v1/models and in each session's `opened` answer. With --register the             verifier announces itself to a coordinator (see tandem coordinator), heartbeats with its load,             registers again if the coordinator forgot it, and leaves on SIGINT/SIGTERM; while the             coordinator is unreachable it keeps serving and retries. The secret comes from --secret or             the TANDEM_SECRET environment variable.
+
+            Examples:
               tandem serve --model Models/target.gguf --port 8080
               tandem generate --draft Models/draft.gguf --server ws://127.0.0.1:8080 --prompt "Hello"
+              TANDEM_SECRET=s3cret tandem serve --model Models/target.gguf --port 8081 --register http://127.0.0.1:8070
+              tandem serve --model t.gguf --host 0.0.0.0 --port 8081 --register http://coord:8070 --secret s3cret --advertise ws://10.0.0.5:8081
             """
     )
 
@@ -44,6 +50,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a silent session is kept before it is closed.")
     var idleTimeout: Double = 300
 
+    @Option(name: .long, help: ArgumentHelp("Register with the coordinator at this URL and heartbeat to it.", valueName: "http://HOST:PORT"))
+    var register: String?
+
+    @Option(name: .long, help: "The coordinator's shared secret (default: $TANDEM_SECRET).")
+    var secret: String?
+
+    @Option(name: .long, help: ArgumentHelp("The address clients should use (default: ws://HOST:PORT as bound).", valueName: "ws://HOST:PORT"))
+    var advertise: String?
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0…65535") }
         guard maxSessions >= 1 else { throw ValidationError("--max-sessions must be ≥ 1") }
@@ -52,9 +67,35 @@ struct ServeCommand: AsyncParsableCommand {
         guard idleTimeout > 0, idleTimeout.isFinite else { throw ValidationError("--idle-timeout must be > 0 seconds") }
     }
 
+    /// The registration options make sense together (checked in `run`, so a mistake exits with status 1).
+    private func checkRegistrationOptions() throws {
+        if let register {
+            guard let url = URL(string: register), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw CommandLineError("--register must be the coordinator's http://HOST:PORT, got \"\(register)\"")
+            }
+            guard SharedSecret.resolve(secret) != nil else {
+                throw CommandLineError("--register needs the coordinator's secret: --secret S or \(SharedSecret.environmentVariable)")
+            }
+            if advertise == nil, ["0.0.0.0", "::", "[::]"].contains(host) {
+                throw CommandLineError("listening on \(host): pass --advertise ws://REACHABLE-HOST:PORT so clients know where to connect")
+            }
+        } else if advertise != nil {
+            throw CommandLineError("--advertise only matters with --register")
+        }
+        if let advertise {
+            do {
+                try RegistryValidation.address(advertise)
+            } catch {
+                throw CommandLineError("--advertise: \(error)")
+            }
+        }
+    }
+
     func run() async throws {
         let target: TargetModel
+        let sha256: String
         do {
+            try checkRegistrationOptions()
             var options = try ModelRunOptions.parse([])
             options.model = model
             options.threads = threads
@@ -62,7 +103,8 @@ struct ServeCommand: AsyncParsableCommand {
             guard let tokenizer = TokenText.tokenizer(for: loaded.file) else {
                 throw CommandLineError("\(model) has no usable tokenizer; a verifier needs one so drafts can be matched to it")
             }
-            target = TargetModel(model: loaded, id: (model as NSString).lastPathComponent, tokenizer: tokenizer)
+            sha256 = try Self.hash(model)
+            target = TargetModel(model: loaded, id: (model as NSString).lastPathComponent, tokenizer: tokenizer, sha256: sha256)
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode.failure
@@ -73,10 +115,67 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = .notice
         let server = VerifierServer(model: target, limits: limits, host: host, port: port, logger: logger)
         let host = self.host
-        try await server.run(handlingSignals: true) { port in
-            print("tandem: serving \(target.id) (vocabulary \(target.vocabularySize), context \(target.contextLength)) "
-                  + "at ws://\(host):\(port)/v1/assist — health: http://\(host):\(port)/health")
-            fflush(nil)
+        let registration = registrationPlan(target: target, sha256: sha256)
+        let agent = AgentSlot()
+        do {
+            try await server.run(handlingSignals: true) { port in
+                print("tandem: serving \(target.id) (vocabulary \(target.vocabularySize), context \(target.contextLength)) "
+                      + "at ws://\(host):\(port)/v1/assist — health: http://\(host):\(port)/health — sha256 \(sha256)")
+                fflush(nil)
+                if let registration {
+                    let plan = registration(port)
+                    agent.task.withLock { $0 = Task { await plan.run { server.currentLoad } } }
+                }
+            }
+        } catch {
+            await Self.leave(agent)
+            throw error
+        }
+        await Self.leave(agent)
+    }
+
+    /// The registration for the bound port, when --register was given.
+    private func registrationPlan(target: TargetModel, sha256: String) -> (@Sendable (Int) -> CoordinatorRegistration)? {
+        guard let register, let secret = SharedSecret.resolve(secret) else { return nil }
+        let advertise = self.advertise, host = self.host, capacity = maxSessions
+        let contextLength = min(maxContext ?? target.contextLength, target.contextLength)
+        let logger: Logger = {
+            var logger = Logger(label: "tandem.register")
+            logger.logLevel = .notice
+            return logger
+        }()
+        return { port in
+            let address = advertise ?? "ws://\(host):\(port)"
+            let announce = VerifierRegistration(address: address, model: target.id, tokenizerFingerprint: target.fingerprint,
+                                                modelSha256: sha256, contextLength: contextLength, capacity: capacity)
+            return CoordinatorRegistration(coordinator: register, secret: secret, registration: announce, logger: logger)
         }
     }
+
+    /// Stops the registration agent, which deregisters on its way out.
+    private static func leave(_ agent: AgentSlot) async {
+        guard let task = agent.task.withLock({ $0 }) else { return }
+        task.cancel()
+        await task.value
+    }
+
+    /// The model file's SHA-256, with a progress line on stderr for files over 64 MiB.
+    private static func hash(_ path: String) throws -> String {
+        var lastPercent = -1
+        let name = (path as NSString).lastPathComponent
+        let digest = try ModelFileDigest.sha256(path: path) { done, total in
+            guard total > 64 << 20 else { return }
+            let percent = Int(done * 100 / max(1, total))
+            guard percent / 10 != lastPercent / 10 else { return }
+            lastPercent = percent
+            FileHandle.standardError.write(Data("\rhashing \(name): \(percent)% of \(total >> 20) MiB".utf8))
+            if done >= total { FileHandle.standardError.write(Data("\n".utf8)) }
+        }
+        return digest
+    }
+}
+
+/// The registration agent's task, started once the server listens.
+private final class AgentSlot: Sendable {
+    let task = Mutex<Task<Void, Never>?>(nil)
 }

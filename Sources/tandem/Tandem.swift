@@ -12,6 +12,7 @@ struct Tandem: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, GenerateCommand.self, ServeCommand.self, InspectCommand.self, TokenizeCommand.self,
             LogitsCommand.self, BenchCommand.self,
+            CoordinatorCommand.self,
         ]
     )
 }

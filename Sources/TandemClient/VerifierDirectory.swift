@@ -1,0 +1,70 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import Synchronization
+import TandemDecoding
+import TandemWire
+
+/// Where a client may go for verification: a fixed list of `ws://` addresses, or a coordinator's
+/// ranked listing of healthy verifiers with the client's tokenizer (least loaded first).
+///
+/// When the coordinator cannot be reached, the last listing it gave is used, so a client keeps
+/// working with known verifiers while the coordinator is away.
+public final class VerifierDirectory: Sendable {
+    /// Where the addresses come from.
+    public enum Source: Sendable, Equatable {
+        /// These addresses, in this order.
+        case addresses([String])
+        /// The coordinator at `url` (`http://host:port`), asked for verifiers serving a tokenizer with
+        /// `fingerprint` and, when given, a model file with SHA-256 `sha256`.
+        case coordinator(url: String, fingerprint: String, sha256: String?)
+    }
+
+    public let source: Source
+    /// Longest wait for the coordinator's answer.
+    public let timeout: Duration
+    private let lastListing = Mutex<[String]>([])
+
+    public init(_ source: Source, timeout: Duration = .seconds(5)) {
+        self.source = source
+        self.timeout = timeout
+    }
+
+    /// The addresses to try, best first. Throws `VerifierUnavailable` when the coordinator cannot be
+    /// reached and has never answered.
+    public func candidates() async throws -> [String] {
+        switch source {
+        case let .addresses(list):
+            return list
+        case let .coordinator(url, fingerprint, sha256):
+            do {
+                let listing = try await fetch(url: url, fingerprint: fingerprint, sha256: sha256)
+                let addresses = listing.verifiers.map(\.address)
+                lastListing.withLock { $0 = addresses }
+                return addresses
+            } catch {
+                let cached = lastListing.withLock { $0 }
+                guard !cached.isEmpty else { throw VerifierUnavailable("coordinator \(url) unreachable (\(error))") }
+                return cached
+            }
+        }
+    }
+
+    /// The coordinator's listing.
+    public func fetch(url: String, fingerprint: String, sha256: String?) async throws -> VerifierListing {
+        var base = url
+        while base.hasSuffix("/") { base.removeLast() }
+        var components = URLComponents(string: base + RegistryAPI.path)
+        components?.queryItems = [URLQueryItem(name: "fingerprint", value: fingerprint)]
+            + (sha256.map { [URLQueryItem(name: "sha256", value: $0)] } ?? [])
+        guard let full = components?.string else { throw ClientError.connectionFailed(url: url, reason: "not a URL") }
+        let request = HTTPClientRequest(url: full)
+        let millis = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+        let response = try await CoordinatorHTTP.client.execute(request, timeout: .milliseconds(millis))
+        let body = try await response.body.collect(upTo: 4 << 20)
+        guard response.status.code == 200 else {
+            throw ClientError.unexpectedMessage("the coordinator answered \(response.status.code): \(String(buffer: body).prefix(200))")
+        }
+        return try JSONDecoder().decode(VerifierListing.self, from: Data(body.readableBytesView))
+    }
+}

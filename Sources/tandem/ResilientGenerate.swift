@@ -1,0 +1,149 @@
+import ArgumentParser
+import Foundation
+import TandemClient
+import TandemDecoding
+import TandemModel
+import TandemTokenizer
+import TandemWire
+
+/// `tandem generate --draft D --coordinator URL` (or `--server ws://A,ws://B`): assisted generation
+/// that fails over between verifiers and, when none is reachable, continues with the draft alone
+/// until one answers again. Text streams to stdout; source changes and the stats go to stderr, or
+/// everything into one JSON object (`--json`).
+struct ResilientGenerate {
+    var draftPath: String
+    var coordinator: String?
+    var servers: [String]
+    var requireSha256: String?
+    var retryEvery: Int
+    var window: String
+    var sampling: SamplingParameters
+    var maxTokens: Int
+    var ignoreEos: Bool
+    var json: Bool
+    var options: ModelRunOptions
+    var chatOptions: ChatOptions
+
+    /// A run of consecutive tokens from one source, for `--json`.
+    struct Segment: Encodable {
+        var source: TokenSource
+        var start: Int
+        var count: Int
+    }
+
+    func run() async throws {
+        let parsed = try options.parsedTokenIDs()
+        guard maxTokens >= 0 else { throw CommandLineError("--max-tokens must be ≥ 0") }
+        guard retryEvery >= 1 else { throw CommandLineError("--retry-every must be ≥ 1") }
+        let required = requireSha256?.lowercased()
+        if let required, !RegistryValidation.isSHA256(required) {
+            throw CommandLineError("--require-sha256 must be 64 hex digits (the model file's SHA-256, as `sha256sum` prints it)")
+        }
+        if let coordinator {
+            guard let url = URL(string: coordinator), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw CommandLineError("--coordinator must be http://HOST:PORT, got \"\(coordinator)\"")
+            }
+        }
+        for server in servers {
+            do {
+                try RegistryValidation.address(server)
+            } catch {
+                throw CommandLineError("--server: \(error)")
+            }
+        }
+        guard coordinator == nil || servers.isEmpty else {
+            throw CommandLineError("give --coordinator or --server, not both: the coordinator's list replaces explicit addresses")
+        }
+        guard coordinator != nil || !servers.isEmpty else {
+            throw CommandLineError("give --coordinator http://HOST:PORT or --server ws://HOST:PORT[,ws://HOST:PORT…]")
+        }
+        let policy = try WindowOption.policy(window)
+        try sampling.validate()
+        let draft = try options.loadModel(path: draftPath)
+        guard let tokenizer = TokenText.tokenizer(for: draft.file) else {
+            throw CommandLineError("\(draftPath) has no usable tokenizer; assisted generation needs one to match the server's")
+        }
+        var prompt = try options.promptTokens(parsed: parsed, tokenizer: tokenizer)
+        if parsed == nil, let text = options.prompt, chatOptions.isChat {
+            prompt = try chatOptions.promptIDs(text, tokenizer: tokenizer)
+        }
+        let directory = VerifierDirectory(coordinator.map { .coordinator(url: $0, fingerprint: tokenizer.fingerprint, sha256: required) }
+                                          ?? .addresses(servers))
+        let client = ResilientClient(draft: draft, draftName: (draftPath as NSString).lastPathComponent, tokenizer: tokenizer,
+                                     directory: directory, policy: policy, requireSha256: required,
+                                     configuration: .init(retryEveryTokens: retryEvery))
+        let request = SessionRequest(prompt: prompt, sampling: sampling, maxTokens: maxTokens,
+                                     stopTokens: ignoreEos ? [] : tokenizer.endOfGenerationIDs)
+        var final: (GenerationResult, String)?
+        var segments: [Segment] = []
+        var count = 0
+        var wentLocal = false
+        for try await event in client.generate(request) {
+            switch event {
+            case let .token(_, text, source):
+                if segments.last?.source != source { segments.append(Segment(source: source, start: count, count: 0)) }
+                segments[segments.count - 1].count += 1
+                count += 1
+                if !json {
+                    print(text, terminator: "")
+                    fflush(nil)
+                }
+            case let .source(source, reason):
+                guard !json else { continue }
+                switch source {
+                case .local:
+                    wentLocal = true
+                    let short = reason.count > 160 ? reason.prefix(160) + "…" : reason[...]
+                    Self.note("[local: no verifier reachable (\(short)); continuing with the draft alone]")
+                case .verified where wentLocal:
+                    Self.note("[assisted again: \(reason)]")
+                case .verified:
+                    break
+                }
+            case let .finished(result, text):
+                final = (result, text)
+            }
+        }
+        guard let (result, text) = final else { throw CancellationError() }
+        let used = await client.verifier.history
+        if json {
+            print("{\"tokens\":\(JSONText.ints(result.tokens)),\"text\":\(JSONText.string(text)),"
+                + "\"segments\":\(try JSONOutput.string(segments)),\"verifiers\":\(try JSONOutput.string(used)),"
+                + "\"stats\":\(try StatsText.json(result.stats))}")
+        } else {
+            print("")
+            var block = StatsText.block(result.stats)
+            block += "local tokens        \(result.stats.localTokens)\n"
+            block += "failovers           \(result.stats.failovers)\(used.isEmpty ? "" : " (verifiers: \(used.joined(separator: ", ")))")\n"
+            FileHandle.standardError.write(Data(block.utf8))
+        }
+    }
+
+    /// A line on stderr between streamed text.
+    private static func note(_ line: String) {
+        fflush(nil)
+        FileHandle.standardError.write(Data("\n\(line)\n".utf8))
+    }
+}
+
+extension GenerateCommand {
+    /// `generate` with --coordinator, a --server list or --require-sha256: failover and offline fallback.
+    func runResilient() async throws {
+        do {
+            guard let draft else { throw CommandLineError("failover mode needs --draft FILE") }
+            guard options.model == nil else {
+                throw CommandLineError("--model runs locally; with --coordinator or --server the target is the servers' (drop --model)")
+            }
+            let sampling = SamplingParameters(temperature: temperature, topK: topK, topP: topP, minP: minP,
+                                              repeatPenalty: repeatPenalty, repeatLastN: repeatLastN, seed: seed)
+            let servers = (server ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            try await ResilientGenerate(draftPath: draft, coordinator: coordinator, servers: servers, requireSha256: requireSha256,
+                                        retryEvery: retryEvery, window: window, sampling: sampling, maxTokens: maxTokens,
+                                        ignoreEos: ignoreEos, json: json, options: options, chatOptions: chatOptions).run()
+        } catch {
+            let message = String(describing: error).replacingOccurrences(of: "\n", with: " ")
+            FileHandle.standardError.write(Data("\nerror: \(message)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}
