@@ -22,6 +22,12 @@ public struct GenerationCounters: Sendable, Equatable, Codable {
     /// Time to first token, summed over the generations that produced one.
     public var firstTokenSeconds = 0.0
     public var firstTokenCount = 0
+    /// Routing mode: positions the client handed to the cloud (answered or not).
+    public var routedPositions = 0
+    /// Routed positions where the cloud's token differed from the draft's guess.
+    public var routeReplaced = 0
+    /// Routed positions the cloud did not answer in time (or at all): the draft's token was kept.
+    public var routeFallbacks = 0
 
     public init() {}
 
@@ -61,6 +67,9 @@ public struct GenerationCounters: Sendable, Equatable, Codable {
         out.wallSeconds += other.wallSeconds
         out.firstTokenSeconds += other.firstTokenSeconds
         out.firstTokenCount += other.firstTokenCount
+        out.routedPositions += other.routedPositions
+        out.routeReplaced += other.routeReplaced
+        out.routeFallbacks += other.routeFallbacks
         return out
     }
 }

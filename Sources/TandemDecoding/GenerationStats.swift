@@ -25,6 +25,14 @@ public struct GenerationStats: Sendable, Equatable, Codable {
     public var generatedTokens: Int
     public var proposed: Int
     public var accepted: Int
+    /// Routing mode: routed positions ÷ generated tokens.
+    public var routedFraction: Double = 0
+    /// Routing mode: positions handed to the cloud.
+    public var routedPositions: Int = 0
+    /// Routing mode: routed positions where the cloud's token replaced the draft's.
+    public var routeReplaced: Int = 0
+    /// Routing mode: routed positions the cloud did not answer in time; the draft's token was kept.
+    public var routeFallbacks: Int = 0
 
     enum CodingKeys: String, CodingKey {
         case acceptanceRate = "acceptance_rate"
@@ -43,6 +51,10 @@ public struct GenerationStats: Sendable, Equatable, Codable {
         case generatedTokens = "generated_tokens"
         case proposed
         case accepted
+        case routedFraction = "routed_fraction"
+        case routedPositions = "routed_positions"
+        case routeReplaced = "route_replaced"
+        case routeFallbacks = "route_fallbacks"
     }
 
     /// The metrics of `counters`.
@@ -65,6 +77,10 @@ public struct GenerationStats: Sendable, Equatable, Codable {
         generatedTokens = c.generatedTokens
         proposed = c.proposed
         accepted = c.accepted
+        routedFraction = ratio(Double(c.routedPositions), tokens)
+        routedPositions = c.routedPositions
+        routeReplaced = c.routeReplaced
+        routeFallbacks = c.routeFallbacks
     }
 
     /// The metrics of several generations together.
