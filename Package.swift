@@ -81,6 +81,8 @@ let package = Package(
         .target(
             name: "TandemBench",
             dependencies: [
+                "TandemServer", "TandemClient", "TandemDecoding", "TandemModel", "TandemTokenizer",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

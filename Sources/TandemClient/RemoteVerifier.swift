@@ -12,7 +12,7 @@ import TandemWire
 /// Each verdict carries the server's queue and compute times and the bytes the exchange took
 /// (WebSocket frame headers and payloads, both directions); the generator derives network time as
 /// round trip − server time.
-public actor RemoteVerifier: Verifier {
+public actor RemoteVerifier: RoutingVerifier {
     /// How to reach the server and how patient to be.
     public struct Configuration: Sendable {
         /// `ws://host:port` or `ws://host:port/v1/assist`.
@@ -110,6 +110,60 @@ public actor RemoteVerifier: Verifier {
                     throw e.wireError
                 case let other:
                     throw ClientError.unexpectedMessage("\(other.kind) in answer to verify")
+                }
+            } catch let error as ClientError where error.isTransport {
+                lastFailure = error.description
+                configuration.logger.notice("connection failed (\(error)); reconnecting")
+                await dropLink()
+                needsReopen = true
+                failures += 1
+            }
+            if failures > configuration.maxReconnects {
+                throw ClientError.reconnectsExhausted(attempts: failures - 1, last: lastFailure)
+            }
+            try await Task.sleep(for: .milliseconds(50 * (1 << min(failures, 5))))
+        }
+    }
+
+    /// Routing mode: sends `extend` (the client's tokens since the last exchange and the span) and
+    /// returns the server's own tokens. Like `verify` it reconnects and re-opens with the whole agreed
+    /// sequence when the connection drops or the server lost the session, and re-sends the request.
+    public func route(_ route: RouteRequest) async throws -> RouteAnswer {
+        let before = bytesSent + bytesReceived
+        var failures = 0
+        var lastFailure = ""
+        while true {
+            guard let request else { throw TandemDecoding.DecodingError.notOpen }
+            guard route.base == agreed.count else {
+                throw TandemDecoding.DecodingError.baseMismatch(expected: agreed.count, got: route.base)
+            }
+            do {
+                if needsReopen || link?.isClosed != false {
+                    try await reopen(request)
+                }
+                let sent = ContinuousClock.now
+                let reply = try await exchange(.extend(ExtendMessage(route)))
+                let roundTrip = ContinuousClock.now - sent
+                switch reply {
+                case let .routed(r):
+                    guard r.round == route.round else {
+                        throw ClientError.unexpectedMessage("routed answer for round \(r.round) while awaiting round \(route.round)")
+                    }
+                    guard !r.tokens.isEmpty, r.tokens.count <= route.span else {
+                        throw TandemDecoding.DecodingError.invalidVerdict("\(r.tokens.count) routed tokens for a span of \(route.span)")
+                    }
+                    agreed += route.tokens + r.tokens
+                    let seconds = Double(roundTrip.components.seconds) + Double(roundTrip.components.attoseconds) * 1e-18
+                    networkSeconds += max(0, seconds - (r.timings.queueMs + r.timings.computeMs) / 1000)
+                    return r.answer(wireBytes: bytesSent + bytesReceived - before)
+                case let .error(e) where [.resync, .notOpen, .idleTimeout].contains(e.code):
+                    lastFailure = e.wireError.description
+                    needsReopen = true
+                    failures += 1
+                case let .error(e):
+                    throw e.wireError
+                case let other:
+                    throw ClientError.unexpectedMessage("\(other.kind) in answer to extend")
                 }
             } catch let error as ClientError where error.isTransport {
                 lastFailure = error.description

@@ -26,6 +26,12 @@ public struct GenerationCounters: Sendable, Equatable, Codable {
     public var localTokens = 0
     /// Times the sequence moved to another verifier (or back to one) after losing its verifier.
     public var failovers = 0
+    /// Routing mode: positions the client handed to the cloud (answered or not).
+    public var routedPositions = 0
+    /// Routed positions where the cloud's token differed from the draft's guess.
+    public var routeReplaced = 0
+    /// Routed positions the cloud did not answer in time (or at all): the draft's token was kept.
+    public var routeFallbacks = 0
 
     public init() {}
 
@@ -67,6 +73,9 @@ public struct GenerationCounters: Sendable, Equatable, Codable {
         out.firstTokenCount += other.firstTokenCount
         out.localTokens += other.localTokens
         out.failovers += other.failovers
+        out.routedPositions += other.routedPositions
+        out.routeReplaced += other.routeReplaced
+        out.routeFallbacks += other.routeFallbacks
         return out
     }
 }

@@ -29,6 +29,14 @@ public struct GenerationStats: Sendable, Equatable, Codable {
     public var localTokens: Int
     /// Times the generation moved to another verifier after losing one.
     public var failovers: Int
+    /// Routing mode: routed positions ÷ generated tokens.
+    public var routedFraction: Double = 0
+    /// Routing mode: positions handed to the cloud.
+    public var routedPositions: Int = 0
+    /// Routing mode: routed positions where the cloud's token replaced the draft's.
+    public var routeReplaced: Int = 0
+    /// Routing mode: routed positions the cloud did not answer in time; the draft's token was kept.
+    public var routeFallbacks: Int = 0
 
     enum CodingKeys: String, CodingKey {
         case acceptanceRate = "acceptance_rate"
@@ -49,6 +57,10 @@ public struct GenerationStats: Sendable, Equatable, Codable {
         case accepted
         case localTokens = "local_tokens"
         case failovers
+        case routedFraction = "routed_fraction"
+        case routedPositions = "routed_positions"
+        case routeReplaced = "route_replaced"
+        case routeFallbacks = "route_fallbacks"
     }
 
     /// The metrics of `counters`.
@@ -73,6 +85,10 @@ public struct GenerationStats: Sendable, Equatable, Codable {
         accepted = c.accepted
         localTokens = c.localTokens
         failovers = c.failovers
+        routedFraction = ratio(Double(c.routedPositions), tokens)
+        routedPositions = c.routedPositions
+        routeReplaced = c.routeReplaced
+        routeFallbacks = c.routeFallbacks
     }
 
     /// The metrics of several generations together.

@@ -45,6 +45,18 @@ public final class InProcessVerifier: Verifier {
     }
 }
 
+extension InProcessVerifier: RoutingVerifier {
+    /// Appends the client's tokens in one pass over `[pending] + tokens` and answers the target's own
+    /// next `span` tokens (each extra one a single-position step); the last answered token is pending.
+    public func route(_ request: RouteRequest) async throws -> RouteAnswer {
+        let core = self.core
+        let timed = try await queue.run { try core.route(request) }
+        var answer = timed.value
+        answer.timings = Verdict.Timings(queueSeconds: timed.queueSeconds, computeSeconds: timed.computeSeconds)
+        return answer
+    }
+}
+
 /// The verifier's state. Only ever touched on the verifier's `ComputeQueue`, which is what makes the
 /// unchecked `Sendable` sound.
 private final class VerifierCore: @unchecked Sendable {
@@ -174,6 +186,64 @@ private final class VerifierCore: @unchecked Sendable {
 
     func close() {
         state = nil
+    }
+
+    func route(_ request: RouteRequest) throws -> RouteAnswer {
+        guard var open = state else { throw DecodingError.notOpen }
+        guard !open.finished else { throw DecodingError.sessionFinished }
+        guard request.base == open.agreed.count else {
+            throw DecodingError.baseMismatch(expected: open.agreed.count, got: request.base)
+        }
+        guard request.round > open.lastRound else { throw DecodingError.roundOutOfOrder(last: open.lastRound, got: request.round) }
+        guard request.span >= 1 else { throw DecodingError.invalidLimit(name: "route span", reason: "must be ≥ 1, got \(request.span)") }
+        let vocabularySize = session.vocabularySize
+        for token in request.tokens where token < 0 || token >= vocabularySize {
+            throw DecodingError.tokenOutOfRange(token: token, vocabularySize: vocabularySize)
+        }
+        if let stop = request.tokens.firstIndex(where: open.request.stopTokens.contains) {
+            throw DecodingError.invalidProposal("token \(stop + 1) of \(request.tokens.count) is a stop token: the session ended there")
+        }
+        let base = open.agreed.count
+        // The tokens and at least one answer must fit the token limit and the context.
+        let limit = min(open.request.maxTokens - open.generated, session.contextLength - base) - 1
+        guard request.tokens.count <= limit else {
+            throw DecodingError.windowTooLarge(requested: request.tokens.count, limit: max(0, limit))
+        }
+        guard let pending = open.agreed.last else { throw DecodingError.notOpen }
+
+        var sequence = open.agreed + request.tokens
+        let span = min(request.span, limit + 1 - request.tokens.count)
+        var answer: [Int] = []
+        do {
+            var rows = try session.evaluate([pending] + request.tokens)
+            cached.append(pending)
+            cached.append(contentsOf: request.tokens)
+            while true {
+                guard let row = rows.last, rows.count >= 1, row.count == vocabularySize else {
+                    throw DecodingError.invalidModelOutput("expected rows of \(vocabularySize) logits")
+                }
+                let p = open.shaper.distribution(row, recent: sequence)
+                let token = open.request.sampling.isGreedy
+                    ? argmax(p)
+                    : try SampledVerification.verify(drafts: [], q: nil, target: { _ in p }, using: &open.rng).next
+                answer.append(token)
+                sequence.append(token)
+                if answer.count >= span || open.request.stopTokens.contains(token) { break }
+                rows = try session.evaluate([token])
+                cached.append(token)
+            }
+        } catch {
+            do { try rollBack(to: base - 1) } catch { state = nil }
+            throw error
+        }
+        open.agreed = sequence
+        open.generated += request.tokens.count + answer.count
+        open.lastRound = request.round
+        let last = answer.last ?? pending
+        open.finished = open.request.stopTokens.contains(last) || open.generated >= open.request.maxTokens
+            || open.agreed.count >= session.contextLength
+        state = open
+        return RouteAnswer(round: request.round, tokens: answer, finished: open.finished)
     }
 
     private func rollBack(to count: Int) throws {

@@ -97,9 +97,10 @@ final class AssistConnection {
             switch message {
             case let .open(m): return .opened(try await open(m))
             case let .verify(m): return .verdict(try await verify(m))
-            case .extend, .provisional:
+            case let .extend(m): return .routed(try await RouteHandler(context: context).extend(m, verifier: opened ? verifier : nil))
+            case .provisional:
                 throw WireError(.unsupported, "\"\(message.kind)\" is reserved for a later protocol feature and not supported by this server")
-            case .opened, .verdict, .error:
+            case .opened, .verdict, .error, .routed:
                 throw WireError(.badFrame, "\"\(message.kind)\" is a server-to-client message")
             case .close:
                 throw WireError(.internal, "close is handled by the read loop")

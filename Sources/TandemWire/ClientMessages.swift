@@ -59,15 +59,39 @@ public struct VerifyMessage: Sendable, Equatable, Codable {
     public var draftRound: DraftRound { DraftRound(round: round, base: base, drafts: drafts, q: q) }
 }
 
-/// `extend` (reserved for routing mode): tokens the client generated alone. Servers answer `unsupported`.
+/// `extend` (routing mode): the tokens the client generated alone since the last exchange (final),
+/// to append to the session after `base` agreed tokens, and how many tokens the server answers for the
+/// positions after them (`span`, default 1). The server answers `routed`.
 public struct ExtendMessage: Sendable, Equatable, Codable {
     public var round: Int
     public var base: Int
     public var tokens: [Int]
+    /// Tokens the server answers (≥ 1); absent on the wire means 1.
+    public var span: Int
 
-    public init(round: Int, base: Int, tokens: [Int]) {
+    public init(round: Int, base: Int, tokens: [Int], span: Int = 1) {
         self.round = round
         self.base = base
         self.tokens = tokens
+        self.span = span
     }
+
+    public init(_ request: RouteRequest) {
+        self.init(round: request.round, base: request.base, tokens: request.tokens, span: request.span)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case round, base, tokens, span
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        round = try c.decode(Int.self, forKey: .round)
+        base = try c.decode(Int.self, forKey: .base)
+        tokens = try c.decode([Int].self, forKey: .tokens)
+        span = try c.decodeIfPresent(Int.self, forKey: .span) ?? 1
+    }
+
+    /// The decoding core's view of this request.
+    public var routeRequest: RouteRequest { RouteRequest(round: round, base: base, tokens: tokens, span: span) }
 }

@@ -39,6 +39,7 @@ public struct WireCodec: Sendable {
         case let .verdict(m): payload = try encoder.encode(m)
         case let .provisional(m): payload = try encoder.encode(m)
         case let .error(m): payload = try encoder.encode(m)
+        case let .routed(m): payload = try encoder.encode(m)
         }
         // Both are JSON objects: splice `{"type":…,"v":…}` and `{fields…}` into one object.
         var out = Data(header.dropLast())
@@ -83,6 +84,7 @@ public struct WireCodec: Sendable {
             case .verdict: return .verdict(try decoder.decode(VerdictMessage.self, from: data))
             case .provisional: return .provisional(try decoder.decode(ProvisionalMessage.self, from: data))
             case .error: return .error(try decoder.decode(ErrorMessage.self, from: data))
+            case .routed: return .routed(try decoder.decode(RoutedMessage.self, from: data))
             }
         } catch {
             throw WireError(.badFrame, "malformed \"\(type)\" message: \(Self.describe(error))")

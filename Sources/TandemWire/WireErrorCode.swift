@@ -23,7 +23,7 @@ public struct WireErrorCode: RawRepresentable, Hashable, Sendable, Codable, Cust
     public static let unknownType = WireErrorCode("unknown_type")
     /// A `v` or `protocol` this side does not speak.
     public static let protocolVersion = WireErrorCode("protocol_version")
-    /// A known message type reserved for a later feature (`extend`, `provisional`).
+    /// A known message type reserved for a later feature (`provisional`).
     public static let unsupported = WireErrorCode("unsupported")
     /// Draft and target tokenizers differ.
     public static let fingerprintMismatch = WireErrorCode("fingerprint_mismatch")

@@ -11,10 +11,12 @@ public enum WireMessage: Sendable, Equatable {
     case verdict(VerdictMessage)
     case provisional(ProvisionalMessage)
     case error(ErrorMessage)
+    case routed(RoutedMessage)
 
     /// The `type` discriminator of each message.
     public enum Kind: String, Sendable, CaseIterable, Codable {
         case open, verify, extend, close, opened, verdict, provisional, error
+        case routed
     }
 
     public var kind: Kind {
@@ -27,6 +29,7 @@ public enum WireMessage: Sendable, Equatable {
         case .verdict: .verdict
         case .provisional: .provisional
         case .error: .error
+        case .routed: .routed
         }
     }
 }

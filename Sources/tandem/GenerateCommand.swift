@@ -36,10 +36,19 @@ struct GenerateCommand: AsyncParsableCommand {
               tandem generate --draft Models/draft.gguf --server ws://127.0.0.1:8081,ws://127.0.0.1:8082 --prompt "Return the" --json
               tandem generate --draft d.gguf --coordinator http://coord:8070 --require-sha256 $(sha256sum t.gguf | cut -c1-64) --prompt "Hi"
 
+            Routing mode (--mode route): the draft generates alone and hands only the positions where its
+            confidence is below --threshold to the server, which answers its own token there (--route-span N:
+            N tokens). --threshold 0 routes nothing, 1 routes every position; --score is top-prob (p1), margin
+            (p1 - p2) or entropy (1 - H/ln V); --route-budget caps the routed share of tokens. If the server
+            does not answer within --route-timeout-ms (or is unreachable) the draft keeps its own token.
+              tandem generate --draft Models/draft.gguf --server ws://127.0.0.1:8080 --mode route --threshold 0.4 --prompt "Return the"
+              tandem generate --draft d.gguf --server ws://127.0.0.1:8080 --mode route --threshold 0.3 --score margin --route-budget 0.1 --json
+
             With --json one line is printed at the end. Local mode:
               {"tokens":[...],"text":"…" (null without a tokenizer),"stats":{"prompt_tokens":3,"generated_tokens":16,"prefill_tok_s":...,"decode_tok_s":...}}
             Assisted mode:
               {"tokens":[...],"text":"…","stats":{"acceptance_rate":…,"tokens_per_round":…,"rounds":…,"cloud_passes_per_token":…,"bytes_per_token":…,"tokens_per_s":…,…}}
+            Routing mode: the same stats plus "routed_fraction", "routed_positions", "route_replaced", "route_fallbacks".
             """
     )
 
@@ -64,6 +73,24 @@ struct GenerateCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Assisted mode: drafts per round: a number, doubling or adaptive.", valueName: "N|doubling|adaptive"))
     var window = "adaptive"
+
+    @Option(name: .long, help: ArgumentHelp("With --server: assist (the draft proposes, the server verifies) or route (the draft generates, the server answers its low-confidence positions).", valueName: "assist|route"))
+    var mode = "assist"
+
+    @Option(name: .long, help: ArgumentHelp("Route mode: route a position when the draft's confidence is below this (0: never, 1: always).", valueName: "x"))
+    var threshold: Double = 0.4
+
+    @Option(name: .long, help: ArgumentHelp("Route mode: the confidence score: top-prob, margin or entropy.", valueName: "score"))
+    var score = "top-prob"
+
+    @Option(name: .long, help: ArgumentHelp("Route mode: tokens the server answers per routed position.", valueName: "N"))
+    var routeSpan = 1
+
+    @Option(name: .long, help: ArgumentHelp("Route mode: most routed share of the generated tokens, in [0, 1].", valueName: "fraction"))
+    var routeBudget: Double = 1
+
+    @Option(name: .long, help: ArgumentHelp("Route mode: how long to wait for the server's answer before keeping the draft's token.", valueName: "ms"))
+    var routeTimeoutMs = 2000
 
     @Option(name: .long, help: "Maximum number of tokens to generate.")
     var maxTokens: Int = 32
@@ -97,6 +124,11 @@ struct GenerateCommand: AsyncParsableCommand {
 
     func run() async throws {
         if coordinator != nil || requireSha256 != nil || server?.contains(",") == true {
+            guard mode == "assist" else {
+                // Failover and offline fallback drive assisted rounds; routing has its own fallback.
+                FileHandle.standardError.write(Data("error: --mode \(mode) takes one --server; --coordinator, a list of servers and --require-sha256 work in assist mode\n".utf8))
+                throw ExitCode.failure
+            }
             try await runResilient()
             return
         }
@@ -117,6 +149,18 @@ struct GenerateCommand: AsyncParsableCommand {
             }
             let sampling = SamplingParameters(temperature: temperature, topK: topK, topP: topP, minP: minP,
                                               repeatPenalty: repeatPenalty, repeatLastN: repeatLastN, seed: seed)
+            switch mode {
+            case "assist": break
+            case "route":
+                let configuration = try RouteOption.configuration(threshold: threshold, score: score, span: routeSpan,
+                                                                  budget: routeBudget, timeoutMs: routeTimeoutMs)
+                try await RoutedGenerate(draftPath: draft, server: server, configuration: configuration, sampling: sampling,
+                                         maxTokens: maxTokens, ignoreEos: ignoreEos, json: json,
+                                         options: options, chatOptions: chatOptions).run()
+                return
+            default:
+                throw CommandLineError("--mode must be assist or route, not '\(mode)'")
+            }
             try await AssistedGenerate(draftPath: draft, server: server, window: window, sampling: sampling,
                                        maxTokens: maxTokens, ignoreEos: ignoreEos, json: json,
                                        options: options, chatOptions: chatOptions).run()

@@ -14,7 +14,8 @@ import Testing
         #expect(keys == ["acceptance_rate", "tokens_per_round", "rounds", "cloud_passes_per_token",
                          "cloud_positions_per_token", "bytes_per_token", "tokens_per_s", "ttft_ms", "draft_ms",
                          "network_ms", "queue_ms", "verify_ms", "per_position_acceptance", "generated_tokens",
-                         "proposed", "accepted", "local_tokens", "failovers"])
+                         "proposed", "accepted", "local_tokens", "failovers",
+                         "routed_fraction", "routed_positions", "route_replaced", "route_fallbacks"])
         let decoded = try JSONDecoder().decode(GenerationStats.self, from: JSONEncoder().encode(result.stats))
         #expect(decoded == result.stats)
     }

@@ -1,0 +1,151 @@
+import ArgumentParser
+import Foundation
+import TandemBench
+import TandemDecoding
+
+/// `tandem bench route`: token-level routing swept over confidence thresholds.
+struct BenchRouteCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "route",
+        abstract: "Sweep token-level routing over confidence thresholds: quality vs share routed, cost and speed.",
+        discussion: """
+            Starts a verifier with --target in-process (and a link emulator in front of it for each RTT), \
+            generates a completion of every prompt in --prompts (one per line) with --draft routing the \
+            positions whose confidence is below each threshold, and reports per threshold: the share of \
+            tokens routed, cloud passes and bytes per token, agreement with the target's own greedy \
+            output (token match by position, whole completions equal), the target's perplexity on the \
+            text, and tokens/s at each RTT. Quality is measured for every --scores entry at the first \
+            RTT, speed for the first score at every RTT. Writes a Markdown table and an SVG curve \
+            (agreement vs share routed) to --report and --svg, and checks the target: at ≤ 10% of \
+            tokens routed, agreement at least halfway from the draft alone to the target alone, both \
+            by position (token match) and teacher-forced (the share of tokens the target would have \
+            chosen itself reading the same text).
+
+            Examples:
+              tandem bench route
+              tandem bench route --thresholds 0,0.2,0.5,1 --rtts 0,50 --max-tokens 32
+              tandem bench route --scores margin --route-span 4 --json
+            """
+    )
+
+    @Option(help: "The target model (GGUF) the verifier runs.")
+    var target = "Models/target.gguf"
+
+    @Option(help: "The draft model (GGUF) that generates and routes.")
+    var draft = "Models/draft.gguf"
+
+    @Option(help: "A text file with one prompt per line.")
+    var prompts = "bench/prompts/route.txt"
+
+    @Option(help: ArgumentHelp("Confidence thresholds to sweep, comma-separated, each in [0, 1].", valueName: "x,y,…"))
+    var thresholds = "0,0.01,0.02,0.03,0.05,0.075,0.1,0.15,0.2,0.3,0.5,0.7,1"
+
+    @Option(help: ArgumentHelp("Confidence scores to sweep (top-prob, margin, entropy); the first is also timed at every RTT.", valueName: "a,b,…"))
+    var scores = "top-prob,margin,entropy"
+
+    @Option(help: ArgumentHelp("Round-trip times for the link emulator, in milliseconds.", valueName: "ms,…"))
+    var rtts = "0,25,100"
+
+    @Option(help: "Tokens generated per prompt.")
+    var maxTokens = 48
+
+    @Option(help: "Tokens the server answers per routed position.")
+    var routeSpan = 1
+
+    @Option(help: "Most routed share of the generated tokens, in [0, 1].")
+    var routeBudget: Double = 1
+
+    @Option(help: "Compute threads per model.")
+    var threads = 1
+
+    @Option(help: "Where to write the Markdown report.")
+    var report = "bench/results/route-latest.md"
+
+    @Option(help: "Where to write the SVG curve.")
+    var svg = "bench/results/route-latest.svg"
+
+    @Flag(help: "Print the report as JSON (and write it next to the Markdown report as .json).")
+    var json = false
+
+    func run() async throws {
+        do {
+            let configuration = try parsedConfiguration()
+            let experiment = RouteExperiment(configuration)
+            let quiet = json
+            let result = try await experiment.run { line in
+                if !quiet { print(line) }
+            }
+            let header = """
+                # Token-level routing: \(result.draft) → \(result.target)
+
+                \(result.prompts) prompts from `\(prompts)`, \(result.maxTokens) tokens each, greedy; span \(result.span), \
+                budget \(result.budget); RTTs \(rtts) ms over the link emulator; \(threads) thread(s) per model. \
+                Measured \(ISO8601DateFormatter().string(from: Date())) on \(ProcessInfo.processInfo.activeProcessorCount) \
+                CPU cores shared with other builds (load average \(Self.loadAverage())), so speeds are indicative.
+                Reproduce: `swift build -c release && .build/release/tandem bench route` (\(CommandLine.arguments.dropFirst().joined(separator: " "))).
+                """
+            try Self.write(result.markdown(header: header), to: report)
+            try Self.write(result.svg(), to: svg)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                var object = try JSONSerialization.jsonObject(with: encoder.encode(result)) as? [String: Any] ?? [:]
+                object["target_check"] = try JSONSerialization.jsonObject(with: encoder.encode(result.check()))
+                object["target_check_teacher_forced"] = try JSONSerialization.jsonObject(
+                    with: encoder.encode(result.check(teacherForced: true)))
+                let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+                try Self.write(String(decoding: data, as: UTF8.self), to: (report as NSString).deletingPathExtension + ".json")
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                print(result.checkLines())
+                print("wrote \(report) and \(svg)")
+            }
+        } catch {
+            let message = String(describing: error).replacingOccurrences(of: "\n", with: " ")
+            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    private func parsedConfiguration() throws -> RouteExperiment.Configuration {
+        func numbers(_ text: String, _ flag: String) throws -> [Double] {
+            let values = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let parsed = values.compactMap(Double.init)
+            guard !values.isEmpty, parsed.count == values.count, parsed.allSatisfy({ $0.isFinite }) else {
+                throw CommandLineError("\(flag) takes comma-separated numbers, e.g. 0,0.2,1; got '\(text)'")
+            }
+            return parsed
+        }
+        let thresholdValues = try numbers(thresholds, "--thresholds")
+        guard thresholdValues.allSatisfy({ $0 >= 0 && $0 <= 1 }) else { throw CommandLineError("--thresholds must lie in [0, 1]") }
+        let rttValues = try numbers(rtts, "--rtts")
+        guard rttValues.allSatisfy({ $0 >= 0 && $0 <= 10_000 }) else { throw CommandLineError("--rtts must lie in 0…10000 ms") }
+        let scoreValues = try scores.split(separator: ",").map { try RouteOption.score(String($0).trimmingCharacters(in: .whitespaces)) }
+        guard !scoreValues.isEmpty else { throw CommandLineError("--scores needs at least one of top-prob, margin, entropy") }
+        guard maxTokens >= 1 else { throw CommandLineError("--max-tokens must be ≥ 1") }
+        guard routeSpan >= 1 else { throw CommandLineError("--route-span must be ≥ 1") }
+        guard routeBudget.isFinite, routeBudget >= 0, routeBudget <= 1 else { throw CommandLineError("--route-budget must be in [0, 1]") }
+        guard threads >= 1 else { throw CommandLineError("--threads must be ≥ 1") }
+        for (flag, path) in [("--target", target), ("--draft", draft), ("--prompts", prompts)]
+        where !FileManager.default.fileExists(atPath: path) {
+            throw CommandLineError("\(flag): no file at \(path)")
+        }
+        let lines = try String(contentsOfFile: prompts, encoding: .utf8).split(separator: "\n")
+            .map { String($0) }.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        guard !lines.isEmpty else { throw CommandLineError("--prompts: \(prompts) has no prompts (one per line)") }
+        return RouteExperiment.Configuration(targetPath: target, draftPath: draft, prompts: lines, thresholds: thresholdValues,
+                                             scores: scoreValues, rttsMs: rttValues.map { Int($0) }, maxTokens: maxTokens,
+                                             span: routeSpan, budget: routeBudget, threads: threads)
+    }
+
+    private static func write(_ text: String, to path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    private static func loadAverage() -> String {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "unknown" }
+        return text.split(separator: " ").prefix(3).joined(separator: " ")
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import TandemClient
+import TandemDecoding
+import TandemModel
+import TandemTokenizer
+
+/// `tandem generate --draft D --server ws://HOST:PORT --mode route`: the draft generates alone and
+/// routes its low-confidence positions to the server; streams the final text, then a stats block
+/// (stderr) or one JSON object (`--json`).
+struct RoutedGenerate {
+    var draftPath: String
+    var server: String
+    var configuration: RoutedGenerator.Configuration
+    var sampling: SamplingParameters
+    var maxTokens: Int
+    var ignoreEos: Bool
+    var json: Bool
+    var options: ModelRunOptions
+    var chatOptions: ChatOptions
+
+    func run() async throws {
+        let parsed = try options.parsedTokenIDs()
+        guard maxTokens >= 0 else { throw CommandLineError("--max-tokens must be ≥ 0") }
+        try configuration.validate()
+        try sampling.validate()
+        let draft = try options.loadModel(path: draftPath)
+        guard let tokenizer = TokenText.tokenizer(for: draft.file) else {
+            throw CommandLineError("\(draftPath) has no usable tokenizer; routed generation needs one to match the server's")
+        }
+        var prompt = try options.promptTokens(parsed: parsed, tokenizer: tokenizer)
+        if parsed == nil, let text = options.prompt, chatOptions.isChat {
+            prompt = try chatOptions.promptIDs(text, tokenizer: tokenizer)
+        }
+        let client = RoutedClient(draft: draft, draftName: (draftPath as NSString).lastPathComponent,
+                                  tokenizer: tokenizer, server: server, configuration: configuration)
+        let request = SessionRequest(prompt: prompt, sampling: sampling, maxTokens: maxTokens,
+                                     stopTokens: ignoreEos ? [] : tokenizer.endOfGenerationIDs)
+        var final: (GenerationResult, String)?
+        for try await event in client.generate(request) {
+            switch event {
+            case let .token(_, text):
+                if !json {
+                    print(text, terminator: "")
+                    fflush(nil)
+                }
+            case let .finished(result, text):
+                final = (result, text)
+            }
+        }
+        guard let (result, text) = final else { throw CancellationError() }
+        if json {
+            print("{\"tokens\":\(JSONText.ints(result.tokens)),\"text\":\(JSONText.string(text)),\"stats\":\(try StatsText.json(result.stats))}")
+        } else {
+            print("")
+            FileHandle.standardError.write(Data(Self.block(result.stats).utf8))
+        }
+    }
+
+    /// The routing stats for people.
+    static func block(_ s: GenerationStats) -> String {
+        func f(_ v: Double, _ d: Int = 2) -> String { String(format: "%.\(d)f", v) }
+        return """
+            tokens              \(s.generatedTokens)
+            routed              \(s.routedPositions) positions (\(f(100 * s.routedFraction, 1))% of tokens), \(s.routeReplaced) replaced by the cloud, \(s.routeFallbacks) fell back
+            cloud passes/token  \(f(s.cloudPassesPerToken))
+            bytes per token     \(f(s.bytesPerToken, 1))
+            tokens per second   \(f(s.tokensPerS, 1))
+            time (ms)           draft \(f(s.draftMs, 1)), network \(f(s.networkMs, 1)), queue \(f(s.queueMs, 1)), verify \(f(s.verifyMs, 1))
+
+            """
+    }
+}
+
+/// The routing options of `tandem generate` as a generator configuration.
+enum RouteOption {
+    /// Parses `--score`.
+    static func score(_ text: String) throws -> ConfidenceScore {
+        switch text.lowercased() {
+        case "top-prob", "top-probability", "prob", "p1": return .topProbability
+        case "margin": return .margin
+        case "entropy": return .entropy
+        default: throw CommandLineError("--score must be top-prob, margin or entropy, not '\(text)'")
+        }
+    }
+
+    static func configuration(threshold: Double, score: String, span: Int, budget: Double,
+                              timeoutMs: Int) throws -> RoutedGenerator.Configuration {
+        guard threshold.isFinite, threshold >= 0, threshold <= 1 else {
+            throw CommandLineError("--threshold must be in [0, 1] (0 routes nothing, 1 routes every position), got \(threshold)")
+        }
+        guard budget.isFinite, budget >= 0, budget <= 1 else {
+            throw CommandLineError("--route-budget must be in [0, 1] (the most routed share of tokens), got \(budget)")
+        }
+        guard span >= 1 else { throw CommandLineError("--route-span must be ≥ 1, got \(span)") }
+        guard timeoutMs > 0 else { throw CommandLineError("--route-timeout-ms must be > 0, got \(timeoutMs)") }
+        return RoutedGenerator.Configuration(
+            policy: RoutingPolicy(score: try Self.score(score), threshold: threshold, budget: budget),
+            span: span, routeTimeout: .milliseconds(timeoutMs), retryAfter: .milliseconds(timeoutMs))
+    }
+}
