@@ -22,6 +22,17 @@ public struct GenerationCounters: Sendable, Equatable, Codable {
     /// Time to first token, summed over the generations that produced one.
     public var firstTokenSeconds = 0.0
     public var firstTokenCount = 0
+    /// Preemptive drafting: rounds whose provisional verdict started a speculative window, and those
+    /// whose verdict matched it (the window was used as drafted).
+    public var preemptiveRounds = 0
+    public var preemptiveHits = 0
+    /// Speculative drafting time that overlapped the wait for the verdict on hits.
+    public var preemptiveSavedSeconds = 0.0
+    /// Speculatively drafted tokens thrown away on misses.
+    public var preemptiveWastedDrafts = 0
+    /// Rounds that received a provisional verdict, and the seconds from it to the verdict, summed.
+    public var provisionals = 0
+    public var provisionalLeadSeconds = 0.0
 
     public init() {}
 
@@ -61,6 +72,12 @@ public struct GenerationCounters: Sendable, Equatable, Codable {
         out.wallSeconds += other.wallSeconds
         out.firstTokenSeconds += other.firstTokenSeconds
         out.firstTokenCount += other.firstTokenCount
+        out.preemptiveRounds += other.preemptiveRounds
+        out.preemptiveHits += other.preemptiveHits
+        out.preemptiveSavedSeconds += other.preemptiveSavedSeconds
+        out.preemptiveWastedDrafts += other.preemptiveWastedDrafts
+        out.provisionals += other.provisionals
+        out.provisionalLeadSeconds += other.provisionalLeadSeconds
         return out
     }
 }

@@ -25,6 +25,15 @@ public struct GenerationStats: Sendable, Equatable, Codable {
     public var generatedTokens: Int
     public var proposed: Int
     public var accepted: Int
+    /// Preemptive drafting: speculative windows started on a provisional verdict, the share the
+    /// verdict confirmed, draft time hidden behind the verdict's wait (ms, total), drafts thrown away.
+    public var preemptiveRounds: Int = 0
+    public var preemptiveHits: Int = 0
+    public var preemptiveHitRate: Double = 0
+    public var preemptiveSavedMs: Double = 0
+    public var preemptiveWastedDrafts: Int = 0
+    /// Mean milliseconds from a provisional verdict's arrival to its verdict's (0 without any).
+    public var provisionalLeadMs: Double = 0
 
     enum CodingKeys: String, CodingKey {
         case acceptanceRate = "acceptance_rate"
@@ -43,6 +52,12 @@ public struct GenerationStats: Sendable, Equatable, Codable {
         case generatedTokens = "generated_tokens"
         case proposed
         case accepted
+        case preemptiveRounds = "preemptive_rounds"
+        case preemptiveHits = "preemptive_hits"
+        case preemptiveHitRate = "preemptive_hit_rate"
+        case preemptiveSavedMs = "preemptive_saved_ms"
+        case preemptiveWastedDrafts = "preemptive_wasted_drafts"
+        case provisionalLeadMs = "provisional_lead_ms"
     }
 
     /// The metrics of `counters`.
@@ -65,6 +80,12 @@ public struct GenerationStats: Sendable, Equatable, Codable {
         generatedTokens = c.generatedTokens
         proposed = c.proposed
         accepted = c.accepted
+        preemptiveRounds = c.preemptiveRounds
+        preemptiveHits = c.preemptiveHits
+        preemptiveHitRate = ratio(Double(c.preemptiveHits), Double(c.preemptiveRounds))
+        preemptiveSavedMs = 1000 * c.preemptiveSavedSeconds
+        preemptiveWastedDrafts = c.preemptiveWastedDrafts
+        provisionalLeadMs = 1000 * ratio(c.provisionalLeadSeconds, Double(c.provisionals))
     }
 
     /// The metrics of several generations together.
