@@ -21,6 +21,9 @@ final class AssistConnection {
     private var sessionID: String?
     private var verifier: InProcessVerifier?
     private var opened = false
+    /// The session asked for `provisional` frames (`open.preemptive`).
+    private var preemptive = false
+    private var outbound: WebSocketOutboundWriter?
 
     init(context: ServerContext, channel: any Channel, logger: Logger) {
         self.context = context
@@ -31,6 +34,7 @@ final class AssistConnection {
     /// Serves the connection until the client closes it, sends `close`, or stays idle too long.
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
         defer { releaseSession() }
+        self.outbound = outbound
         await withTaskGroup(of: Void.self) { group in
             group.addTask { [lastActivity, context, codec, logger] in
                 // Idle watchdog: the reading loop below ends when the close handshake completes.
@@ -142,6 +146,7 @@ final class AssistConnection {
             throw error
         }
         opened = true
+        preemptive = m.preemptive ?? false
         context.metrics.sessionsOpened.increment()
         return OpenedMessage(session: sessionID ?? "", model: model.id, targetFingerprint: model.fingerprint, base: info.base,
                              limits: WireLimits(maxWindow: info.maxWindow, contextLength: info.contextLength,
@@ -164,7 +169,11 @@ final class AssistConnection {
         }
         let verdict: Verdict
         do {
-            verdict = try await verifier.verify(m.draftRound)
+            if preemptive, let outbound {
+                verdict = try await ProvisionalRelay.verify(m.draftRound, on: verifier, outbound: outbound, metrics: context.metrics)
+            } else {
+                verdict = try await verifier.verify(m.draftRound)
+            }
         } catch let TandemDecoding.DecodingError.windowTooLarge(requested, limit) {
             throw WireError(.contextFull, "\(requested) drafts do not fit the context: \(limit) positions are left")
         } catch TandemDecoding.DecodingError.sessionFinished {

@@ -25,7 +25,11 @@ struct GenerateCommand: AsyncParsableCommand {
             Assisted mode (a draft model here, the target on a `tandem serve` server):
               tandem generate --draft Models/draft.gguf --server ws://127.0.0.1:8080 --prompt "Return the"
               tandem generate --draft d.gguf --server ws://127.0.0.1:8080 --tokens 1,2,3 --window doubling --json
+              tandem generate --draft Models/draft.gguf --server ws://127.0.0.1:8080 --prompt "Return the" --preemptive --json
             --window is a fixed number of drafts per round, doubling, or adaptive (a cost model, the default).
+            --preemptive asks the server for an early-exit guess at each verdict and drafts the next window \
+            while the server finishes its pass; the output is unchanged, the stats gain preemptive_hit_rate, \
+            preemptive_saved_ms, preemptive_wasted_drafts and provisional_lead_ms.
 
             With --json one line is printed at the end. Local mode:
               {"tokens":[...],"text":"…" (null without a tokenizer),"stats":{"prompt_tokens":3,"generated_tokens":16,"prefill_tok_s":...,"decode_tok_s":...}}
@@ -46,6 +50,9 @@ struct GenerateCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Assisted mode: drafts per round: a number, doubling or adaptive.", valueName: "N|doubling|adaptive"))
     var window = "adaptive"
+
+    @Flag(name: .long, help: "Assisted mode: draft the next window on the server's early-exit guess (provisional verdict).")
+    var preemptive = false
 
     @Option(name: .long, help: "Maximum number of tokens to generate.")
     var maxTokens: Int = 32
@@ -97,7 +104,7 @@ struct GenerateCommand: AsyncParsableCommand {
                                               repeatPenalty: repeatPenalty, repeatLastN: repeatLastN, seed: seed)
             try await AssistedGenerate(draftPath: draft, server: server, window: window, sampling: sampling,
                                        maxTokens: maxTokens, ignoreEos: ignoreEos, json: json,
-                                       options: options, chatOptions: chatOptions).run()
+                                       options: options, chatOptions: chatOptions, preemptive: preemptive).run()
         } catch {
             let message = String(describing: error).replacingOccurrences(of: "\n", with: " ")
             FileHandle.standardError.write(Data("\nerror: \(message)\n".utf8))
@@ -107,6 +114,7 @@ struct GenerateCommand: AsyncParsableCommand {
 
     private func runLocal() throws {
         try reportingErrors {
+            guard !preemptive else { throw CommandLineError("--preemptive needs assisted mode (--draft FILE --server ws://HOST:PORT)") }
             let parsed = try options.parsedTokenIDs()
             guard maxTokens >= 0 else { throw CommandLineError("--max-tokens must be ≥ 0") }
             let samplerConfig = SamplerConfig(

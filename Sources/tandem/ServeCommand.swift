@@ -14,9 +14,14 @@ struct ServeCommand: AsyncParsableCommand {
             GET /health answers 200 once the model is loaded; GET /v1/models describes it; GET /metrics \
             has Prometheus metrics. One forward pass runs at a time; each session keeps its own KV cache.
 
+            Clients that open with preemptive drafting (tandem generate --preemptive) get a provisional \
+            verdict mid-pass, read from early-exit layer --exit-layer (default: the model's trained exit \
+            head, else the middle layer through the model's own head).
+
             Example:
               tandem serve --model Models/target.gguf --port 8080
               tandem generate --draft Models/draft.gguf --server ws://127.0.0.1:8080 --prompt "Hello"
+              tandem serve --model Models/target.gguf --port 8080 --exit-layer 3
             """
     )
 
@@ -44,6 +49,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a silent session is kept before it is closed.")
     var idleTimeout: Double = 300
 
+    @Option(name: .long, help: ArgumentHelp("Layer whose early exit makes provisional verdicts (1…layers; default: the trained exit head, else the middle).", valueName: "L"))
+    var exitLayer: Int?
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0…65535") }
         guard maxSessions >= 1 else { throw ValidationError("--max-sessions must be ≥ 1") }
@@ -62,7 +70,15 @@ struct ServeCommand: AsyncParsableCommand {
             guard let tokenizer = TokenText.tokenizer(for: loaded.file) else {
                 throw CommandLineError("\(model) has no usable tokenizer; a verifier needs one so drafts can be matched to it")
             }
-            target = TargetModel(model: loaded, id: (model as NSString).lastPathComponent, tokenizer: tokenizer)
+            let id = (model as NSString).lastPathComponent
+            if let exitLayer {
+                guard (1...loaded.config.layerCount).contains(exitLayer) else {
+                    throw CommandLineError("--exit-layer \(exitLayer) is outside \(id)'s layers 1…\(loaded.config.layerCount)")
+                }
+                target = try TargetModel(model: loaded, id: id, tokenizer: tokenizer, exitLayer: exitLayer)
+            } else {
+                target = TargetModel(model: loaded, id: id, tokenizer: tokenizer)
+            }
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode.failure
