@@ -68,6 +68,9 @@ let package = Package(
         .target(
             name: "TandemBench",
             dependencies: [
+                // The experiments run the product end to end (server, client, models); nothing below imports this.
+                "TandemServer", "TandemClient", "TandemDecoding", "TandemModel", "TandemTokenizer",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
