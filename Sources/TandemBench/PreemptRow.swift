@@ -68,10 +68,10 @@ public struct PreemptRow: Sendable, Equatable, Codable {
         tokensPerS = stats.tokensPerS
         preemptiveRounds = c.preemptiveRounds
         preemptiveHits = c.preemptiveHits
-        hitRate = stats.preemptiveHitRate
+        hitRate = stats.preemptiveHitRate ?? 0
         savedMsPerRound = c.rounds > 0 ? 1000 * c.preemptiveSavedSeconds / Double(c.rounds) : 0
         wastedDrafts = c.preemptiveWastedDrafts
-        provisionalLeadMs = stats.provisionalLeadMs
+        provisionalLeadMs = stats.provisionalLeadMs ?? 0
         modelledMsPerToken = 1000 * profile.secondsPerToken(tokens: c.generatedTokens, rounds: c.rounds, drafts: c.proposed,
                                                             hits: preemptive ? c.preemptiveHits : 0, rtt: rttMs / 1000)
         self.sameOutput = sameOutput

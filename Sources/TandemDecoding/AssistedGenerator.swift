@@ -73,6 +73,7 @@ public final class AssistedGenerator: TokenGenerator {
         var window = policy.initialWindow
         var round = 0
         var preemption = preemptive ? PreemptiveDrafting(drafter: drafter) : nil
+        if preemptive { counters.preemptiveGenerations += 1 }
         var previous: RoundStats?
         defer { preemption?.cancel() }
         while true {

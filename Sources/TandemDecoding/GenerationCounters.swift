@@ -22,6 +22,8 @@ public struct GenerationCounters: Sendable, Equatable, Codable {
     /// Time to first token, summed over the generations that produced one.
     public var firstTokenSeconds = 0.0
     public var firstTokenCount = 0
+    /// Generations run with preemptive drafting on.
+    public var preemptiveGenerations = 0
     /// Preemptive drafting: rounds whose provisional verdict started a speculative window, and those
     /// whose verdict matched it (the window was used as drafted).
     public var preemptiveRounds = 0
@@ -72,6 +74,7 @@ public struct GenerationCounters: Sendable, Equatable, Codable {
         out.wallSeconds += other.wallSeconds
         out.firstTokenSeconds += other.firstTokenSeconds
         out.firstTokenCount += other.firstTokenCount
+        out.preemptiveGenerations += other.preemptiveGenerations
         out.preemptiveRounds += other.preemptiveRounds
         out.preemptiveHits += other.preemptiveHits
         out.preemptiveSavedSeconds += other.preemptiveSavedSeconds

@@ -25,15 +25,16 @@ public struct GenerationStats: Sendable, Equatable, Codable {
     public var generatedTokens: Int
     public var proposed: Int
     public var accepted: Int
-    /// Preemptive drafting: speculative windows started on a provisional verdict, the share the
-    /// verdict confirmed, draft time hidden behind the verdict's wait (ms, total), drafts thrown away.
-    public var preemptiveRounds: Int = 0
-    public var preemptiveHits: Int = 0
-    public var preemptiveHitRate: Double = 0
-    public var preemptiveSavedMs: Double = 0
-    public var preemptiveWastedDrafts: Int = 0
+    /// Preemptive drafting (present only when it was on, so other modes' JSON is unchanged): speculative
+    /// windows started on a provisional verdict, the share the verdict confirmed, draft time hidden
+    /// behind the verdict's wait (ms, total), drafts thrown away.
+    public var preemptiveRounds: Int?
+    public var preemptiveHits: Int?
+    public var preemptiveHitRate: Double?
+    public var preemptiveSavedMs: Double?
+    public var preemptiveWastedDrafts: Int?
     /// Mean milliseconds from a provisional verdict's arrival to its verdict's (0 without any).
-    public var provisionalLeadMs: Double = 0
+    public var provisionalLeadMs: Double?
 
     enum CodingKeys: String, CodingKey {
         case acceptanceRate = "acceptance_rate"
@@ -80,12 +81,14 @@ public struct GenerationStats: Sendable, Equatable, Codable {
         generatedTokens = c.generatedTokens
         proposed = c.proposed
         accepted = c.accepted
-        preemptiveRounds = c.preemptiveRounds
-        preemptiveHits = c.preemptiveHits
-        preemptiveHitRate = ratio(Double(c.preemptiveHits), Double(c.preemptiveRounds))
-        preemptiveSavedMs = 1000 * c.preemptiveSavedSeconds
-        preemptiveWastedDrafts = c.preemptiveWastedDrafts
-        provisionalLeadMs = 1000 * ratio(c.provisionalLeadSeconds, Double(c.provisionals))
+        if c.preemptiveGenerations > 0 {
+            preemptiveRounds = c.preemptiveRounds
+            preemptiveHits = c.preemptiveHits
+            preemptiveHitRate = ratio(Double(c.preemptiveHits), Double(c.preemptiveRounds))
+            preemptiveSavedMs = 1000 * c.preemptiveSavedSeconds
+            preemptiveWastedDrafts = c.preemptiveWastedDrafts
+            provisionalLeadMs = 1000 * ratio(c.provisionalLeadSeconds, Double(c.provisionals))
+        }
     }
 
     /// The metrics of several generations together.

@@ -74,8 +74,8 @@ enum StatsText {
     /// The preemptive-drafting line of the stats block.
     static func preemptiveLine(_ s: GenerationStats) -> String {
         String(format: "preemptive          hit rate %.2f (%d/%d), saved %.1f ms, wasted %d drafts, provisional lead %.1f ms\n",
-               s.preemptiveHitRate, s.preemptiveHits, s.preemptiveRounds, s.preemptiveSavedMs, s.preemptiveWastedDrafts,
-               s.provisionalLeadMs)
+               s.preemptiveHitRate ?? 0, s.preemptiveHits ?? 0, s.preemptiveRounds ?? 0, s.preemptiveSavedMs ?? 0,
+               s.preemptiveWastedDrafts ?? 0, s.provisionalLeadMs ?? 0)
     }
 
     /// A few aligned lines.

@@ -121,7 +121,7 @@ struct PreemptiveLoopbackTests {
                 return result
             }
             #expect(result.tokens == expected, "\(name)")
-            let s = result.stats
+            let s = result.counters
             #expect(s.preemptiveRounds > 0, "\(name)")
             #expect(result.counters.provisionals == s.rounds, "\(name): every round got its provisional frame")
             if name == "exact" {
@@ -150,7 +150,7 @@ struct PreemptiveLoopbackTests {
                                                         timeout: .seconds(30), preemptive: preemptive)
                             let (result, _) = try await client.run(SessionRequest(prompt: prompt, maxTokens: 32))
                             #expect(result.tokens == expected, "\(label), window \(window), preemptive \(preemptive)")
-                            let s = result.stats
+                            let s = result.counters
                             if preemptive {
                                 #expect(result.counters.provisionals == s.rounds, "\(label), window \(window)")
                                 #expect(s.preemptiveRounds > 0, "\(label), window \(window)")
