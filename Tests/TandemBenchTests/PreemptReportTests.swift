@@ -63,7 +63,8 @@ import Testing
         // min(2.5·10, 0.5·(20 + 3.5)) = 11.75 ms over 96 tokens against the "off" row's 100 ms/token.
         #expect(lines[1].contains("had every provisional guess been right") == false, "a PASS gives no reason")
         let ceiling = pairs[2].modelledCeiling(results.profile)
-        let expected = 1 - (40 * 100 + 40 * 20 + 140 + 100 * 10 - 30 * 11.75) / 96 / 100
+        let seconds: Double = 40.0 * 100 + 40 * 20 + 140 + 100 * 10 - 30 * 11.75  // ms: RTT, passes, drafts, savings
+        let expected = 1 - seconds / 96 / 100
         #expect(abs(ceiling - expected) < 1e-9)
         #expect(!lines[1].contains("10 ms:"), "RTT 10 ms is not part of the target")
 

@@ -10,8 +10,44 @@ struct PreemptiveCommandLineTests {
     static let target = root.appendingPathComponent("Models/target.gguf").path
     static let draft = root.appendingPathComponent("Models/draft.gguf").path
 
+    /// `TandemCLI.run`'s job on a Dispatch thread: its pipe reads block, and blocking the cooperative
+    /// pool (two threads on CI) would stall every other suite running in parallel.
+    static func run(_ arguments: [String], timeout: Double = 180) async throws -> TandemCLI.Output {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try runBlocking(arguments, timeout: timeout) })
+            }
+        }
+    }
+
+    private static func runBlocking(_ arguments: [String], timeout: Double) throws -> TandemCLI.Output {
+        let process = Process()
+        process.executableURL = TandemCLI.executable
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let watchdog = DispatchWorkItem { process.terminate() }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        watchdog.cancel()
+        return TandemCLI.Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                                stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
     /// Starts `tandem serve` on a free port and returns the process and its ws:// address.
-    static func serve(_ extra: [String]) throws -> (Process, String) {
+    static func serve(_ extra: [String]) async throws -> (Process, String) {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try serveBlocking(extra) })
+            }
+        }
+    }
+
+    private static func serveBlocking(_ extra: [String]) throws -> (Process, String) {
         let serve = Process()
         serve.executableURL = TandemCLI.executable
         serve.arguments = ["serve", "--model", target, "--port", "0", "--threads", "1"] + extra
@@ -37,10 +73,10 @@ struct PreemptiveCommandLineTests {
 
     @Test("generate --preemptive --json gives the target's tokens and the preemptive stats")
     func generatePreemptive() async throws {
-        let (server, url) = try Self.serve(["--exit-layer", "2"])
+        let (server, url) = try await Self.serve(["--exit-layer", "2"])
         defer { server.terminate() }
-        let local = try await TandemCLI.run(["generate", "--model", Self.target, "--prompt", "Return the", "--max-tokens", "24", "--json"])
-        let assisted = try await TandemCLI.run(["generate", "--draft", Self.draft, "--server", url, "--prompt", "Return the",
+        let local = try await Self.run(["generate", "--model", Self.target, "--prompt", "Return the", "--max-tokens", "24", "--json"])
+        let assisted = try await Self.run(["generate", "--draft", Self.draft, "--server", url, "--prompt", "Return the",
                                                 "--max-tokens", "24", "--window", "4", "--preemptive", "--json"])
         #expect(local.status == 0, "\(local.stderr)")
         #expect(assisted.status == 0, "\(assisted.stderr)")
@@ -57,7 +93,7 @@ struct PreemptiveCommandLineTests {
         #expect((stats["preemptive_rounds"] as? Int ?? 0) > 0)
 
         // The human form prints a preemptive line on stderr.
-        let human = try await TandemCLI.run(["generate", "--draft", Self.draft, "--server", url, "--prompt", "Return the",
+        let human = try await Self.run(["generate", "--draft", Self.draft, "--server", url, "--prompt", "Return the",
                                              "--max-tokens", "8", "--preemptive"])
         #expect(human.status == 0, "\(human.stderr)")
         #expect(human.stderr.contains("preemptive          hit rate"))
@@ -65,13 +101,13 @@ struct PreemptiveCommandLineTests {
 
     @Test("bad preemptive options are refused with exit code 1 and a clear message")
     func badOptions() async throws {
-        let serve = try await TandemCLI.run(["serve", "--model", Self.target, "--port", "0", "--exit-layer", "9"])
+        let serve = try await Self.run(["serve", "--model", Self.target, "--port", "0", "--exit-layer", "9"])
         #expect(serve.status == 1)
         #expect(serve.stderr.contains("--exit-layer 9 is outside target.gguf's layers 1…4"), "\(serve.stderr)")
-        let local = try await TandemCLI.run(["generate", "--model", Self.target, "--tokens", "1,2", "--preemptive"])
+        let local = try await Self.run(["generate", "--model", Self.target, "--tokens", "1,2", "--preemptive"])
         #expect(local.status == 1)
         #expect(local.stderr.contains("--preemptive needs assisted mode"), "\(local.stderr)")
-        let bench = try await TandemCLI.run(["bench", "preempt", "--rtt", "fast", "--json"])
+        let bench = try await Self.run(["bench", "preempt", "--rtt", "fast", "--json"])
         #expect(bench.status == 1)
         #expect(bench.stderr.contains("--rtt"), "\(bench.stderr)")
     }
@@ -84,7 +120,7 @@ struct PreemptiveCommandLineTests {
         let prompts = directory.appendingPathComponent("prompts.txt")
         try "Return the\nThis module provides\n".write(to: prompts, atomically: true, encoding: .utf8)
         let report = directory.appendingPathComponent("p.md").path
-        let output = try await TandemCLI.run([
+        let output = try await Self.run([
             "bench", "preempt", "--draft", Self.draft, "--target", Self.target, "--prompts", prompts.path,
             "--rtt", "0,25", "--windows", "4", "--max-tokens", "8", "--out", report, "--json",
         ])
