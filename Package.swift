@@ -81,6 +81,7 @@ let package = Package(
         .target(
             name: "TandemBench",
             dependencies: [
+                // The experiments run the product end to end (server, client, models); nothing below imports this.
                 "TandemServer", "TandemClient", "TandemDecoding", "TandemModel", "TandemTokenizer",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -21,10 +21,13 @@ public struct AssistedClient: Sendable {
     ///   - verifier: the connection to the server.
     ///   - policy: how many drafts each round proposes.
     ///   - tokenizer: turns tokens into text; without it events carry empty text.
-    public init(drafter: any Drafter, verifier: RemoteVerifier, policy: any WindowPolicy, tokenizer: Tokenizer? = nil) {
+    ///   - preemptive: draft the next window on the server's provisional verdicts (the verifier must be
+    ///     configured with `preemptive` so the server sends them).
+    public init(drafter: any Drafter, verifier: RemoteVerifier, policy: any WindowPolicy, tokenizer: Tokenizer? = nil,
+                preemptive: Bool = false) {
         self.verifier = verifier
         self.tokenizer = tokenizer
-        generator = AssistedGenerator(drafter: drafter, verifier: verifier, policy: policy)
+        generator = AssistedGenerator(drafter: drafter, verifier: verifier, policy: policy, preemptive: preemptive)
     }
 
     /// Runs one generation; cancelling the consumer (or dropping the stream) stops it.

@@ -26,15 +26,18 @@ public actor RemoteVerifier: RoutingVerifier {
         /// Reconnects tried in a row before giving up.
         public var maxReconnects: Int
         public var logger: Logger
+        /// Ask the server for `provisional` frames (early-exit guesses) before verdicts.
+        public var preemptive: Bool
 
         public init(url: String, draftFingerprint: String, draftModel: String? = nil, timeout: Duration = .seconds(60),
-                    maxReconnects: Int = 3, logger: Logger = Logger(label: "tandem.client")) {
+                    maxReconnects: Int = 3, logger: Logger = Logger(label: "tandem.client"), preemptive: Bool = false) {
             self.url = url
             self.draftFingerprint = draftFingerprint
             self.draftModel = draftModel
             self.timeout = timeout
             self.maxReconnects = maxReconnects
             self.logger = logger
+            self.preemptive = preemptive
         }
     }
 
@@ -53,6 +56,8 @@ public actor RemoteVerifier: RoutingVerifier {
     public private(set) var bytesReceived = 0
     /// Seconds of verify round trips not spent in the server (queue and compute excluded), summed.
     public private(set) var networkSeconds = 0.0
+    /// Where `provisional` frames for the round in flight go (set by `verify(_:onProvisional:)`).
+    private var provisionalHandler: (round: Int, handle: @Sendable (Verdict.Provisional) -> Void)?
 
     public init(_ configuration: Configuration) {
         self.configuration = configuration
@@ -179,6 +184,15 @@ public actor RemoteVerifier: RoutingVerifier {
         }
     }
 
+    /// Verifies like `verify(_:)` and hands each `provisional` frame of this round to `onProvisional` as
+    /// it arrives, before the verdict (needs `Configuration.preemptive`; after a reconnect the re-sent
+    /// round may bring another one).
+    public func verify(_ round: DraftRound, onProvisional: @escaping @Sendable (Verdict.Provisional) -> Void) async throws -> Verdict {
+        provisionalHandler = (round.round, onProvisional)
+        defer { provisionalHandler = nil }
+        return try await verify(round)
+    }
+
     public func close() async {
         if let link, !link.isClosed, let frame = try? codec.encode(.close) {
             try? await link.send(frame)
@@ -201,7 +215,8 @@ public actor RemoteVerifier: RoutingVerifier {
     }
 
     private func openSession(_ request: SessionRequest) async throws -> OpenedMessage {
-        let message = OpenMessage(request, draftFingerprint: configuration.draftFingerprint, draftModel: configuration.draftModel)
+        var message = OpenMessage(request, draftFingerprint: configuration.draftFingerprint, draftModel: configuration.draftModel)
+        if configuration.preemptive { message.preemptive = true }
         switch try await exchange(.open(message)) {
         case let .opened(opened):
             guard opened.base == request.prompt.count else {
@@ -222,9 +237,14 @@ public actor RemoteVerifier: RoutingVerifier {
         let frame = try codec.encode(message)
         try await link.send(frame)
         bytesSent += Self.frameBytes(frame, masked: true)
-        let reply = try await link.receive(timeout: configuration.timeout)
-        bytesReceived += Self.frameBytes(reply, masked: false)
-        return try codec.decode(reply)
+        while true {
+            let reply = try await link.receive(timeout: configuration.timeout)
+            bytesReceived += Self.frameBytes(reply, masked: false)
+            let decoded = try codec.decode(reply)
+            // A provisional guess precedes the verdict it anticipates; the answer is the frame after it.
+            guard case let .provisional(p) = decoded else { return decoded }
+            if let handler = provisionalHandler, handler.round == p.round { handler.handle(p.provisional) }
+        }
     }
 
     private func connected() async throws -> WebSocketLink {

@@ -14,11 +14,16 @@ public final class AssistedGenerator: TokenGenerator {
     private let verifier: any Verifier
     private let policy: Mutex<any WindowPolicy>
     private let busy = Mutex(false)
+    /// Draft the next window on the verifier's provisional verdicts (see `PreemptiveDrafting`).
+    public let preemptive: Bool
 
-    public init(drafter: any Drafter, verifier: any Verifier, policy: any WindowPolicy) {
+    /// - Parameter preemptive: on each round's provisional (early-exit) verdict, start drafting the next
+    ///   window at once and keep it when the verdict confirms the guess. Output is unchanged.
+    public init(drafter: any Drafter, verifier: any Verifier, policy: any WindowPolicy, preemptive: Bool = false) {
         self.drafter = drafter
         self.verifier = verifier
         self.policy = Mutex(policy)
+        self.preemptive = preemptive
     }
 
     /// The window policy as the last generation left it.
@@ -69,6 +74,10 @@ public final class AssistedGenerator: TokenGenerator {
         var agreed = request.prompt.count
         var window = policy.initialWindow
         var round = 0
+        var preemption = preemptive ? PreemptiveDrafting(drafter: drafter) : nil
+        if preemptive { counters.preemptiveGenerations += 1 }
+        var previous: RoundStats?
+        defer { preemption?.cancel() }
         while true {
             try Task.checkCancellation()
             let room = min(sink.remaining, info.contextLength - agreed)
@@ -77,7 +86,10 @@ public final class AssistedGenerator: TokenGenerator {
             let k = max(0, min(window, info.maxWindow, room - 1))
 
             let draftStart = clock.now
-            let proposal = k > 0 ? try await drafter.propose(k) : .empty
+            var proposal = DraftProposal.empty
+            if k > 0 {
+                if let ready = preemption?.takeReady(k) { proposal = ready } else { proposal = try await drafter.propose(k) }
+            }
             var draftSeconds = (clock.now - draftStart).seconds
             let drafts = proposal.tokens
             guard drafts.count <= k else {
@@ -89,7 +101,18 @@ public final class AssistedGenerator: TokenGenerator {
 
             round += 1
             let verifyStart = clock.now
-            let verdict = try await verifier.verify(DraftRound(round: round, base: agreed, drafts: drafts, q: proposal.q))
+            let draftRound = DraftRound(round: round, base: agreed, drafts: drafts, q: proposal.q)
+            let verdict: Verdict
+            if var active = preemption {
+                let plan = PreemptiveDrafting.Plan(
+                    policy: policy, drafts: drafts, draftSeconds: draftSeconds, previous: previous, remaining: sink.remaining,
+                    agreed: agreed, contextLength: info.contextLength, maxWindow: info.maxWindow,
+                    stopTokens: Set(request.stopTokens), vocabularySize: info.vocabularySize)
+                verdict = try await active.verify(draftRound, verifier: verifier, plan: plan)
+                preemption = active
+            } else {
+                verdict = try await verifier.verify(draftRound)
+            }
             let roundSeconds = (clock.now - verifyStart).seconds
             guard verdict.round == round else {
                 throw DecodingError.invalidVerdict("answer to round \(verdict.round) for round \(round)")
@@ -103,6 +126,7 @@ public final class AssistedGenerator: TokenGenerator {
             let produced = Array(drafts[..<verdict.accepted]) + [verdict.next]
 
             let advanceStart = clock.now
+            await preemption?.settle(produced, counters: &counters)
             try await drafter.advance(produced)
             draftSeconds += (clock.now - advanceStart).seconds
 
@@ -129,6 +153,7 @@ public final class AssistedGenerator: TokenGenerator {
                 return agreed >= info.contextLength ? .contextFull : .verifierFinished
             }
             window = policy.nextWindow(after: stats)
+            previous = stats
         }
     }
 }

@@ -25,4 +25,16 @@ public protocol Drafter: Sendable {
     /// The agreed sequence grew by `tokens` (usually the kept drafts and the verifier's token); the
     /// drafter rolls back whatever it drafted beyond them.
     func advance(_ tokens: [Int]) async throws
+    /// Preemptive drafting: proposes up to `count` tokens after the agreed sequence + `tokens` (a
+    /// provisional verdict's kept drafts and token) WITHOUT changing the agreed sequence. A following
+    /// `advance` with exactly `tokens` keeps this work (the proposal is then the next window and the
+    /// cache already holds it); any other `advance` discards it: the cache and, under sampling, the
+    /// random stream roll back as if it never ran. Drafting stops early, returning what it has, once
+    /// the calling task is cancelled. Nil: this drafter does not speculate (the default).
+    func speculate(after tokens: [Int], count: Int) async throws -> DraftProposal?
+}
+
+extension Drafter {
+    /// Default: no speculation.
+    public func speculate(after tokens: [Int], count: Int) async throws -> DraftProposal? { nil }
 }

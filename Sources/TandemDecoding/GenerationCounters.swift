@@ -32,6 +32,19 @@ public struct GenerationCounters: Sendable, Equatable, Codable {
     public var routeReplaced = 0
     /// Routed positions the cloud did not answer in time (or at all): the draft's token was kept.
     public var routeFallbacks = 0
+    /// Generations run with preemptive drafting on.
+    public var preemptiveGenerations = 0
+    /// Preemptive drafting: rounds whose provisional verdict started a speculative window, and those
+    /// whose verdict matched it (the window was used as drafted).
+    public var preemptiveRounds = 0
+    public var preemptiveHits = 0
+    /// Speculative drafting time that overlapped the wait for the verdict on hits.
+    public var preemptiveSavedSeconds = 0.0
+    /// Speculatively drafted tokens thrown away on misses.
+    public var preemptiveWastedDrafts = 0
+    /// Rounds that received a provisional verdict, and the seconds from it to the verdict, summed.
+    public var provisionals = 0
+    public var provisionalLeadSeconds = 0.0
 
     public init() {}
 
@@ -76,6 +89,13 @@ public struct GenerationCounters: Sendable, Equatable, Codable {
         out.routedPositions += other.routedPositions
         out.routeReplaced += other.routeReplaced
         out.routeFallbacks += other.routeFallbacks
+        out.preemptiveGenerations += other.preemptiveGenerations
+        out.preemptiveRounds += other.preemptiveRounds
+        out.preemptiveHits += other.preemptiveHits
+        out.preemptiveSavedSeconds += other.preemptiveSavedSeconds
+        out.preemptiveWastedDrafts += other.preemptiveWastedDrafts
+        out.provisionals += other.provisionals
+        out.provisionalLeadSeconds += other.provisionalLeadSeconds
         return out
     }
 }

@@ -37,6 +37,16 @@ public struct GenerationStats: Sendable, Equatable, Codable {
     public var routeReplaced: Int = 0
     /// Routing mode: routed positions the cloud did not answer in time; the draft's token was kept.
     public var routeFallbacks: Int = 0
+    /// Preemptive drafting (present only when it was on, so other modes' JSON is unchanged): speculative
+    /// windows started on a provisional verdict, the share the verdict confirmed, draft time hidden
+    /// behind the verdict's wait (ms, total), drafts thrown away.
+    public var preemptiveRounds: Int?
+    public var preemptiveHits: Int?
+    public var preemptiveHitRate: Double?
+    public var preemptiveSavedMs: Double?
+    public var preemptiveWastedDrafts: Int?
+    /// Mean milliseconds from a provisional verdict's arrival to its verdict's (0 without any).
+    public var provisionalLeadMs: Double?
 
     enum CodingKeys: String, CodingKey {
         case acceptanceRate = "acceptance_rate"
@@ -61,6 +71,12 @@ public struct GenerationStats: Sendable, Equatable, Codable {
         case routedPositions = "routed_positions"
         case routeReplaced = "route_replaced"
         case routeFallbacks = "route_fallbacks"
+        case preemptiveRounds = "preemptive_rounds"
+        case preemptiveHits = "preemptive_hits"
+        case preemptiveHitRate = "preemptive_hit_rate"
+        case preemptiveSavedMs = "preemptive_saved_ms"
+        case preemptiveWastedDrafts = "preemptive_wasted_drafts"
+        case provisionalLeadMs = "provisional_lead_ms"
     }
 
     /// The metrics of `counters`.
@@ -89,6 +105,14 @@ public struct GenerationStats: Sendable, Equatable, Codable {
         routedPositions = c.routedPositions
         routeReplaced = c.routeReplaced
         routeFallbacks = c.routeFallbacks
+        if c.preemptiveGenerations > 0 {
+            preemptiveRounds = c.preemptiveRounds
+            preemptiveHits = c.preemptiveHits
+            preemptiveHitRate = ratio(Double(c.preemptiveHits), Double(c.preemptiveRounds))
+            preemptiveSavedMs = 1000 * c.preemptiveSavedSeconds
+            preemptiveWastedDrafts = c.preemptiveWastedDrafts
+            provisionalLeadMs = 1000 * ratio(c.provisionalLeadSeconds, Double(c.provisionals))
+        }
     }
 
     /// The metrics of several generations together.

@@ -39,6 +39,20 @@ public final class InProcessVerifier: Verifier {
         return verdict
     }
 
+    /// Verifies like `verify(_:)`; when the session's model has an early exit, `onProvisional` is called
+    /// from the compute thread in the middle of the pass with the verdict the early-exit rows give by
+    /// the same rule (greedy: argmax agreement; sampled: the same acceptance test with a copy of the
+    /// session's random stream, so the guess matches whenever the early rows match the final ones),
+    /// cut at stop tokens and limits like the verdict. The callback must not block.
+    public func verify(_ round: DraftRound, onProvisional: @escaping @Sendable (Verdict.Provisional) -> Void) async throws -> Verdict {
+        let core = self.core
+        let timed = try await queue.run { try core.verify(round, onProvisional: onProvisional) }
+        var verdict = timed.value
+        verdict.timings = Verdict.Timings(queueSeconds: timed.queueSeconds, computeSeconds: timed.computeSeconds,
+                                          provisionalSeconds: verdict.timings.provisionalSeconds)
+        return verdict
+    }
+
     public func close() async {
         let core = self.core
         _ = try? await queue.perform { core.close() }
@@ -109,7 +123,8 @@ private final class VerifierCore: @unchecked Sendable {
                            vocabularySize: vocabularySize, contextLength: contextLength, maxWindow: maxWindow)
     }
 
-    func verify(_ round: DraftRound) throws -> Verdict {
+    func verify(_ round: DraftRound, onProvisional: ((Verdict.Provisional) -> Void)? = nil) throws -> Verdict {
+        let started = ContinuousClock.now
         guard var open = state else { throw DecodingError.notOpen }
         guard !open.finished else { throw DecodingError.sessionFinished }
         guard round.base == open.agreed.count else {
@@ -139,35 +154,37 @@ private final class VerifierCore: @unchecked Sendable {
 
         let base = open.agreed.count
         guard let pending = open.agreed.last else { throw DecodingError.notOpen }
-        let rows = try session.evaluate([pending] + drafts)
+        var provisional: Verdict.Provisional?
+        var provisionalSeconds: Double?
+        let rows: [[Float]]
+        if let onProvisional {
+            let before = open
+            rows = try session.evaluate([pending] + drafts) { early in
+                // A guess that cannot be made (malformed rows) is simply not sent.
+                var rng = before.rng
+                guard let outcome = try? judge(early, drafts: drafts, q: round.q, open: before, rng: &rng) else { return }
+                let produced = cut(outcome, drafts: drafts, open: before, base: base)
+                guard let next = produced.last else { return }
+                let guess = Verdict.Provisional(accepted: produced.count - 1, next: next)
+                provisional = guess
+                provisionalSeconds = (ContinuousClock.now - started).seconds
+                onProvisional(guess)
+            }
+        } else {
+            rows = try session.evaluate([pending] + drafts)
+        }
         cached.append(pending)
         cached.append(contentsOf: drafts)
         let outcome: VerificationOutcome
         do {
-            guard rows.count == drafts.count + 1, rows.allSatisfy({ $0.count == vocabularySize }) else {
-                throw DecodingError.invalidModelOutput("expected \(drafts.count + 1) rows of \(vocabularySize) logits")
-            }
-            let agreed = open.agreed
-            let shaper = open.shaper
-            let distribution = { (i: Int) in shaper.distribution(rows[i], recent: agreed + drafts[..<i]) }
-            if useSampledRule {
-                outcome = try SampledVerification.verify(drafts: drafts, q: round.q, target: distribution, using: &open.rng)
-            } else {
-                outcome = GreedyVerification.verify(drafts: drafts) { argmax(distribution($0)) }
-            }
+            outcome = try judge(rows, drafts: drafts, q: round.q, open: open, rng: &open.rng)
         } catch {
             // Undo the pass; if even that fails the cache is unknown and the client must re-open.
             do { try rollBack(to: base - 1) } catch { state = nil }
             throw error
         }
 
-        // The tokens this round adds, cut at a stop token and at the limits.
-        var produced = Array(drafts[..<outcome.accepted]) + [outcome.next]
-        let room = min(open.request.maxTokens - open.generated, session.contextLength - base)
-        if produced.count > room { produced.removeLast(produced.count - max(room, 1)) }
-        if let stop = produced.firstIndex(where: open.request.stopTokens.contains) {
-            produced.removeLast(produced.count - stop - 1)
-        }
+        let produced = cut(outcome, drafts: drafts, open: open, base: base)
         open.agreed.append(contentsOf: produced)
         open.generated += produced.count
         open.lastRound = round.round
@@ -181,7 +198,36 @@ private final class VerifierCore: @unchecked Sendable {
         open.finished = open.request.stopTokens.contains(next) || open.generated >= open.request.maxTokens
             || open.agreed.count >= session.contextLength
         state = open
-        return Verdict(round: round.round, accepted: produced.count - 1, next: next, finished: open.finished)
+        return Verdict(round: round.round, accepted: produced.count - 1, next: next, finished: open.finished,
+                       timings: Verdict.Timings(provisionalSeconds: provisionalSeconds), provisional: provisional)
+    }
+
+    /// The verification rule over one pass's rows (row i judges draft i + 1; the last gives the bonus).
+    private func judge(_ rows: [[Float]], drafts: [Int], q: [SparseDistribution]?, open: Open,
+                       rng: inout SamplerRNG) throws -> VerificationOutcome {
+        let vocabularySize = session.vocabularySize
+        guard rows.count == drafts.count + 1, rows.allSatisfy({ $0.count == vocabularySize }) else {
+            throw DecodingError.invalidModelOutput("expected \(drafts.count + 1) rows of \(vocabularySize) logits")
+        }
+        let agreed = open.agreed
+        let shaper = open.shaper
+        let distribution = { (i: Int) in shaper.distribution(rows[i], recent: agreed + drafts[..<i]) }
+        if !open.request.sampling.isGreedy {
+            return try SampledVerification.verify(drafts: drafts, q: q, target: distribution, using: &rng)
+        }
+        return GreedyVerification.verify(drafts: drafts) { argmax(distribution($0)) }
+    }
+
+    /// The tokens a round adds: the kept drafts and the verifier's token, cut at a stop token and at
+    /// the limits.
+    private func cut(_ outcome: VerificationOutcome, drafts: [Int], open: Open, base: Int) -> [Int] {
+        var produced = Array(drafts[..<outcome.accepted]) + [outcome.next]
+        let room = min(open.request.maxTokens - open.generated, session.contextLength - base)
+        if produced.count > room { produced.removeLast(produced.count - max(room, 1)) }
+        if let stop = produced.firstIndex(where: open.request.stopTokens.contains) {
+            produced.removeLast(produced.count - stop - 1)
+        }
+        return produced
     }
 
     func close() {

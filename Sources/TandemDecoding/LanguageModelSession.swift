@@ -17,6 +17,11 @@ public protocol LanguageModelSession: AnyObject {
     func evaluate(_ tokens: [Int]) throws -> [[Float]]
     /// Adds `tokens` to the cache without needing their logits (a prompt prefill).
     func prefill(_ tokens: [Int]) throws
+    /// Evaluates like `evaluate(_:)` and, when the model has an early exit, calls `onEarlyExit` once
+    /// DURING the pass with the early-exit rows (one per new position, a cheaper guess at the final
+    /// rows), before the remaining layers run. The callback runs synchronously on the computing thread
+    /// and must return quickly. Models without an early exit never call it (the default).
+    func evaluate(_ tokens: [Int], onEarlyExit: ([[Float]]) -> Void) throws -> [[Float]]
     /// Rolls the cache back to its first `count` positions.
     func truncate(to count: Int) throws
 }
@@ -25,5 +30,10 @@ extension LanguageModelSession {
     /// Default prefill: evaluates and drops the logits.
     public func prefill(_ tokens: [Int]) throws {
         _ = try evaluate(tokens)
+    }
+
+    /// Default: no early exit; the callback is never called.
+    public func evaluate(_ tokens: [Int], onEarlyExit: ([[Float]]) -> Void) throws -> [[Float]] {
+        try evaluate(tokens)
     }
 }

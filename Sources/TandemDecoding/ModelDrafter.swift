@@ -1,3 +1,4 @@
+import Synchronization
 import TandemModel
 /// A `Drafter` over a draft model's `LanguageModelSession`: drafts k tokens autoregressively and rolls
 /// its cache back to the agreed sequence after the verdict.
@@ -38,6 +39,18 @@ public final class ModelDrafter: Drafter {
         let core = self.core
         try await queue.perform { try core.advance(tokens) }
     }
+
+    public func speculate(after tokens: [Int], count: Int) async throws -> DraftProposal? {
+        let core = self.core
+        let cancelled = CancelFlag()
+        return try await withTaskCancellationHandler {
+            try await queue.perform {
+                try core.speculate(after: tokens, count: count) { cancelled.isSet }
+            }
+        } onCancel: {
+            cancelled.set()
+        }
+    }
 }
 
 /// The drafter's state; only touched on the drafter's `ComputeQueue`.
@@ -51,8 +64,12 @@ private final class DrafterCore: @unchecked Sendable {
     private var rng = SamplerRNG(seed: 0)
     /// The agreed sequence.
     private var agreed: [Int] = []
-    /// What the cache holds: a prefix of `agreed` followed by the last window's drafts.
+    /// What the cache holds: a prefix of `agreed` followed by the last window's drafts (or, after a
+    /// speculation, a prefix of its base followed by its drafts).
     private var cached: [Int] = []
+    /// The outstanding speculative window: the tokens it assumed after `agreed`, and the random stream
+    /// as it was before it drew its drafts.
+    private var speculation: (tokens: [Int], rng: SamplerRNG)?
 
     /// Mixed into the session seed so the draft's stream is independent of the verifier's.
     static let seedSalt: UInt64 = 0xD1AF_7ED0_5EED_0001
@@ -65,6 +82,7 @@ private final class DrafterCore: @unchecked Sendable {
 
     func start(_ request: SessionRequest) throws {
         shaper = nil
+        speculation = nil
         try request.validate(vocabularySize: session.vocabularySize, contextLength: session.contextLength)
         let newShaper = try makeShaper(request.sampling)
         let target = Array(request.prompt.dropLast())
@@ -84,12 +102,28 @@ private final class DrafterCore: @unchecked Sendable {
     }
 
     func propose(_ count: Int) throws -> DraftProposal {
+        discardSpeculation()
+        return try draft(after: agreed, count: count, cancelled: { false })
+    }
+
+    func speculate(after tokens: [Int], count: Int, cancelled: () -> Bool) throws -> DraftProposal {
+        discardSpeculation()
+        let rngBefore = rng
+        let proposal = try draft(after: agreed + tokens, count: count, cancelled: cancelled)
+        speculation = (tokens, rngBefore)
+        return proposal
+    }
+
+    /// Drafts up to `count` tokens after `sequence`, leaving `sequence` + the drafts but the last in the
+    /// cache; stops early (with what it has) when `cancelled` says so.
+    private func draft(after sequence: [Int], count: Int, cancelled: () -> Bool) throws -> DraftProposal {
         guard let shaper else { throw DecodingError.notOpen }
+        let agreed = sequence
         // After the window the cache holds agreed + d1 … d(k−1).
         let room = session.contextLength - agreed.count + 1
         let k = min(count, room)
         guard k > 0 else { return .empty }
-        try sync()
+        try sync(to: agreed)
         let vocabularySize = session.vocabularySize
         guard let first = try session.evaluate(Array(agreed[cached.count...])).last else {
             throw DecodingError.invalidModelOutput("the draft returned no logits")
@@ -115,7 +149,7 @@ private final class DrafterCore: @unchecked Sendable {
                 qs.append(q)
             }
             drafts.append(token)
-            if drafts.count == k || stopTokens.contains(token) { break }
+            if drafts.count == k || stopTokens.contains(token) || cancelled() { break }
             guard let row = try session.evaluate([token]).last else {
                 throw DecodingError.invalidModelOutput("the draft returned no logits")
             }
@@ -126,12 +160,30 @@ private final class DrafterCore: @unchecked Sendable {
     }
 
     func advance(_ tokens: [Int]) throws {
+        if let speculation, speculation.tokens == tokens {
+            // The speculation assumed exactly these tokens: its window stays in the cache, as after a
+            // `propose` of it, and its draws stay drawn.
+            self.speculation = nil
+            agreed.append(contentsOf: tokens)
+            return
+        }
+        discardSpeculation()
         agreed.append(contentsOf: tokens)
-        try sync()
+        try sync(to: agreed)
     }
 
-    /// Truncates the cache to the longest prefix of `agreed` it holds, keeping the last agreed token out.
-    private func sync() throws {
+    /// Forgets an outstanding speculation: its random draws are undone (its cache positions are
+    /// rolled back by the next `sync`).
+    private func discardSpeculation() {
+        if let speculation {
+            rng = speculation.rng
+            self.speculation = nil
+        }
+    }
+
+    /// Truncates the cache to the longest prefix of `sequence` it holds, keeping its last token out.
+    private func sync(to sequence: [Int]) throws {
+        let agreed = sequence
         var common = 0
         let limit = min(cached.count, agreed.count - 1)
         while common < limit, cached[common] == agreed[common] { common += 1 }
@@ -140,4 +192,11 @@ private final class DrafterCore: @unchecked Sendable {
             cached.removeLast(cached.count - common)
         }
     }
+}
+
+/// A flag a task's cancellation handler sets and compute on another thread polls.
+private final class CancelFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    var isSet: Bool { flag.load(ordering: .relaxed) }
+    func set() { flag.store(true, ordering: .relaxed) }
 }

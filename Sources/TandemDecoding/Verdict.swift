@@ -6,14 +6,19 @@ public struct Verdict: Sendable, Equatable, Codable {
         public var queueSeconds: Double
         /// Seconds of the forward pass and verification.
         public var computeSeconds: Double
+        /// Seconds from the start of the pass to its provisional verdict (early exit); nil when none
+        /// was made.
+        public var provisionalSeconds: Double?
 
-        public init(queueSeconds: Double = 0, computeSeconds: Double = 0) {
+        public init(queueSeconds: Double = 0, computeSeconds: Double = 0, provisionalSeconds: Double? = nil) {
             self.queueSeconds = queueSeconds
             self.computeSeconds = computeSeconds
+            self.provisionalSeconds = provisionalSeconds
         }
     }
 
-    /// An early-exit guess at the verdict, sent before the full pass finishes (not produced yet).
+    /// An early-exit guess at the verdict, made mid-pass from the early-exit rows by the same rule as
+    /// the verdict, and sent before the full pass finishes (`Verifier.verify(_:onProvisional:)`).
     public struct Provisional: Sendable, Equatable, Codable {
         public var accepted: Int
         public var next: Int
@@ -36,7 +41,7 @@ public struct Verdict: Sendable, Equatable, Codable {
     public var finished: Bool
     /// The verifier's time split.
     public var timings: Timings
-    /// Early-exit guess; nil (reserved for the pipelining work).
+    /// The provisional verdict this round's pass made, if any (in-process; the wire sends it apart).
     public var provisional: Provisional?
     /// Bytes this round took on the wire, both directions, filled by the transport on the client side
     /// (0 in-process; not itself sent).

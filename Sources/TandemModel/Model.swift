@@ -128,6 +128,12 @@ public final class Model: Sendable {
         try self.init(file: file, threads: threads)
     }
 
+    /// The layer early exits read by default: the trained exit head's layer when the file has one
+    /// (`tandem.early_exit.layer`), else the middle of the stack (`layerCount / 2`, at least 1).
+    public var defaultEarlyExitLayer: Int {
+        earlyExitHead?.layer ?? max(1, config.layerCount / 2)
+    }
+
     /// A new, empty session (KV cache) over this model.
     public func makeSession() -> ModelSession {
         ModelSession(model: self)

@@ -79,7 +79,46 @@ public final class ModelSession {
             return ForwardOutput(logits: [], earlyExitLogits: earlyExitLayer == nil ? nil : [])
         }
         let output = model.passLock.withLock { _ in
-            forward(newTokens, request: request, earlyExitLayer: earlyExitLayer)
+            forward(newTokens, request: request, earlyExitLayer: earlyExitLayer, onEarlyExit: nil)
+        }
+        tokens.append(contentsOf: newTokens)
+        return output
+    }
+
+    /// The layer early exits read by default: the trained exit head's (`tandem.early_exit.layer`), else
+    /// the middle of the stack (`layerCount / 2`, at least 1), through the model's own norm and head.
+    public var defaultEarlyExitLayer: Int { model.defaultEarlyExitLayer }
+
+    /// Evaluates `tokens` like `append(_:logits:earlyExitLayer:)` and hands the early-exit rows to
+    /// `onEarlyExit` as soon as block `earlyExitLayer − 1` is done, BEFORE the remaining blocks run, so
+    /// a caller can act on the early guess while the pass goes on.
+    ///
+    /// `onEarlyExit` runs synchronously on the calling thread while the model's pass lock is held: it
+    /// must return quickly and must not use this model. Its rows are exactly the `earlyExitLogits` of
+    /// `append(_:logits:earlyExitLayer:)`, and the returned final logits are bit-identical to a pass
+    /// without the callback. With `logits: .none` it receives no rows.
+    /// - Throws: like `append(_:logits:earlyExitLayer:)`; on error the callback is not called.
+    @discardableResult
+    public func append(_ newTokens: [Int], logits request: LogitsRequest = .all, earlyExitLayer: Int,
+                       onEarlyExit: ([[Float]]) -> Void) throws -> ForwardOutput {
+        let config = model.config
+        for token in newTokens where token < 0 || token >= config.vocabularySize {
+            throw ModelError.tokenOutOfRange(token: token, vocabularySize: config.vocabularySize)
+        }
+        if count + newTokens.count > config.contextLength {
+            throw ModelError.contextOverflow(requested: count + newTokens.count, contextLength: config.contextLength)
+        }
+        if earlyExitLayer < 1 || earlyExitLayer > config.layerCount {
+            throw ModelError.invalidEarlyExitLayer(earlyExitLayer, layerCount: config.layerCount)
+        }
+        if newTokens.isEmpty {
+            onEarlyExit([])
+            return ForwardOutput(logits: [], earlyExitLogits: [])
+        }
+        let output = withoutActuallyEscaping(onEarlyExit) { callback in
+            model.passLock.withLock { _ in
+                forward(newTokens, request: request, earlyExitLayer: earlyExitLayer, onEarlyExit: callback)
+            }
         }
         tokens.append(contentsOf: newTokens)
         return output
@@ -122,7 +161,8 @@ public final class ModelSession {
         capacity = newCapacity
     }
 
-    private func forward(_ batch: [Int], request: LogitsRequest, earlyExitLayer: Int?) -> ForwardOutput {
+    private func forward(_ batch: [Int], request: LogitsRequest, earlyExitLayer: Int?,
+                         onEarlyExit: (([[Float]]) -> Void)?) -> ForwardOutput {
         let model = self.model
         let config = model.config
         let pool = model.pool
@@ -154,7 +194,7 @@ public final class ModelSession {
 
         let rowCount = request == .all ? k : (request == .last ? 1 : 0)
         let firstRow = k - rowCount
-        var exitHidden: [Float] = []
+        var exitLogits: [[Float]]? = earlyExitLayer == nil ? nil : []
 
         for (l, layer) in model.layers.enumerated() {
             // Attention.
@@ -198,25 +238,26 @@ public final class ModelSession {
             Kernels.matmul(layer.down, input: s.gate, count: k, output: &s.tmp, pool: pool)
             Kernels.add(&s.x, s.tmp, count: k * e)
 
-            if let exit = earlyExitLayer, exit == l + 1, rowCount > 0 {
-                exitHidden = Array(s.x[(firstRow * e)..<(k * e)])
+            if let exit = earlyExitLayer, exit == l + 1 {
+                // The early head runs here, mid-pass, so its rows can leave before the remaining
+                // blocks run. It only uses `xn` and `logits` scratch, which the next block rewrites.
+                if rowCount > 0 {
+                    let exitHidden = Array(s.x[(firstRow * e)..<(k * e)])
+                    if let trained = model.earlyExitHead, trained.layer == exit {
+                        exitLogits = head(exitHidden, rows: rowCount, norm: trained.norm, output: trained.output ?? model.output, scratch: &s)
+                    } else {
+                        exitLogits = head(exitHidden, rows: rowCount, norm: model.outputNorm, output: model.output, scratch: &s)
+                    }
+                }
+                onEarlyExit?(exitLogits ?? [])
             }
         }
 
         guard rowCount > 0 else {
-            return ForwardOutput(logits: [], earlyExitLogits: earlyExitLayer == nil ? nil : [])
+            return ForwardOutput(logits: [], earlyExitLogits: exitLogits)
         }
         let hidden = firstRow == 0 ? s.x : Array(s.x[(firstRow * e)..<(k * e)])
         let logits = head(hidden, rows: rowCount, norm: model.outputNorm, output: model.output, scratch: &s)
-
-        var exitLogits: [[Float]]? = nil
-        if let exit = earlyExitLayer {
-            if let trained = model.earlyExitHead, trained.layer == exit {
-                exitLogits = head(exitHidden, rows: rowCount, norm: trained.norm, output: trained.output ?? model.output, scratch: &s)
-            } else {
-                exitLogits = head(exitHidden, rows: rowCount, norm: model.outputNorm, output: model.output, scratch: &s)
-            }
-        }
         return ForwardOutput(logits: logits, earlyExitLogits: exitLogits)
     }
 

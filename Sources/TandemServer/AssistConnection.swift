@@ -21,6 +21,9 @@ final class AssistConnection {
     private var sessionID: String?
     private var verifier: InProcessVerifier?
     private var opened = false
+    /// The session asked for `provisional` frames (`open.preemptive`).
+    private var preemptive = false
+    private var outbound: WebSocketOutboundWriter?
 
     init(context: ServerContext, channel: any Channel, logger: Logger) {
         self.context = context
@@ -31,6 +34,7 @@ final class AssistConnection {
     /// Serves the connection until the client closes it, sends `close`, or stays idle too long.
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
         defer { releaseSession() }
+        self.outbound = outbound
         await withTaskGroup(of: Void.self) { group in
             group.addTask { [lastActivity, context, codec, logger] in
                 // Idle watchdog: the reading loop below ends when the close handshake completes.
@@ -98,9 +102,7 @@ final class AssistConnection {
             case let .open(m): return .opened(try await open(m))
             case let .verify(m): return .verdict(try await verify(m))
             case let .extend(m): return .routed(try await RouteHandler(context: context).extend(m, verifier: opened ? verifier : nil))
-            case .provisional:
-                throw WireError(.unsupported, "\"\(message.kind)\" is reserved for a later protocol feature and not supported by this server")
-            case .opened, .verdict, .error, .routed:
+            case .opened, .verdict, .provisional, .error, .routed:
                 throw WireError(.badFrame, "\"\(message.kind)\" is a server-to-client message")
             case .close:
                 throw WireError(.internal, "close is handled by the read loop")
@@ -143,6 +145,7 @@ final class AssistConnection {
             throw error
         }
         opened = true
+        preemptive = m.preemptive ?? false
         context.metrics.sessionsOpened.increment()
         return OpenedMessage(session: sessionID ?? "", model: model.id, targetFingerprint: model.fingerprint, base: info.base,
                              limits: WireLimits(maxWindow: info.maxWindow, contextLength: info.contextLength,
@@ -169,7 +172,11 @@ final class AssistConnection {
         defer { context.load.roundFinished(tokens: produced) }
         let verdict: Verdict
         do {
-            verdict = try await verifier.verify(m.draftRound)
+            if preemptive, let outbound {
+                verdict = try await ProvisionalRelay.verify(m.draftRound, on: verifier, outbound: outbound, metrics: context.metrics)
+            } else {
+                verdict = try await verifier.verify(m.draftRound)
+            }
         } catch let TandemDecoding.DecodingError.windowTooLarge(requested, limit) {
             throw WireError(.contextFull, "\(requested) drafts do not fit the context: \(limit) positions are left")
         } catch TandemDecoding.DecodingError.sessionFinished {

@@ -16,4 +16,7 @@ final class ContextCappedSession: LanguageModelSession {
     func evaluate(_ tokens: [Int]) throws -> [[Float]] { try base.evaluate(tokens) }
     func prefill(_ tokens: [Int]) throws { try base.prefill(tokens) }
     func truncate(to count: Int) throws { try base.truncate(to: count) }
+    func evaluate(_ tokens: [Int], onEarlyExit: ([[Float]]) -> Void) throws -> [[Float]] {
+        try base.evaluate(tokens, onEarlyExit: onEarlyExit)
+    }
 }

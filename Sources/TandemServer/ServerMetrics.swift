@@ -37,6 +37,11 @@ final class ServerMetrics: Sendable {
         Metrics.Counter(label: "tandem_errors_total", dimensions: [("code", code)], factory: factory).increment()
     }
 
+    /// Counts a `provisional` frame sent (early-exit preemptive drafting).
+    func provisionalSent() {
+        Metrics.Counter(label: "tandem_provisionals_sent_total", factory: factory).increment()
+    }
+
     /// The Prometheus text exposition.
     func render() -> String {
         registry.emitToString()

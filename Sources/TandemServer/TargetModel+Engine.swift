@@ -15,4 +15,18 @@ extension TargetModel {
                   contextLength: model.config.contextLength, queue: ComputeQueue(label: "tandem.target.\(id)"),
                   shaper: SamplingDistribution.factory, sha256: sha256) { model.makeSession() }
     }
+
+    /// A target like `init(model:id:tokenizer:)` whose provisional verdicts (early exits) read layer
+    /// `exitLayer` (1...layerCount) instead of the model's default (its trained exit head, else the
+    /// middle layer).
+    /// - Throws: `ModelError.invalidEarlyExitLayer` for a layer outside the model.
+    public init(model: Model, id: String, tokenizer: Tokenizer, exitLayer: Int, sha256: String? = nil) throws {
+        let layers = model.config.layerCount
+        guard (1...max(1, layers)).contains(exitLayer) else {
+            throw ModelError.invalidEarlyExitLayer(exitLayer, layerCount: layers)
+        }
+        self.init(id: id, fingerprint: tokenizer.fingerprint, vocabularySize: model.config.vocabularySize,
+                  contextLength: model.config.contextLength, queue: ComputeQueue(label: "tandem.target.\(id)"),
+                  shaper: SamplingDistribution.factory, sha256: sha256) { try EarlyExitSession(model.makeSession(), exitLayer: exitLayer) }
+    }
 }

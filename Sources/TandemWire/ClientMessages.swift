@@ -13,9 +13,12 @@ public struct OpenMessage: Sendable, Equatable, Codable {
     public var prompt: [Int]
     public var maxTokens: Int
     public var stopTokens: [Int]
+    /// True asks the server for a `provisional` frame before each `verdict` (early-exit preemptive
+    /// drafting); absent or false: verdicts only.
+    public var preemptive: Bool?
 
     public init(protocol: String = WireProtocol.name, draftFingerprint: String, draftModel: String? = nil,
-                sampling: SamplingParameters, prompt: [Int], maxTokens: Int, stopTokens: [Int]) {
+                sampling: SamplingParameters, prompt: [Int], maxTokens: Int, stopTokens: [Int], preemptive: Bool? = nil) {
         self.protocol = `protocol`
         self.draftFingerprint = draftFingerprint
         self.draftModel = draftModel
@@ -23,6 +26,7 @@ public struct OpenMessage: Sendable, Equatable, Codable {
         self.prompt = prompt
         self.maxTokens = maxTokens
         self.stopTokens = stopTokens
+        self.preemptive = preemptive
     }
 
     /// The message for a session request.

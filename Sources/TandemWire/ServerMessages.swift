@@ -64,18 +64,21 @@ public struct VerdictMessage: Sendable, Equatable, Codable {
     public init(_ verdict: Verdict) {
         self.init(round: verdict.round, accepted: verdict.accepted, next: verdict.next, finished: verdict.finished,
                   timings: WireTimings(queueMs: verdict.timings.queueSeconds * 1000,
-                                       computeMs: verdict.timings.computeSeconds * 1000))
+                                       computeMs: verdict.timings.computeSeconds * 1000,
+                                       provisionalMs: verdict.timings.provisionalSeconds.map { $0 * 1000 }))
     }
 
     /// The decoding core's view of this answer.
     public func verdict(wireBytes: Int = 0) -> Verdict {
         Verdict(round: round, accepted: accepted, next: next, finished: finished,
-                timings: Verdict.Timings(queueSeconds: timings.queueMs / 1000, computeSeconds: timings.computeMs / 1000),
+                timings: Verdict.Timings(queueSeconds: timings.queueMs / 1000, computeSeconds: timings.computeMs / 1000,
+                                         provisionalSeconds: timings.provisionalMs.map { $0 / 1000 }),
                 wireBytes: wireBytes)
     }
 }
 
-/// `provisional` (reserved for early-exit pipelining): a guess at a verdict before the pass ends.
+/// `provisional`: the server's early-exit guess at a round's verdict, sent mid-pass before the `verdict`
+/// to a session opened with `preemptive: true` (same fields as the verdict it anticipates).
 public struct ProvisionalMessage: Sendable, Equatable, Codable {
     public var round: Int
     public var accepted: Int
@@ -86,6 +89,13 @@ public struct ProvisionalMessage: Sendable, Equatable, Codable {
         self.accepted = accepted
         self.next = next
     }
+
+    public init(round: Int, _ provisional: Verdict.Provisional) {
+        self.init(round: round, accepted: provisional.accepted, next: provisional.next)
+    }
+
+    /// The decoding core's view of this guess.
+    public var provisional: Verdict.Provisional { Verdict.Provisional(accepted: accepted, next: next) }
 }
 
 /// `error`: what went wrong with the last frame; the connection stays open unless the code says otherwise.

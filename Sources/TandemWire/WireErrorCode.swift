@@ -23,7 +23,8 @@ public struct WireErrorCode: RawRepresentable, Hashable, Sendable, Codable, Cust
     public static let unknownType = WireErrorCode("unknown_type")
     /// A `v` or `protocol` this side does not speak.
     public static let protocolVersion = WireErrorCode("protocol_version")
-    /// A known message type reserved for a later feature (`provisional`).
+    /// A known message type this server does not implement (none today; kept so older clients and
+    /// servers can say so).
     public static let unsupported = WireErrorCode("unsupported")
     /// Draft and target tokenizers differ.
     public static let fingerprintMismatch = WireErrorCode("fingerprint_mismatch")

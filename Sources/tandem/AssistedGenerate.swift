@@ -17,6 +17,7 @@ struct AssistedGenerate {
     var json: Bool
     var options: ModelRunOptions
     var chatOptions: ChatOptions
+    var preemptive = false
 
     func run() async throws {
         let parsed = try options.parsedTokenIDs()
@@ -32,7 +33,7 @@ struct AssistedGenerate {
             prompt = try chatOptions.promptIDs(text, tokenizer: tokenizer)
         }
         let client = AssistedClient(draft: draft, draftName: (draftPath as NSString).lastPathComponent,
-                                    tokenizer: tokenizer, server: server, policy: policy)
+                                    tokenizer: tokenizer, server: server, policy: policy, preemptive: preemptive)
         let request = SessionRequest(prompt: prompt, sampling: sampling, maxTokens: maxTokens,
                                      stopTokens: ignoreEos ? [] : tokenizer.endOfGenerationIDs)
         var final: (GenerationResult, String)?
@@ -55,6 +56,7 @@ struct AssistedGenerate {
             print("")
             var block = StatsText.block(result.stats)
             if reconnects > 0 { block += "reconnects          \(reconnects)\n" }
+            if preemptive { block += StatsText.preemptiveLine(result.stats) }
             FileHandle.standardError.write(Data(block.utf8))
         }
     }
@@ -67,6 +69,13 @@ enum StatsText {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try encoder.encode(stats), as: UTF8.self)
+    }
+
+    /// The preemptive-drafting line of the stats block.
+    static func preemptiveLine(_ s: GenerationStats) -> String {
+        String(format: "preemptive          hit rate %.2f (%d/%d), saved %.1f ms, wasted %d drafts, provisional lead %.1f ms\n",
+               s.preemptiveHitRate ?? 0, s.preemptiveHits ?? 0, s.preemptiveRounds ?? 0, s.preemptiveSavedMs ?? 0,
+               s.preemptiveWastedDrafts ?? 0, s.provisionalLeadMs ?? 0)
     }
 
     /// A few aligned lines.

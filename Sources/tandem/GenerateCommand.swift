@@ -25,7 +25,11 @@ struct GenerateCommand: AsyncParsableCommand {
             Assisted mode (a draft model here, the target on a `tandem serve` server):
               tandem generate --draft Models/draft.gguf --server ws://127.0.0.1:8080 --prompt "Return the"
               tandem generate --draft d.gguf --server ws://127.0.0.1:8080 --tokens 1,2,3 --window doubling --json
+              tandem generate --draft Models/draft.gguf --server ws://127.0.0.1:8080 --prompt "Return the" --preemptive --json
             --window is a fixed number of drafts per round, doubling, or adaptive (a cost model, the default).
+            --preemptive asks the server for an early-exit guess at each verdict and drafts the next window \
+            while the server finishes its pass; the output is unchanged, the stats gain preemptive_hit_rate, \
+            preemptive_saved_ms, preemptive_wasted_drafts and provisional_lead_ms.
 
             Failover and offline fallback (several verifiers, or a coordinator's list of them): when the \
             verifier in use dies the sequence moves to the next one; when none answers the draft continues \
@@ -91,6 +95,8 @@ struct GenerateCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Route mode: how long to wait for the server's answer before keeping the draft's token.", valueName: "ms"))
     var routeTimeoutMs = 2000
+    @Flag(name: .long, help: "Assisted mode: draft the next window on the server's early-exit guess (provisional verdict).")
+    var preemptive = false
 
     @Option(name: .long, help: "Maximum number of tokens to generate.")
     var maxTokens: Int = 32
@@ -124,9 +130,10 @@ struct GenerateCommand: AsyncParsableCommand {
 
     func run() async throws {
         if coordinator != nil || requireSha256 != nil || server?.contains(",") == true {
-            guard mode == "assist" else {
-                // Failover and offline fallback drive assisted rounds; routing has its own fallback.
-                FileHandle.standardError.write(Data("error: --mode \(mode) takes one --server; --coordinator, a list of servers and --require-sha256 work in assist mode\n".utf8))
+            guard mode == "assist", !preemptive else {
+                // Failover and offline fallback drive plain assisted rounds; routing has its own fallback.
+                let what = preemptive ? "--preemptive" : "--mode \(mode)"
+                FileHandle.standardError.write(Data("error: \(what) takes one --server; --coordinator, a list of servers and --require-sha256 work in plain assist mode\n".utf8))
                 throw ExitCode.failure
             }
             try await runResilient()
@@ -152,6 +159,7 @@ struct GenerateCommand: AsyncParsableCommand {
             switch mode {
             case "assist": break
             case "route":
+                guard !preemptive else { throw CommandLineError("--preemptive drafts windows in assist mode; drop it with --mode route") }
                 let configuration = try RouteOption.configuration(threshold: threshold, score: score, span: routeSpan,
                                                                   budget: routeBudget, timeoutMs: routeTimeoutMs)
                 try await RoutedGenerate(draftPath: draft, server: server, configuration: configuration, sampling: sampling,
@@ -163,7 +171,7 @@ struct GenerateCommand: AsyncParsableCommand {
             }
             try await AssistedGenerate(draftPath: draft, server: server, window: window, sampling: sampling,
                                        maxTokens: maxTokens, ignoreEos: ignoreEos, json: json,
-                                       options: options, chatOptions: chatOptions).run()
+                                       options: options, chatOptions: chatOptions, preemptive: preemptive).run()
         } catch {
             let message = String(describing: error).replacingOccurrences(of: "\n", with: " ")
             FileHandle.standardError.write(Data("\nerror: \(message)\n".utf8))
@@ -173,6 +181,7 @@ struct GenerateCommand: AsyncParsableCommand {
 
     private func runLocal() throws {
         try reportingErrors {
+            guard !preemptive else { throw CommandLineError("--preemptive needs assisted mode (--draft FILE --server ws://HOST:PORT)") }
             let parsed = try options.parsedTokenIDs()
             guard maxTokens >= 0 else { throw CommandLineError("--max-tokens must be ≥ 0") }
             let samplerConfig = SamplerConfig(

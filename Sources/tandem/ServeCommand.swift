@@ -16,11 +16,21 @@ struct ServeCommand: AsyncParsableCommand {
             GET /health answers 200 once the model is loaded; GET /v1/models describes it; GET /metrics \
             has Prometheus metrics. One forward pass runs at a time; each session keeps its own KV cache.
 
-            At start the model file's SHA-256 is computed (a progress line on stderr for files over             64 MiB) and reported in /v1/models and in each session's `opened` answer. With --register the             verifier announces itself to a coordinator (see tandem coordinator), heartbeats with its load,             registers again if the coordinator forgot it, and leaves on SIGINT/SIGTERM; while the             coordinator is unreachable it keeps serving and retries. The secret comes from --secret or             the TANDEM_SECRET environment variable.
+            At start the model file's SHA-256 is computed (a progress line on stderr for files over \
+            64 MiB) and reported in /v1/models and in each session's `opened` answer. With --register the \
+            verifier announces itself to a coordinator (see tandem coordinator), heartbeats with its load, \
+            registers again if the coordinator forgot it, and leaves on SIGINT/SIGTERM; while the \
+            coordinator is unreachable it keeps serving and retries. The secret comes from --secret or \
+            the TANDEM_SECRET environment variable.
+
+            Clients that open with preemptive drafting (tandem generate --preemptive) get a provisional \
+            verdict mid-pass, read from early-exit layer --exit-layer (default: the model's trained exit \
+            head, else the middle layer through the model's own head).
 
             Examples:
               tandem serve --model Models/target.gguf --port 8080
               tandem generate --draft Models/draft.gguf --server ws://127.0.0.1:8080 --prompt "Hello"
+              tandem serve --model Models/target.gguf --port 8080 --exit-layer 3
               TANDEM_SECRET=s3cret tandem serve --model Models/target.gguf --port 8081 --register http://127.0.0.1:8070
               tandem serve --model t.gguf --host 0.0.0.0 --port 8081 --register http://coord:8070 --secret s3cret --advertise ws://10.0.0.5:8081
             """
@@ -58,6 +68,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("The address clients should use (default: ws://HOST:PORT as bound).", valueName: "ws://HOST:PORT"))
     var advertise: String?
+
+    @Option(name: .long, help: ArgumentHelp("Layer whose early exit makes provisional verdicts (1…layers; default: the trained exit head, else the middle).", valueName: "L"))
+    var exitLayer: Int?
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0…65535") }
@@ -104,7 +117,15 @@ struct ServeCommand: AsyncParsableCommand {
                 throw CommandLineError("\(model) has no usable tokenizer; a verifier needs one so drafts can be matched to it")
             }
             sha256 = try Self.hash(model)
-            target = TargetModel(model: loaded, id: (model as NSString).lastPathComponent, tokenizer: tokenizer, sha256: sha256)
+            let id = (model as NSString).lastPathComponent
+            if let exitLayer {
+                guard (1...loaded.config.layerCount).contains(exitLayer) else {
+                    throw CommandLineError("--exit-layer \(exitLayer) is outside \(id)'s layers 1…\(loaded.config.layerCount)")
+                }
+                target = try TargetModel(model: loaded, id: id, tokenizer: tokenizer, exitLayer: exitLayer, sha256: sha256)
+            } else {
+                target = TargetModel(model: loaded, id: id, tokenizer: tokenizer, sha256: sha256)
+            }
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode.failure

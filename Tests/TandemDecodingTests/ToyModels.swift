@@ -6,6 +6,15 @@ struct ToyModel: Sendable {
     let vocabularySize: Int
     let contextLength: Int
     let logits: @Sendable ([Int]) -> [Float]
+    /// An early-exit head (rows handed out mid-pass by `evaluate(_:onEarlyExit:)`); nil: none.
+    var early: (@Sendable ([Int]) -> [Float])? = nil
+
+    /// This model with `early` as its early-exit head.
+    func withEarlyExit(_ early: ToyModel) -> ToyModel {
+        var copy = self
+        copy.early = early.logits
+        return copy
+    }
 
     func makeSession(recorder: SessionRecorder = SessionRecorder()) -> ToySession {
         ToySession(model: self, recorder: recorder)
@@ -71,12 +80,18 @@ final class SessionRecorder: Sendable {
         var prefills: [Int] = []
         /// The cache length after each operation.
         var counts: [Int] = []
+        /// Sizes of the early-exit row sets handed out, in order.
+        var earlyExits: [Int] = []
         var maxCount = 0
     }
 
     private let log = Mutex(Log())
 
     var snapshot: Log { log.withLock { $0 } }
+
+    func record(earlyExit rows: Int) {
+        log.withLock { $0.earlyExits.append(rows) }
+    }
 
     func record(pass: Int? = nil, prefill: Int? = nil, count: Int) {
         log.withLock {
@@ -122,6 +137,15 @@ final class ToySession: LanguageModelSession {
         recorder.record(prefill: newTokens.count, count: tokens.count)
     }
 
+    /// Like the engine: the early rows go out before the final rows are computed.
+    func evaluate(_ newTokens: [Int], onEarlyExit: ([[Float]]) -> Void) throws -> [[Float]] {
+        guard let early = model.early else { return try evaluate(newTokens) }
+        try check(newTokens)
+        onEarlyExit(newTokens.indices.map { early(tokens + newTokens[...$0]) })
+        recorder.record(earlyExit: newTokens.count)
+        return try evaluate(newTokens)
+    }
+
     func truncate(to newCount: Int) throws {
         guard newCount >= 0, newCount <= tokens.count else { throw Failure() }
         tokens.removeLast(tokens.count - newCount)
@@ -137,9 +161,9 @@ final class ToySession: LanguageModelSession {
 /// An assisted generator over toy target and draft models, in-process.
 func makeAssisted(target: ToyModel, draft: ToyModel, policy: any WindowPolicy, maxWindow: Int = 16,
                   proposalTopK: Int = 8, targetRecorder: SessionRecorder = SessionRecorder(),
-                  draftRecorder: SessionRecorder = SessionRecorder()) -> AssistedGenerator {
+                  draftRecorder: SessionRecorder = SessionRecorder(), preemptive: Bool = false) -> AssistedGenerator {
     AssistedGenerator(
         drafter: ModelDrafter(session: draft.makeSession(recorder: draftRecorder), proposalTopK: proposalTopK),
         verifier: InProcessVerifier(session: target.makeSession(recorder: targetRecorder), maxWindow: maxWindow),
-        policy: policy)
+        policy: policy, preemptive: preemptive)
 }

@@ -33,7 +33,7 @@ struct BadInputTests {
             expectError(try await raw.send("{\"type\":\"teleport\",\"v\":1}"), .unknownType)
             expectError(try await raw.send("{\"type\":\"open\",\"v\":9}"), .protocolVersion)
             expectError(try await raw.send(.extend(ExtendMessage(round: 1, base: 1, tokens: [1]))), .notOpen)
-            expectError(try await raw.send(.provisional(ProvisionalMessage(round: 1, accepted: 0, next: 1))), .unsupported)
+            expectError(try await raw.send(.provisional(ProvisionalMessage(round: 1, accepted: 0, next: 1))), .badFrame)
             expectError(try await raw.send(.verdict(VerdictMessage(round: 1, accepted: 0, next: 1, finished: false))), .badFrame)
             try await raw.link.sendBinary([0, 1, 2, 255])
             expectError(try raw.codec.decode(try await raw.link.receive(timeout: .seconds(10))), .badFrame)

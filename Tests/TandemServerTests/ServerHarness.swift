@@ -40,10 +40,11 @@ func withServer<T>(model: TargetModel = Toys.targetModel(), limits: ServerLimits
 
 /// A client over the toy draft.
 func toyClient(_ server: RunningServer, policy: any WindowPolicy, draft: ToyModel = Toys.draft,
-               fingerprint: String = Toys.fingerprint) -> AssistedClient {
+               fingerprint: String = Toys.fingerprint, preemptive: Bool = false) -> AssistedClient {
     let verifier = RemoteVerifier(.init(url: server.assistURL, draftFingerprint: fingerprint, draftModel: "toy-draft",
-                                        timeout: .seconds(10)))
-    return AssistedClient(drafter: ModelDrafter(session: draft.makeSession()), verifier: verifier, policy: policy)
+                                        timeout: .seconds(10), preemptive: preemptive))
+    return AssistedClient(drafter: ModelDrafter(session: draft.makeSession()), verifier: verifier, policy: policy,
+                          preemptive: preemptive)
 }
 
 /// A raw connection for sending hand-made frames.
@@ -70,9 +71,10 @@ struct RawConnection {
     func close() async { await link.close() }
 }
 
-func openMessage(_ prompt: [Int] = [1, 2, 3], maxTokens: Int = 32, fingerprint: String = Toys.fingerprint) -> WireMessage {
+func openMessage(_ prompt: [Int] = [1, 2, 3], maxTokens: Int = 32, fingerprint: String = Toys.fingerprint,
+                 preemptive: Bool? = nil) -> WireMessage {
     .open(OpenMessage(draftFingerprint: fingerprint, draftModel: "toy-draft", sampling: .greedy, prompt: prompt,
-                      maxTokens: maxTokens, stopTokens: []))
+                      maxTokens: maxTokens, stopTokens: [], preemptive: preemptive))
 }
 
 /// GET over loopback HTTP; returns status and body.

@@ -6,6 +6,15 @@ struct ToyModel: Sendable {
     let vocabularySize: Int
     let contextLength: Int
     let logits: @Sendable ([Int]) -> [Float]
+    /// An early-exit head, handed out mid-pass; nil: none.
+    var early: (@Sendable ([Int]) -> [Float])? = nil
+
+    /// This model with `early`'s logits as its early-exit head.
+    func withEarlyExit(_ early: ToyModel) -> ToyModel {
+        var copy = self
+        copy.early = early.logits
+        return copy
+    }
 
     /// Logits from a hash of the last two tokens and the position (mod 3).
     static func hashed(vocabularySize: Int = 64, contextLength: Int = 256, seed: UInt64) -> ToyModel {
@@ -85,6 +94,13 @@ final class ToySession: LanguageModelSession {
     func prefill(_ newTokens: [Int]) throws {
         try check(newTokens)
         tokens += newTokens
+    }
+
+    func evaluate(_ newTokens: [Int], onEarlyExit: ([[Float]]) -> Void) throws -> [[Float]] {
+        guard let early = model.early else { return try evaluate(newTokens) }
+        try check(newTokens)
+        onEarlyExit(newTokens.indices.map { early(tokens + newTokens[...$0]) })
+        return try evaluate(newTokens)
     }
 
     func truncate(to newCount: Int) throws {

@@ -1,0 +1,135 @@
+import ArgumentParser
+import Foundation
+import TandemBench
+
+/// `tandem bench preempt`: latency per token with vs without early-exit preemptive drafting, over an
+/// emulated link, measured and under a modelled cloud/edge profile.
+struct BenchPreemptCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "preempt",
+        abstract: "Measure latency with vs without early-exit preemptive drafting over an emulated link.",
+        discussion: """
+            Starts a verifier with the target on 127.0.0.1:0, puts the link emulator in front of it at \
+            each RTT, and runs every prompt with two clients holding the draft — without and with \
+            --preemptive — taking turns prompt by prompt (greedy, so both must produce the same tokens). \
+            Reports latency per token, the preemptive hit rate, drafting time saved per round, wasted \
+            drafts, the provisional→verdict gap on the wire, and a modelled column that prices the same \
+            measured counts with an assumed A100 + Jetson-class profile. Writes Markdown (--out) and \
+            JSON (next to it, .json) and checks the target: ≥ 10% lower latency at RTT ≥ 25 ms.
+
+            Examples:
+              tandem bench preempt                                  # bundled pair, RTT 10,25,50,100 ms
+              tandem bench preempt --rtt 25,100 --windows adaptive --max-tokens 32 --json
+              tandem bench preempt --draft d.gguf --target t.gguf --prompts my-prompts.txt --out bench/results/preempt-mine.md
+            """
+    )
+
+    @Option(help: ArgumentHelp("The draft model (GGUF).", valueName: "file"))
+    var draft = "Models/draft.gguf"
+
+    @Option(help: ArgumentHelp("The target model (GGUF).", valueName: "file"))
+    var target = "Models/target.gguf"
+
+    @Option(help: ArgumentHelp("Prompts, one per line.", valueName: "file"))
+    var prompts = "bench/prompts/preempt.txt"
+
+    @Option(help: ArgumentHelp("Round-trip times in ms, comma-separated.", valueName: "ms,ms,…"))
+    var rtt = "10,25,50,100"
+
+    @Option(help: ArgumentHelp("Window policies, comma-separated: adaptive, adaptive-profile (the cost model fed the profile's costs), doubling or a number.", valueName: "list"))
+    var windows = "adaptive,adaptive-profile,4"
+
+    @Option(help: "Tokens to generate per prompt.")
+    var maxTokens = 48
+
+    @Option(help: "Compute threads of each model (the client's draft and the server's target share this machine).")
+    var threads = 1
+
+    @Option(help: ArgumentHelp("The target's early-exit layer (default: its trained head, else the middle).", valueName: "L"))
+    var exitLayer: Int?
+
+    @Option(help: ArgumentHelp("Where the Markdown report goes (the JSON goes next to it).", valueName: "file"))
+    var out = "bench/results/preempt-latest.md"
+
+    @Flag(help: "Print the results as JSON instead of the table.")
+    var json = false
+
+    func run() async throws {
+        do {
+            try await body()
+        } catch {
+            let message = String(describing: error).replacingOccurrences(of: "\n", with: " ")
+            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    private func body() async throws {
+        let rtts = try rtt.split(separator: ",").map { part -> Double in
+            guard let value = Double(part.trimmingCharacters(in: .whitespaces)), value >= 0, value.isFinite else {
+                throw CommandLineError("--rtt: expected milliseconds ≥ 0 separated by commas, got '\(part)'")
+            }
+            return value
+        }
+        let policies = windows.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        guard !rtts.isEmpty, !policies.isEmpty else { throw CommandLineError("--rtt and --windows need at least one value") }
+        for policy in policies where !["adaptive", "adaptive-profile", "doubling"].contains(policy)
+            && !(Int(policy).map { (1...16).contains($0) } ?? false) {
+            throw CommandLineError("--windows: '\(policy)' is not adaptive, adaptive-profile, doubling or a number 1…16")
+        }
+        guard maxTokens >= 1 else { throw CommandLineError("--max-tokens must be ≥ 1") }
+        guard threads >= 1 else { throw CommandLineError("--threads must be ≥ 1") }
+        for path in [draft, target, prompts] where !FileManager.default.fileExists(atPath: path) {
+            throw CommandLineError("no file at \(path)")
+        }
+        let lines = try String(contentsOfFile: prompts, encoding: .utf8)
+            .split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !lines.isEmpty else { throw CommandLineError("\(prompts) has no prompts") }
+
+        let benchmark = PreemptBenchmark(.init(draftPath: draft, targetPath: target, prompts: lines, rttsMs: rtts,
+                                               policies: policies, maxTokens: maxTokens, threads: threads, exitLayer: exitLayer))
+        let started = Date()
+        let quiet = json
+        let results = try await benchmark.run { done, cells, label in
+            guard !quiet else { return }
+            let elapsed = Date().timeIntervalSince(started)
+            let eta = done > 0 ? String(format: ", ETA %.0f s", elapsed / Double(done) * Double(cells - done)) : ""
+            FileHandle.standardError.write(Data("[\(done)/\(cells)] \(label)\(eta)\n".utf8))
+        }
+
+        let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "n/a"
+        let header = [
+            "Run: \(ISO8601DateFormatter().string(from: started)), \(String(format: "%.0f", Date().timeIntervalSince(started))) s; "
+                + "command: `tandem \(CommandLine.arguments.dropFirst().joined(separator: " "))`",
+            "Machine: \(ProcessInfo.processInfo.activeProcessorCount) cores (\(Self.cpuModel())); load average \(load) at the end. "
+                + "Other engineers build and test on the same cores, so the measured times are noisy: compare the off/on pairs, "
+                + "which take turns prompt by prompt.",
+            "Models: draft \(draft), target \(target) (exit layer \(results.exitLayer) of \(results.layers)); "
+                + "\(lines.count) prompts from \(prompts), \(maxTokens) tokens each, greedy, \(threads) thread(s) per model; "
+                + "client and server in one process over 127.0.0.1 through the link emulator.",
+        ]
+        let markdown = PreemptReport.markdown(results, header: header)
+        let jsonText = try PreemptReport.json(results)
+        let directory = (out as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        try markdown.write(toFile: out, atomically: true, encoding: .utf8)
+        let jsonPath = (out as NSString).deletingPathExtension + ".json"
+        try (jsonText + "\n").write(toFile: jsonPath, atomically: true, encoding: .utf8)
+        if json {
+            print(jsonText)
+        } else {
+            print(markdown)
+            FileHandle.standardError.write(Data("wrote \(out) and \(jsonPath)\n".utf8))
+        }
+        if results.rows.contains(where: { !$0.sameOutput }) {
+            throw CommandLineError("preemption changed the output for some prompt (see same_output): this is a bug")
+        }
+    }
+
+    private static func cpuModel() -> String {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+              let colon = line.firstIndex(of: ":") else { return "CPU model unknown" }
+        return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    }
+}
