@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Layering (arrows point down only; see ARCHITECTURE.md):
-// tandem → TandemBench (experiments; nothing below imports it)
+// tandem → TandemBench (experiments; nothing below imports it) → TandemServer / TandemClient
+//   (it runs a verifier and clients in-process over emulated links) → TandemWire → TandemDecoding
 // tandem → TandemModel / TandemTokenizer → TandemKernels → CTandemKernels, TandemGGUF
 let package = Package(
     name: "Tandem",
@@ -68,6 +69,8 @@ let package = Package(
         .target(
             name: "TandemBench",
             dependencies: [
+                "TandemServer", "TandemClient", "TandemDecoding", "TandemModel", "TandemTokenizer",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -102,7 +105,7 @@ let package = Package(
         .testTarget(
             name: "TandemBenchTests",
             dependencies: [
-                "TandemBench",
+                "TandemBench", "TandemDecoding",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -28,14 +28,18 @@ public final class InProcessVerifier: Verifier {
 
     public func open(_ request: SessionRequest) async throws -> SessionInfo {
         let core = self.core
-        return try await queue.perform { try core.open(request) }
+        let timed = try await queue.run { try core.open(request) }
+        var info = timed.value
+        info.serverCPUSeconds = timed.cpuSeconds
+        return info
     }
 
     public func verify(_ round: DraftRound) async throws -> Verdict {
         let core = self.core
         let timed = try await queue.run { try core.verify(round) }
         var verdict = timed.value
-        verdict.timings = Verdict.Timings(queueSeconds: timed.queueSeconds, computeSeconds: timed.computeSeconds)
+        verdict.timings = Verdict.Timings(queueSeconds: timed.queueSeconds, computeSeconds: timed.computeSeconds,
+                                          cpuSeconds: timed.cpuSeconds)
         return verdict
     }
 

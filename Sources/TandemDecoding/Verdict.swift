@@ -6,10 +6,13 @@ public struct Verdict: Sendable, Equatable, Codable {
         public var queueSeconds: Double
         /// Seconds of the forward pass and verification.
         public var computeSeconds: Double
+        /// CPU seconds of the pass on the verifier's compute thread (0 when not measured).
+        public var cpuSeconds: Double
 
-        public init(queueSeconds: Double = 0, computeSeconds: Double = 0) {
+        public init(queueSeconds: Double = 0, computeSeconds: Double = 0, cpuSeconds: Double = 0) {
             self.queueSeconds = queueSeconds
             self.computeSeconds = computeSeconds
+            self.cpuSeconds = cpuSeconds
         }
     }
 

@@ -1,15 +1,28 @@
-/// Where the server's time went for a round, in milliseconds (`queue_ms`, `compute_ms` on the wire).
+/// Where the server's time went for a round, in milliseconds (`queue_ms`, `compute_ms`, `cpu_ms` on the
+/// wire). `cpu_ms` is optional on the wire (absent reads as 0), so frames of servers that do not measure
+/// CPU time still decode.
 public struct WireTimings: Sendable, Equatable, Codable {
     public var queueMs: Double
     public var computeMs: Double
+    /// CPU milliseconds of the pass on the server's compute thread (0: not measured).
+    public var cpuMs: Double
 
-    public init(queueMs: Double = 0, computeMs: Double = 0) {
+    public init(queueMs: Double = 0, computeMs: Double = 0, cpuMs: Double = 0) {
         self.queueMs = queueMs
         self.computeMs = computeMs
+        self.cpuMs = cpuMs
     }
 
     enum CodingKeys: String, CodingKey {
         case queueMs = "queue_ms"
         case computeMs = "compute_ms"
+        case cpuMs = "cpu_ms"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        queueMs = try container.decode(Double.self, forKey: .queueMs)
+        computeMs = try container.decode(Double.self, forKey: .computeMs)
+        cpuMs = try container.decodeIfPresent(Double.self, forKey: .cpuMs) ?? 0
     }
 }
