@@ -69,7 +69,8 @@ public struct AssistReport: Sendable {
         return out
     }
 
-    func acceptanceSection() -> String {
+    /// The acceptance table (summed over every RTT), shaped like the Client-Assisted LLM one.
+    public func acceptanceSection() -> String {
         let columns = result.policies.filter(\.isAssisted)
         var table = MarkdownTable(headers: ["summed over every RTT"] + columns.map { Self.name($0) },
                                   alignments: [.left] + columns.map { _ in MarkdownTable.Alignment.right })
@@ -92,11 +93,12 @@ public struct AssistReport: Sendable {
             text += "Cloud-only for comparison: 1 server pass and \(NumberFormat.fixed(perToken * 1000, digits: 3)) server CPU ms per token, "
                 + "\(NumberFormat.fixed(Double(cloud.counters.wireBytes) / Double(cloud.counters.generatedTokens), digits: 0)) bytes per token. "
         }
-        text += "![acceptance vs window](\(context.plots.first ?? ""))\n\n"
+        text += "\n\n![acceptance vs window](\(context.plots.first ?? ""))\n\n"
         return text + table.render()
     }
 
-    func latencySection() -> String {
+    /// Tokens/s against RTT per policy (measured, × cloud-only) and, under a profile, modelled ms per token.
+    public func latencySection() -> String {
         let policies = result.policies
         var measured = MarkdownTable(headers: ["RTT ms"] + policies.map { Self.name($0) },
                                      alignments: [.right] + policies.map { _ in MarkdownTable.Alignment.right })
@@ -132,7 +134,8 @@ public struct AssistReport: Sendable {
         return text
     }
 
-    func splitSection() -> String {
+    /// Where the time went per token at the largest RTT, measured.
+    public func splitSection() -> String {
         guard let rtt = result.rttsMs.max() else { return "" }
         var table = MarkdownTable(headers: ["policy", "draft", "network", "queue", "verify", "TTFT ms"],
                                   alignments: [.left, .right, .right, .right, .right, .right])
@@ -147,7 +150,8 @@ public struct AssistReport: Sendable {
             + "waiting for the server's model, the server's passes.\n\n" + table.render()
     }
 
-    func positionSection() -> String {
+    /// Per-position acceptance per assisted policy.
+    public func positionSection() -> String {
         let columns = result.policies.filter(\.isAssisted)
         let rows = columns.compactMap { policy -> (AssistPolicy, [Double])? in
             guard let a = result.aggregate(policy) else { return nil }
@@ -164,7 +168,8 @@ public struct AssistReport: Sendable {
             + table.render()
     }
 
-    func checksSection() -> String {
+    /// The output check and the targets' PASS/MISS lines.
+    public func checksSection() -> String {
         var text = "## Checks\n\n"
         if result.greedy {
             let mismatches = result.mismatches
@@ -178,7 +183,8 @@ public struct AssistReport: Sendable {
         return text
     }
 
-    func rowsSection() -> String {
+    /// Every row of the run.
+    public func rowsSection() -> String {
         var table = MarkdownTable(
             headers: ["policy", "RTT ms", "accept", "tok/round", "mean k", "passes/tok", "CPU ms/tok", "bytes/tok",
                       "TTFT ms", "tok/s measured", "ms/tok " + profileName],
