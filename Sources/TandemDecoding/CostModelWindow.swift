@@ -8,6 +8,13 @@ import Foundation
 /// k·t_draft + rtt + verify(k) seconds, where verify(k) = a + b·k. Acceptance, round trip and draft
 /// time per token are exponentially weighted moving averages; a and b are a weighted least-squares
 /// fit over recent rounds (seeded with the prior, so the fit is defined from the first round).
+///
+/// Drafts are not accepted independently in practice: a draft that agreed with the target so far is
+/// more likely to keep agreeing (measured on the bundled pair: 0.64 at position 1, then 0.59, 0.75,
+/// 0.80 given the earlier ones were kept). So the policy also learns the acceptance at each window
+/// position given the earlier ones were kept, shrunk toward the position before it (toward α for the
+/// first), and expects 1 + Σⱼ Πᵢ≤ⱼ αᵢ tokens from a window; positions never reached take the deepest
+/// estimate. With a single α the two agree.
 public struct CostModelWindow: WindowPolicy {
     /// The quantities the cost model needs.
     public struct Estimates: Sendable, Equatable {
@@ -21,14 +28,18 @@ public struct CostModelWindow: WindowPolicy {
         public var verifyBaseSeconds: Double
         /// b in verify(k) = a + b·k.
         public var verifySecondsPerDraft: Double
+        /// Acceptance at window position i given the drafts before it were kept; empty: every
+        /// position at `acceptance`. Positions past the end take the last value.
+        public var positionAcceptance: [Double]
 
         public init(acceptance: Double, roundTripSeconds: Double, draftSecondsPerToken: Double,
-                    verifyBaseSeconds: Double, verifySecondsPerDraft: Double) {
+                    verifyBaseSeconds: Double, verifySecondsPerDraft: Double, positionAcceptance: [Double] = []) {
             self.acceptance = acceptance
             self.roundTripSeconds = roundTripSeconds
             self.draftSecondsPerToken = draftSecondsPerToken
             self.verifyBaseSeconds = verifyBaseSeconds
             self.verifySecondsPerDraft = verifySecondsPerDraft
+            self.positionAcceptance = positionAcceptance
         }
 
         /// A neutral prior: moderate acceptance, a LAN-like round trip, a draft ten times faster than
@@ -48,6 +59,12 @@ public struct CostModelWindow: WindowPolicy {
     private var acceptedSum: Double
     private var trialSum: Double
     private var fit: (w: Double, k: Double, kk: Double, v: Double, kv: Double)
+    /// Per window position: kept drafts and judged drafts (reached, i.e. every earlier one kept), each
+    /// an exponentially weighted sum over the rounds that reached the position.
+    private var positionKept: [Double] = []
+    private var positionJudged: [Double] = []
+    /// Pseudo-trials each position's estimate borrows from the one before it.
+    private static let positionPriorWeight = 2.0
 
     public init(initial: Estimates = .prior, minWindow: Int = 1, maxWindow: Int = 8, smoothing: Double = 0.2) {
         self.minWindow = max(0, minWindow)
@@ -85,6 +102,24 @@ public struct CostModelWindow: WindowPolicy {
             }
         }
         if trialSum > 0 { estimates.acceptance = min(max(acceptedSum / trialSum, 0), 1) }
+        if round.proposed > 0 {
+            let accepted = min(max(round.accepted, 0), round.proposed)
+            let judged = min(accepted + 1, round.proposed)
+            if positionJudged.count < judged {
+                positionKept += Array(repeating: 0, count: judged - positionKept.count)
+                positionJudged += Array(repeating: 0, count: judged - positionJudged.count)
+            }
+            for i in 0..<judged {
+                positionKept[i] = keep * positionKept[i] + (i < accepted ? 1 : 0)
+                positionJudged[i] = keep * positionJudged[i] + 1
+            }
+        }
+        var previous = estimates.acceptance
+        estimates.positionAcceptance = zip(positionKept, positionJudged).map { kept, judged in
+            let w = Self.positionPriorWeight
+            previous = min(max((kept + w * previous) / (judged + w), 0), 1)
+            return previous
+        }
         let rtt = round.networkSeconds + round.queueSeconds
         if rtt.isFinite, rtt >= 0 { estimates.roundTripSeconds = keep * estimates.roundTripSeconds + s * rtt }
         let k = Double(round.proposed), v = round.verifySeconds
@@ -108,6 +143,18 @@ public struct CostModelWindow: WindowPolicy {
         return (1 - pow(alpha, Double(window + 1))) / (1 - alpha)
     }
 
+    /// Expected tokens a window of `window` yields under `estimates`: from the per-position
+    /// acceptance when there is one, else from the single `acceptance`.
+    public static func expectedTokens(window: Int, estimates e: Estimates) -> Double {
+        guard let last = e.positionAcceptance.last else { return expectedTokens(window: window, acceptance: e.acceptance) }
+        var tokens = 1.0, reach = 1.0
+        for i in 0..<max(window, 0) {
+            reach *= min(max(i < e.positionAcceptance.count ? e.positionAcceptance[i] : last, 0), 1)
+            tokens += reach
+        }
+        return tokens
+    }
+
     /// Expected seconds of a round with `window` drafts.
     public static func expectedSeconds(window: Int, estimates e: Estimates) -> Double {
         let k = Double(window)
@@ -120,7 +167,7 @@ public struct CostModelWindow: WindowPolicy {
         var bestRate = -Double.infinity
         for k in range {
             let seconds = max(expectedSeconds(window: k, estimates: estimates), 1e-12)
-            let rate = expectedTokens(window: k, acceptance: estimates.acceptance) / seconds
+            let rate = expectedTokens(window: k, estimates: estimates) / seconds
             if rate > bestRate * (1 + 1e-12) {
                 best = k
                 bestRate = rate
