@@ -52,6 +52,10 @@ public struct CostModelWindow: WindowPolicy {
     public let maxWindow: Int
     /// Weight of the newest round in the running estimates (0 < smoothing ≤ 1).
     public let smoothing: Double
+    /// Weight of the newest observation in each window position's acceptance (default smoothing ÷ 4):
+    /// a position gets one Bernoulli observation per round, so its estimate needs a longer memory than
+    /// the timings to be steady, and acceptance is a property of the model pair that drifts slowly.
+    public let positionSmoothing: Double
     /// The current estimates.
     public private(set) var estimates: Estimates
 
@@ -66,10 +70,13 @@ public struct CostModelWindow: WindowPolicy {
     /// Pseudo-trials each position's estimate borrows from the one before it.
     private static let positionPriorWeight = 2.0
 
-    public init(initial: Estimates = .prior, minWindow: Int = 1, maxWindow: Int = 8, smoothing: Double = 0.2) {
+    public init(initial: Estimates = .prior, minWindow: Int = 1, maxWindow: Int = 8, smoothing: Double = 0.2,
+                positionSmoothing: Double? = nil) {
         self.minWindow = max(0, minWindow)
         self.maxWindow = max(self.minWindow, maxWindow)
         self.smoothing = smoothing.isFinite ? min(max(smoothing, 0.01), 1) : 0.2
+        let position = positionSmoothing ?? self.smoothing / 4
+        self.positionSmoothing = position.isFinite ? min(max(position, 0.005), 1) : self.smoothing / 4
         estimates = initial
         // The prior counts as a couple of trials, so the first rounds move it but do not erase it.
         trialSum = 2
@@ -109,9 +116,10 @@ public struct CostModelWindow: WindowPolicy {
                 positionKept += Array(repeating: 0, count: judged - positionKept.count)
                 positionJudged += Array(repeating: 0, count: judged - positionJudged.count)
             }
+            let keepPosition = 1 - positionSmoothing
             for i in 0..<judged {
-                positionKept[i] = keep * positionKept[i] + (i < accepted ? 1 : 0)
-                positionJudged[i] = keep * positionJudged[i] + 1
+                positionKept[i] = keepPosition * positionKept[i] + (i < accepted ? 1 : 0)
+                positionJudged[i] = keepPosition * positionJudged[i] + 1
             }
         }
         var previous = estimates.acceptance
