@@ -7,7 +7,10 @@ import Foundation
 /// (1 − α^(k+1)) / (1 − α) tokens (the kept drafts plus the verifier's token) and costs
 /// k·t_draft + rtt + verify(k) seconds, where verify(k) = a + b·k. Acceptance, round trip and draft
 /// time per token are exponentially weighted moving averages; a and b are a weighted least-squares
-/// fit over recent rounds (seeded with the prior, so the fit is defined from the first round).
+/// fit over recent rounds once they span two window sizes. Until then the slope is not identified, and
+/// the prior's shape b/a is scaled to the observed mean pass time (the prior's absolute times may be
+/// far off this machine's: mixing them into the fit as data once invented slopes of 10 ms per draft
+/// from 0.3 ms passes, which pinned the window at 1).
 ///
 /// Drafts are not accepted independently in practice: a draft that agreed with the target so far is
 /// more likely to keep agreeing (measured on the bundled pair: 0.64 at position 1, then 0.59, 0.75,
@@ -63,6 +66,8 @@ public struct CostModelWindow: WindowPolicy {
     private var acceptedSum: Double
     private var trialSum: Double
     private var fit: (w: Double, k: Double, kk: Double, v: Double, kv: Double)
+    /// The prior's b ÷ a: a draft position's cost relative to a pass, used while the slope is unidentified.
+    private let priorSlopeRatio: Double
     /// Per window position: kept drafts and judged drafts (reached, i.e. every earlier one kept), each
     /// an exponentially weighted sum over the rounds that reached the position.
     private var positionKept: [Double] = []
@@ -81,10 +86,10 @@ public struct CostModelWindow: WindowPolicy {
         // The prior counts as a couple of trials, so the first rounds move it but do not erase it.
         trialSum = 2
         acceptedSum = 2 * min(max(initial.acceptance, 0), 1)
-        // Two pseudo-observations on the prior line, at k = 1 and k = 4, half weight each.
+        // The verify line starts as the prior and is fitted on observed rounds only.
+        fit = (w: 0, k: 0, kk: 0, v: 0, kv: 0)
         let a = initial.verifyBaseSeconds, b = initial.verifySecondsPerDraft
-        fit = (w: 1, k: 0.5 * 1 + 0.5 * 4, kk: 0.5 * 1 + 0.5 * 16,
-               v: 0.5 * (a + b) + 0.5 * (a + 4 * b), kv: 0.5 * (a + b) + 0.5 * 4 * (a + 4 * b))
+        priorSlopeRatio = a > 0 && b >= 0 && (b / a).isFinite ? b / a : 0.1
     }
 
     public var initialWindow: Int { Self.bestWindow(for: estimates, in: minWindow...maxWindow) }
@@ -134,13 +139,18 @@ public struct CostModelWindow: WindowPolicy {
         if v.isFinite, v >= 0 {
             fit = (w: keep * fit.w + s, k: keep * fit.k + s * k, kk: keep * fit.kk + s * k * k,
                    v: keep * fit.v + s * v, kv: keep * fit.kv + s * k * v)
-            var b = estimates.verifySecondsPerDraft
             let det = fit.w * fit.kk - fit.k * fit.k
-            // Only a spread of window sizes identifies the slope; otherwise keep the last one.
-            if det > 1e-6 * fit.w * fit.w { b = (fit.w * fit.kv - fit.k * fit.v) / det }
-            b = max(b, 0)
-            estimates.verifySecondsPerDraft = b
-            estimates.verifyBaseSeconds = max((fit.v - b * fit.k) / fit.w, 0)
+            // Only a spread of window sizes identifies the slope; otherwise the prior's shape, scaled.
+            if det > 1e-6 * fit.w * fit.w {
+                let b = max((fit.w * fit.kv - fit.k * fit.v) / det, 0)
+                estimates.verifySecondsPerDraft = b
+                estimates.verifyBaseSeconds = max((fit.v - b * fit.k) / fit.w, 0)
+            } else if fit.w > 0 {
+                let meanK = fit.k / fit.w, meanV = fit.v / fit.w
+                let a = max(meanV / (1 + priorSlopeRatio * meanK), 0)
+                estimates.verifyBaseSeconds = a
+                estimates.verifySecondsPerDraft = priorSlopeRatio * a
+            }
         }
     }
 

@@ -46,4 +46,18 @@ import Testing
         let withSingle = CostModelWindow.bestWindow(for: single, in: 1...8)
         #expect(withPositions > withSingle, "positions: \(withPositions), single α: \(withSingle)")
     }
+
+    @Test func oneWindowSizeKeepsThePriorsShapeInsteadOfInventingASlope() {
+        // Passes of 0.3 ms on this machine against a prior of 40 ms + 4 ms per draft, all at k = 1.
+        var policy = CostModelWindow(minWindow: 1, maxWindow: 8)
+        for _ in 0..<20 {
+            policy.update(with: RoundStats(proposed: 1, accepted: 1, draftSeconds: 0.0002, networkSeconds: 0.010,
+                                           verifySeconds: 0.0003))
+        }
+        let e = policy.estimates
+        #expect(abs(e.verifyBaseSeconds - 0.0003 / 1.1) < 1e-9, "\(e)")
+        #expect(abs(e.verifySecondsPerDraft - 0.1 * e.verifyBaseSeconds) < 1e-9, "\(e)")
+        // A 10 ms round trip against sub-millisecond passes and drafts: go wide.
+        #expect(CostModelWindow.bestWindow(for: e, in: 1...8) == 8)
+    }
 }
