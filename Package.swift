@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Layering (arrows point down only; see ARCHITECTURE.md):
-// tandem → TandemBench (experiments; nothing below imports it)
+// tandem → TandemBench (experiments; nothing below imports it) → TandemServer / TandemClient
+//   (it runs a verifier and clients in-process over emulated links) → TandemWire → TandemDecoding
 // tandem → TandemModel / TandemTokenizer → TandemKernels → CTandemKernels, TandemGGUF
 let package = Package(
     name: "Tandem",
@@ -127,7 +128,7 @@ let package = Package(
         .testTarget(
             name: "TandemBenchTests",
             dependencies: [
-                "TandemBench",
+                "TandemBench", "TandemDecoding",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -51,6 +51,7 @@ public final class AssistedGenerator: TokenGenerator {
         counters.draftSeconds += (clock.now - started).seconds
         let info = try await verifier.open(request)
         counters.wireBytes += info.wireBytes
+        counters.serverCPUSeconds += info.serverCPUSeconds
         do {
             guard info.base == request.prompt.count else {
                 throw DecodingError.invalidVerdict("the verifier opened at base \(info.base), not the prompt's \(request.prompt.count)")
@@ -143,6 +144,7 @@ public final class AssistedGenerator: TokenGenerator {
             counters.networkSeconds += stats.networkSeconds
             counters.queueSeconds += queue
             counters.verifySeconds += compute
+            counters.serverCPUSeconds += max(0, verdict.timings.cpuSeconds)
             counters.wireBytes += verdict.wireBytes
 
             agreed += produced.count

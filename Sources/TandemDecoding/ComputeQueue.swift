@@ -14,6 +14,9 @@ public final class ComputeQueue: Sendable {
         public var queueSeconds: Double
         /// Seconds the work itself ran.
         public var computeSeconds: Double
+        /// CPU seconds the queue's thread spent on the work (`ThreadCPUClock`); work the model hands to
+        /// its other compute threads is not included.
+        public var cpuSeconds: Double = 0
     }
 
     private let queue: DispatchQueue
@@ -30,13 +33,15 @@ public final class ComputeQueue: Sendable {
         return try await withCheckedThrowingContinuation { continuation in
             queue.async {
                 let started = clock.now
+                let cpuStarted = ThreadCPUClock.now()
                 do {
                     let value = try work()
                     let ended = clock.now
                     continuation.resume(returning: Timed(
                         value: value,
                         queueSeconds: (started - submitted).seconds,
-                        computeSeconds: (ended - started).seconds))
+                        computeSeconds: (ended - started).seconds,
+                        cpuSeconds: max(0, ThreadCPUClock.now() - cpuStarted)))
                 } catch {
                     continuation.resume(throwing: error)
                 }

@@ -17,6 +17,8 @@ public struct GenerationCounters: Sendable, Equatable, Codable {
     public var networkSeconds = 0.0
     public var queueSeconds = 0.0
     public var verifySeconds = 0.0
+    /// CPU seconds of the verifier's passes (prefill at open included), as the verifier measured them.
+    public var serverCPUSeconds = 0.0
     /// Wall time from the start of each generation to its end, summed.
     public var wallSeconds = 0.0
     /// Time to first token, summed over the generations that produced one.
@@ -81,6 +83,7 @@ public struct GenerationCounters: Sendable, Equatable, Codable {
         out.networkSeconds += other.networkSeconds
         out.queueSeconds += other.queueSeconds
         out.verifySeconds += other.verifySeconds
+        out.serverCPUSeconds += other.serverCPUSeconds
         out.wallSeconds += other.wallSeconds
         out.firstTokenSeconds += other.firstTokenSeconds
         out.firstTokenCount += other.firstTokenCount

@@ -20,6 +20,8 @@ public struct GenerationStats: Sendable, Equatable, Codable {
     public var networkMs: Double
     public var queueMs: Double
     public var verifyMs: Double
+    /// The verifier's CPU seconds (prefill at open included) per generated token; 0 when not measured.
+    public var serverCPUSPerToken: Double
     /// For window position i: how often a draft there was kept, given one was proposed there.
     public var perPositionAcceptance: [Double]
     public var generatedTokens: Int
@@ -61,6 +63,7 @@ public struct GenerationStats: Sendable, Equatable, Codable {
         case networkMs = "network_ms"
         case queueMs = "queue_ms"
         case verifyMs = "verify_ms"
+        case serverCPUSPerToken = "server_cpu_s_per_token"
         case perPositionAcceptance = "per_position_acceptance"
         case generatedTokens = "generated_tokens"
         case proposed
@@ -95,6 +98,7 @@ public struct GenerationStats: Sendable, Equatable, Codable {
         networkMs = 1000 * c.networkSeconds
         queueMs = 1000 * c.queueSeconds
         verifyMs = 1000 * c.verifySeconds
+        serverCPUSPerToken = ratio(c.serverCPUSeconds, tokens)
         perPositionAcceptance = zip(c.acceptedAt, c.proposedAt).map { ratio(Double($0), Double($1)) }
         generatedTokens = c.generatedTokens
         proposed = c.proposed

@@ -28,14 +28,18 @@ public final class InProcessVerifier: Verifier {
 
     public func open(_ request: SessionRequest) async throws -> SessionInfo {
         let core = self.core
-        return try await queue.perform { try core.open(request) }
+        let timed = try await queue.run { try core.open(request) }
+        var info = timed.value
+        info.serverCPUSeconds = timed.cpuSeconds
+        return info
     }
 
     public func verify(_ round: DraftRound) async throws -> Verdict {
         let core = self.core
         let timed = try await queue.run { try core.verify(round) }
         var verdict = timed.value
-        verdict.timings = Verdict.Timings(queueSeconds: timed.queueSeconds, computeSeconds: timed.computeSeconds)
+        verdict.timings = Verdict.Timings(queueSeconds: timed.queueSeconds, computeSeconds: timed.computeSeconds,
+                                          cpuSeconds: timed.cpuSeconds)
         return verdict
     }
 
@@ -49,7 +53,8 @@ public final class InProcessVerifier: Verifier {
         let timed = try await queue.run { try core.verify(round, onProvisional: onProvisional) }
         var verdict = timed.value
         verdict.timings = Verdict.Timings(queueSeconds: timed.queueSeconds, computeSeconds: timed.computeSeconds,
-                                          provisionalSeconds: verdict.timings.provisionalSeconds)
+                                          provisionalSeconds: verdict.timings.provisionalSeconds,
+                                          cpuSeconds: timed.cpuSeconds)
         return verdict
     }
 
@@ -66,7 +71,8 @@ extension InProcessVerifier: RoutingVerifier {
         let core = self.core
         let timed = try await queue.run { try core.route(request) }
         var answer = timed.value
-        answer.timings = Verdict.Timings(queueSeconds: timed.queueSeconds, computeSeconds: timed.computeSeconds)
+        answer.timings = Verdict.Timings(queueSeconds: timed.queueSeconds, computeSeconds: timed.computeSeconds,
+                                         cpuSeconds: timed.cpuSeconds)
         return answer
     }
 }

@@ -302,6 +302,7 @@ private final class RoutingRun {
         let queue = max(0, answer.timings.queueSeconds), compute = max(0, answer.timings.computeSeconds)
         counters.queueSeconds += queue
         counters.verifySeconds += compute
+        counters.serverCPUSeconds += max(0, answer.timings.cpuSeconds)
         counters.networkSeconds += max(0, outcome.seconds - queue - compute)
         serverGenerated = flight.position + cloud.count
         synced = true

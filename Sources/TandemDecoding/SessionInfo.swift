@@ -13,6 +13,8 @@ public struct SessionInfo: Sendable, Equatable, Codable {
     /// Bytes this exchange took on the wire, filled by the transport on the client side (0 in-process;
     /// not itself sent).
     public var wireBytes: Int
+    /// CPU seconds the verifier spent opening the session (the prompt's prefill); 0 when not measured.
+    public var serverCPUSeconds: Double = 0
 
     public init(sessionID: String, base: Int, vocabularySize: Int, contextLength: Int, maxWindow: Int, wireBytes: Int = 0) {
         self.sessionID = sessionID

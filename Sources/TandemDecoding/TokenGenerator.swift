@@ -21,6 +21,13 @@ public struct GenerationResult: Sendable, Equatable {
     public var counters: GenerationCounters
     /// The metrics.
     public var stats: GenerationStats { GenerationStats(counters) }
+
+    /// A result, for generators outside this module (the network baselines).
+    public init(tokens: [Int], finishReason: FinishReason, counters: GenerationCounters) {
+        self.tokens = tokens
+        self.finishReason = finishReason
+        self.counters = counters
+    }
 }
 
 /// What a generation yields: each token as soon as it is agreed, then the result.

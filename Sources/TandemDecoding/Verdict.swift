@@ -9,11 +9,15 @@ public struct Verdict: Sendable, Equatable, Codable {
         /// Seconds from the start of the pass to its provisional verdict (early exit); nil when none
         /// was made.
         public var provisionalSeconds: Double?
+        /// CPU seconds of the pass on the verifier's compute thread (0 when not measured).
+        public var cpuSeconds: Double
 
-        public init(queueSeconds: Double = 0, computeSeconds: Double = 0, provisionalSeconds: Double? = nil) {
+        public init(queueSeconds: Double = 0, computeSeconds: Double = 0, provisionalSeconds: Double? = nil,
+                    cpuSeconds: Double = 0) {
             self.queueSeconds = queueSeconds
             self.computeSeconds = computeSeconds
             self.provisionalSeconds = provisionalSeconds
+            self.cpuSeconds = cpuSeconds
         }
     }
 

@@ -74,6 +74,11 @@ final class AssistConnection {
                             try await outbound.close(.normalClosure, reason: "closed")
                             return
                         }
+                        if case let .generate(m) = decoded {
+                            try await generate(m, outbound: outbound)
+                            lastActivity.touch()
+                            continue
+                        }
                         if case .verify = decoded, let n = context.faults.dropConnectionAtVerify,
                            context.slots.countVerify() == n {
                             logger.notice("fault injection: dropping the connection at verify \(n)")
@@ -104,8 +109,8 @@ final class AssistConnection {
             case let .extend(m): return .routed(try await RouteHandler(context: context).extend(m, verifier: opened ? verifier : nil))
             case .opened, .verdict, .provisional, .error, .routed:
                 throw WireError(.badFrame, "\"\(message.kind)\" is a server-to-client message")
-            case .close:
-                throw WireError(.internal, "close is handled by the read loop")
+            case .close, .generate:
+                throw WireError(.internal, "\(message.kind) is handled by the read loop")
             }
         } catch let error as WireError {
             return .error(ErrorMessage(error))
@@ -135,6 +140,7 @@ final class AssistConnection {
             context.metrics.sessionsActive.record(context.slots.openCount)
         }
         let info: SessionInfo
+        let clock = ContinuousClock(), openStarted = clock.now
         do {
             let verifier = try self.verifier ?? makeVerifier()
             self.verifier = verifier
@@ -147,10 +153,14 @@ final class AssistConnection {
         opened = true
         preemptive = m.preemptive ?? false
         context.metrics.sessionsOpened.increment()
+        let openSeconds = clock.now - openStarted
         return OpenedMessage(session: sessionID ?? "", model: model.id, targetFingerprint: model.fingerprint, base: info.base,
                              limits: WireLimits(maxWindow: info.maxWindow, contextLength: info.contextLength,
                                                 vocabularySize: info.vocabularySize),
-                             modelSha256: model.sha256)
+                             modelSha256: model.sha256,
+                             timings: WireTimings(computeMs: Double(openSeconds.components.attoseconds) * 1e-15
+                                                      + Double(openSeconds.components.seconds) * 1000,
+                                                  cpuMs: info.serverCPUSeconds * 1000))
     }
 
     private func makeVerifier() throws -> InProcessVerifier {
@@ -191,6 +201,22 @@ final class AssistConnection {
         metrics.verifyLatency.recordNanoseconds(Int64(verdict.timings.computeSeconds * 1e9))
         metrics.queueLatency.recordNanoseconds(Int64(verdict.timings.queueSeconds * 1e9))
         return VerdictMessage(verdict)
+    }
+
+    /// `generate`: streams the rest of the session, a verdict per token (`ServerGeneration`).
+    private func generate(_ m: GenerateMessage, outbound: WebSocketOutboundWriter) async throws {
+        guard opened, let verifier else {
+            context.metrics.error(WireErrorCode.notOpen.rawValue)
+            let frame = try codec.encode(.error(ErrorMessage(
+                code: .notOpen, message: "no open session on this connection: send open first (again after an error on open)")))
+            try await outbound.write(.text(frame))
+            return
+        }
+        try await ServerGeneration.stream(m, verifier: verifier, metrics: context.metrics) { [codec, context, lastActivity] reply in
+            if case let .error(e) = reply { context.metrics.error(e.code.rawValue) }
+            try await outbound.write(.text(try codec.encode(reply)))
+            lastActivity.touch()
+        }
     }
 
     private func releaseSession() {

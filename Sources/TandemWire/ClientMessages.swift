@@ -99,3 +99,18 @@ public struct ExtendMessage: Sendable, Equatable, Codable {
     /// The decoding core's view of this request.
     public var routeRequest: RouteRequest { RouteRequest(round: round, base: base, tokens: tokens, span: span) }
 }
+
+/// `generate`: the server generates the rest of the session by itself (cloud-only decoding), one
+/// target pass per token, and streams each token as an ordinary `verdict` (accepted 0, `next` = the
+/// token, rounds `round`, `round` + 1, …) until the last, which has `finished: true`.
+/// `base` is the agreed length the client believes the server holds, as in `verify`.
+public struct GenerateMessage: Sendable, Equatable, Codable {
+    /// The round number of the first verdict; later ones count up from it.
+    public var round: Int
+    public var base: Int
+
+    public init(round: Int, base: Int) {
+        self.round = round
+        self.base = base
+    }
+}

@@ -27,21 +27,26 @@ public struct OpenedMessage: Sendable, Equatable, Codable {
     /// SHA-256 of the target model's file (64 hex digits), when the server computed it; clients that
     /// require a particular model compare it.
     public var modelSha256: String?
+    /// The server's time for opening (the prompt's prefill); absent from servers that do not report it.
+    public var timings: WireTimings?
 
     public init(session: String, model: String, targetFingerprint: String, base: Int, limits: WireLimits,
-                modelSha256: String? = nil) {
+                modelSha256: String? = nil, timings: WireTimings? = nil) {
         self.session = session
         self.model = model
         self.targetFingerprint = targetFingerprint
         self.base = base
         self.limits = limits
         self.modelSha256 = modelSha256
+        self.timings = timings
     }
 
     /// The decoding core's view of this answer.
     public func sessionInfo(wireBytes: Int = 0) -> SessionInfo {
-        SessionInfo(sessionID: session, base: base, vocabularySize: limits.vocabularySize,
-                    contextLength: limits.contextLength, maxWindow: limits.maxWindow, wireBytes: wireBytes)
+        var info = SessionInfo(sessionID: session, base: base, vocabularySize: limits.vocabularySize,
+                               contextLength: limits.contextLength, maxWindow: limits.maxWindow, wireBytes: wireBytes)
+        info.serverCPUSeconds = (timings?.cpuMs ?? 0) / 1000
+        return info
     }
 }
 
@@ -65,14 +70,16 @@ public struct VerdictMessage: Sendable, Equatable, Codable {
         self.init(round: verdict.round, accepted: verdict.accepted, next: verdict.next, finished: verdict.finished,
                   timings: WireTimings(queueMs: verdict.timings.queueSeconds * 1000,
                                        computeMs: verdict.timings.computeSeconds * 1000,
-                                       provisionalMs: verdict.timings.provisionalSeconds.map { $0 * 1000 }))
+                                       provisionalMs: verdict.timings.provisionalSeconds.map { $0 * 1000 },
+                                       cpuMs: verdict.timings.cpuSeconds * 1000))
     }
 
     /// The decoding core's view of this answer.
     public func verdict(wireBytes: Int = 0) -> Verdict {
         Verdict(round: round, accepted: accepted, next: next, finished: finished,
                 timings: Verdict.Timings(queueSeconds: timings.queueMs / 1000, computeSeconds: timings.computeMs / 1000,
-                                         provisionalSeconds: timings.provisionalMs.map { $0 / 1000 }),
+                                         provisionalSeconds: timings.provisionalMs.map { $0 / 1000 },
+                                         cpuSeconds: timings.cpuMs / 1000),
                 wireBytes: wireBytes)
     }
 }

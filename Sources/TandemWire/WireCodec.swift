@@ -35,6 +35,7 @@ public struct WireCodec: Sendable {
         case let .verify(m): payload = try encoder.encode(m)
         case let .extend(m): payload = try encoder.encode(m)
         case .close: payload = Data("{}".utf8)
+        case let .generate(m): payload = try encoder.encode(m)
         case let .opened(m): payload = try encoder.encode(m)
         case let .verdict(m): payload = try encoder.encode(m)
         case let .provisional(m): payload = try encoder.encode(m)
@@ -80,6 +81,7 @@ public struct WireCodec: Sendable {
             case .verify: return .verify(try decoder.decode(VerifyMessage.self, from: data))
             case .extend: return .extend(try decoder.decode(ExtendMessage.self, from: data))
             case .close: return .close
+            case .generate: return .generate(try decoder.decode(GenerateMessage.self, from: data))
             case .opened: return .opened(try decoder.decode(OpenedMessage.self, from: data))
             case .verdict: return .verdict(try decoder.decode(VerdictMessage.self, from: data))
             case .provisional: return .provisional(try decoder.decode(ProvisionalMessage.self, from: data))

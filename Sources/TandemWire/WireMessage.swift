@@ -6,6 +6,8 @@ public enum WireMessage: Sendable, Equatable {
     case verify(VerifyMessage)
     case extend(ExtendMessage)
     case close
+    /// The server generates the rest alone and streams a `verdict` per token (cloud-only decoding).
+    case generate(GenerateMessage)
     // Server → client.
     case opened(OpenedMessage)
     case verdict(VerdictMessage)
@@ -17,6 +19,7 @@ public enum WireMessage: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable, Codable {
         case open, verify, extend, close, opened, verdict, provisional, error
         case routed
+        case generate
     }
 
     public var kind: Kind {
@@ -25,6 +28,7 @@ public enum WireMessage: Sendable, Equatable {
         case .verify: .verify
         case .extend: .extend
         case .close: .close
+        case .generate: .generate
         case .opened: .opened
         case .verdict: .verdict
         case .provisional: .provisional

@@ -13,8 +13,8 @@ import Testing
         let keys = Set(json?.keys.map { $0 } ?? [])
         #expect(keys == ["acceptance_rate", "tokens_per_round", "rounds", "cloud_passes_per_token",
                          "cloud_positions_per_token", "bytes_per_token", "tokens_per_s", "ttft_ms", "draft_ms",
-                         "network_ms", "queue_ms", "verify_ms", "per_position_acceptance", "generated_tokens",
-                         "proposed", "accepted", "local_tokens", "failovers",
+                         "network_ms", "queue_ms", "verify_ms", "server_cpu_s_per_token", "per_position_acceptance",
+                         "generated_tokens", "proposed", "accepted", "local_tokens", "failovers",
                          "routed_fraction", "routed_positions", "route_replaced", "route_fallbacks"])
         let decoded = try JSONDecoder().decode(GenerationStats.self, from: JSONEncoder().encode(result.stats))
         #expect(decoded == result.stats)

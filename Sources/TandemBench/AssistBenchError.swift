@@ -1,0 +1,15 @@
+/// Why `tandem bench assist` could not run, in words a user can act on.
+public enum AssistBenchError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// An option's value is out of range or unreadable.
+    case invalidOption(String)
+    /// A model file is missing or unusable.
+    case model(String)
+    /// The in-process server or the link emulator failed.
+    case setup(String)
+
+    public var description: String {
+        switch self {
+        case let .invalidOption(message), let .model(message), let .setup(message): message
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import TandemDecoding
+
+/// One column of the assisted-decoding benchmark: a window policy, or one of the two baselines.
+public enum AssistPolicy: Sendable, Hashable, CustomStringConvertible {
+    /// Always `k` drafts per round.
+    case fixed(Int)
+    /// Start at 2, double after a fully accepted window, halve otherwise (1…8).
+    case doubling
+    /// The cost model (`CostModelWindow`; `ProfiledWindowPolicy` under a cloud profile), 1…8.
+    case adaptive
+    /// The server generates every token and streams it (`generate`).
+    case cloudOnly
+    /// The draft alone on the client; no server.
+    case localOnly
+
+    /// The name in rows and tables: "1", "2", …, "doubling", "adaptive", "cloud-only", "local-only".
+    public var description: String {
+        switch self {
+        case let .fixed(k): "\(k)"
+        case .doubling: "doubling"
+        case .adaptive: "adaptive"
+        case .cloudOnly: "cloud-only"
+        case .localOnly: "local-only"
+        }
+    }
+
+    /// True for the policies that run the assisted generator (not the baselines).
+    public var isAssisted: Bool {
+        switch self {
+        case .fixed, .doubling, .adaptive: true
+        case .cloudOnly, .localOnly: false
+        }
+    }
+
+    /// The largest window the adaptive and doubling policies may choose.
+    public static let maxAdaptiveWindow = 8
+
+    /// A fresh window policy for an assisted column (state starts anew for every cell).
+    public func windowPolicy(profile: CloudProfile?) -> (any WindowPolicy)? {
+        switch self {
+        case let .fixed(k): FixedWindow(k)
+        case .doubling: DoublingWindow(initial: 2, minWindow: 1, maxWindow: Self.maxAdaptiveWindow)
+        case .adaptive:
+            profile.map { ProfiledWindowPolicy(profile: $0, maxWindow: Self.maxAdaptiveWindow) }
+                ?? CostModelWindow(minWindow: 1, maxWindow: Self.maxAdaptiveWindow)
+        case .cloudOnly, .localOnly: nil
+        }
+    }
+}

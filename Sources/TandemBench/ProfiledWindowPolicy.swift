@@ -1,0 +1,37 @@
+import TandemDecoding
+
+/// The adaptive window under a cloud profile: the cost model learns acceptance and the round trip
+/// from what it measures, but draft and verify times from the profile, so it picks the window that
+/// would be best on the profiled hardware rather than on the CPU the benchmark runs on.
+///
+/// Each round's stats are rewritten before `CostModelWindow` sees them: draft seconds become
+/// `proposed · draftSecondsPerToken`, verify seconds the profile's pass over `proposed + 1`
+/// positions, queue seconds 0; network seconds (the emulated link) stay as measured.
+public struct ProfiledWindowPolicy: WindowPolicy {
+    public let profile: CloudProfile
+    public private(set) var inner: CostModelWindow
+
+    /// - Parameter maxWindow: the largest window the policy may choose.
+    public init(profile: CloudProfile, minWindow: Int = 1, maxWindow: Int = 8) {
+        self.profile = profile
+        var prior = CostModelWindow.Estimates.prior
+        prior.draftSecondsPerToken = profile.draftSecondsPerToken
+        prior.verifyBaseSeconds = profile.passBaseSeconds
+        prior.verifySecondsPerDraft = profile.passSecondsPerPosition
+        inner = CostModelWindow(initial: prior, minWindow: minWindow, maxWindow: maxWindow)
+    }
+
+    public var initialWindow: Int { inner.initialWindow }
+
+    public mutating func nextWindow(after round: RoundStats) -> Int {
+        inner.nextWindow(after: profiled(round))
+    }
+
+    /// `round` with its compute times replaced by the profile's.
+    public func profiled(_ round: RoundStats) -> RoundStats {
+        RoundStats(proposed: round.proposed, accepted: round.accepted,
+                   draftSeconds: Double(round.proposed) * profile.draftSecondsPerToken,
+                   networkSeconds: round.networkSeconds, queueSeconds: 0,
+                   verifySeconds: profile.passSeconds(positions: round.proposed + 1))
+    }
+}

@@ -1,0 +1,47 @@
+import TandemDecoding
+import TandemWire
+
+/// Cloud-only decoding on the server (`generate`): the target generates the rest of the session by
+/// itself, one pass per token (a round with no drafts), and each token goes out as an ordinary
+/// `verdict` as soon as it exists. One request, one stream: no network round trip per token.
+enum ServerGeneration {
+    /// Runs the session to its end from `message`, sending one verdict per token (the last has
+    /// `finished: true`) or, if a round fails, one `error` and nothing after it.
+    ///
+    /// - Parameter send: writes one frame to the client; its failure (a dropped connection) ends the loop.
+    static func stream(_ message: GenerateMessage, verifier: InProcessVerifier, metrics: ServerMetrics,
+                       send: (WireMessage) async throws -> Void) async throws {
+        var round = message.round
+        var base = message.base
+        while true {
+            let verdict: Verdict
+            do {
+                try Task.checkCancellation()
+                verdict = try await verifier.verify(DraftRound(round: round, base: base, drafts: []))
+            } catch let error as TandemDecoding.DecodingError {
+                let wire: WireError
+                if case .sessionFinished = error {
+                    wire = WireError(.sessionFinished, "the session has finished (stop token, token limit or full context); open a new one to continue")
+                } else {
+                    wire = WireError(error)
+                }
+                try await send(.error(ErrorMessage(wire)))
+                return
+            } catch let error as WireError {
+                try await send(.error(ErrorMessage(error)))
+                return
+            } catch {
+                try await send(.error(ErrorMessage(code: .internal, message: "the server failed: \(error)")))
+                return
+            }
+            metrics.rounds.increment()
+            metrics.generated.increment(by: verdict.accepted + 1)
+            metrics.verifyLatency.recordNanoseconds(Int64(verdict.timings.computeSeconds * 1e9))
+            metrics.queueLatency.recordNanoseconds(Int64(verdict.timings.queueSeconds * 1e9))
+            try await send(.verdict(VerdictMessage(verdict)))
+            if verdict.finished { return }
+            base += verdict.accepted + 1
+            round += 1
+        }
+    }
+}

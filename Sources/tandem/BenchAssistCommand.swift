@@ -1,0 +1,228 @@
+import ArgumentParser
+import Foundation
+import TandemBench
+import TandemDecoding
+
+/// `tandem bench assist`: every window policy and both baselines at every RTT, side by side.
+struct BenchAssistCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "assist",
+        abstract: "Assisted decoding against cloud-only and local-only, per window policy and RTT, in one run.",
+        discussion: """
+        Starts a verifier with the target in this process on 127.0.0.1 and, for each RTT, a link emulator \
+        between it and the client. For each RTT and each policy (the fixed windows, doubling, adaptive) plus \
+        two baselines — cloud-only (the server generates every token and streams it) and local-only (the draft \
+        alone) — it runs every prompt with the same settings and records acceptance, tokens per round, \
+        per-position acceptance, server passes and server CPU-seconds per token, bytes per token, time to \
+        first token, tokens/s and the latency split. Greedy runs check that every assisted output equals \
+        cloud-only's.
+
+        Writes a Markdown report (--out) with SVG plots next to it and prints the tables; --json prints \
+        {"rows":[…]} instead. --cloud-profile a100-jetson adds modelled latency: the measured counts priced \
+        with an A100 target and a Jetson-class draft (the report labels measured and modelled figures).
+
+        Examples:
+          tandem bench assist
+          tandem bench assist --cloud-profile a100-jetson --out bench/results/assist-latest.md
+          tandem bench assist --rtt 0,25,100 --windows 1,2,4,8 --max-tokens 16 --json
+          tandem bench assist --same-model --rtt 0 --windows 4
+          tandem bench assist --draft D.gguf --target T.gguf --prompts my-prompts.txt
+        """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The draft model (GGUF).", valueName: "file"))
+    var draft = "Models/draft.gguf"
+
+    @Option(name: .long, help: ArgumentHelp("The target model (GGUF).", valueName: "file"))
+    var target = "Models/target.gguf"
+
+    @Option(name: .long, help: ArgumentHelp("Prompts, one per line (empty lines skipped).", valueName: "file"))
+    var prompts = "bench/prompts/assist.txt"
+
+    @Option(name: .long, help: ArgumentHelp("Round-trip times in milliseconds, comma-separated.", valueName: "ms,ms,…"))
+    var rtt = "0,10,25,50,100"
+
+    @Option(name: .long, help: ArgumentHelp("Fixed windows, comma-separated (doubling and adaptive always run).", valueName: "k,k,…"))
+    var windows = "1,2,4,8"
+
+    @Option(name: .long, help: "Tokens to generate per prompt.")
+    var maxTokens = 48
+
+    @Option(name: .customLong("cloud-profile"), help: ArgumentHelp("Hardware for the modelled latency: none or a100-jetson.", valueName: "name"))
+    var cloudProfile = "none"
+
+    @Option(name: .customLong("server-threads"), help: "Compute threads of the server's model (1: its CPU clock sees all of its work).")
+    var serverThreads = 1
+
+    @Option(name: .customLong("draft-threads"), help: "Compute threads of the draft model.")
+    var draftThreads = 1
+
+    @Option(name: .long, help: "Sampling temperature (default 0: greedy, outputs checked against cloud-only).")
+    var temperature: Float = 0
+
+    @Option(name: .long, help: "Sampling seed (the same for every cell).")
+    var seed: UInt64 = 0
+
+    @Flag(name: .customLong("same-model"), help: "Use the target as the draft too: a sanity check that acceptance is 1.")
+    var sameModel = false
+
+    @Option(name: .long, help: ArgumentHelp("The Markdown report; plots go next to it as NAME-acceptance.svg, NAME-tokens-per-s.svg.", valueName: "file"))
+    var out = "bench/results/assist-latest.md"
+
+    @Flag(name: .customLong("no-report"), help: "Write no report or plots, only print.")
+    var noReport = false
+
+    @Flag(name: .long, help: "Print {\"rows\":[…]} (snake_case keys) instead of tables; no progress bar.")
+    var json = false
+
+    func run() async throws {
+        do {
+            try await benchmark()
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    private func benchmark() async throws {
+        let rtts = try AssistGrid.parseRTTs(rtt)
+        let windowList = try AssistGrid.parseWindows(windows)
+        let profile: CloudProfile?
+        if cloudProfile.lowercased() == "none" {
+            profile = nil
+        } else if let named = CloudProfile.named(cloudProfile) {
+            profile = named
+        } else {
+            throw CommandLineError("--cloud-profile: unknown profile '\(cloudProfile)'; choose none or \(CloudProfile.all.map(\.name).joined(separator: ", "))")
+        }
+        guard serverThreads >= 1, serverThreads <= 256 else { throw CommandLineError("--server-threads must be in 1…256") }
+        guard draftThreads >= 1, draftThreads <= 256 else { throw CommandLineError("--draft-threads must be in 1…256") }
+        guard let promptText = try? String(contentsOfFile: prompts, encoding: .utf8) else {
+            throw CommandLineError("cannot read the prompts file \(prompts) (one prompt per line)")
+        }
+        let lines = promptText.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let grid = AssistGrid(rttsMs: rtts, windows: windowList, prompts: lines, maxTokens: maxTokens)
+        try grid.validate()
+        let sampling = SamplingParameters(temperature: max(0, temperature), seed: seed)
+        do {
+            try sampling.validateForSession()
+        } catch {
+            throw CommandLineError("--temperature/--seed: \(error)")
+        }
+        let draftPath = sameModel ? target : draft
+        let runner = AssistRunner(.init(draftPath: draftPath, targetPath: target, grid: grid, sampling: sampling,
+                                        profile: profile, serverThreads: serverThreads, draftThreads: draftThreads))
+        let date = ISO8601DateFormatter().string(from: Date())
+        let machine = BenchMachine.describe()
+        let bar = json ? nil : ProgressBar()
+        let result = try await runner.run { bar?.show($0) }
+        bar?.finish(seconds: result.wallSeconds)
+
+        let rows = result.rows
+        if !noReport {
+            let plots = try writeReport(result, grid: grid, profile: profile, date: date, machine: machine,
+                                        draft: draftPath, sampling: sampling)
+            if !json { FileHandle.standardError.write(Data("wrote \(out) and \(plots.joined(separator: ", "))\n".utf8)) }
+        }
+        let mismatches = result.greedy ? result.mismatches : []
+        if json {
+            print(try JSONOutput.string(AssistJSON(rows: rows, outputMismatches: mismatches)))
+        } else {
+            let report = AssistReport(result: result, grid: grid, context: context(date: date, machine: machine, draft: draftPath,
+                                                                                    sampling: sampling, plots: []))
+            print(report.acceptanceSection())
+            print(report.latencySection())
+            print(report.checksSection())
+        }
+        var failed = false
+        if !mismatches.isEmpty {
+            FileHandle.standardError.write(Data(("error: assisted output differs from cloud-only under greedy decoding:\n"
+                + mismatches.map { "  \($0)\n" }.joined()).utf8))
+            failed = true
+        }
+        if sameModel {
+            let assisted = result.cells.filter(\.policy.isAssisted).reduce(GenerationCounters()) { $0.merged(with: $1.counters) }
+            let acceptance = GenerationStats(assisted).acceptanceRate
+            let ok = assisted.proposed > 0 && assisted.accepted == assisted.proposed
+            let line = "same-model check: acceptance \(NumberFormat.fixed(acceptance, digits: 3)) (expected 1.000) \(ok ? "OK" : "FAILED")\n"
+            FileHandle.standardError.write(Data(line.utf8))
+            if !json { print(line, terminator: "") }
+            if !ok { failed = true }
+        }
+        if failed { throw ExitCode.failure }
+    }
+
+    private func context(date: String, machine: String, draft: String, sampling: SamplingParameters, plots: [String]) -> AssistReport.Context {
+        let command = "tandem " + CommandLine.arguments.dropFirst().joined(separator: " ")
+        let samplingText = sampling.isGreedy ? "greedy" : "temperature \(sampling.temperature), seed \(sampling.seed)"
+        return AssistReport.Context(command: command, date: date, machine: machine,
+                                    draft: (draft as NSString).lastPathComponent, target: (target as NSString).lastPathComponent,
+                                    sampling: samplingText, serverThreads: serverThreads, plots: plots)
+    }
+
+    /// Writes the report and its plots; returns the plots' paths.
+    private func writeReport(_ result: AssistResult, grid: AssistGrid, profile: CloudProfile?, date: String, machine: String,
+                             draft: String, sampling: SamplingParameters) throws -> [String] {
+        let url = URL(fileURLWithPath: out)
+        let directory = url.deletingLastPathComponent()
+        let stem = url.deletingPathExtension().lastPathComponent
+        var charts = [("\(stem)-acceptance.svg", AssistPlots.acceptance(result)),
+                      ("\(stem)-tokens-per-s.svg", AssistPlots.tokensPerSecond(result, modelled: false))]
+        if profile != nil {
+            charts.append(("\(stem)-modelled-tokens-per-s.svg", AssistPlots.tokensPerSecond(result, modelled: true)))
+        }
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            for (name, chart) in charts {
+                try chart.render().write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
+            }
+            let report = AssistReport(result: result, grid: grid, context: context(date: date, machine: machine, draft: draft,
+                                                                                    sampling: sampling, plots: charts.map(\.0)))
+            try report.render().write(to: url, atomically: true, encoding: .utf8)
+        } catch {
+            throw CommandLineError("cannot write the report \(out): \(error.localizedDescription)")
+        }
+        return charts.map { directory.appendingPathComponent($0.0).relativePath }
+    }
+}
+
+/// `--json`'s document.
+struct AssistJSON: Encodable {
+    var rows: [AssistRow]
+    /// Assisted cells whose greedy output differs from cloud-only's (empty when all match).
+    var outputMismatches: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case rows
+        case outputMismatches = "output_mismatches"
+    }
+}
+
+/// The benchmark's progress on stderr: a redrawn bar on a terminal, a line per cell otherwise.
+final class ProgressBar: Sendable {
+    private let interactive = isatty(2) != 0
+
+    func show(_ p: AssistRunner.Progress) {
+        let done = Double(p.index - 1) / Double(max(p.total, 1))
+        let width = 24
+        let filled = Int((done * Double(width)).rounded(.down))
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        let eta = p.index > 1 ? " ETA \(Self.duration(p.elapsedSeconds / Double(p.index - 1) * Double(p.total - p.index + 1)))" : ""
+        let what = p.policy.description.first?.isNumber == true ? "window \(p.policy)" : p.policy.description
+        let text = "[\(bar)] cell \(p.index)/\(p.total): \(what) at \(NumberFormat.trimmed(p.rttMs, maxFractionDigits: 1)) ms, "
+            + "elapsed \(Self.duration(p.elapsedSeconds))\(eta)"
+        FileHandle.standardError.write(Data((interactive ? "\r\u{1B}[K" + text : text + "\n").utf8))
+    }
+
+    func finish(seconds: Double) {
+        let text = "done: every cell in \(Self.duration(seconds))"
+        FileHandle.standardError.write(Data((interactive ? "\r\u{1B}[K" + text + "\n" : text + "\n").utf8))
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 60 ? "\(s / 60)m\(String(format: "%02d", s % 60))s" : "\(s)s"
+    }
+}
