@@ -98,7 +98,9 @@ actor SwitchableVerifier: Verifier, FailoverReporting {
         #expect(result.counters.localTokens == 25)
         #expect(result.counters.rounds == 0)
         let opens = await verifier.opens
-        #expect(opens >= 2 && opens <= 1 + 24 / 3, "one attempt at the start, then at most one every 3 local tokens: \(opens)")
+        // Later attempts run in the background, so a loaded machine may finish before any of them starts:
+        // only the first attempt and the ceiling are certain.
+        #expect(opens >= 1 && opens <= 1 + 24 / 3, "one attempt at the start, then at most one every 3 local tokens: \(opens)")
     }
 
     @Test("lost mid-generation and back: local tokens in between, then assisted rounds resume on the whole sequence")
