@@ -32,34 +32,8 @@ public struct AssistedClient: Sendable {
 
     /// Runs one generation; cancelling the consumer (or dropping the stream) stops it.
     public func generate(_ request: SessionRequest, stopStrings: [String] = []) -> AsyncThrowingStream<AssistedEvent, any Error> {
-        let tokenizer = self.tokenizer
-        let stops = tokenizer.map { t in
-            StopStrings(stopStrings) { (try? t.decode($0, skipSpecial: true)) ?? "" }
-        }
-        let events = generator.generate(request, stopStrings: stops)
-        return AsyncThrowingStream { continuation in
-            let task = Task {
-                var decoder = tokenizer?.makeStreamingDecoder(skipSpecial: true)
-                var text = ""
-                do {
-                    for try await event in events {
-                        switch event {
-                        case let .token(id):
-                            let piece: String = (try? decoder?.feed(id)) ?? ""
-                            text += piece
-                            continuation.yield(.token(id: id, text: piece))
-                        case let .finished(result):
-                            text += decoder?.flush() ?? ""
-                            continuation.yield(.finished(result, text: text))
-                        }
-                    }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
+        let events = generator.generate(request, stopStrings: TextStreamer.stopStrings(stopStrings, tokenizer: tokenizer))
+        return TextStreamer.assistedEvents(events, tokenizer: tokenizer)
     }
 
     /// Runs one generation to its end.

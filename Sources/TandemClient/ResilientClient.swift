@@ -29,37 +29,17 @@ public struct ResilientClient: Sendable {
 
     /// Runs one generation; cancelling the consumer (or dropping the stream) stops it.
     public func generate(_ request: SessionRequest, stopStrings: [String] = []) -> AsyncThrowingStream<ResilientClientEvent, any Error> {
-        let tokenizer = self.tokenizer
-        let stops = tokenizer.map { t in
-            StopStrings(stopStrings) { (try? t.decode($0, skipSpecial: true)) ?? "" }
-        }
-        let events = generator.events(request, stopStrings: stops)
-        return AsyncThrowingStream { continuation in
-            let task = Task {
-                var decoder = tokenizer?.makeStreamingDecoder(skipSpecial: true)
-                var text = ""
-                var source = TokenSource.verified
-                do {
-                    for try await event in events {
-                        switch event {
-                        case let .token(id):
-                            let piece: String = (try? decoder?.feed(id)) ?? ""
-                            text += piece
-                            continuation.yield(.token(id: id, text: piece, source: source))
-                        case let .source(new, reason):
-                            source = new
-                            continuation.yield(.source(new, reason: reason))
-                        case let .finished(result):
-                            text += decoder?.flush() ?? ""
-                            continuation.yield(.finished(result, text: text))
-                        }
-                    }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
+        let events = generator.events(request, stopStrings: TextStreamer.stopStrings(stopStrings, tokenizer: tokenizer))
+        return TextStreamer.relay(events, tokenizer: tokenizer, state: TokenSource.verified) { event, streamer, source in
+            switch event {
+            case let .token(id):
+                return .token(id: id, text: streamer.feed(id), source: source)
+            case let .source(new, reason):
+                source = new
+                return .source(new, reason: reason)
+            case let .finished(result):
+                return .finished(result, text: streamer.finish())
             }
-            continuation.onTermination = { _ in task.cancel() }
         }
     }
 

@@ -30,11 +30,7 @@ struct BenchAssistCommand: AsyncParsableCommand {
         """
     )
 
-    @Option(name: .long, help: ArgumentHelp("The draft model (GGUF).", valueName: "file"))
-    var draft = "Models/draft.gguf"
-
-    @Option(name: .long, help: ArgumentHelp("The target model (GGUF).", valueName: "file"))
-    var target = "Models/target.gguf"
+    @OptionGroup var models: ModelPairOptions
 
     @Option(name: .long, help: ArgumentHelp("Prompts, one per line (empty lines skipped).", valueName: "file"))
     var prompts = "bench/prompts/assist.txt"
@@ -111,8 +107,8 @@ struct BenchAssistCommand: AsyncParsableCommand {
         } catch {
             throw CommandLineError("--temperature/--seed: \(error)")
         }
-        let draftPath = sameModel ? target : draft
-        let runner = AssistRunner(.init(draftPath: draftPath, targetPath: target, grid: grid, sampling: sampling,
+        let draftPath = sameModel ? models.target : models.draft
+        let runner = AssistRunner(.init(draftPath: draftPath, targetPath: models.target, grid: grid, sampling: sampling,
                                         profile: profile, serverThreads: serverThreads, draftThreads: draftThreads))
         let date = ISO8601DateFormatter().string(from: Date())
         let machine = BenchMachine.describe()
@@ -158,7 +154,7 @@ struct BenchAssistCommand: AsyncParsableCommand {
         let command = "tandem " + CommandLine.arguments.dropFirst().joined(separator: " ")
         let samplingText = sampling.isGreedy ? "greedy" : "temperature \(sampling.temperature), seed \(sampling.seed)"
         return AssistReport.Context(command: command, date: date, machine: machine,
-                                    draft: (draft as NSString).lastPathComponent, target: (target as NSString).lastPathComponent,
+                                    draft: (draft as NSString).lastPathComponent, target: (models.target as NSString).lastPathComponent,
                                     sampling: samplingText, serverThreads: serverThreads, plots: plots)
     }
 

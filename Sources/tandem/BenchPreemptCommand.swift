@@ -24,11 +24,9 @@ struct BenchPreemptCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("The draft model (GGUF).", valueName: "file"))
-    var draft = "Models/draft.gguf"
-
-    @Option(help: ArgumentHelp("The target model (GGUF).", valueName: "file"))
-    var target = "Models/target.gguf"
+    @OptionGroup var models: ModelPairOptions
+    var draft: String { models.draft }
+    var target: String { models.target }
 
     @Option(help: ArgumentHelp("Prompts, one per line.", valueName: "file"))
     var prompts = "bench/prompts/preempt.txt"

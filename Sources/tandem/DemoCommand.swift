@@ -31,11 +31,7 @@ struct DemoCommand: AsyncParsableCommand {
         "If the",
     ]
 
-    @Option(name: .long, help: ArgumentHelp("The draft model (GGUF).", valueName: "file"))
-    var draft = "Models/draft.gguf"
-
-    @Option(name: .long, help: ArgumentHelp("The target model (GGUF).", valueName: "file"))
-    var target = "Models/target.gguf"
+    @OptionGroup var models: ModelPairOptions
 
     @Option(name: .long, help: ArgumentHelp("Drafts per round: a number, doubling or adaptive.", valueName: "N|doubling|adaptive"))
     var window = "adaptive"
@@ -59,6 +55,7 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     private func demo() async throws {
+        let draft = models.draft, target = models.target
         for (flag, path) in [("--draft", draft), ("--target", target)] where !FileManager.default.fileExists(atPath: path) {
             throw CommandLineError("""
                 no model at \(path). The bundled pair (Models/draft.gguf, Models/target.gguf) is not in this \

@@ -59,21 +59,13 @@ struct ResilientGenerate {
         }
         let policy = try WindowOption.policy(window)
         try sampling.validate()
-        let draft = try options.loadModel(path: draftPath)
-        guard let tokenizer = TokenText.tokenizer(for: draft.file) else {
-            throw CommandLineError("\(draftPath) has no usable tokenizer; assisted generation needs one to match the server's")
-        }
-        var prompt = try options.promptTokens(parsed: parsed, tokenizer: tokenizer)
-        if parsed == nil, let text = options.prompt, chatOptions.isChat {
-            prompt = try chatOptions.promptIDs(text, tokenizer: tokenizer)
-        }
-        let directory = VerifierDirectory(coordinator.map { .coordinator(url: $0, fingerprint: tokenizer.fingerprint, sha256: required) }
+        let setup = try DraftSetup(draftPath: draftPath, parsed: parsed, options: options, chatOptions: chatOptions, mode: "assisted")
+        let directory = VerifierDirectory(coordinator.map { .coordinator(url: $0, fingerprint: setup.tokenizer.fingerprint, sha256: required) }
                                           ?? .addresses(servers))
-        let client = ResilientClient(draft: draft, draftName: (draftPath as NSString).lastPathComponent, tokenizer: tokenizer,
+        let client = ResilientClient(draft: setup.draft, draftName: setup.draftName, tokenizer: setup.tokenizer,
                                      directory: directory, policy: policy, requireSha256: required,
                                      configuration: .init(retryEveryTokens: retryEvery))
-        let request = SessionRequest(prompt: prompt, sampling: sampling, maxTokens: maxTokens,
-                                     stopTokens: ignoreEos ? [] : tokenizer.endOfGenerationIDs)
+        let request = setup.request(sampling: sampling, maxTokens: maxTokens, ignoreEos: ignoreEos)
         var final: (GenerationResult, String)?
         var segments: [Segment] = []
         var count = 0
@@ -84,10 +76,7 @@ struct ResilientGenerate {
                 if segments.last?.source != source { segments.append(Segment(source: source, start: count, count: 0)) }
                 segments[segments.count - 1].count += 1
                 count += 1
-                if !json {
-                    print(text, terminator: "")
-                    fflush(nil)
-                }
+                ClientRun.show(text, json: json)
             case let .source(source, reason):
                 guard !json else { continue }
                 switch source {
@@ -107,15 +96,13 @@ struct ResilientGenerate {
         guard let (result, text) = final else { throw CancellationError() }
         let used = await client.verifier.history
         if json {
-            print("{\"tokens\":\(JSONText.ints(result.tokens)),\"text\":\(JSONText.string(text)),"
-                + "\"segments\":\(try JSONOutput.string(segments)),\"verifiers\":\(try JSONOutput.string(used)),"
-                + "\"stats\":\(try StatsText.json(result.stats))}")
+            print(try ClientRun.json(result, text: text, extra: ["\"segments\":\(try JSONOutput.string(segments))",
+                                                                 "\"verifiers\":\(try JSONOutput.string(used))"]))
         } else {
-            print("")
             var block = StatsText.block(result.stats)
             block += "local tokens        \(result.stats.localTokens)\n"
             block += "failovers           \(result.stats.failovers)\(used.isEmpty ? "" : " (verifiers: \(used.joined(separator: ", ")))")\n"
-            FileHandle.standardError.write(Data(block.utf8))
+            ClientRun.finishText(block: block)
         }
     }
 

@@ -23,36 +23,15 @@ struct RoutedGenerate {
         guard maxTokens >= 0 else { throw CommandLineError("--max-tokens must be ≥ 0") }
         try configuration.validate()
         try sampling.validate()
-        let draft = try options.loadModel(path: draftPath)
-        guard let tokenizer = TokenText.tokenizer(for: draft.file) else {
-            throw CommandLineError("\(draftPath) has no usable tokenizer; routed generation needs one to match the server's")
-        }
-        var prompt = try options.promptTokens(parsed: parsed, tokenizer: tokenizer)
-        if parsed == nil, let text = options.prompt, chatOptions.isChat {
-            prompt = try chatOptions.promptIDs(text, tokenizer: tokenizer)
-        }
-        let client = RoutedClient(draft: draft, draftName: (draftPath as NSString).lastPathComponent,
-                                  tokenizer: tokenizer, server: server, configuration: configuration)
-        let request = SessionRequest(prompt: prompt, sampling: sampling, maxTokens: maxTokens,
-                                     stopTokens: ignoreEos ? [] : tokenizer.endOfGenerationIDs)
-        var final: (GenerationResult, String)?
-        for try await event in client.generate(request) {
-            switch event {
-            case let .token(_, text):
-                if !json {
-                    print(text, terminator: "")
-                    fflush(nil)
-                }
-            case let .finished(result, text):
-                final = (result, text)
-            }
-        }
-        guard let (result, text) = final else { throw CancellationError() }
+        let setup = try DraftSetup(draftPath: draftPath, parsed: parsed, options: options, chatOptions: chatOptions, mode: "routed")
+        let client = RoutedClient(draft: setup.draft, draftName: setup.draftName,
+                                  tokenizer: setup.tokenizer, server: server, configuration: configuration)
+        let request = setup.request(sampling: sampling, maxTokens: maxTokens, ignoreEos: ignoreEos)
+        let (result, text) = try await ClientRun.consume(client.generate(request), json: json)
         if json {
-            print("{\"tokens\":\(JSONText.ints(result.tokens)),\"text\":\(JSONText.string(text)),\"stats\":\(try StatsText.json(result.stats))}")
+            print(try ClientRun.json(result, text: text))
         } else {
-            print("")
-            FileHandle.standardError.write(Data(Self.block(result.stats).utf8))
+            ClientRun.finishText(block: Self.block(result.stats))
         }
     }
 

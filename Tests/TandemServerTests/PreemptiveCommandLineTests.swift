@@ -10,71 +10,24 @@ struct PreemptiveCommandLineTests {
     static let target = root.appendingPathComponent("Models/target.gguf").path
     static let draft = root.appendingPathComponent("Models/draft.gguf").path
 
-    /// `TandemCLI.run`'s job on a Dispatch thread: its pipe reads block, and blocking the cooperative
-    /// pool (two threads on CI) would stall every other suite running in parallel.
-    static func run(_ arguments: [String], timeout: Double = 180) async throws -> TandemCLI.Output {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try runBlocking(arguments, timeout: timeout) })
-            }
-        }
+    /// `tandem` with a timeout roomy enough for the bench grid on a loaded machine.
+    static func run(_ arguments: [String]) async throws -> TandemCLI.Output {
+        try await TandemCLI.run(arguments, timeout: .seconds(180))
     }
 
-    private static func runBlocking(_ arguments: [String], timeout: Double) throws -> TandemCLI.Output {
-        let process = Process()
-        process.executableURL = TandemCLI.executable
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let watchdog = DispatchWorkItem { process.terminate() }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        watchdog.cancel()
-        return TandemCLI.Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                                stderr: String(decoding: stderr, as: UTF8.self))
-    }
-
-    /// Starts `tandem serve` on a free port and returns the process and its ws:// address.
-    static func serve(_ extra: [String]) async throws -> (Process, String) {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try serveBlocking(extra) })
-            }
+    /// Starts `tandem serve` on a free port and returns it and its ws:// address.
+    static func serve(_ extra: [String]) async throws -> (SpawnedTandem, String) {
+        let serve = try await SpawnedTandem.launch(["serve", "--model", target, "--port", "0", "--threads", "1"] + extra)
+        guard let url = serve.assistAddress, serve.banner.contains("/v1/assist") else {
+            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "serve printed: \(serve.banner)"])
         }
-    }
-
-    private static func serveBlocking(_ extra: [String]) throws -> (Process, String) {
-        let serve = Process()
-        serve.executableURL = TandemCLI.executable
-        serve.arguments = ["serve", "--model", target, "--port", "0", "--threads", "1"] + extra
-        let out = Pipe()
-        serve.standardOutput = out
-        serve.standardError = FileHandle.nullDevice
-        try serve.run()
-        var line = Data()
-        let reader = out.fileHandleForReading
-        let deadline = ContinuousClock.now + .seconds(60)
-        while !line.contains(UInt8(ascii: "\n")), ContinuousClock.now < deadline {
-            let chunk = reader.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        let text = String(decoding: line, as: UTF8.self)
-        guard let match = text.firstMatch(of: /ws:\/\/127\.0\.0\.1:(\d+)\/v1\/assist/) else {
-            serve.terminate()
-            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "serve printed: \(text)"])
-        }
-        return (serve, "ws://127.0.0.1:\(match.1)")
+        return (serve, url)
     }
 
     @Test("generate --preemptive --json gives the target's tokens and the preemptive stats")
     func generatePreemptive() async throws {
         let (server, url) = try await Self.serve(["--exit-layer", "2"])
-        defer { server.terminate() }
+        defer { server.kill() }
         let local = try await Self.run(["generate", "--model", Self.target, "--prompt", "Return the", "--max-tokens", "24", "--json"])
         let assisted = try await Self.run(["generate", "--draft", Self.draft, "--server", url, "--prompt", "Return the",
                                                 "--max-tokens", "24", "--window", "4", "--preemptive", "--json"])

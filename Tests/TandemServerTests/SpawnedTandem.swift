@@ -44,6 +44,12 @@ final class SpawnedTandem: @unchecked Sendable {
         return SpawnedTandem(process: process, banner: String(decoding: line, as: UTF8.self), stderrPath: stderrPath)
     }
 
+    /// `start` on a Dispatch thread, for async tests: waiting for the first line blocks, and blocking
+    /// the cooperative pool would stall the suites running in parallel.
+    static func launch(_ arguments: [String], environment: [String: String] = [:]) async throws -> SpawnedTandem {
+        try await TandemCLI.offPool { try start(arguments, environment: environment) }
+    }
+
     /// The `ws://127.0.0.1:PORT` a verifier printed.
     var assistAddress: String? {
         banner.firstMatch(of: /ws:\/\/127\.0\.0\.1:(\d+)/).map { "ws://127.0.0.1:\($0.1)" }

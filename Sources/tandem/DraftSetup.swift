@@ -1,0 +1,36 @@
+import Foundation
+import TandemDecoding
+import TandemModel
+import TandemTokenizer
+
+/// What every remote mode of `tandem generate` (assisted, routed, failover) starts from: the draft
+/// model, its tokenizer (which must match the server's), and the prompt in its ids.
+struct DraftSetup {
+    let draft: Model
+    let tokenizer: Tokenizer
+    /// The draft file's name, shown in the server's refusal when tokenizers differ.
+    let draftName: String
+    let prompt: [Int]
+
+    /// Loads the draft at `draftPath` and builds the prompt (`parsed` ids, or the text, chat-wrapped
+    /// with `--chat`). `mode` names the generation in the missing-tokenizer error ("assisted").
+    init(draftPath: String, parsed: [Int]?, options: ModelRunOptions, chatOptions: ChatOptions, mode: String) throws {
+        draft = try options.loadModel(path: draftPath)
+        guard let tokenizer = TokenText.tokenizer(for: draft.file) else {
+            throw CommandLineError("\(draftPath) has no usable tokenizer; \(mode) generation needs one to match the server's")
+        }
+        self.tokenizer = tokenizer
+        draftName = (draftPath as NSString).lastPathComponent
+        var prompt = try options.promptTokens(parsed: parsed, tokenizer: tokenizer)
+        if parsed == nil, let text = options.prompt, chatOptions.isChat {
+            prompt = try chatOptions.promptIDs(text, tokenizer: tokenizer)
+        }
+        self.prompt = prompt
+    }
+
+    /// The request for this prompt; it stops at the tokenizer's end-of-generation ids unless `ignoreEos`.
+    func request(sampling: SamplingParameters, maxTokens: Int, ignoreEos: Bool) -> SessionRequest {
+        SessionRequest(prompt: prompt, sampling: sampling, maxTokens: maxTokens,
+                       stopTokens: ignoreEos ? [] : tokenizer.endOfGenerationIDs)
+    }
+}
