@@ -80,54 +80,22 @@ public actor RemoteVerifier: RoutingVerifier {
     }
 
     public func verify(_ round: DraftRound) async throws -> Verdict {
-        guard let request else { throw TandemDecoding.DecodingError.notOpen }
         let before = bytesSent + bytesReceived
-        var failures = 0
-        var lastFailure = ""
-        while true {
-            do {
-                if needsReopen || link?.isClosed != false {
-                    try await reopen(request)
-                }
-                let message = VerifyMessage(round: round.round, base: agreed.count, drafts: round.drafts, q: round.q)
-                let sent = ContinuousClock.now
-                let reply = try await exchange(.verify(message))
-                let roundTrip = ContinuousClock.now - sent
-                switch reply {
-                case let .verdict(v):
-                    guard v.round == round.round else {
-                        throw ClientError.unexpectedMessage("verdict for round \(v.round) while awaiting round \(round.round)")
-                    }
-                    guard v.accepted >= 0, v.accepted <= round.drafts.count else {
-                        throw TandemDecoding.DecodingError.invalidVerdict("accepted \(v.accepted) of \(round.drafts.count) drafts")
-                    }
-                    agreed += round.drafts[..<v.accepted]
-                    agreed.append(v.next)
-                    let seconds = Double(roundTrip.components.seconds) + Double(roundTrip.components.attoseconds) * 1e-18
-                    networkSeconds += max(0, seconds - (v.timings.queueMs + v.timings.computeMs) / 1000)
-                    return v.verdict(wireBytes: bytesSent + bytesReceived - before)
-                case let .error(e) where [.resync, .notOpen, .idleTimeout].contains(e.code):
-                    // The server lost or doubts our session: re-open with the whole sequence.
-                    lastFailure = e.wireError.description
-                    needsReopen = true
-                    failures += 1
-                case let .error(e):
-                    throw e.wireError
-                case let other:
-                    throw ClientError.unexpectedMessage("\(other.kind) in answer to verify")
-                }
-            } catch let error as ClientError where error.isTransport {
-                lastFailure = error.description
-                configuration.logger.notice("connection failed (\(error)); reconnecting")
-                await dropLink()
-                needsReopen = true
-                failures += 1
+        return try await exchangeReopening("verify", message: {
+            .verify(VerifyMessage(round: round.round, base: agreed.count, drafts: round.drafts, q: round.q))
+        }, answer: { reply, roundTrip in
+            guard case let .verdict(v) = reply else { return nil }
+            guard v.round == round.round else {
+                throw ClientError.unexpectedMessage("verdict for round \(v.round) while awaiting round \(round.round)")
             }
-            if failures > configuration.maxReconnects {
-                throw ClientError.reconnectsExhausted(attempts: failures - 1, last: lastFailure)
+            guard v.accepted >= 0, v.accepted <= round.drafts.count else {
+                throw TandemDecoding.DecodingError.invalidVerdict("accepted \(v.accepted) of \(round.drafts.count) drafts")
             }
-            try await Task.sleep(for: .milliseconds(50 * (1 << min(failures, 5))))
-        }
+            agreed += round.drafts[..<v.accepted]
+            agreed.append(v.next)
+            networkSeconds += max(0, roundTrip - (v.timings.queueMs + v.timings.computeMs) / 1000)
+            return v.verdict(wireBytes: bytesSent + bytesReceived - before)
+        })
     }
 
     /// Routing mode: sends `extend` (the client's tokens since the last exchange and the span) and
@@ -135,40 +103,59 @@ public actor RemoteVerifier: RoutingVerifier {
     /// sequence when the connection drops or the server lost the session, and re-sends the request.
     public func route(_ route: RouteRequest) async throws -> RouteAnswer {
         let before = bytesSent + bytesReceived
+        return try await exchangeReopening("extend", message: {
+            guard route.base == agreed.count else {
+                throw TandemDecoding.DecodingError.baseMismatch(expected: agreed.count, got: route.base)
+            }
+            return .extend(ExtendMessage(route))
+        }, answer: { reply, roundTrip in
+            guard case let .routed(r) = reply else { return nil }
+            guard r.round == route.round else {
+                throw ClientError.unexpectedMessage("routed answer for round \(r.round) while awaiting round \(route.round)")
+            }
+            guard !r.tokens.isEmpty, r.tokens.count <= route.span else {
+                throw TandemDecoding.DecodingError.invalidVerdict("\(r.tokens.count) routed tokens for a span of \(route.span)")
+            }
+            agreed += route.tokens + r.tokens
+            networkSeconds += max(0, roundTrip - (r.timings.queueMs + r.timings.computeMs) / 1000)
+            return r.answer(wireBytes: bytesSent + bytesReceived - before)
+        })
+    }
+
+    /// Sends the request `message` builds (against the agreed sequence as it is at each attempt) and
+    /// returns what `answer` makes of the reply, given the round trip in seconds (nil: the reply does not
+    /// answer this request). The client is the source of truth: when the connection drops or the server
+    /// lost or doubts the session (`resync`, `not_open`, `idle_timeout`), it reconnects, re-opens with the
+    /// whole agreed sequence and sends the request again, pausing longer after each failure, until
+    /// `maxReconnects` failures in a row. A request whose answer was lost is computed again in the new
+    /// session, never applied twice.
+    private func exchangeReopening<Answer>(_ what: String, message: () throws -> WireMessage,
+                                           answer: (WireMessage, Double) throws -> Answer?) async throws -> Answer {
         var failures = 0
         var lastFailure = ""
         while true {
             guard let request else { throw TandemDecoding.DecodingError.notOpen }
-            guard route.base == agreed.count else {
-                throw TandemDecoding.DecodingError.baseMismatch(expected: agreed.count, got: route.base)
-            }
             do {
                 if needsReopen || link?.isClosed != false {
                     try await reopen(request)
                 }
+                let outgoing = try message()
                 let sent = ContinuousClock.now
-                let reply = try await exchange(.extend(ExtendMessage(route)))
+                let reply = try await exchange(outgoing)
                 let roundTrip = ContinuousClock.now - sent
+                let seconds = Double(roundTrip.components.seconds) + Double(roundTrip.components.attoseconds) * 1e-18
                 switch reply {
-                case let .routed(r):
-                    guard r.round == route.round else {
-                        throw ClientError.unexpectedMessage("routed answer for round \(r.round) while awaiting round \(route.round)")
-                    }
-                    guard !r.tokens.isEmpty, r.tokens.count <= route.span else {
-                        throw TandemDecoding.DecodingError.invalidVerdict("\(r.tokens.count) routed tokens for a span of \(route.span)")
-                    }
-                    agreed += route.tokens + r.tokens
-                    let seconds = Double(roundTrip.components.seconds) + Double(roundTrip.components.attoseconds) * 1e-18
-                    networkSeconds += max(0, seconds - (r.timings.queueMs + r.timings.computeMs) / 1000)
-                    return r.answer(wireBytes: bytesSent + bytesReceived - before)
                 case let .error(e) where [.resync, .notOpen, .idleTimeout].contains(e.code):
                     lastFailure = e.wireError.description
                     needsReopen = true
                     failures += 1
                 case let .error(e):
                     throw e.wireError
-                case let other:
-                    throw ClientError.unexpectedMessage("\(other.kind) in answer to extend")
+                default:
+                    guard let result = try answer(reply, seconds) else {
+                        throw ClientError.unexpectedMessage("\(reply.kind) in answer to \(what)")
+                    }
+                    return result
                 }
             } catch let error as ClientError where error.isTransport {
                 lastFailure = error.description
