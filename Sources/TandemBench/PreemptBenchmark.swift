@@ -72,7 +72,7 @@ public struct PreemptBenchmark: Sendable {
         let exitLayer = c.exitLayer ?? target.defaultEarlyExitLayer
         let id = String(c.targetPath.split(separator: "/").last ?? "target")
         let targetModel = try TargetModel(model: target, id: id, tokenizer: targetTokenizer, exitLayer: exitLayer)
-        let profile = PreemptProfile.cloudEdge(exitFraction: Double(exitLayer) / Double(target.config.layerCount))
+        let profile = PreemptProfile(Self.cloud, exitFraction: Double(exitLayer) / Double(target.config.layerCount))
 
         var logger = Logger(label: "tandem.bench.preempt")
         logger.logLevel = .critical
@@ -142,10 +142,13 @@ public struct PreemptBenchmark: Sendable {
                        serverProvisionalMs: timing.provisionalMs, serverPassMs: timing.passMs)
     }
 
+    /// The hardware the modelled column prices: the same as `tandem bench assist --cloud-profile`'s.
+    static let cloud = CloudProfile.a100Jetson
+
     static func policy(_ name: String, profile: PreemptProfile, rtt: Double) throws -> any WindowPolicy {
         switch name {
         case "adaptive": return CostModelWindow(minWindow: 1, maxWindow: 16)
-        case "adaptive-profile": return ProfiledWindow(profile: profile, rtt: rtt)
+        case "adaptive-profile": return ProfiledWindowPolicy(profile: Self.cloud, maxWindow: 16)
         case "doubling": return DoublingWindow(initial: 2, minWindow: 1, maxWindow: 16)
         default:
             guard let k = Int(name), (1...16).contains(k) else { throw PreemptBenchmarkError.badPolicy(name) }

@@ -34,13 +34,14 @@ public struct PreemptProfile: Sendable, Equatable, Codable {
         self.exitFraction = exitFraction
     }
 
-    /// ASSUMED figures, not measured here: a Llama-2-7B-class target in fp16 on one A100 (≈ 22 ms per
-    /// decoding pass, + 0.25 ms per extra verified position) and a Vicuna-68M-class draft on a Jetson
-    /// Nano-class device (≈ 9 ms per token), the pairing of Venkatesha et al. 2025 (arXiv 2505.21594);
-    /// the exit fraction is set by the caller from the served model (the bundled target: layer 2 of 4).
-    public static func cloudEdge(exitFraction: Double) -> PreemptProfile {
-        PreemptProfile(name: "a100-jetson (assumed)", passBase: 0.022, passPerPosition: 0.00025, draftPerToken: 0.009,
-                       exitFraction: exitFraction)
+    /// The cost profile `tandem bench assist` uses (`CloudProfile`, with its sources) and an early exit
+    /// after the fraction `exitFraction` of the pass (the bundled target: layer 2 of 4), so both
+    /// benchmarks price their counts on the same hardware.
+    public init(_ cloud: CloudProfile, exitFraction: Double) {
+        // CloudProfile prices p positions as a + b·(p − 1); here k drafts are k + 1 positions.
+        self.init(name: cloud.name, passBase: cloud.passBaseSeconds - cloud.passSecondsPerPosition,
+                  passPerPosition: cloud.passSecondsPerPosition, draftPerToken: cloud.draftSecondsPerToken,
+                  exitFraction: exitFraction)
     }
 
     /// Seconds of a target pass over `drafts` drafts.

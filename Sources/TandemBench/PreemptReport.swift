@@ -97,8 +97,8 @@ public enum PreemptReport {
             for the verdict on hits. *provisional→verdict ms*: the gap between the two frames' arrival at the client.
             - Server side (no emulated link, window 4): the provisional leaves \(NumberFormat.fixed(results.serverProvisionalMs, digits: 2)) ms \
             into a \(NumberFormat.fixed(results.serverPassMs, digits: 2)) ms pass (exit layer \(results.exitLayer) of \(results.layers)).
-            - *modelled*: the same measured counts (rounds, drafts, hits) priced with an ASSUMED profile, \
-            \(p.name): target pass \(NumberFormat.trimmed(p.passBase * 1000, maxFractionDigits: 2)) ms + \
+            - *modelled*: the same measured counts (rounds, drafts, hits) priced with the profile of \
+            `tandem bench assist` (\(p.name); its sources and assumptions are in CloudProfile.swift): target pass \(NumberFormat.trimmed(p.passBase * 1000, maxFractionDigits: 2)) ms + \
             \(NumberFormat.trimmed(p.passPerPosition * 1000, maxFractionDigits: 3)) ms per position, draft \
             \(NumberFormat.trimmed(p.draftPerToken * 1000, maxFractionDigits: 2)) ms per token, exit at \
             \(NumberFormat.trimmed(p.exitFraction, maxFractionDigits: 2)) of the pass; a hit saves \

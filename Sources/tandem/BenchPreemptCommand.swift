@@ -14,7 +14,7 @@ struct BenchPreemptCommand: AsyncParsableCommand {
             --preemptive — taking turns prompt by prompt (greedy, so both must produce the same tokens). \
             Reports latency per token, the preemptive hit rate, drafting time saved per round, wasted \
             drafts, the provisional→verdict gap on the wire, and a modelled column that prices the same \
-            measured counts with an assumed A100 + Jetson-class profile. Writes Markdown (--out) and \
+            measured counts with bench assist's A100 + Jetson profile (CloudProfile). Writes Markdown (--out) and \
             JSON (next to it, .json) and checks the target: ≥ 10% lower latency at RTT ≥ 25 ms.
 
             Examples:

@@ -72,7 +72,7 @@ import Testing
         #expect(markdown.contains("- Run: now"))
         #expect(markdown.contains("| RTT ms | window"))
         #expect(markdown.contains("20.0%"))
-        #expect(markdown.contains("ASSUMED profile"))
+        #expect(markdown.contains("its sources and assumptions are in CloudProfile.swift"))
     }
 
     @Test func theJSONUsesSnakeCaseKeys() throws {
