@@ -6,7 +6,8 @@ public enum AssistPolicy: Sendable, Hashable, CustomStringConvertible {
     case fixed(Int)
     /// Start at 2, double after a fully accepted window, halve otherwise (1…8).
     case doubling
-    /// The cost model (`CostModelWindow`; `ProfiledWindowPolicy` under a cloud profile), 1…8.
+    /// Windows bounded at 16 and cut by the confidence stopping rule (`ConfidenceStoppingWindow`;
+    /// `ProfiledWindowPolicy` with `stopsOnConfidence` under a cloud profile).
     case adaptive
     /// The server generates every token and streams it (`generate`).
     case cloudOnly
@@ -32,8 +33,11 @@ public enum AssistPolicy: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// The largest window the adaptive and doubling policies may choose.
+    /// The largest window the doubling policy may choose.
     public static let maxAdaptiveWindow = 8
+    /// The adaptive policy's largest window (the server's): its stopping rule cuts rounds short, so
+    /// the bound can be wide.
+    public static let maxStoppingWindow = 16
 
     /// A fresh window policy for an assisted column (state starts anew for every cell).
     public func windowPolicy(profile: CloudProfile?) -> (any WindowPolicy)? {
@@ -41,8 +45,8 @@ public enum AssistPolicy: Sendable, Hashable, CustomStringConvertible {
         case let .fixed(k): FixedWindow(k)
         case .doubling: DoublingWindow(initial: 2, minWindow: 1, maxWindow: Self.maxAdaptiveWindow)
         case .adaptive:
-            profile.map { ProfiledWindowPolicy(profile: $0, maxWindow: Self.maxAdaptiveWindow) }
-                ?? CostModelWindow(minWindow: 1, maxWindow: Self.maxAdaptiveWindow)
+            profile.map { ProfiledWindowPolicy(profile: $0, maxWindow: Self.maxStoppingWindow, stopsOnConfidence: true) }
+                ?? ConfidenceStoppingWindow(costModel: CostModelWindow(minWindow: 1, maxWindow: Self.maxStoppingWindow))
         case .cloudOnly, .localOnly: nil
         }
     }

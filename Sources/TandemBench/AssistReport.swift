@@ -57,6 +57,10 @@ public struct AssistReport: Sendable {
             + "through the in-process link emulator; whole run \(NumberFormat.fixed(result.wallSeconds, digits: 0)) s.\n"
         out += "- **measured (this CPU)**: wall-clock figures of this run. Server CPU time is the verifier thread's "
             + "CPU clock around every pass, the prompt's prefill at `open` included, for assisted and cloud-only alike.\n"
+        out += "- **adaptive**: windows bounded at \(AssistPolicy.maxStoppingWindow) and cut by a stopping rule "
+            + "(`ConfidenceStoppingWindow`): the drafter stops once the estimated probability that the window so far is "
+            + "accepted (each draft's own probability through a calibration learnt from the rounds) falls below "
+            + "(draft + position cost) ÷ (acceptance × seconds per token).\n"
         if let profile = result.profile {
             out += "- **modelled (\(profile.name))**: the same runs' counts (rounds, drafts, positions, tokens) priced "
                 + "with \(profile.summary), plus the emulated RTT per round trip (assisted: one per round; cloud-only: one "

@@ -89,7 +89,7 @@ public final class AssistedGenerator: TokenGenerator {
             let draftStart = clock.now
             var proposal = DraftProposal.empty
             if k > 0 {
-                if let ready = preemption?.takeReady(k) { proposal = ready } else { proposal = try await drafter.propose(k) }
+                if let ready = preemption?.takeReady(k) { proposal = ready } else { proposal = try await drafter.propose(k, stopRule: policy.stopRule) }
             }
             var draftSeconds = (clock.now - draftStart).seconds
             let drafts = proposal.tokens
@@ -138,7 +138,8 @@ public final class AssistedGenerator: TokenGenerator {
             let queue = max(0, verdict.timings.queueSeconds), compute = max(0, verdict.timings.computeSeconds)
             let stats = RoundStats(proposed: drafts.count, accepted: kept, draftSeconds: draftSeconds,
                                    networkSeconds: max(0, roundSeconds - queue - compute),
-                                   queueSeconds: queue, verifySeconds: compute)
+                                   queueSeconds: queue, verifySeconds: compute,
+                                   draftProbabilities: proposal.probabilities ?? [])
             counters.recordRound(proposed: drafts.count, accepted: kept, positions: drafts.count + 1)
             counters.draftSeconds += stats.draftSeconds
             counters.networkSeconds += stats.networkSeconds

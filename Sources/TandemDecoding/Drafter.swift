@@ -4,10 +4,13 @@ public struct DraftProposal: Sendable, Equatable {
     public var tokens: [Int]
     /// Per token, the exact distribution it was sampled from; nil when chosen deterministically.
     public var q: [SparseDistribution]?
+    /// Per token, its probability under the draft's own distribution, when drafted under a stop rule.
+    public var probabilities: [Double]?
 
-    public init(tokens: [Int], q: [SparseDistribution]? = nil) {
+    public init(tokens: [Int], q: [SparseDistribution]? = nil, probabilities: [Double]? = nil) {
         self.tokens = tokens
         self.q = q
+        self.probabilities = probabilities
     }
 
     /// No drafts.
@@ -22,6 +25,9 @@ public protocol Drafter: Sendable {
     /// Proposes up to `count` tokens after the agreed sequence (fewer when its context runs out or a
     /// stop token is drafted). Does not change the agreed sequence.
     func propose(_ count: Int) async throws -> DraftProposal
+    /// Like `propose(_:)`, but ends the window early under `stopRule`: a window the draft is unsure of
+    /// is likely rejected, and every draft after the rejection with it. Nil: no rule.
+    func propose(_ count: Int, stopRule: DraftStopRule?) async throws -> DraftProposal
     /// The agreed sequence grew by `tokens` (usually the kept drafts and the verifier's token); the
     /// drafter rolls back whatever it drafted beyond them.
     func advance(_ tokens: [Int]) async throws
@@ -35,6 +41,11 @@ public protocol Drafter: Sendable {
 }
 
 extension Drafter {
+    /// Default: the rule is ignored (a valid, if wasteful, answer: drafts are only proposals).
+    public func propose(_ count: Int, stopRule: DraftStopRule?) async throws -> DraftProposal {
+        try await propose(count)
+    }
+
     /// Default: no speculation.
     public func speculate(after tokens: [Int], count: Int) async throws -> DraftProposal? { nil }
 }

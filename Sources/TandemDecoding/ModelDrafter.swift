@@ -35,6 +35,11 @@ public final class ModelDrafter: Drafter {
         return try await queue.perform { try core.propose(count) }
     }
 
+    public func propose(_ count: Int, stopRule: DraftStopRule?) async throws -> DraftProposal {
+        let core = self.core
+        return try await queue.perform { try core.propose(count, stopRule: stopRule) }
+    }
+
     public func advance(_ tokens: [Int]) async throws {
         let core = self.core
         try await queue.perform { try core.advance(tokens) }
@@ -101,9 +106,9 @@ private final class DrafterCore: @unchecked Sendable {
         shaper = newShaper
     }
 
-    func propose(_ count: Int) throws -> DraftProposal {
+    func propose(_ count: Int, stopRule: DraftStopRule? = nil) throws -> DraftProposal {
         discardSpeculation()
-        return try draft(after: agreed, count: count, cancelled: { false })
+        return try draft(after: agreed, count: count, stopRule: stopRule, cancelled: { false })
     }
 
     func speculate(after tokens: [Int], count: Int, cancelled: () -> Bool) throws -> DraftProposal {
@@ -115,8 +120,9 @@ private final class DrafterCore: @unchecked Sendable {
     }
 
     /// Drafts up to `count` tokens after `sequence`, leaving `sequence` + the drafts but the last in the
-    /// cache; stops early (with what it has) when `cancelled` says so.
-    private func draft(after sequence: [Int], count: Int, cancelled: () -> Bool) throws -> DraftProposal {
+    /// cache; stops early (with what it has) when `cancelled` says so, or where `stopRule` says.
+    private func draft(after sequence: [Int], count: Int, stopRule: DraftStopRule? = nil,
+                       cancelled: () -> Bool) throws -> DraftProposal {
         guard let shaper else { throw DecodingError.notOpen }
         let agreed = sequence
         // After the window the cache holds agreed + d1 … d(k−1).
@@ -132,6 +138,9 @@ private final class DrafterCore: @unchecked Sendable {
         var logits = first
         var drafts: [Int] = []
         var qs: [SparseDistribution] = []
+        var probabilities: [Double] = []
+        // Estimated probability that every draft so far is accepted.
+        var reach = 1.0
         while true {
             guard logits.count == vocabularySize else {
                 throw DecodingError.invalidModelOutput("expected \(vocabularySize) logits, got \(logits.count)")
@@ -149,14 +158,28 @@ private final class DrafterCore: @unchecked Sendable {
                 qs.append(q)
             }
             drafts.append(token)
+            if let stopRule {
+                let p = Self.probability(of: token, logits: logits, shaped: dense, greedy: sampling.isGreedy)
+                probabilities.append(p)
+                reach *= stopRule.acceptance(ofProbability: p)
+            }
             if drafts.count == k || stopTokens.contains(token) || cancelled() { break }
+            if let stopRule, reach < stopRule.threshold { break }
             guard let row = try session.evaluate([token]).last else {
                 throw DecodingError.invalidModelOutput("the draft returned no logits")
             }
             cached.append(token)
             logits = row
         }
-        return DraftProposal(tokens: drafts, q: sampling.isGreedy ? nil : qs)
+        return DraftProposal(tokens: drafts, q: sampling.isGreedy ? nil : qs, probabilities: stopRule == nil ? nil : probabilities)
+    }
+
+    /// The draft's own probability of `token`: under greedy sampling the shaped distribution is one-hot,
+    /// so the softmax of the raw logits; otherwise the distribution it was drawn from.
+    static func probability(of token: Int, logits: [Float], shaped: [Float], greedy: Bool) -> Double {
+        if greedy { return Double(ConfidenceScore.softmax(logits)[token]) }
+        let total = shaped.reduce(0.0) { $0 + ($1.isFinite && $1 > 0 ? Double($1) : 0) }
+        return total > 0 ? Double(max(shaped[token], 0)) / total : 0
     }
 
     func advance(_ tokens: [Int]) throws {

@@ -12,9 +12,13 @@ public struct RoundStats: Sendable, Equatable {
     public var queueSeconds: Double
     /// Seconds of the verifier's pass.
     public var verifySeconds: Double
+    /// Each proposed draft's probability under the draft's own distribution, when the drafter
+    /// reported them (under a stopping rule); empty otherwise.
+    public var draftProbabilities: [Double] = []
 
     public init(proposed: Int, accepted: Int, draftSeconds: Double = 0, networkSeconds: Double = 0,
-                queueSeconds: Double = 0, verifySeconds: Double = 0) {
+                queueSeconds: Double = 0, verifySeconds: Double = 0, draftProbabilities: [Double] = []) {
+        self.draftProbabilities = draftProbabilities
         self.proposed = proposed
         self.accepted = accepted
         self.draftSeconds = draftSeconds
@@ -34,4 +38,12 @@ public protocol WindowPolicy: Sendable {
     var initialWindow: Int { get }
     /// Learns from the round just finished and returns the next window.
     mutating func nextWindow(after round: RoundStats) -> Int
+    /// A stopping rule for the coming round (the window is then an upper bound); nil: the drafter
+    /// drafts the whole window (the default).
+    var stopRule: DraftStopRule? { get }
+}
+
+extension WindowPolicy {
+    /// Default: no stopping rule.
+    public var stopRule: DraftStopRule? { nil }
 }
