@@ -26,7 +26,8 @@ struct GenerateCommand: AsyncParsableCommand {
               tandem generate --draft Models/draft.gguf --server ws://127.0.0.1:8080 --prompt "Return the"
               tandem generate --draft d.gguf --server ws://127.0.0.1:8080 --tokens 1,2,3 --window doubling --json
               tandem generate --draft Models/draft.gguf --server ws://127.0.0.1:8080 --prompt "Return the" --preemptive --json
-            --window is a fixed number of drafts per round, doubling, or adaptive (a cost model, the default).
+            --window is a fixed number of drafts per round, doubling, or adaptive (the default: a cost model \
+            bounds the window and the draft stops early where it is unsure; cost-model: the cost model alone).
             --preemptive asks the server for an early-exit guess at each verdict and drafts the next window \
             while the server finishes its pass; the output is unchanged, the stats gain preemptive_hit_rate, \
             preemptive_saved_ms, preemptive_wasted_drafts and provisional_lead_ms.
