@@ -13,7 +13,7 @@ public final class AssistedGenerator: TokenGenerator {
     private let drafter: any Drafter
     private let verifier: any Verifier
     private let policy: Mutex<any WindowPolicy>
-    private let busy = Mutex(false)
+    private let gate = GenerationGate()
     /// Draft the next window on the verifier's provisional verdicts (see `PreemptiveDrafting`).
     public let preemptive: Bool
 
@@ -37,11 +37,8 @@ public final class AssistedGenerator: TokenGenerator {
 
     private func run(_ request: SessionRequest, stopStrings: StopStrings?,
                      continuation: AsyncThrowingStream<GenerationEvent, any Error>.Continuation) async throws -> GenerationResult {
-        guard busy.withLock({ isBusy in
-            defer { isBusy = true }
-            return !isBusy
-        }) else { throw DecodingError.generatorBusy }
-        defer { busy.withLock { $0 = false } }
+        try gate.enter()
+        defer { gate.leave() }
 
         let clock = ContinuousClock()
         var sink = TokenSink(continuation, request: request, stopStrings: stopStrings, clock: clock, start: clock.now)

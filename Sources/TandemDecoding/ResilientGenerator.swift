@@ -35,7 +35,7 @@ public final class ResilientGenerator: TokenGenerator {
     private let verifier: any Verifier
     private let assisted: AssistedGenerator
     private let policy: Mutex<any WindowPolicy>
-    private let busy = Mutex(false)
+    private let gate = GenerationGate()
     public let configuration: Configuration
 
     public init(drafter: any Drafter, verifier: any Verifier, policy: any WindowPolicy,
@@ -87,11 +87,8 @@ public final class ResilientGenerator: TokenGenerator {
 
     private func run(_ request: SessionRequest, stopStrings: StopStrings?,
                      continuation: AsyncThrowingStream<ResilientEvent, any Error>.Continuation) async throws -> GenerationResult {
-        guard busy.withLock({ isBusy in
-            defer { isBusy = true }
-            return !isBusy
-        }) else { throw DecodingError.generatorBusy }
-        defer { busy.withLock { $0 = false } }
+        try gate.enter()
+        defer { gate.leave() }
 
         let clock = ContinuousClock()
         var sink = TokenSink(yieldToken: { continuation.yield(.token($0)) }, request: request, stopStrings: stopStrings,

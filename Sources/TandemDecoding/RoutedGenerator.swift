@@ -1,4 +1,3 @@
-import Synchronization
 
 /// Collaborative decoding with token-level routing: the draft model generates on its own and hands
 /// only the positions it is unsure about (per its `RoutingPolicy`) to the cloud.
@@ -48,7 +47,7 @@ public final class RoutedGenerator: TokenGenerator {
     public let configuration: Configuration
     private let draft: RoutingDraft
     private let verifier: any RoutingVerifier
-    private let busy = Mutex(false)
+    private let gate = GenerationGate()
 
     /// - Parameters:
     ///   - draft: the draft model's session, handed over.
@@ -65,11 +64,8 @@ public final class RoutedGenerator: TokenGenerator {
 
     public func generate(_ request: SessionRequest, stopStrings: StopStrings? = nil) -> AsyncThrowingStream<GenerationEvent, any Error> {
         .generation { continuation in
-            guard self.busy.withLock({ isBusy in
-                defer { isBusy = true }
-                return !isBusy
-            }) else { throw DecodingError.generatorBusy }
-            defer { self.busy.withLock { $0 = false } }
+            try self.gate.enter()
+            defer { self.gate.leave() }
             try self.configuration.validate()
             let clock = ContinuousClock()
             let sink = TokenSink(continuation, request: request, stopStrings: stopStrings, clock: clock, start: clock.now)

@@ -105,7 +105,8 @@ import Testing
                                                              verifySeconds: 0.01, draftProbabilities: [0.9, 0.9, 0.1]))
             #expect(window == 16)
         }
-        let rule = try? #require(policy.stopRule)
+        let rule = policy.stopRule
+        #expect(rule != nil)
         let high = rule?.acceptance(ofProbability: 0.9) ?? 0, low = rule?.acceptance(ofProbability: 0.1) ?? 1
         #expect(high > 0.9 && low < 0.1, "learnt: \(high) at 0.9, \(low) at 0.1")
         #expect(rule.map { policy.thresholdRange.contains($0.threshold) } == true)
