@@ -126,10 +126,10 @@ public final class VerifierRegistry: Sendable {
                 return a.0.order < b.0.order
             }
             .map { r, score in
-                let reg = r.registration
-                return VerifierEntry(id: r.id, address: reg.address, model: reg.model, tokenizerFingerprint: reg.tokenizerFingerprint,
-                                     modelSha256: reg.modelSha256, contextLength: reg.contextLength, capacity: reg.capacity,
-                                     load: r.load, score: score, lastSeenMs: Self.milliseconds(now - r.lastSeen))
+                var registration = r.registration
+                registration.load = r.load
+                return VerifierEntry(id: r.id, registration: registration, score: score,
+                                     lastSeenMs: Self.milliseconds(now - r.lastSeen))
             }
     }
 

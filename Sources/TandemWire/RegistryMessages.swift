@@ -137,41 +137,49 @@ public struct RegistrationAnswer: Sendable, Equatable, Codable {
     }
 }
 
-/// One verifier in the coordinator's listing.
+/// One verifier in the coordinator's listing: its registration (with its latest load) and the
+/// coordinator's view of it. On the wire the registration's fields and these sit side by side in one
+/// object; in Swift they read through (`entry.address`).
+@dynamicMemberLookup
 public struct VerifierEntry: Sendable, Equatable, Codable {
     public var id: String
-    public var address: String
-    public var model: String
-    public var tokenizerFingerprint: String
-    public var modelSha256: String
-    public var contextLength: Int
-    public var capacity: Int
-    public var load: VerifierLoad
+    /// What the verifier announced, its load replaced by the latest heartbeat's.
+    public var registration: VerifierRegistration
     /// (active sessions + queued rounds) / capacity: lower is less loaded.
     public var score: Double
     /// Milliseconds since its last registration or heartbeat.
     public var lastSeenMs: Int
 
-    public init(id: String, address: String, model: String, tokenizerFingerprint: String, modelSha256: String,
-                contextLength: Int, capacity: Int, load: VerifierLoad, score: Double, lastSeenMs: Int) {
+    public init(id: String, registration: VerifierRegistration, score: Double, lastSeenMs: Int) {
         self.id = id
-        self.address = address
-        self.model = model
-        self.tokenizerFingerprint = tokenizerFingerprint
-        self.modelSha256 = modelSha256
-        self.contextLength = contextLength
-        self.capacity = capacity
-        self.load = load
+        self.registration = registration
         self.score = score
         self.lastSeenMs = lastSeenMs
     }
 
+    public subscript<Value>(dynamicMember field: KeyPath<VerifierRegistration, Value>) -> Value {
+        registration[keyPath: field]
+    }
+
     enum CodingKeys: String, CodingKey {
-        case id, address, model, capacity, load, score
-        case tokenizerFingerprint = "tokenizer_fingerprint"
-        case modelSha256 = "model_sha256"
-        case contextLength = "context_length"
+        case id, score
         case lastSeenMs = "last_seen_ms"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        score = try container.decode(Double.self, forKey: .score)
+        lastSeenMs = try container.decode(Int.self, forKey: .lastSeenMs)
+        registration = try VerifierRegistration(from: decoder)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(score, forKey: .score)
+        try container.encode(lastSeenMs, forKey: .lastSeenMs)
+        try registration.encode(to: encoder)
     }
 }
 

@@ -129,14 +129,15 @@ struct BadInputTests {
 
     @Test("a client re-opens after its idle session expired and loses no token")
     func idleRecovery() async throws {
-        try await withServer(limits: ServerLimits(idleTimeout: .milliseconds(200))) { server in
+        try await withServer(limits: ServerLimits(idleTimeout: .milliseconds(400))) { server in
             let verifier = RemoteVerifier(.init(url: server.assistURL, draftFingerprint: Toys.fingerprint, timeout: .seconds(10)))
             _ = try await verifier.open(SessionRequest(prompt: [1, 2, 3], maxTokens: 10))
             let v1 = try await verifier.verify(DraftRound(round: 1, base: 3, drafts: []))
-            try await Task.sleep(for: .milliseconds(600))
+            try await Task.sleep(for: .milliseconds(1200))
             let v2 = try await verifier.verify(DraftRound(round: 2, base: 4, drafts: []))
             #expect([v1.next, v2.next] == Toys.target.greedy(prompt: [1, 2, 3], count: 2))
-            #expect(await verifier.reconnects == 1)
+            // At least the one after the sleep; a loaded machine may also idle out between open and round 1.
+            #expect(await verifier.reconnects >= 1)
             await verifier.close()
         }
     }
