@@ -36,8 +36,9 @@ public protocol Drafter: Sendable {
     /// `advance` with exactly `tokens` keeps this work (the proposal is then the next window and the
     /// cache already holds it); any other `advance` discards it: the cache and, under sampling, the
     /// random stream roll back as if it never ran. Drafting stops early, returning what it has, once
-    /// the calling task is cancelled. Nil: this drafter does not speculate (the default).
-    func speculate(after tokens: [Int], count: Int) async throws -> DraftProposal?
+    /// the calling task is cancelled, or where `stopRule` ends it. Nil: this drafter does not speculate
+    /// (the default).
+    func speculate(after tokens: [Int], count: Int, stopRule: DraftStopRule?) async throws -> DraftProposal?
 }
 
 extension Drafter {
@@ -47,5 +48,10 @@ extension Drafter {
     }
 
     /// Default: no speculation.
-    public func speculate(after tokens: [Int], count: Int) async throws -> DraftProposal? { nil }
+    public func speculate(after tokens: [Int], count: Int, stopRule: DraftStopRule?) async throws -> DraftProposal? { nil }
+
+    /// Speculates with no stopping rule.
+    public func speculate(after tokens: [Int], count: Int) async throws -> DraftProposal? {
+        try await speculate(after: tokens, count: count, stopRule: nil)
+    }
 }

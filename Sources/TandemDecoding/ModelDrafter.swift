@@ -45,12 +45,12 @@ public final class ModelDrafter: Drafter {
         try await queue.perform { try core.advance(tokens) }
     }
 
-    public func speculate(after tokens: [Int], count: Int) async throws -> DraftProposal? {
+    public func speculate(after tokens: [Int], count: Int, stopRule: DraftStopRule?) async throws -> DraftProposal? {
         let core = self.core
         let cancelled = CancelFlag()
         return try await withTaskCancellationHandler {
             try await queue.perform {
-                try core.speculate(after: tokens, count: count) { cancelled.isSet }
+                try core.speculate(after: tokens, count: count, stopRule: stopRule) { cancelled.isSet }
             }
         } onCancel: {
             cancelled.set()
@@ -111,10 +111,10 @@ private final class DrafterCore: @unchecked Sendable {
         return try draft(after: agreed, count: count, stopRule: stopRule, cancelled: { false })
     }
 
-    func speculate(after tokens: [Int], count: Int, cancelled: () -> Bool) throws -> DraftProposal {
+    func speculate(after tokens: [Int], count: Int, stopRule: DraftStopRule? = nil, cancelled: () -> Bool) throws -> DraftProposal {
         discardSpeculation()
         let rngBefore = rng
-        let proposal = try draft(after: agreed + tokens, count: count, cancelled: cancelled)
+        let proposal = try draft(after: agreed + tokens, count: count, stopRule: stopRule, cancelled: cancelled)
         speculation = (tokens, rngBefore)
         return proposal
     }

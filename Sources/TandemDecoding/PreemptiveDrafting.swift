@@ -35,18 +35,20 @@ struct PreemptiveDrafting {
             return Array(drafts[..<provisional.accepted]) + [provisional.next]
         }
 
-        /// The window the generator would choose after this verdict (0: the generation would end).
-        func window(after provisional: Verdict.Provisional) -> Int {
+        /// The window the generator would choose after this verdict (0: the generation would end), and
+        /// the policy's stopping rule for it.
+        func window(after provisional: Verdict.Provisional) -> (size: Int, stopRule: DraftStopRule?) {
             let produced = provisional.accepted + 1
             var kept = provisional.accepted
             if kept < drafts.count, drafts[kept] == provisional.next { kept += 1 }
             let room = min(remaining - produced, contextLength - agreed - produced)
-            if room <= 0 || stopTokens.contains(provisional.next) { return 0 }
+            if room <= 0 || stopTokens.contains(provisional.next) { return (0, nil) }
             var policy = self.policy
             let stats = RoundStats(proposed: drafts.count, accepted: kept, draftSeconds: draftSeconds,
                                    networkSeconds: previous?.networkSeconds ?? 0, queueSeconds: previous?.queueSeconds ?? 0,
                                    verifySeconds: previous?.verifySeconds ?? 0)
-            return max(0, min(policy.nextWindow(after: stats), maxWindow, room - 1))
+            let size = max(0, min(policy.nextWindow(after: stats), maxWindow, room - 1))
+            return (size, policy.stopRule)
         }
     }
 
@@ -86,7 +88,8 @@ struct PreemptiveDrafting {
         defer { ready = nil }
         guard let ready, window > 0, !ready.tokens.isEmpty else { return nil }
         guard ready.tokens.count > window else { return ready }
-        return DraftProposal(tokens: Array(ready.tokens.prefix(window)), q: ready.q.map { Array($0.prefix(window)) })
+        return DraftProposal(tokens: Array(ready.tokens.prefix(window)), q: ready.q.map { Array($0.prefix(window)) },
+                             probabilities: ready.probabilities.map { Array($0.prefix(window)) })
     }
 
     /// Sends the round, starting a speculative window on the first provisional verdict.
@@ -104,9 +107,9 @@ struct PreemptiveDrafting {
                     s.provisionalAt = now
                     guard let tokens = plan.tokens(for: provisional) else { return }
                     let window = plan.window(after: provisional)
-                    guard window > 0 else { return }
+                    guard window.size > 0 else { return }
                     let task = Task {
-                        let proposal = try await drafter.speculate(after: tokens, count: window)
+                        let proposal = try await drafter.speculate(after: tokens, count: window.size, stopRule: window.stopRule)
                         return (proposal: proposal, ended: clock.now)
                     }
                     s.speculation = Speculation(tokens: tokens, started: now, task: task)

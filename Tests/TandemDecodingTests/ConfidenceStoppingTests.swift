@@ -43,6 +43,19 @@ import Testing
         #expect(try await drafter.propose(5, stopRule: DraftStopRule(threshold: 0)).tokens == [3, 0, 1, 2, 3])
     }
 
+    @Test func speculativeWindowsStopUnderTheRuleToo() async throws {
+        // Preemptive drafting's windows (drafted after a provisional verdict) follow the same rule, so a
+        // pre-drafted window is as long as the one the round would have drafted itself.
+        let model = Self.scheduled([4: 0.9, 5: 0.3, 6: 0.95])
+        let drafter = ModelDrafter(session: model.makeSession())
+        try await drafter.start(SessionRequest(prompt: [1, 2, 3], maxTokens: 30))
+        let rule = DraftStopRule(threshold: 0.5, calibration: [0.1, 1])
+        let speculative = try #require(try await drafter.speculate(after: [3], count: 6, stopRule: rule))
+        #expect(speculative.tokens == [0, 1], "after the agreed [1, 2, 3] + [3]: a sure draft, then the unsure one")
+        try await drafter.advance([3])
+        #expect(try await drafter.propose(6, stopRule: rule) == speculative, "a hit keeps the speculative window")
+    }
+
     @Test func ruleLooksUpItsCalibration() {
         let rule = DraftStopRule(threshold: 0.5, calibration: [0.2, 0.5, 0.9, 1])
         #expect(rule.acceptance(ofProbability: 0.1) == 0.2)
