@@ -147,8 +147,10 @@ public struct PreemptBenchmark: Sendable {
 
     static func policy(_ name: String, profile: PreemptProfile, rtt: Double) throws -> any WindowPolicy {
         switch name {
-        case "adaptive": return CostModelWindow(minWindow: 1, maxWindow: 16)
-        case "adaptive-profile": return ProfiledWindowPolicy(profile: Self.cloud, maxWindow: 16)
+        // The product's adaptive window (`tandem generate --window adaptive`): the cost model bounds the
+        // round, the drafter stops where it is unsure (pre-drafted windows too).
+        case "adaptive": return ConfidenceStoppingWindow(costModel: CostModelWindow(minWindow: 1, maxWindow: 16))
+        case "adaptive-profile": return ProfiledWindowPolicy(profile: Self.cloud, maxWindow: 16, stopsOnConfidence: true)
         case "doubling": return DoublingWindow(initial: 2, minWindow: 1, maxWindow: 16)
         default:
             guard let k = Int(name), (1...16).contains(k) else { throw PreemptBenchmarkError.badPolicy(name) }

@@ -103,8 +103,9 @@ public enum PreemptReport {
             \(NumberFormat.trimmed(p.draftPerToken * 1000, maxFractionDigits: 2)) ms per token, exit at \
             \(NumberFormat.trimmed(p.exitFraction, maxFractionDigits: 2)) of the pass; a hit saves \
             min(k̄·draft, (1 − f)·pass(k̄)). Prefill, connection set-up and cache roll-backs are not modelled. \
-            Window *adaptive* is the cost model fed this machine's times (its windows suit this CPU, not the \
-            profile); *adaptive-profile* is the same cost model fed the profile's draft and pass times, so its \
+            Window *adaptive* is the product's adaptive window (cost model bound + confidence stopping rule) fed \
+            this machine's times (its windows suit this CPU, not the profile); *adaptive-profile* is the same \
+            policy fed the profile's draft and pass times, so its \
             modelled column prices the windows a client under that profile would choose. The measured target \
             is checked on *adaptive*, the modelled one on *adaptive-profile*.
 

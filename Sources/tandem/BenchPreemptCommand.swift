@@ -34,7 +34,7 @@ struct BenchPreemptCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Round-trip times in ms, comma-separated.", valueName: "ms,ms,…"))
     var rtt = "10,25,50,100"
 
-    @Option(help: ArgumentHelp("Window policies, comma-separated: adaptive, adaptive-profile (the cost model fed the profile's costs), doubling or a number.", valueName: "list"))
+    @Option(help: ArgumentHelp("Window policies, comma-separated: adaptive, adaptive-profile (the adaptive window fed the profile's costs), doubling or a number.", valueName: "list"))
     var windows = "adaptive,adaptive-profile,4"
 
     @Option(help: "Tokens to generate per prompt.")
