@@ -104,11 +104,14 @@ let package = Package(
             name: "TandemTokenizerTests", dependencies: ["TandemTokenizer", "TandemGGUF"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "TandemDecodingTests", dependencies: ["TandemDecoding", "TandemModel"]),
+        // Toy language models for the decoding and server tests (no model file needed).
+        .target(name: "TandemTestSupport", dependencies: ["TandemDecoding"], path: "Tests/TandemTestSupport"),
+        .testTarget(name: "TandemDecodingTests", dependencies: ["TandemDecoding", "TandemModel", "TandemTestSupport"]),
         .testTarget(name: "TandemWireTests", dependencies: ["TandemWire", "TandemDecoding"]),
         .testTarget(
             name: "TandemServerTests",
             dependencies: [
+                "TandemTestSupport",
                 "TandemServer", "TandemClient", "TandemWire", "TandemDecoding", "TandemModel", "TandemTokenizer",
                 "TandemGGUF", "TandemCoordinator", "tandem",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TandemDecoding
+import TandemTestSupport
 
 /// The confidence stopping rule: the drafter ends a window once it is unsure the window so far will be
 /// accepted, the policy prices the threshold and learns the calibration, and greedy output stays the

@@ -1,5 +1,6 @@
 import Testing
 @testable import TandemDecoding
+import TandemTestSupport
 
 /// Greedy assisted decoding must reproduce the target's own greedy output exactly, whatever the draft
 /// and the window policy; with the draft equal to the target, every draft is accepted.

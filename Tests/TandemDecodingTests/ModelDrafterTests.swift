@@ -1,6 +1,7 @@
 import Synchronization
 import Testing
 @testable import TandemDecoding
+import TandemTestSupport
 
 @Suite struct ModelDrafterTests {
     static let model = ToyModel.hashed(vocabularySize: 16, contextLength: 40, seed: 5, scale: 3)

@@ -1,6 +1,7 @@
 import Synchronization
 import Testing
 @testable import TandemDecoding
+import TandemTestSupport
 
 /// Early-exit preemptive drafting in-process: the provisional verdict, the drafter's speculative
 /// branch, and the generator's output, which must not change whatever the early head guesses.

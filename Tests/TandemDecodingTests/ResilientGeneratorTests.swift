@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import TandemDecoding
+import TandemTestSupport
 
 /// An in-process verifier that can be switched off: while down, `open` and `verify` throw
 /// `VerifierUnavailable`, as a client with no reachable server does.

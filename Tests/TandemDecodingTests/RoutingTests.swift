@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import TandemDecoding
+import TandemTestSupport
 
 /// A routing verifier over an in-process one that logs every answered route and can delay or refuse.
 final class ScriptedRouter: RoutingVerifier {

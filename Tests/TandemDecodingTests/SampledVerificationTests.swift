@@ -1,6 +1,7 @@
 import Testing
 import TandemModel
 @testable import TandemDecoding
+import TandemTestSupport
 
 /// The lossless rule: the distribution of generated sequences is the target's own, whatever the draft;
 /// plain draft sampling fails the same test.

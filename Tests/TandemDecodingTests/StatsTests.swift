@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TandemDecoding
+import TandemTestSupport
 
 @Suite struct StatsTests {
     static let target = ToyModel.hashed(vocabularySize: 32, seed: 1, scale: 4)

@@ -1,5 +1,6 @@
 import Testing
 @testable import TandemDecoding
+import TandemTestSupport
 
 /// Inputs a client (or a buggy peer) can send are refused with typed errors, and leave the session usable.
 @Suite struct VerifierErrorTests {

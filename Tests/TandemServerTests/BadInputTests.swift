@@ -4,6 +4,7 @@ import Testing
 import TandemDecoding
 import TandemServer
 import TandemWire
+import TandemTestSupport
 
 @Suite("Bad input gets an error frame and the server keeps serving", .timeLimit(.minutes(2)))
 struct BadInputTests {

@@ -3,6 +3,7 @@ import Testing
 import TandemDecoding
 import TandemServer
 import TandemWire
+import TandemTestSupport
 
 @Suite("Cloud-only generation (generate) over a loopback server", .timeLimit(.minutes(2)))
 struct CloudOnlyGenerationTests {

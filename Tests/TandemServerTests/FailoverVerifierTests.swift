@@ -7,6 +7,7 @@ import TandemCoordinator
 import TandemDecoding
 import TandemServer
 import TandemWire
+import TandemTestSupport
 
 /// A toy target that reports a model hash.
 func hashedToyTarget(_ sha256: String) -> TargetModel {

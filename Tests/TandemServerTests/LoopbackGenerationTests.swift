@@ -3,6 +3,7 @@ import Testing
 import TandemDecoding
 import TandemServer
 import TandemWire
+import TandemTestSupport
 
 @Suite("Assisted generation over a loopback server", .timeLimit(.minutes(2)))
 struct LoopbackGenerationTests {

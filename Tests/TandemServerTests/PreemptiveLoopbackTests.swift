@@ -7,6 +7,7 @@ import TandemModel
 import TandemServer
 import TandemTokenizer
 import TandemWire
+import TandemTestSupport
 
 /// Early-exit preemptive drafting over a real loopback socket: the provisional frame leaves the server
 /// mid-pass and arrives before the verdict, only for sessions that asked for it, and the output stays

@@ -6,6 +6,7 @@ import TandemModel
 import TandemServer
 import TandemTokenizer
 import TandemWire
+import TandemTestSupport
 
 @Suite("Token-level routing over a loopback server", .serialized, .timeLimit(.minutes(3)))
 struct RoutingLoopbackTests {

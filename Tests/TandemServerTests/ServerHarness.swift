@@ -7,10 +7,11 @@ import Logging
 import TandemDecoding
 import TandemServer
 import TandemWire
+import TandemTestSupport
 
 /// The toy pair most tests use: a target and a draft that disagrees with it a third of the time.
 enum Toys {
-    static let target = ToyModel.hashed(seed: 7)
+    static let target = ToyModel.hashed(vocabularySize: 64, contextLength: 256, seed: 7, scale: 8)
     static let draft = ToyModel.perturbed(target, disagreement: 0.3)
     static let fingerprint = "toy-tokenizer-v1"
 

@@ -1,28 +1,36 @@
 import Synchronization
-@testable import TandemDecoding
+import TandemDecoding
+
+// Toy models shared by the decoding and server tests: deterministic, no model file needed.
 
 /// A deterministic toy causal LM: the next-token logits are a function of the context.
-struct ToyModel: Sendable {
-    let vocabularySize: Int
-    let contextLength: Int
-    let logits: @Sendable ([Int]) -> [Float]
+public struct ToyModel: Sendable {
+    public let vocabularySize: Int
+    public let contextLength: Int
+    public let logits: @Sendable ([Int]) -> [Float]
     /// An early-exit head (rows handed out mid-pass by `evaluate(_:onEarlyExit:)`); nil: none.
-    var early: (@Sendable ([Int]) -> [Float])? = nil
+    public var early: (@Sendable ([Int]) -> [Float])? = nil
+
+    public init(vocabularySize: Int, contextLength: Int, logits: @escaping @Sendable ([Int]) -> [Float]) {
+        self.vocabularySize = vocabularySize
+        self.contextLength = contextLength
+        self.logits = logits
+    }
 
     /// This model with `early` as its early-exit head.
-    func withEarlyExit(_ early: ToyModel) -> ToyModel {
+    public func withEarlyExit(_ early: ToyModel) -> ToyModel {
         var copy = self
         copy.early = early.logits
         return copy
     }
 
-    func makeSession(recorder: SessionRecorder = SessionRecorder()) -> ToySession {
+    public func makeSession(recorder: SessionRecorder = SessionRecorder()) -> ToySession {
         ToySession(model: self, recorder: recorder)
     }
 
     /// Logits from a hash of the last two tokens and the position (mod 3), values in [0, scale): the
     /// position makes a cache that drifted out of step with the sequence visible in the output.
-    static func hashed(vocabularySize: Int, contextLength: Int = 512, seed: UInt64, scale: Float) -> ToyModel {
+    public static func hashed(vocabularySize: Int, contextLength: Int = 512, seed: UInt64, scale: Float) -> ToyModel {
         ToyModel(vocabularySize: vocabularySize, contextLength: contextLength) { context in
             let a = context.count >= 2 ? context[context.count - 2] : -1
             let b = context.last ?? -1
@@ -32,13 +40,13 @@ struct ToyModel: Sendable {
 
     /// A copy of `base` whose argmax is moved to another token in the contexts where
     /// `hashUnit(seed, a, b) < disagreement`: a draft that disagrees with the target at a controlled rate.
-    static func perturbed(_ base: ToyModel, disagreement: Float, seed: UInt64 = 99) -> ToyModel {
+    public static func perturbed(_ base: ToyModel, disagreement: Float, seed: UInt64 = 99) -> ToyModel {
         ToyModel(vocabularySize: base.vocabularySize, contextLength: base.contextLength) { context in
             var row = base.logits(context)
             let a = context.count >= 2 ? context[context.count - 2] : -1
             let b = context.last ?? -1
             if hashUnit(seed, a, b, 0) < disagreement {
-                let top = argmax(row)
+                let top = toyArgmax(row)
                 row[(top + 1) % row.count] = row[top] + 1
             }
             return row
@@ -46,11 +54,11 @@ struct ToyModel: Sendable {
     }
 
     /// The model's own greedy continuation (the reference for greedy verification).
-    func greedy(prompt: [Int], count: Int, stopTokens: Set<Int> = []) -> [Int] {
+    public func greedy(prompt: [Int], count: Int, stopTokens: Set<Int> = []) -> [Int] {
         var context = prompt
         var out: [Int] = []
         while out.count < count, context.count < contextLength {
-            let token = argmax(logits(context))
+            let token = toyArgmax(logits(context))
             out.append(token)
             context.append(token)
             if stopTokens.contains(token) { break }
@@ -60,7 +68,7 @@ struct ToyModel: Sendable {
 }
 
 /// A uniform-ish value in [0, 1) from a splitmix-style hash of the arguments.
-func hashUnit(_ seed: UInt64, _ values: Int...) -> Float {
+public func hashUnit(_ seed: UInt64, _ values: Int...) -> Float {
     var h = seed &+ 0x9E37_79B9_7F4A_7C15
     for v in values {
         h ^= UInt64(bitPattern: Int64(v)) &+ 0x632B_E59B_D9B4_E019
@@ -72,28 +80,30 @@ func hashUnit(_ seed: UInt64, _ values: Int...) -> Float {
 }
 
 /// What a toy session saw, readable from the test after the session was handed to a verifier.
-final class SessionRecorder: Sendable {
-    struct Log: Sendable {
+public final class SessionRecorder: Sendable {
+    public struct Log: Sendable {
         /// Sizes of the evaluate calls (forward passes asking for logits), in order.
-        var passes: [Int] = []
+        public var passes: [Int] = []
         /// Sizes of prefill calls.
-        var prefills: [Int] = []
+        public var prefills: [Int] = []
         /// The cache length after each operation.
-        var counts: [Int] = []
+        public var counts: [Int] = []
         /// Sizes of the early-exit row sets handed out, in order.
-        var earlyExits: [Int] = []
-        var maxCount = 0
+        public var earlyExits: [Int] = []
+        public var maxCount = 0
     }
+
+    public init() {}
 
     private let log = Mutex(Log())
 
-    var snapshot: Log { log.withLock { $0 } }
+    public var snapshot: Log { log.withLock { $0 } }
 
-    func record(earlyExit rows: Int) {
+    public func record(earlyExit rows: Int) {
         log.withLock { $0.earlyExits.append(rows) }
     }
 
-    func record(pass: Int? = nil, prefill: Int? = nil, count: Int) {
+    public func record(pass: Int? = nil, prefill: Int? = nil, count: Int) {
         log.withLock {
             if let pass { $0.passes.append(pass) }
             if let prefill { $0.prefills.append(prefill) }
@@ -104,23 +114,23 @@ final class SessionRecorder: Sendable {
 }
 
 /// A `LanguageModelSession` over a toy model that checks its inputs like the engine does.
-final class ToySession: LanguageModelSession {
-    let model: ToyModel
-    let recorder: SessionRecorder
-    private(set) var tokens: [Int] = []
+public final class ToySession: LanguageModelSession {
+    public let model: ToyModel
+    public let recorder: SessionRecorder
+    public private(set) var tokens: [Int] = []
 
-    init(model: ToyModel, recorder: SessionRecorder) {
+    public init(model: ToyModel, recorder: SessionRecorder = SessionRecorder()) {
         self.model = model
         self.recorder = recorder
     }
 
-    var vocabularySize: Int { model.vocabularySize }
-    var contextLength: Int { model.contextLength }
-    var count: Int { tokens.count }
+    public var vocabularySize: Int { model.vocabularySize }
+    public var contextLength: Int { model.contextLength }
+    public var count: Int { tokens.count }
 
-    struct Failure: Error {}
+    public struct Failure: Error {}
 
-    func evaluate(_ newTokens: [Int]) throws -> [[Float]] {
+    public func evaluate(_ newTokens: [Int]) throws -> [[Float]] {
         try check(newTokens)
         var rows: [[Float]] = []
         for token in newTokens {
@@ -131,14 +141,14 @@ final class ToySession: LanguageModelSession {
         return rows
     }
 
-    func prefill(_ newTokens: [Int]) throws {
+    public func prefill(_ newTokens: [Int]) throws {
         try check(newTokens)
         tokens += newTokens
         recorder.record(prefill: newTokens.count, count: tokens.count)
     }
 
     /// Like the engine: the early rows go out before the final rows are computed.
-    func evaluate(_ newTokens: [Int], onEarlyExit: ([[Float]]) -> Void) throws -> [[Float]] {
+    public func evaluate(_ newTokens: [Int], onEarlyExit: ([[Float]]) -> Void) throws -> [[Float]] {
         guard let early = model.early else { return try evaluate(newTokens) }
         try check(newTokens)
         onEarlyExit(newTokens.indices.map { early(tokens + newTokens[...$0]) })
@@ -146,7 +156,7 @@ final class ToySession: LanguageModelSession {
         return try evaluate(newTokens)
     }
 
-    func truncate(to newCount: Int) throws {
+    public func truncate(to newCount: Int) throws {
         guard newCount >= 0, newCount <= tokens.count else { throw Failure() }
         tokens.removeLast(tokens.count - newCount)
         recorder.record(count: tokens.count)
@@ -158,12 +168,9 @@ final class ToySession: LanguageModelSession {
     }
 }
 
-/// An assisted generator over toy target and draft models, in-process.
-func makeAssisted(target: ToyModel, draft: ToyModel, policy: any WindowPolicy, maxWindow: Int = 16,
-                  proposalTopK: Int = 8, targetRecorder: SessionRecorder = SessionRecorder(),
-                  draftRecorder: SessionRecorder = SessionRecorder(), preemptive: Bool = false) -> AssistedGenerator {
-    AssistedGenerator(
-        drafter: ModelDrafter(session: draft.makeSession(recorder: draftRecorder), proposalTopK: proposalTopK),
-        verifier: InProcessVerifier(session: target.makeSession(recorder: targetRecorder), maxWindow: maxWindow),
-        policy: policy, preemptive: preemptive)
+/// The index of the largest value, ties to the lowest (the engine's greedy rule).
+func toyArgmax(_ row: [Float]) -> Int {
+    var best = 0
+    for i in row.indices where row[i] > row[best] { best = i }
+    return best
 }
