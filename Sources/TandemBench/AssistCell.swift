@@ -10,6 +10,8 @@ public struct AssistCell: Sendable, Equatable {
     public var promptTokens: Int
     /// Generated tokens, prompt by prompt.
     public var outputs: [[Int]]
+    /// Where in the target's pass its early exit sits (for the modelled saving of preemptive drafting).
+    public var exitFraction = 0.5
 
     public init(policy: AssistPolicy, rttMs: Double, counters: GenerationCounters, promptTokens: Int, outputs: [[Int]]) {
         self.policy = policy
@@ -21,7 +23,8 @@ public struct AssistCell: Sendable, Equatable {
 
     /// The cell's row (modelled figures under `profile`).
     public func row(profile: CloudProfile?) -> AssistRow {
-        AssistRow(policy: policy, rttMs: rttMs, counters: counters, promptTokens: promptTokens, profile: profile)
+        AssistRow(policy: policy, rttMs: rttMs, counters: counters, promptTokens: promptTokens, profile: profile,
+                  exitFraction: exitFraction)
     }
 }
 

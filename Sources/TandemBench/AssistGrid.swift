@@ -9,22 +9,26 @@ public struct AssistGrid: Sendable, Hashable {
     public var prompts: [String]
     /// Tokens generated per prompt.
     public var maxTokens: Int
+    /// Adds the adaptive window with preemptive drafting as a column (`adaptive-preemptive`).
+    public var preemptive: Bool
 
     /// The default grid: RTT 0, 10, 25, 50, 100 ms; windows 1, 2, 4, 8.
     public static let defaultRTTsMs: [Double] = [0, 10, 25, 50, 100]
     public static let defaultWindows = [1, 2, 4, 8]
 
-    public init(rttsMs: [Double] = defaultRTTsMs, windows: [Int] = defaultWindows, prompts: [String], maxTokens: Int = 48) {
+    public init(rttsMs: [Double] = defaultRTTsMs, windows: [Int] = defaultWindows, prompts: [String], maxTokens: Int = 48,
+                preemptive: Bool = false) {
         self.rttsMs = rttsMs
         self.windows = windows
         self.prompts = prompts
         self.maxTokens = maxTokens
+        self.preemptive = preemptive
     }
 
     /// The columns in the order they run and print: cloud-only, local-only, the fixed windows,
-    /// doubling, adaptive.
+    /// doubling, adaptive (and adaptive-preemptive).
     public var policies: [AssistPolicy] {
-        [.cloudOnly, .localOnly] + windows.map { .fixed($0) } + [.doubling, .adaptive]
+        [.cloudOnly, .localOnly] + windows.map { .fixed($0) } + [.doubling, .adaptive] + (preemptive ? [.adaptivePreemptive] : [])
     }
 
     /// Every cell, RTT by RTT.

@@ -9,6 +9,9 @@ public enum AssistPolicy: Sendable, Hashable, CustomStringConvertible {
     /// Windows bounded at 16 and cut by the confidence stopping rule (`ConfidenceStoppingWindow`;
     /// `ProfiledWindowPolicy` with `stopsOnConfidence` under a cloud profile).
     case adaptive
+    /// The adaptive window with early-exit preemptive drafting (`--preemptive`): the server sends a
+    /// provisional verdict mid-pass and the client drafts the next window from it meanwhile.
+    case adaptivePreemptive
     /// The server generates every token and streams it (`generate`).
     case cloudOnly
     /// The draft alone on the client; no server.
@@ -20,6 +23,7 @@ public enum AssistPolicy: Sendable, Hashable, CustomStringConvertible {
         case let .fixed(k): "\(k)"
         case .doubling: "doubling"
         case .adaptive: "adaptive"
+        case .adaptivePreemptive: "adaptive-preemptive"
         case .cloudOnly: "cloud-only"
         case .localOnly: "local-only"
         }
@@ -28,7 +32,7 @@ public enum AssistPolicy: Sendable, Hashable, CustomStringConvertible {
     /// True for the policies that run the assisted generator (not the baselines).
     public var isAssisted: Bool {
         switch self {
-        case .fixed, .doubling, .adaptive: true
+        case .fixed, .doubling, .adaptive, .adaptivePreemptive: true
         case .cloudOnly, .localOnly: false
         }
     }
@@ -44,7 +48,7 @@ public enum AssistPolicy: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case let .fixed(k): FixedWindow(k)
         case .doubling: DoublingWindow(initial: 2, minWindow: 1, maxWindow: Self.maxAdaptiveWindow)
-        case .adaptive:
+        case .adaptive, .adaptivePreemptive:
             profile.map { ProfiledWindowPolicy(profile: $0, maxWindow: Self.maxStoppingWindow, stopsOnConfidence: true) }
                 ?? ConfidenceStoppingWindow(costModel: CostModelWindow(minWindow: 1, maxWindow: Self.maxStoppingWindow))
         case .cloudOnly, .localOnly: nil

@@ -42,6 +42,8 @@ public struct AssistRow: Sendable, Equatable, Codable {
     public var rounds: Int
     public var proposed: Int
     public var accepted: Int
+    /// With preemptive drafting: rounds whose early guess the verdict confirmed ÷ guesses drafted on.
+    public var preemptiveHitRate: Double?
 
     enum CodingKeys: String, CodingKey {
         case policy
@@ -63,20 +65,23 @@ public struct AssistRow: Sendable, Equatable, Codable {
         case modelledTokensPerS = "modelled_tokens_per_s"
         case generatedTokens = "generated_tokens"
         case rounds, proposed, accepted
+        case preemptiveHitRate = "preemptive_hit_rate"
     }
 
     /// The row of a cell from its summed counters.
     /// - Parameters:
     ///   - promptTokens: the prompts' tokens summed over the cell's generations (for the modelled prefill).
     ///   - profile: the cloud profile for the modelled figures, if any.
+    ///   - exitFraction: where the target's early exit sits in its pass (preemptive drafting's saving).
     public init(policy: AssistPolicy, rttMs: Double, counters c: GenerationCounters, promptTokens: Int,
-                profile: CloudProfile?) {
+                profile: CloudProfile?, exitFraction: Double = 0.5) {
         let stats = GenerationStats(c)
         let tokens = Double(c.generatedTokens)
         func perToken(_ seconds: Double) -> Double { tokens > 0 ? 1000 * seconds / tokens : 0 }
         self.policy = policy.description
         self.rttMs = rttMs
         acceptanceRate = stats.acceptanceRate
+        preemptiveHitRate = stats.preemptiveHitRate
         tokensPerRound = stats.tokensPerRound
         tokensPerS = stats.tokensPerS
         serverCPUSPerToken = stats.serverCPUSPerToken
@@ -91,7 +96,7 @@ public struct AssistRow: Sendable, Equatable, Codable {
         queueMs = perToken(c.queueSeconds)
         if let profile, c.generatedTokens > 0 {
             let seconds = AssistCostModel.modelledSeconds(policy: policy, counters: c, promptTokens: promptTokens,
-                                                          rttSeconds: rttMs / 1000, profile: profile)
+                                                          rttSeconds: rttMs / 1000, profile: profile, exitFraction: exitFraction)
             modelledLatencyMsPerToken = 1000 * seconds / tokens
             modelledTokensPerS = seconds > 0 ? tokens / seconds : 0
         }

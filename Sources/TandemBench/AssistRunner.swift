@@ -77,6 +77,8 @@ public struct AssistRunner: Sendable {
         // failures reach the caller as thrown errors.
         logger.logLevel = .critical
         let name = (config.targetPath as NSString).lastPathComponent
+        // Where the server's provisional verdicts leave the pass (its default early exit).
+        let exitFraction = Double(target.model.defaultEarlyExitLayer) / Double(max(1, target.model.config.layerCount))
         let server = VerifierServer(model: TargetModel(model: target.model, id: name, tokenizer: target.tokenizer),
                                     host: "127.0.0.1", port: 0, logger: logger)
         let running: RunningServer
@@ -111,8 +113,10 @@ public struct AssistRunner: Sendable {
                             counters = counters.merged(with: result.counters)
                             outputs.append(result.tokens)
                         }
-                        cells.append(AssistCell(policy: policy, rttMs: rtt, counters: counters,
-                                                promptTokens: requests.reduce(0) { $0 + $1.prompt.count }, outputs: outputs))
+                        var cell = AssistCell(policy: policy, rttMs: rtt, counters: counters,
+                                              promptTokens: requests.reduce(0) { $0 + $1.prompt.count }, outputs: outputs)
+                        cell.exitFraction = exitFraction
+                        cells.append(cell)
                     }
                 } catch {
                     await link.stop()
@@ -138,11 +142,13 @@ public struct AssistRunner: Sendable {
             return CloudOnlyGenerator(url: url, fingerprint: fingerprint, clientModel: draft.name)
         case .localOnly:
             return DraftOnlyGenerator(drafter: ModelDrafter(session: draft.model.makeSession(), queue: queue))
-        case .fixed, .doubling, .adaptive:
-            let verifier = RemoteVerifier(.init(url: url, draftFingerprint: fingerprint, draftModel: draft.name))
+        case .fixed, .doubling, .adaptive, .adaptivePreemptive:
+            let preemptive = policy == .adaptivePreemptive
+            let verifier = RemoteVerifier(.init(url: url, draftFingerprint: fingerprint, draftModel: draft.name,
+                                                preemptive: preemptive))
             let drafter = ModelDrafter(session: draft.model.makeSession(), queue: queue)
             return AssistedGenerator(drafter: drafter, verifier: verifier,
-                                     policy: policy.windowPolicy(profile: profile) ?? FixedWindow(1))
+                                     policy: policy.windowPolicy(profile: profile) ?? FixedWindow(1), preemptive: preemptive)
         }
     }
 

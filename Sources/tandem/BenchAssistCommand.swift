@@ -26,6 +26,7 @@ struct BenchAssistCommand: AsyncParsableCommand {
           tandem bench assist --cloud-profile a100-jetson --out bench/results/assist-latest.md
           tandem bench assist --rtt 0,25,100 --windows 1,2,4,8 --max-tokens 16 --json
           tandem bench assist --same-model --rtt 0 --windows 4
+          tandem bench assist --cloud-profile a100-jetson --preemptive
           tandem bench assist --draft D.gguf --target T.gguf --prompts my-prompts.txt
         """
     )
@@ -58,6 +59,9 @@ struct BenchAssistCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Sampling seed (the same for every cell).")
     var seed: UInt64 = 0
+
+    @Flag(name: .long, help: "Add a column: the adaptive window with early-exit preemptive drafting (adaptive-preemptive).")
+    var preemptive = false
 
     @Flag(name: .customLong("same-model"), help: "Use the target as the draft too: a sanity check that acceptance is 1.")
     var sameModel = false
@@ -99,7 +103,8 @@ struct BenchAssistCommand: AsyncParsableCommand {
             throw CommandLineError("cannot read the prompts file \(prompts) (one prompt per line)")
         }
         let lines = promptText.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        let grid = AssistGrid(rttsMs: rtts, windows: windowList, prompts: lines, maxTokens: maxTokens)
+        let grid = AssistGrid(rttsMs: rtts, windows: windowList, prompts: lines, maxTokens: maxTokens,
+                              preemptive: preemptive)
         try grid.validate()
         let sampling = SamplingParameters(temperature: max(0, temperature), seed: seed)
         do {

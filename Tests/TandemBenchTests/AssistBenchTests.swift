@@ -85,6 +85,28 @@ struct AssistBenchTests {
         #expect(AssistRow(policy: .fixed(4), rttMs: 50, counters: assisted, promptTokens: 3, profile: nil).modelledLatencyMsPerToken == nil)
     }
 
+    @Test("--preemptive adds the adaptive-preemptive column, whose modelled time subtracts what each hit hides")
+    func preemptiveColumn() {
+        let plain = AssistGrid(prompts: ["a"])
+        #expect(!plain.policies.contains(.adaptivePreemptive))
+        let grid = AssistGrid(prompts: ["a"], preemptive: true)
+        #expect(grid.policies.last == .adaptivePreemptive)
+        #expect(AssistPolicy.adaptivePreemptive.description == "adaptive-preemptive")
+        #expect(AssistPolicy.adaptivePreemptive.windowPolicy(profile: nil) != nil)
+
+        let rtt = 0.05
+        var c = counters(rounds: 10, window: 4, acceptedPerRound: 3)
+        c.preemptiveHits = 6
+        let assisted = AssistCostModel.modelledSeconds(policy: .adaptive, counters: c, promptTokens: 3, rttSeconds: rtt, profile: profile)
+        let preemptive = AssistCostModel.modelledSeconds(policy: .adaptivePreemptive, counters: c, promptTokens: 3,
+                                                         rttSeconds: rtt, profile: profile, exitFraction: 0.5)
+        // Mean window 4: a hit hides min(4 drafts · 4 ms, half of a 5-position pass (30 + 4 · 1 ms)) = 16 ms.
+        #expect(abs((assisted - preemptive) - 6 * min(4 * 0.004, 0.5 * (0.030 + 4 * 0.001))) < 1e-12)
+        let late = AssistCostModel.modelledSeconds(policy: .adaptivePreemptive, counters: c, promptTokens: 3,
+                                                   rttSeconds: rtt, profile: profile, exitFraction: 0.9)
+        #expect(late > preemptive, "a later exit leaves less of the pass to hide drafting behind")
+    }
+
     @Test("rows encode with the issue's snake_case keys plus the documented extras")
     func rowKeys() throws {
         let row = AssistRow(policy: .adaptive, rttMs: 25, counters: counters(rounds: 10, window: 4, acceptedPerRound: 2, cpu: 0.3),

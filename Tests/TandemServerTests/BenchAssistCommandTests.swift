@@ -15,6 +15,7 @@ struct BenchAssistCommandTests {
             var ttft_ms: Double
             var server_passes_per_token: Double
             var generated_tokens: Int
+            var preemptive_hit_rate: Double?
         }
         var rows: [Row]
         var output_mismatches: [String]
@@ -33,12 +34,12 @@ struct BenchAssistCommandTests {
         let output = try await TandemCLI.run([
             "bench", "assist", "--draft", try RealModels.path("llama-s-q8_0.gguf"), "--target", try RealModels.path("llama-s-f16.gguf"),
             "--rtt", "0,10", "--windows", "1,2", "--max-tokens", "8", "--prompts", prompts,
-            "--cloud-profile", "a100-jetson", "--out", out.path, "--json",
+            "--cloud-profile", "a100-jetson", "--preemptive", "--out", out.path, "--json",
         ], timeout: .seconds(240))
         #expect(output.status == 0, "\(output.stderr)")
         let document = try JSONDecoder().decode(Document.self, from: Data(output.stdout.utf8))
         #expect(document.output_mismatches.isEmpty)
-        let policies = ["cloud-only", "local-only", "1", "2", "doubling", "adaptive"]
+        let policies = ["cloud-only", "local-only", "1", "2", "doubling", "adaptive", "adaptive-preemptive"]
         for rtt in [0.0, 10] {
             for policy in policies {
                 let row = try #require(document.rows.first { $0.policy == policy && $0.rtt_ms == rtt }, "\(policy) at \(rtt)")
@@ -53,14 +54,19 @@ struct BenchAssistCommandTests {
                     #expect(row.bytes_per_token > 0)
                 case "local-only":
                     #expect(row.server_passes_per_token == 0 && row.bytes_per_token == 0 && row.server_cpu_s_per_token == 0)
+                case "adaptive-preemptive":
+                    let hitRate = try #require(row.preemptive_hit_rate, "the preemptive column reports its hit rate")
+                    #expect(hitRate >= 0 && hitRate <= 1)
+                    #expect(row.server_passes_per_token > 0 && row.server_passes_per_token <= 1)
                 default:
+                    #expect(row.preemptive_hit_rate == nil)
                     #expect(row.server_passes_per_token > 0 && row.server_passes_per_token <= 1)
                     #expect(row.server_cpu_s_per_token > 0)
                     #expect(row.tokens_per_round >= 1)
                 }
             }
         }
-        #expect(document.rows.count == 12)
+        #expect(document.rows.count == 2 * policies.count)
         let report = try String(contentsOf: out, encoding: .utf8)
         #expect(report.contains("## Acceptance by window"))
         #expect(report.contains("modelled (a100-jetson)"))
