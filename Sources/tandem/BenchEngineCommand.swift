@@ -21,7 +21,7 @@ struct BenchEngineCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "A GGUF model to measure (default: the synthetic SmolLM2-135M-shaped suite).")
+    @Option(help: "A GGUF model file or installed model name to measure (default: the synthetic SmolLM2-135M-shaped suite).", transform: modelFileArgument)
     var model: String?
 
     @Option(help: "Compute threads.")

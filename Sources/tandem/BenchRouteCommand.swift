@@ -28,10 +28,10 @@ struct BenchRouteCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "The target model (GGUF) the verifier runs.")
+    @Option(help: "The target model (GGUF file or installed model name) the verifier runs.", transform: modelFileArgument)
     var target = "Models/target.gguf"
 
-    @Option(help: "The draft model (GGUF) that generates and routes.")
+    @Option(help: "The draft model (GGUF file or installed model name) that generates and routes.", transform: modelFileArgument)
     var draft = "Models/draft.gguf"
 
     @Option(help: "A text file with one prompt per line.")

@@ -4,6 +4,7 @@ import Logging
 import TandemClient
 import TandemDecoding
 import TandemModel
+import TandemModelStore
 import TandemServer
 import TandemTokenizer
 
@@ -16,8 +17,13 @@ struct DemoCommand: AsyncParsableCommand {
             connects a client holding the draft model, generates for a few built-in prompts, and prints \
             each text with a stats table and a comparison with the target alone over the same socket.
 
+            --pair NAME runs a real pair from the model store instead (pulling it first if it is not \
+            installed, see `tandem models`), with chat-formatted coding requests.
+
             Examples:
               tandem demo
+              tandem demo --pair qwen2.5-coder                 # Qwen2.5-Coder 0.5B drafting for 1.5B (1.6 GB pull)
+              tandem demo --pair qwen2.5-coder --max-tokens 256 --window 4
               tandem demo --draft Tests/TandemModelTests/Fixtures/llama-s-q8_0.gguf --target Tests/TandemModelTests/Fixtures/llama-s-f32.gguf
             """
     )
@@ -31,13 +37,24 @@ struct DemoCommand: AsyncParsableCommand {
         "If the",
     ]
 
+    /// Short HumanEval-like requests for a real instruct pair (`--pair`), sent as chat user turns.
+    static let codingPrompts = [
+        "Write a Python function that checks whether a number is prime.",
+        "Write a Python function that returns the n-th Fibonacci number iteratively.",
+        "Write a Python function that reverses the order of the words in a sentence.",
+        "Write a Python function that removes duplicates from a list while keeping the order.",
+    ]
+
     @OptionGroup var models: ModelPairOptions
+
+    @Option(name: .long, help: ArgumentHelp("Run a real pair from the model store (pulled first if missing) with coding prompts; replaces --draft/--target.", valueName: "name"))
+    var pair: String?
 
     @Option(name: .long, help: ArgumentHelp("Drafts per round: a number, doubling or adaptive.", valueName: "N|doubling|adaptive"))
     var window = "adaptive"
 
-    @Option(name: .long, help: "Tokens to generate per prompt.")
-    var maxTokens = 48
+    @Option(name: .long, help: "Tokens to generate per prompt (default: 48; 128 with --pair).")
+    var maxTokens: Int?
 
     @Option(name: .long, help: "Compute threads per model (default: all cores).")
     var threads: Int?
@@ -55,7 +72,18 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     private func demo() async throws {
-        let draft = models.draft, target = models.target
+        var draft = models.draft, target = models.target
+        let prompts = pair == nil ? Self.prompts : Self.codingPrompts
+        let chat = chat || pair != nil
+        let maxTokens = maxTokens ?? (pair == nil ? 48 : 128)
+        if let pair {
+            let store = ModelStore()
+            guard let known = store.catalog.pair(named: pair) else {
+                throw CommandLineError("unknown pair '\(pair)'; known pairs: \(store.catalog.pairs.map(\.name).joined(separator: ", "))")
+            }
+            let paths = try store.pull(known.name) { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
+            (draft, target) = (paths[0], paths[1])
+        }
         for (flag, path) in [("--draft", draft), ("--target", target)] where !FileManager.default.fileExists(atPath: path) {
             throw CommandLineError("""
                 no model at \(path). The bundled pair (Models/draft.gguf, Models/target.gguf) is not in this \
@@ -92,11 +120,11 @@ struct DemoCommand: AsyncParsableCommand {
         var rows: [(String, GenerationStats)] = []
         var assisted: [GenerationResult] = []
         var requests: [SessionRequest] = []
-        for (i, text) in Self.prompts.enumerated() {
+        for (i, text) in prompts.enumerated() {
             let prompt = chat ? try tokenizer.promptIDs(text, chat: true, format: nil, system: nil) : tokenizer.encode(text)
             let request = SessionRequest(prompt: prompt, maxTokens: maxTokens, stopTokens: tokenizer.endOfGenerationIDs)
             requests.append(request)
-            print("[\(i + 1)] \(text)", terminator: "")
+            print("[\(i + 1)] \(text)", terminator: chat ? "\n" : "")
             fflush(nil)
             var result: GenerationResult?
             for try await event in client.generate(request) {

@@ -61,7 +61,7 @@ struct GenerateCommand: AsyncParsableCommand {
 
     @OptionGroup var chatOptions: ChatOptions
 
-    @Option(name: .long, help: ArgumentHelp("Assisted mode: the draft model (GGUF) that proposes tokens; needs --server.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Assisted mode: the draft model (GGUF file or installed model name) that proposes tokens; needs --server.", valueName: "file|name"), transform: modelFileArgument)
     var draft: String?
 
     @Option(name: .long, help: ArgumentHelp("Assisted mode: the verifier server, ws://HOST:PORT (see tandem serve).", valueName: "url"))

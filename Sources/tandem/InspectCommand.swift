@@ -28,7 +28,7 @@ struct InspectCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The GGUF file to inspect.")
+    @Argument(help: "The GGUF file (or installed model name) to inspect.", transform: modelFileArgument)
     var file: String
 
     @Flag(help: "Print a JSON object instead of text.")

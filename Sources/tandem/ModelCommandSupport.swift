@@ -6,7 +6,7 @@ import TandemTokenizer
 
 /// Options shared by the commands that run a model (`generate`, `logits`).
 struct ModelRunOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Path of a GGUF model file (llama or qwen2).", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("A GGUF model file (llama or qwen2), or an installed model's name (tandem models list).", valueName: "file|name"), transform: modelFileArgument)
     var model: String?
 
     @Option(name: .long, help: ArgumentHelp("Prompt as comma-separated token ids, e.g. 1,2,3.", valueName: "ids"))

@@ -36,7 +36,7 @@ struct ServeCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("The target model (GGUF).", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("The target model (GGUF file or installed model name).", valueName: "file|name"), transform: modelFileArgument)
     var model: String
 
     @Option(name: .long, help: "Address to listen on.")

@@ -28,7 +28,7 @@ struct TokenizeCommand: ParsableCommand {
         """
     )
 
-    @Option(name: .long, help: "GGUF file whose tokenizer to use (a vocab-only file works).")
+    @Option(name: .long, help: "GGUF file (or installed model name) whose tokenizer to use (a vocab-only file works).", transform: modelFileArgument)
     var model: String
 
     @Argument(help: "Text to tokenize.")
