@@ -178,6 +178,7 @@ public struct ModelStore: Sendable {
             break
         }
 
+        try fetcher.preflight()
         let staging = stagingFolder(for: model)
         try createFolder(staging)
         let lock = try StagingLock(folder: staging, name: model.name)
@@ -262,6 +263,7 @@ public struct ModelStore: Sendable {
         }
         try writeStamp(for: model)
         try? FileManager.default.removeItem(at: staging)
+        rmdir(staging.deletingLastPathComponent().path)  // `.staging` itself, once no pull has parts in it
         progress(.installed(name: model.name, path: final.path, seconds: Date().timeIntervalSince(started)))
         return final.path
     }

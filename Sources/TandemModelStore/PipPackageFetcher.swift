@@ -22,6 +22,15 @@ public struct PipPackageFetcher: PackageFetcher {
             shutil.copyfileobj(src, dst, 1 << 22)
         """
 
+    /// Checks that `python3 -m pip --version` runs.
+    public func preflight() throws {
+        let interpreter = try locatePython()
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-pip-check-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: log) }
+        let check = try run(interpreter, ["-m", "pip", "--version"], log: log)
+        guard check.status == 0 else { throw ModelStoreError.pipNotFound(detail: Self.lastLine(check.output)) }
+    }
+
     public func fetch(_ part: ModelPart, to destination: URL) throws {
         let interpreter = try locatePython()
         let work = destination.deletingLastPathComponent()

