@@ -60,7 +60,7 @@ INL __m512 z_dw_pair(uint16_t a, uint16_t b) {
                                  _mm512_castps128_ps512(ab));
 }
 
-#define ZQ8FAM_ROW(NAME, BLOCK, DEC)                                                                 \
+#define ZQ8FAM_ROW(NAME, BLOCK, DEC, HASMIN, MPAIR, MONE)                                                               \
 INL void SUFFIX(NAME##_cols)(const uint8_t *wr, int64_t nb, const uint8_t *act, size_t as,          \
                              const int nc, float *out, int64_t ys) {                                \
     __m512 acc[NCMAX]; __m256 tacc[NCMAX];                                                          \
@@ -72,17 +72,21 @@ INL void SUFFIX(NAME##_cols)(const uint8_t *wr, int64_t nb, const uint8_t *act, 
     }                                                                                               \
     const BLOCK *b = (const BLOCK *)wr;                                                             \
     const __m512i k80 = _mm512_set1_epi8((char)0x80);                                               \
+    const __m512i ones = _mm512_set1_epi8(1), n512 = _mm512_set1_epi32(-512);                       \
     int64_t i = 0;                                                                                  \
     for (; i + 2 <= nb; i += 2) {                                                                   \
         const __m512i w = _mm512_inserti64x4(_mm512_castsi256_si512(DEC(&b[i])), DEC(&b[i + 1]), 1); \
         const __m512i negc = _mm512_sub_epi32(_mm512_setzero_si512(),                               \
                                               _mm512_dpbusd_epi32(_mm512_setzero_si512(), k80, w)); \
         const __m512 dwv = z_dw_pair(b[i].d, b[i + 1].d);                   \
+        const __m512 mwv = MPAIR(b, i);                                                             \
         for (int c = 0; c < nc; c++) {                                                              \
             const __m512i xu = _mm512_loadu_si512((const void *)(xq[c] + i * 32));                 \
             const __m512i p = _mm512_dpbusd_epi32(negc, xu, w);                                     \
-            const __m512 s = _mm512_mul_ps(dwv, _mm512_loadu_ps(xd[c] + i * 8));                    \
-            acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), s, acc[c]);                             \
+            const __m512 xs = _mm512_loadu_ps(xd[c] + i * 8);                                       \
+            acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), _mm512_mul_ps(dwv, xs), acc[c]);        \
+            if (HASMIN) acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_dpbusd_epi32(n512, xu, ones)), \
+                                                 _mm512_mul_ps(mwv, xs), acc[c]);                   \
         }                                                                                           \
     }                                                                                               \
     if (i < nb) {                                                                                   \
@@ -91,11 +95,14 @@ INL void SUFFIX(NAME##_cols)(const uint8_t *wr, int64_t nb, const uint8_t *act, 
         const __m256i negc = _mm256_sub_epi32(_mm256_setzero_si256(),                              \
                                               _mm256_dpbusd_epi32(_mm256_setzero_si256(), k80y, w)); \
         const __m256 dwv = _mm256_set1_ps(avx512_h2f(b[i].d));                                      \
+        const __m256 mwv = MONE(b, i);                                                              \
         for (int c = 0; c < nc; c++) {                                                              \
             const __m256i xu = _mm256_loadu_si256((const __m256i *)(xq[c] + i * 32));              \
             const __m256i p = _mm256_dpbusd_epi32(negc, xu, w);                                     \
-            const __m256 s = _mm256_mul_ps(dwv, _mm256_loadu_ps(xd[c] + i * 8));                    \
-            tacc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), s, tacc[c]);                           \
+            const __m256 xs = _mm256_loadu_ps(xd[c] + i * 8);                                       \
+            tacc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_mul_ps(dwv, xs), tacc[c]);      \
+            if (HASMIN) tacc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_dpbusd_epi32(_mm512_castsi512_si256(n512), xu, \
+                                                  _mm512_castsi512_si256(ones))), _mm256_mul_ps(mwv, xs), tacc[c]); \
         }                                                                                           \
     }                                                                                               \
     for (int c = 0; c < nc; c++) {                                                                  \
@@ -109,7 +116,7 @@ INL void SUFFIX(NAME##_cols)(const uint8_t *wr, int64_t nb, const uint8_t *act, 
 // for both rows. Per (row, column) the operations and their order are exactly those of the
 // one-row kernel above (same accumulator, same tail, same horizontal sum), so a row's value does
 // not depend on whether it was computed alone or paired.
-#define ZQ8FAM_ROW2(NAME, BLOCK, DEC)                                                                \
+#define ZQ8FAM_ROW2(NAME, BLOCK, DEC, HASMIN, MPAIR, MONE)                                                              \
 INL void SUFFIX(NAME##_cols2)(const uint8_t *wr0, const uint8_t *wr1, int64_t nb, const uint8_t *act, \
                               size_t as, const int nc, float *out, int64_t ys) {                    \
     __m512 acc0[NCMAX], acc1[NCMAX];                                                                \
@@ -121,6 +128,7 @@ INL void SUFFIX(NAME##_cols2)(const uint8_t *wr0, const uint8_t *wr1, int64_t nb
     }                                                                                               \
     const BLOCK *b0 = (const BLOCK *)wr0, *b1 = (const BLOCK *)wr1;                                 \
     const __m512i k80 = _mm512_set1_epi8((char)0x80);                                               \
+    const __m512i ones = _mm512_set1_epi8(1), n512 = _mm512_set1_epi32(-512);                       \
     int64_t i = 0;                                                                                  \
     for (; i + 2 <= nb; i += 2) {                                                                   \
         const __m512i w0 = _mm512_inserti64x4(_mm512_castsi256_si512(DEC(&b0[i])), DEC(&b0[i + 1]), 1); \
@@ -131,6 +139,7 @@ INL void SUFFIX(NAME##_cols2)(const uint8_t *wr0, const uint8_t *wr1, int64_t nb
                                                _mm512_dpbusd_epi32(_mm512_setzero_si512(), k80, w1)); \
         const __m512 dwv0 = z_dw_pair(b0[i].d, b0[i + 1].d);                \
         const __m512 dwv1 = z_dw_pair(b1[i].d, b1[i + 1].d);                \
+        const __m512 mwv0 = MPAIR(b0, i), mwv1 = MPAIR(b1, i);                                      \
         for (int c = 0; c < nc; c++) {                                                              \
             const __m512i xu = _mm512_loadu_si512((const void *)(xq[c] + i * 32));                 \
             const __m512 xs = _mm512_loadu_ps(xd[c] + i * 8);                                       \
@@ -138,6 +147,11 @@ INL void SUFFIX(NAME##_cols2)(const uint8_t *wr0, const uint8_t *wr1, int64_t nb
                                       _mm512_mul_ps(dwv0, xs), acc0[c]);                            \
             acc1[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_dpbusd_epi32(negc1, xu, w1)),       \
                                       _mm512_mul_ps(dwv1, xs), acc1[c]);                            \
+            if (HASMIN) {  /* Σx per 4 lanes, shared by both rows */                                \
+                const __m512 sx = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(n512, xu, ones));          \
+                acc0[c] = _mm512_fmadd_ps(sx, _mm512_mul_ps(mwv0, xs), acc0[c]);                    \
+                acc1[c] = _mm512_fmadd_ps(sx, _mm512_mul_ps(mwv1, xs), acc1[c]);                    \
+            }                                                                                       \
         }                                                                                           \
     }                                                                                               \
     float s0[NCMAX], s1[NCMAX];                                                                     \
@@ -150,25 +164,40 @@ INL void SUFFIX(NAME##_cols2)(const uint8_t *wr0, const uint8_t *wr1, int64_t nb
         const __m256i negc1 = _mm256_sub_epi32(_mm256_setzero_si256(),                             \
                                                _mm256_dpbusd_epi32(_mm256_setzero_si256(), k80y, w1)); \
         const __m256 dwv0 = _mm256_set1_ps(avx512_h2f(b0[i].d)), dwv1 = _mm256_set1_ps(avx512_h2f(b1[i].d)); \
+        const __m256 mwv0 = MONE(b0, i), mwv1 = MONE(b1, i);                                        \
         for (int c = 0; c < nc; c++) {                                                              \
             const __m256i xu = _mm256_loadu_si256((const __m256i *)(xq[c] + i * 32));              \
             const __m256 xs = _mm256_loadu_ps(xd[c] + i * 8);                                       \
-            const __m256 t0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_dpbusd_epi32(negc0, xu, w0)), \
-                                              _mm256_mul_ps(dwv0, xs), _mm256_setzero_ps());        \
-            const __m256 t1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_dpbusd_epi32(negc1, xu, w1)), \
-                                              _mm256_mul_ps(dwv1, xs), _mm256_setzero_ps());        \
+            __m256 t0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_dpbusd_epi32(negc0, xu, w0)),     \
+                                        _mm256_mul_ps(dwv0, xs), _mm256_setzero_ps());              \
+            __m256 t1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_dpbusd_epi32(negc1, xu, w1)),     \
+                                        _mm256_mul_ps(dwv1, xs), _mm256_setzero_ps());              \
+            if (HASMIN) {                                                                           \
+                const __m256 sx = _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(_mm512_castsi512_si256(n512), xu, \
+                                                                         _mm512_castsi512_si256(ones))); \
+                t0 = _mm256_fmadd_ps(sx, _mm256_mul_ps(mwv0, xs), t0);                              \
+                t1 = _mm256_fmadd_ps(sx, _mm256_mul_ps(mwv1, xs), t1);                              \
+            }                                                                                       \
             s0[c] += avx512_hsum(t0); s1[c] += avx512_hsum(t1);                                     \
         }                                                                                           \
     }                                                                                               \
     for (int c = 0; c < nc; c++) { out[c * ys] = s0[c]; out[c * ys + 1] = s1[c]; }                 \
 }
 
-ZQ8FAM_ROW(z_q8_0, block_q8_0, avx512_dec_q8_0)
-ZQ8FAM_ROW(z_q4_0, block_q4_0, avx512_dec_q4_0)
-ZQ8FAM_ROW(z_q5_0, block_q5_0, avx512_dec_q5_0)
-ZQ8FAM_ROW2(z_q8_0, block_q8_0, avx512_dec_q8_0)
-ZQ8FAM_ROW2(z_q4_0, block_q4_0, avx512_dec_q4_0)
-ZQ8FAM_ROW2(z_q5_0, block_q5_0, avx512_dec_q5_0)
+// Scale pairs for the q4_1 minimum term; the other types have none (their MPAIR is never used).
+#define NO_MPAIR(b, i) _mm512_setzero_ps()
+#define NO_MONE(b, i) _mm256_setzero_ps()
+#define Q41_MPAIR(b, i) z_dw_pair((b)[i].m, (b)[(i) + 1].m)
+#define Q41_MONE(b, i) _mm256_set1_ps(avx512_h2f((b)[i].m))
+
+ZQ8FAM_ROW(z_q8_0, block_q8_0, avx512_dec_q8_0, 0, NO_MPAIR, NO_MONE)
+ZQ8FAM_ROW(z_q4_0, block_q4_0, avx512_dec_q4_0, 0, NO_MPAIR, NO_MONE)
+ZQ8FAM_ROW(z_q5_0, block_q5_0, avx512_dec_q5_0, 0, NO_MPAIR, NO_MONE)
+ZQ8FAM_ROW(z_q4_1, block_q4_1, avx512_dec_q4_1, 1, Q41_MPAIR, Q41_MONE)
+ZQ8FAM_ROW2(z_q8_0, block_q8_0, avx512_dec_q8_0, 0, NO_MPAIR, NO_MONE)
+ZQ8FAM_ROW2(z_q4_0, block_q4_0, avx512_dec_q4_0, 0, NO_MPAIR, NO_MONE)
+ZQ8FAM_ROW2(z_q5_0, block_q5_0, avx512_dec_q5_0, 0, NO_MPAIR, NO_MONE)
+ZQ8FAM_ROW2(z_q4_1, block_q4_1, avx512_dec_q4_1, 1, Q41_MPAIR, Q41_MONE)
 
 // ---- 512-bit float kernels (2 accumulators per column, 32 values per step, masked tail) ------
 INL __m512 z_ld_f32(const void *p, __mmask16 m) { return _mm512_maskz_loadu_ps(m, p); }
@@ -242,13 +271,14 @@ static TGT void SUFFIX(rows2_##NAME)(const void *w, size_t row_bytes, int64_t co
 ROWS_DRIVER2(z_q8_0, cols / 32)
 ROWS_DRIVER2(z_q4_0, cols / 32)
 ROWS_DRIVER2(z_q5_0, cols / 32)
+ROWS_DRIVER2(z_q4_1, cols / 32)
 ROWS_DRIVER(z_f32, cols)
 ROWS_DRIVER(z_f16, cols)
 ROWS_DRIVER(z_bf16, cols)
 
 const tk_kernel_table tk_kernels_avx512 = {
     avx512_rows_z_f32, avx512_rows_z_f16, avx512_rows_z_bf16, avx512_rows2_z_q8_0, avx512_rows2_z_q4_0, avx512_rows2_z_q5_0,
-    avx512_rows_q4_K, avx512_rows_q6_K,
+    avx512_rows_q4_K, avx512_rows_q6_K, avx512_rows2_z_q4_1,
 };
 #else
 const tk_kernel_table tk_kernels_avx512 = {0};
