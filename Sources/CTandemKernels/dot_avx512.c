@@ -184,6 +184,16 @@ INL void SUFFIX(NAME##_cols2)(const uint8_t *wr0, const uint8_t *wr1, int64_t nb
     for (int c = 0; c < nc; c++) { out[c * ys] = s0[c]; out[c * ys + 1] = s1[c]; }                 \
 }
 
+// q5_0 with AVX-512BW masks: the 32 high bits straight from qh into a k-mask; where a bit is
+// clear, nibble − 16, where set, nibble (= (nibble | 16) − 16). Same values as avx512_dec_q5_0.
+INL __m256i z_dec_q5_0(const void *blk) {
+    const block_q5_0 *b5 = blk;
+    const __m128i t = _mm_loadu_si128((const __m128i *)b5->qs);
+    const __m256i nib = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(t, 4), t), _mm256_set1_epi8(0x0F));
+    uint32_t qh; memcpy(&qh, b5->qh, 4);
+    return _mm256_mask_sub_epi8(nib, _cvtu32_mask32(~qh), nib, _mm256_set1_epi8(16));
+}
+
 // Scale pairs for the q4_1 minimum term; the other types have none (their MPAIR is never used).
 #define NO_MPAIR(b, i) _mm512_setzero_ps()
 #define NO_MONE(b, i) _mm256_setzero_ps()
@@ -192,11 +202,11 @@ INL void SUFFIX(NAME##_cols2)(const uint8_t *wr0, const uint8_t *wr1, int64_t nb
 
 ZQ8FAM_ROW(z_q8_0, block_q8_0, avx512_dec_q8_0, 0, NO_MPAIR, NO_MONE)
 ZQ8FAM_ROW(z_q4_0, block_q4_0, avx512_dec_q4_0, 0, NO_MPAIR, NO_MONE)
-ZQ8FAM_ROW(z_q5_0, block_q5_0, avx512_dec_q5_0, 0, NO_MPAIR, NO_MONE)
+ZQ8FAM_ROW(z_q5_0, block_q5_0, z_dec_q5_0, 0, NO_MPAIR, NO_MONE)
 ZQ8FAM_ROW(z_q4_1, block_q4_1, avx512_dec_q4_1, 1, Q41_MPAIR, Q41_MONE)
 ZQ8FAM_ROW2(z_q8_0, block_q8_0, avx512_dec_q8_0, 0, NO_MPAIR, NO_MONE)
 ZQ8FAM_ROW2(z_q4_0, block_q4_0, avx512_dec_q4_0, 0, NO_MPAIR, NO_MONE)
-ZQ8FAM_ROW2(z_q5_0, block_q5_0, avx512_dec_q5_0, 0, NO_MPAIR, NO_MONE)
+ZQ8FAM_ROW2(z_q5_0, block_q5_0, z_dec_q5_0, 0, NO_MPAIR, NO_MONE)
 ZQ8FAM_ROW2(z_q4_1, block_q4_1, avx512_dec_q4_1, 1, Q41_MPAIR, Q41_MONE)
 
 // ---- 512-bit float kernels (2 accumulators per column, 32 values per step, masked tail) ------
