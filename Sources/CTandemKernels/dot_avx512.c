@@ -244,6 +244,59 @@ ZFLOAT_ROW(z_f32, 4, z_ld_f32)
 ZFLOAT_ROW(z_f16, 2, z_ld_f16)
 ZFLOAT_ROW(z_bf16, 2, z_ld_bf16)
 
+
+// ---- q4_K · q8_K with vpdpbusd: one zmm per pair of 32-value sub-blocks -----------------------------
+// Weights: zmm j = (low nibbles | high nibbles) of qs[32j, 32j+32) = sub-blocks 2j, 2j+1 in the
+// activation's natural order, so one vpdpbusd per 64 values gives per-sub-block i32 partial sums
+// (≤ 4·15·127 in magnitude); two of them pack to i16 (no saturation) and one vpdpwssd applies the
+// 6-bit scales. The integer block sum is exact; its 16 lanes are folded to 8 (exact) and the
+// float steps are those of the AVX2-shaped kernel, in an order that depends only on the block count.
+INL void SUFFIX(zq4_K_cols)(const uint8_t *wr, int64_t nb, const uint8_t *act, size_t as,
+                            const int nc, float *out, int64_t ys) {
+    __m256 acc[NCMAX];
+    for (int c = 0; c < nc; c++) acc[c] = _mm256_setzero_ps();
+    const block_q4_K *b = (const block_q4_K *)wr;
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    // i16 lane i of the scale vector for the packed pair (0,1): 128-bit lane L = i/8 holds
+    // (sub-block of P0's lane L) ×4 then (sub-block of P1's lane L) ×4; P0 lanes 0,1 = sub-block 0,
+    // lanes 2,3 = sub-block 1; P1: sub-blocks 2, 3.
+    const __m512i idx01 = _mm512_set_epi16(3,3,3,3,1,1,1,1, 3,3,3,3,1,1,1,1, 2,2,2,2,0,0,0,0, 2,2,2,2,0,0,0,0);
+    const __m512i idx23 = _mm512_add_epi16(idx01, _mm512_set1_epi16(4));
+    for (int64_t i = 0; i < nb; i++) {
+        uint32_t u[4]; memcpy(u, b[i].scales, 12);
+        const uint32_t km1 = 0x3f3f3f3f, km2 = 0x0f0f0f0f, km3 = 0x03030303;
+        u[3] = ((u[2] >> 4) & km2) | (((u[1] >> 6) & km3) << 4);
+        const uint32_t uaux = u[1] & km1;
+        u[1] = (u[2] & km2) | (((u[0] >> 6) & km3) << 4);
+        u[2] = uaux;
+        u[0] &= km1;
+        const __m256i mins_scales = _mm256_cvtepu8_epi16(_mm_set_epi32((int)u[3], (int)u[2], (int)u[1], (int)u[0]));
+        const __m128i mins8 = _mm256_extracti128_si256(mins_scales, 1);
+        const __m256i mins16 = _mm256_set_m128i(_mm_unpackhi_epi16(mins8, mins8), _mm_unpacklo_epi16(mins8, mins8));
+        const __m512i sc01 = _mm512_permutexvar_epi16(idx01, _mm512_castsi256_si512(mins_scales));
+        const __m512i sc23 = _mm512_permutexvar_epi16(idx23, _mm512_castsi256_si512(mins_scales));
+        const float dw = SUFFIX(h2f)(b[i].d), dmw = SUFFIX(h2f)(b[i].dmin);
+        __m512i q[4];
+        for (int j = 0; j < 4; j++) {
+            const __m256i bits = _mm256_loadu_si256((const __m256i *)(b[i].qs + 32 * j));
+            q[j] = _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(bits), _mm256_srli_epi16(bits, 4), 1), m4);
+        }
+        for (int c = 0; c < nc; c++) {
+            const block_q8_K *x = (const block_q8_K *)(act + (size_t)c * as) + i;
+            const __m256i msum = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)x->bsums), mins16);
+            __m512i p[4];
+            for (int j = 0; j < 4; j++)
+                p[j] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q[j], _mm512_loadu_si512((const void *)(x->qs + 64 * j)));
+            const __m512i s = _mm512_dpwssd_epi32(_mm512_dpwssd_epi32(_mm512_setzero_si512(), _mm512_packs_epi32(p[0], p[1]), sc01),
+                                                  _mm512_packs_epi32(p[2], p[3]), sc23);
+            const __m256i sumi = _mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1));
+            acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sumi), _mm256_set1_ps(x->d * dw), acc[c]);
+            acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(msum), _mm256_set1_ps(-(x->d * dmw)), acc[c]);
+        }
+    }
+    for (int c = 0; c < nc; c++) out[c * ys] = avx512_hsum(acc[c]);
+}
+
 // Driver for kernels with a two-row variant: like ROWS_DRIVER (column groups outside, rows
 // inside), rows taken in pairs while two remain.
 #define NC2_CASE(NAME, N) case N: SUFFIX(NAME##_cols2)(wr, wr + row_bytes, nb, a + (size_t)j * as, as, N, y + j * ys + r, ys); break;
@@ -282,13 +335,14 @@ ROWS_DRIVER2(z_q8_0, cols / 32)
 ROWS_DRIVER2(z_q4_0, cols / 32)
 ROWS_DRIVER2(z_q5_0, cols / 32)
 ROWS_DRIVER2(z_q4_1, cols / 32)
+ROWS_DRIVER(zq4_K, cols / 256)
 ROWS_DRIVER(z_f32, cols)
 ROWS_DRIVER(z_f16, cols)
 ROWS_DRIVER(z_bf16, cols)
 
 const tk_kernel_table tk_kernels_avx512 = {
     avx512_rows_z_f32, avx512_rows_z_f16, avx512_rows_z_bf16, avx512_rows2_z_q8_0, avx512_rows2_z_q4_0, avx512_rows2_z_q5_0,
-    avx512_rows_q4_K, avx512_rows_q6_K, avx512_rows2_z_q4_1,
+    avx512_rows_zq4_K, avx512_rows_q6_K, avx512_rows2_z_q4_1,
 };
 #else
 const tk_kernel_table tk_kernels_avx512 = {0};
