@@ -8,7 +8,7 @@
 int tk_act_type(int wt) {
     switch (wt) {
     case TK_F32: case TK_F16: case TK_BF16: return TK_F32;
-    case TK_Q8_0: case TK_Q4_0: case TK_Q5_0: return TK_Q8_0;
+    case TK_Q8_0: case TK_Q4_0: case TK_Q4_1: case TK_Q5_0: return TK_Q8_0;
     case TK_Q4_K: case TK_Q6_K: return TK_Q8_K;
     default: return -1;
     }

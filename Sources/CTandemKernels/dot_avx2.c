@@ -13,7 +13,7 @@
 
 const tk_kernel_table tk_kernels_avx2 = {
     avx2_rows_f32, avx2_rows_f16, avx2_rows_bf16, avx2_rows_q8_0, avx2_rows_q4_0, avx2_rows_q5_0,
-    avx2_rows_q4_K, avx2_rows_q6_K,
+    avx2_rows_q4_K, avx2_rows_q6_K, avx2_rows_q4_1,
 };
 #else
 const tk_kernel_table tk_kernels_avx2 = {0};

@@ -60,7 +60,7 @@ INL __m512 z_dw_pair(uint16_t a, uint16_t b) {
                                  _mm512_castps128_ps512(ab));
 }
 
-#define ZQ8FAM_ROW(NAME, BLOCK, DEC)                                                                 \
+#define ZQ8FAM_ROW(NAME, BLOCK, DEC, HASMIN, MPAIR, MONE)                                                               \
 INL void SUFFIX(NAME##_cols)(const uint8_t *wr, int64_t nb, const uint8_t *act, size_t as,          \
                              const int nc, float *out, int64_t ys) {                                \
     __m512 acc[NCMAX]; __m256 tacc[NCMAX];                                                          \
@@ -72,17 +72,21 @@ INL void SUFFIX(NAME##_cols)(const uint8_t *wr, int64_t nb, const uint8_t *act, 
     }                                                                                               \
     const BLOCK *b = (const BLOCK *)wr;                                                             \
     const __m512i k80 = _mm512_set1_epi8((char)0x80);                                               \
+    const __m512i ones = _mm512_set1_epi8(1), n512 = _mm512_set1_epi32(-512);                       \
     int64_t i = 0;                                                                                  \
     for (; i + 2 <= nb; i += 2) {                                                                   \
         const __m512i w = _mm512_inserti64x4(_mm512_castsi256_si512(DEC(&b[i])), DEC(&b[i + 1]), 1); \
         const __m512i negc = _mm512_sub_epi32(_mm512_setzero_si512(),                               \
                                               _mm512_dpbusd_epi32(_mm512_setzero_si512(), k80, w)); \
         const __m512 dwv = z_dw_pair(b[i].d, b[i + 1].d);                   \
+        const __m512 mwv = MPAIR(b, i);                                                             \
         for (int c = 0; c < nc; c++) {                                                              \
             const __m512i xu = _mm512_loadu_si512((const void *)(xq[c] + i * 32));                 \
             const __m512i p = _mm512_dpbusd_epi32(negc, xu, w);                                     \
-            const __m512 s = _mm512_mul_ps(dwv, _mm512_loadu_ps(xd[c] + i * 8));                    \
-            acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), s, acc[c]);                             \
+            const __m512 xs = _mm512_loadu_ps(xd[c] + i * 8);                                       \
+            acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), _mm512_mul_ps(dwv, xs), acc[c]);        \
+            if (HASMIN) acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_dpbusd_epi32(n512, xu, ones)), \
+                                                 _mm512_mul_ps(mwv, xs), acc[c]);                   \
         }                                                                                           \
     }                                                                                               \
     if (i < nb) {                                                                                   \
@@ -91,11 +95,14 @@ INL void SUFFIX(NAME##_cols)(const uint8_t *wr, int64_t nb, const uint8_t *act, 
         const __m256i negc = _mm256_sub_epi32(_mm256_setzero_si256(),                              \
                                               _mm256_dpbusd_epi32(_mm256_setzero_si256(), k80y, w)); \
         const __m256 dwv = _mm256_set1_ps(avx512_h2f(b[i].d));                                      \
+        const __m256 mwv = MONE(b, i);                                                              \
         for (int c = 0; c < nc; c++) {                                                              \
             const __m256i xu = _mm256_loadu_si256((const __m256i *)(xq[c] + i * 32));              \
             const __m256i p = _mm256_dpbusd_epi32(negc, xu, w);                                     \
-            const __m256 s = _mm256_mul_ps(dwv, _mm256_loadu_ps(xd[c] + i * 8));                    \
-            tacc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), s, tacc[c]);                           \
+            const __m256 xs = _mm256_loadu_ps(xd[c] + i * 8);                                       \
+            tacc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_mul_ps(dwv, xs), tacc[c]);      \
+            if (HASMIN) tacc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_dpbusd_epi32(_mm512_castsi512_si256(n512), xu, \
+                                                  _mm512_castsi512_si256(ones))), _mm256_mul_ps(mwv, xs), tacc[c]); \
         }                                                                                           \
     }                                                                                               \
     for (int c = 0; c < nc; c++) {                                                                  \
@@ -109,7 +116,7 @@ INL void SUFFIX(NAME##_cols)(const uint8_t *wr, int64_t nb, const uint8_t *act, 
 // for both rows. Per (row, column) the operations and their order are exactly those of the
 // one-row kernel above (same accumulator, same tail, same horizontal sum), so a row's value does
 // not depend on whether it was computed alone or paired.
-#define ZQ8FAM_ROW2(NAME, BLOCK, DEC)                                                                \
+#define ZQ8FAM_ROW2(NAME, BLOCK, DEC, HASMIN, MPAIR, MONE)                                                              \
 INL void SUFFIX(NAME##_cols2)(const uint8_t *wr0, const uint8_t *wr1, int64_t nb, const uint8_t *act, \
                               size_t as, const int nc, float *out, int64_t ys) {                    \
     __m512 acc0[NCMAX], acc1[NCMAX];                                                                \
@@ -121,6 +128,7 @@ INL void SUFFIX(NAME##_cols2)(const uint8_t *wr0, const uint8_t *wr1, int64_t nb
     }                                                                                               \
     const BLOCK *b0 = (const BLOCK *)wr0, *b1 = (const BLOCK *)wr1;                                 \
     const __m512i k80 = _mm512_set1_epi8((char)0x80);                                               \
+    const __m512i ones = _mm512_set1_epi8(1), n512 = _mm512_set1_epi32(-512);                       \
     int64_t i = 0;                                                                                  \
     for (; i + 2 <= nb; i += 2) {                                                                   \
         const __m512i w0 = _mm512_inserti64x4(_mm512_castsi256_si512(DEC(&b0[i])), DEC(&b0[i + 1]), 1); \
@@ -131,6 +139,7 @@ INL void SUFFIX(NAME##_cols2)(const uint8_t *wr0, const uint8_t *wr1, int64_t nb
                                                _mm512_dpbusd_epi32(_mm512_setzero_si512(), k80, w1)); \
         const __m512 dwv0 = z_dw_pair(b0[i].d, b0[i + 1].d);                \
         const __m512 dwv1 = z_dw_pair(b1[i].d, b1[i + 1].d);                \
+        const __m512 mwv0 = MPAIR(b0, i), mwv1 = MPAIR(b1, i);                                      \
         for (int c = 0; c < nc; c++) {                                                              \
             const __m512i xu = _mm512_loadu_si512((const void *)(xq[c] + i * 32));                 \
             const __m512 xs = _mm512_loadu_ps(xd[c] + i * 8);                                       \
@@ -138,6 +147,11 @@ INL void SUFFIX(NAME##_cols2)(const uint8_t *wr0, const uint8_t *wr1, int64_t nb
                                       _mm512_mul_ps(dwv0, xs), acc0[c]);                            \
             acc1[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_dpbusd_epi32(negc1, xu, w1)),       \
                                       _mm512_mul_ps(dwv1, xs), acc1[c]);                            \
+            if (HASMIN) {  /* Σx per 4 lanes, shared by both rows */                                \
+                const __m512 sx = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(n512, xu, ones));          \
+                acc0[c] = _mm512_fmadd_ps(sx, _mm512_mul_ps(mwv0, xs), acc0[c]);                    \
+                acc1[c] = _mm512_fmadd_ps(sx, _mm512_mul_ps(mwv1, xs), acc1[c]);                    \
+            }                                                                                       \
         }                                                                                           \
     }                                                                                               \
     float s0[NCMAX], s1[NCMAX];                                                                     \
@@ -150,25 +164,50 @@ INL void SUFFIX(NAME##_cols2)(const uint8_t *wr0, const uint8_t *wr1, int64_t nb
         const __m256i negc1 = _mm256_sub_epi32(_mm256_setzero_si256(),                             \
                                                _mm256_dpbusd_epi32(_mm256_setzero_si256(), k80y, w1)); \
         const __m256 dwv0 = _mm256_set1_ps(avx512_h2f(b0[i].d)), dwv1 = _mm256_set1_ps(avx512_h2f(b1[i].d)); \
+        const __m256 mwv0 = MONE(b0, i), mwv1 = MONE(b1, i);                                        \
         for (int c = 0; c < nc; c++) {                                                              \
             const __m256i xu = _mm256_loadu_si256((const __m256i *)(xq[c] + i * 32));              \
             const __m256 xs = _mm256_loadu_ps(xd[c] + i * 8);                                       \
-            const __m256 t0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_dpbusd_epi32(negc0, xu, w0)), \
-                                              _mm256_mul_ps(dwv0, xs), _mm256_setzero_ps());        \
-            const __m256 t1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_dpbusd_epi32(negc1, xu, w1)), \
-                                              _mm256_mul_ps(dwv1, xs), _mm256_setzero_ps());        \
+            __m256 t0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_dpbusd_epi32(negc0, xu, w0)),     \
+                                        _mm256_mul_ps(dwv0, xs), _mm256_setzero_ps());              \
+            __m256 t1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_dpbusd_epi32(negc1, xu, w1)),     \
+                                        _mm256_mul_ps(dwv1, xs), _mm256_setzero_ps());              \
+            if (HASMIN) {                                                                           \
+                const __m256 sx = _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(_mm512_castsi512_si256(n512), xu, \
+                                                                         _mm512_castsi512_si256(ones))); \
+                t0 = _mm256_fmadd_ps(sx, _mm256_mul_ps(mwv0, xs), t0);                              \
+                t1 = _mm256_fmadd_ps(sx, _mm256_mul_ps(mwv1, xs), t1);                              \
+            }                                                                                       \
             s0[c] += avx512_hsum(t0); s1[c] += avx512_hsum(t1);                                     \
         }                                                                                           \
     }                                                                                               \
     for (int c = 0; c < nc; c++) { out[c * ys] = s0[c]; out[c * ys + 1] = s1[c]; }                 \
 }
 
-ZQ8FAM_ROW(z_q8_0, block_q8_0, avx512_dec_q8_0)
-ZQ8FAM_ROW(z_q4_0, block_q4_0, avx512_dec_q4_0)
-ZQ8FAM_ROW(z_q5_0, block_q5_0, avx512_dec_q5_0)
-ZQ8FAM_ROW2(z_q8_0, block_q8_0, avx512_dec_q8_0)
-ZQ8FAM_ROW2(z_q4_0, block_q4_0, avx512_dec_q4_0)
-ZQ8FAM_ROW2(z_q5_0, block_q5_0, avx512_dec_q5_0)
+// q5_0 with AVX-512BW masks: the 32 high bits straight from qh into a k-mask; where a bit is
+// clear, nibble − 16, where set, nibble (= (nibble | 16) − 16). Same values as avx512_dec_q5_0.
+INL __m256i z_dec_q5_0(const void *blk) {
+    const block_q5_0 *b5 = blk;
+    const __m128i t = _mm_loadu_si128((const __m128i *)b5->qs);
+    const __m256i nib = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(t, 4), t), _mm256_set1_epi8(0x0F));
+    uint32_t qh; memcpy(&qh, b5->qh, 4);
+    return _mm256_mask_sub_epi8(nib, _cvtu32_mask32(~qh), nib, _mm256_set1_epi8(16));
+}
+
+// Scale pairs for the q4_1 minimum term; the other types have none (their MPAIR is never used).
+#define NO_MPAIR(b, i) _mm512_setzero_ps()
+#define NO_MONE(b, i) _mm256_setzero_ps()
+#define Q41_MPAIR(b, i) z_dw_pair((b)[i].m, (b)[(i) + 1].m)
+#define Q41_MONE(b, i) _mm256_set1_ps(avx512_h2f((b)[i].m))
+
+ZQ8FAM_ROW(z_q8_0, block_q8_0, avx512_dec_q8_0, 0, NO_MPAIR, NO_MONE)
+ZQ8FAM_ROW(z_q4_0, block_q4_0, avx512_dec_q4_0, 0, NO_MPAIR, NO_MONE)
+ZQ8FAM_ROW(z_q5_0, block_q5_0, z_dec_q5_0, 0, NO_MPAIR, NO_MONE)
+ZQ8FAM_ROW(z_q4_1, block_q4_1, avx512_dec_q4_1, 1, Q41_MPAIR, Q41_MONE)
+ZQ8FAM_ROW2(z_q8_0, block_q8_0, avx512_dec_q8_0, 0, NO_MPAIR, NO_MONE)
+ZQ8FAM_ROW2(z_q4_0, block_q4_0, avx512_dec_q4_0, 0, NO_MPAIR, NO_MONE)
+ZQ8FAM_ROW2(z_q5_0, block_q5_0, z_dec_q5_0, 0, NO_MPAIR, NO_MONE)
+ZQ8FAM_ROW2(z_q4_1, block_q4_1, avx512_dec_q4_1, 1, Q41_MPAIR, Q41_MONE)
 
 // ---- 512-bit float kernels (2 accumulators per column, 32 values per step, masked tail) ------
 INL __m512 z_ld_f32(const void *p, __mmask16 m) { return _mm512_maskz_loadu_ps(m, p); }
@@ -204,6 +243,59 @@ INL void SUFFIX(NAME##_cols)(const uint8_t *wr, int64_t n, const uint8_t *act, s
 ZFLOAT_ROW(z_f32, 4, z_ld_f32)
 ZFLOAT_ROW(z_f16, 2, z_ld_f16)
 ZFLOAT_ROW(z_bf16, 2, z_ld_bf16)
+
+
+// ---- q4_K · q8_K with vpdpbusd: one zmm per pair of 32-value sub-blocks -----------------------------
+// Weights: zmm j = (low nibbles | high nibbles) of qs[32j, 32j+32) = sub-blocks 2j, 2j+1 in the
+// activation's natural order, so one vpdpbusd per 64 values gives per-sub-block i32 partial sums
+// (≤ 4·15·127 in magnitude); two of them pack to i16 (no saturation) and one vpdpwssd applies the
+// 6-bit scales. The integer block sum is exact; its 16 lanes are folded to 8 (exact) and the
+// float steps are those of the AVX2-shaped kernel, in an order that depends only on the block count.
+INL void SUFFIX(zq4_K_cols)(const uint8_t *wr, int64_t nb, const uint8_t *act, size_t as,
+                            const int nc, float *out, int64_t ys) {
+    __m256 acc[NCMAX];
+    for (int c = 0; c < nc; c++) acc[c] = _mm256_setzero_ps();
+    const block_q4_K *b = (const block_q4_K *)wr;
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    // i16 lane i of the scale vector for the packed pair (0,1): 128-bit lane L = i/8 holds
+    // (sub-block of P0's lane L) ×4 then (sub-block of P1's lane L) ×4; P0 lanes 0,1 = sub-block 0,
+    // lanes 2,3 = sub-block 1; P1: sub-blocks 2, 3.
+    const __m512i idx01 = _mm512_set_epi16(3,3,3,3,1,1,1,1, 3,3,3,3,1,1,1,1, 2,2,2,2,0,0,0,0, 2,2,2,2,0,0,0,0);
+    const __m512i idx23 = _mm512_add_epi16(idx01, _mm512_set1_epi16(4));
+    for (int64_t i = 0; i < nb; i++) {
+        uint32_t u[4]; memcpy(u, b[i].scales, 12);
+        const uint32_t km1 = 0x3f3f3f3f, km2 = 0x0f0f0f0f, km3 = 0x03030303;
+        u[3] = ((u[2] >> 4) & km2) | (((u[1] >> 6) & km3) << 4);
+        const uint32_t uaux = u[1] & km1;
+        u[1] = (u[2] & km2) | (((u[0] >> 6) & km3) << 4);
+        u[2] = uaux;
+        u[0] &= km1;
+        const __m256i mins_scales = _mm256_cvtepu8_epi16(_mm_set_epi32((int)u[3], (int)u[2], (int)u[1], (int)u[0]));
+        const __m128i mins8 = _mm256_extracti128_si256(mins_scales, 1);
+        const __m256i mins16 = _mm256_set_m128i(_mm_unpackhi_epi16(mins8, mins8), _mm_unpacklo_epi16(mins8, mins8));
+        const __m512i sc01 = _mm512_permutexvar_epi16(idx01, _mm512_castsi256_si512(mins_scales));
+        const __m512i sc23 = _mm512_permutexvar_epi16(idx23, _mm512_castsi256_si512(mins_scales));
+        const float dw = SUFFIX(h2f)(b[i].d), dmw = SUFFIX(h2f)(b[i].dmin);
+        __m512i q[4];
+        for (int j = 0; j < 4; j++) {
+            const __m256i bits = _mm256_loadu_si256((const __m256i *)(b[i].qs + 32 * j));
+            q[j] = _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(bits), _mm256_srli_epi16(bits, 4), 1), m4);
+        }
+        for (int c = 0; c < nc; c++) {
+            const block_q8_K *x = (const block_q8_K *)(act + (size_t)c * as) + i;
+            const __m256i msum = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)x->bsums), mins16);
+            __m512i p[4];
+            for (int j = 0; j < 4; j++)
+                p[j] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q[j], _mm512_loadu_si512((const void *)(x->qs + 64 * j)));
+            const __m512i s = _mm512_dpwssd_epi32(_mm512_dpwssd_epi32(_mm512_setzero_si512(), _mm512_packs_epi32(p[0], p[1]), sc01),
+                                                  _mm512_packs_epi32(p[2], p[3]), sc23);
+            const __m256i sumi = _mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1));
+            acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sumi), _mm256_set1_ps(x->d * dw), acc[c]);
+            acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(msum), _mm256_set1_ps(-(x->d * dmw)), acc[c]);
+        }
+    }
+    for (int c = 0; c < nc; c++) out[c * ys] = avx512_hsum(acc[c]);
+}
 
 // Driver for kernels with a two-row variant: like ROWS_DRIVER (column groups outside, rows
 // inside), rows taken in pairs while two remain.
@@ -242,13 +334,15 @@ static TGT void SUFFIX(rows2_##NAME)(const void *w, size_t row_bytes, int64_t co
 ROWS_DRIVER2(z_q8_0, cols / 32)
 ROWS_DRIVER2(z_q4_0, cols / 32)
 ROWS_DRIVER2(z_q5_0, cols / 32)
+ROWS_DRIVER2(z_q4_1, cols / 32)
+ROWS_DRIVER(zq4_K, cols / 256)
 ROWS_DRIVER(z_f32, cols)
 ROWS_DRIVER(z_f16, cols)
 ROWS_DRIVER(z_bf16, cols)
 
 const tk_kernel_table tk_kernels_avx512 = {
     avx512_rows_z_f32, avx512_rows_z_f16, avx512_rows_z_bf16, avx512_rows2_z_q8_0, avx512_rows2_z_q4_0, avx512_rows2_z_q5_0,
-    avx512_rows_q4_K, avx512_rows_q6_K,
+    avx512_rows_zq4_K, avx512_rows_q6_K, avx512_rows2_z_q4_1,
 };
 #else
 const tk_kernel_table tk_kernels_avx512 = {0};

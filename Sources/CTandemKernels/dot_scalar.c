@@ -54,6 +54,18 @@ static void rows_q4_0(ROWS_ARGS) {
             sumf += (float)sumi * (tk_fp16_to_fp32(b[i].d) * xd[i * 8]);
         } })
 }
+// q4_1: weight = d·q + m, so Σ w·x = (d·dx)·Σ q·xq + (m·dx)·Σ xq per block.
+static void rows_q4_1(ROWS_ARGS) {
+    ROWS_LOOP({ Q8ACT const block_q4_1 *b = (const block_q4_1 *)wr;
+        for (int64_t i = 0; i < nb; i++) {
+            int sumi = 0, sumx = 0;
+            for (int l = 0; l < 16; l++) {
+                sumi += (b[i].qs[l] & 0xF) * XQ(i*32 + l) + (b[i].qs[l] >> 4) * XQ(i*32 + l + 16);
+                sumx += XQ(i*32 + l) + XQ(i*32 + l + 16);
+            }
+            sumf += (float)sumi * (tk_fp16_to_fp32(b[i].d) * xd[i * 8]) + (float)sumx * (tk_fp16_to_fp32(b[i].m) * xd[i * 8]);
+        } })
+}
 static void rows_q5_0(ROWS_ARGS) {
     ROWS_LOOP({ Q8ACT const block_q5_0 *b = (const block_q5_0 *)wr;
         for (int64_t i = 0; i < nb; i++) {
@@ -116,5 +128,5 @@ static void rows_q6_K(ROWS_ARGS) {
 }
 
 const tk_kernel_table tk_kernels_scalar = {
-    rows_f32, rows_f16, rows_bf16, rows_q8_0, rows_q4_0, rows_q5_0, rows_q4_K, rows_q6_K
+    rows_f32, rows_f16, rows_bf16, rows_q8_0, rows_q4_0, rows_q5_0, rows_q4_K, rows_q6_K, rows_q4_1
 };

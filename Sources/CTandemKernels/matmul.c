@@ -18,6 +18,7 @@ void tk_matmul_rows_at(int level, int type, const void *w, size_t row_bytes, int
     case TK_BF16: f = t->bf16; break;
     case TK_Q8_0: f = t->q8_0; break;
     case TK_Q4_0: f = t->q4_0; break;
+    case TK_Q4_1: f = t->q4_1; break;
     case TK_Q5_0: f = t->q5_0; break;
     case TK_Q4_K: f = t->q4_K; break;
     case TK_Q6_K: f = t->q6_K; break;
@@ -31,6 +32,7 @@ void tk_matmul_rows_at(int level, int type, const void *w, size_t row_bytes, int
         case TK_BF16: f = sc->bf16; break;
         case TK_Q8_0: f = sc->q8_0; break;
         case TK_Q4_0: f = sc->q4_0; break;
+        case TK_Q4_1: f = sc->q4_1; break;
         case TK_Q5_0: f = sc->q5_0; break;
         case TK_Q4_K: f = sc->q4_K; break;
         default: f = sc->q6_K; break;

@@ -46,6 +46,29 @@ static void quantize_row_q4_0_ref(const float *x, block_q4_0 *y, int64_t n) {
     }
 }
 
+static void quantize_row_q4_1_ref(const float *x, block_q4_1 *y, int64_t n) {
+    const int64_t nb = n / QK4_1;
+    for (int64_t i = 0; i < nb; i++) {
+        float min = 3.402823466e+38f, max = -3.402823466e+38f;
+        for (int j = 0; j < QK4_1; j++) {
+            const float v = x[i*QK4_1 + j];
+            if (v < min) min = v;
+            if (v > max) max = v;
+        }
+        const float d = (max - min) / 15;
+        const float id = d ? 1.0f/d : 0.0f;
+        y[i].d = tk_fp32_to_fp16(d);
+        y[i].m = tk_fp32_to_fp16(min);
+        for (int j = 0; j < QK4_1/2; ++j) {
+            const float x0 = (x[i*QK4_1 + j] - min)*id;
+            const float x1 = (x[i*QK4_1 + QK4_1/2 + j] - min)*id;
+            int xi0 = (int8_t)(x0 + 0.5f); if (xi0 > 15) xi0 = 15;
+            int xi1 = (int8_t)(x1 + 0.5f); if (xi1 > 15) xi1 = 15;
+            y[i].qs[j] = (uint8_t)(xi0 | (xi1 << 4));
+        }
+    }
+}
+
 static void quantize_row_q5_0_ref(const float *x, block_q5_0 *y, int64_t n) {
     const int64_t nb = n / QK5_0;
     for (int64_t i = 0; i < nb; i++) {
@@ -334,6 +357,7 @@ int tk_quantize_row_ref(int type, const float *x, void *y, int64_t n) {
     case TK_BF16: { uint16_t *o = y; for (int64_t i = 0; i < n; i++) o[i] = tk_fp32_to_bf16(x[i]); return 0; }
     case TK_Q8_0: tk_quantize_row_q8_0_ref(x, y, n); return 0;
     case TK_Q4_0: quantize_row_q4_0_ref(x, y, n); return 0;
+    case TK_Q4_1: quantize_row_q4_1_ref(x, y, n); return 0;
     case TK_Q5_0: quantize_row_q5_0_ref(x, y, n); return 0;
     case TK_Q4_K: quantize_row_q4_K_ref(x, y, n); return 0;
     case TK_Q6_K: quantize_row_q6_K_ref(x, y, n); return 0;
@@ -362,6 +386,17 @@ int tk_dequantize_row(int type, const void *vx, float *y, int64_t n) {
             for (int j = 0; j < QK4_0/2; ++j) {
                 y[i*QK4_0 + j] = ((x[i].qs[j] & 0x0F) - 8) * d;
                 y[i*QK4_0 + j + QK4_0/2] = ((x[i].qs[j] >> 4) - 8) * d;
+            }
+        }
+        return 0;
+    }
+    case TK_Q4_1: {
+        const block_q4_1 *x = vx;
+        for (int64_t i = 0; i < n / QK4_1; i++) {
+            const float d = tk_fp16_to_fp32(x[i].d), m = tk_fp16_to_fp32(x[i].m);
+            for (int j = 0; j < QK4_1/2; ++j) {
+                y[i*QK4_1 + j] = (x[i].qs[j] & 0x0F) * d + m;
+                y[i*QK4_1 + j + QK4_1/2] = (x[i].qs[j] >> 4) * d + m;
             }
         }
         return 0;

@@ -70,7 +70,7 @@ extension Kernels {
     static func matmulUnchecked(_ ws: [WeightMatrix], input x: UnsafePointer<Float>, count k: Int,
                                 outputs: [UnsafeMutablePointer<Float>], pool: ComputePool, level: Int32) {
         let cols = ws[0].cols
-        // At most two quantized activation formats: Q8_0 (q8_0/q4_0/q5_0) and Q8_K (K-quants).
+        // At most two quantized activation formats: Q8_0 (q8_0/q4_0/q4_1/q5_0) and Q8_K (K-quants).
         var q80Stride = 0, q8KStride = 0
         for w in ws {
             let wt = Int32(w.type.rawValue)

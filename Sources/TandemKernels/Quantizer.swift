@@ -4,9 +4,9 @@ import TandemGGUF
 /// ggml's reference (`_ref`) quantizers and the matching dequantizers, for tests and for tools
 /// that write model files. Bit-compatible with llama.cpp's block layouts.
 public enum Quantizer {
-    /// Types `quantize` / `dequantize` accept: f32, f16, bf16, q8_0, q4_0, q5_0, q4_K, q6_K, and
+    /// Types `quantize` / `dequantize` accept: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q4_K, q6_K, and
     /// q8_K (the K-quants' activation type).
-    public static let supportedTypes: Set<GGMLType> = [.f32, .f16, .bf16, .q8_0, .q4_0, .q5_0, .q4_K, .q6_K, .q8_K]
+    public static let supportedTypes: Set<GGMLType> = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q4_K, .q6_K, .q8_K]
 
     /// Quantizes `values` (a whole number of `type.blockSize` blocks) into `type`'s bytes.
     public static func quantize(_ values: [Float], as type: GGMLType) throws -> [UInt8] {

@@ -7,8 +7,8 @@ import TandemGGUF
 /// A row is `cols / type.blockSize` blocks; rows are contiguous. All sizes are checked when the
 /// matrix is made, so the kernels can read it without further checks.
 public struct WeightMatrix: @unchecked Sendable {
-    /// The types the kernels can multiply with: f32, f16, bf16, q8_0, q4_0, q5_0, q4_K, q6_K.
-    public static let supportedTypes: Set<GGMLType> = [.f32, .f16, .bf16, .q8_0, .q4_0, .q5_0, .q4_K, .q6_K]
+    /// The types the kernels can multiply with: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q4_K, q6_K.
+    public static let supportedTypes: Set<GGMLType> = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q4_K, .q6_K]
 
     public let name: String
     public let type: GGMLType

@@ -19,7 +19,7 @@ struct BenchKernelsCommand: ParsableCommand {
     )
 
     @Option(help: "Comma-separated weight types.")
-    var types: String = "f32,f16,bf16,q8_0,q4_0,q5_0,q4_K,q6_K"
+    var types: String = "f32,f16,bf16,q8_0,q4_0,q4_1,q5_0,q4_K,q6_K"
 
     @Option(help: "Comma-separated thread counts.")
     var threads: String = "1,2"

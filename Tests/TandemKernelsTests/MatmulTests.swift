@@ -107,7 +107,8 @@ import TandemGGUF
     @Test func fusedMatmulEqualsSeparateCalls() throws {
         let cols = 512, k = 5
         let ws = [try randomMatrix(.q8_0, rows: 40, cols: cols, seed: 1), try randomMatrix(.q4_K, rows: 24, cols: cols, seed: 2),
-                  try randomMatrix(.f16, rows: 8, cols: cols, seed: 3), try randomMatrix(.q5_0, rows: 33, cols: cols, seed: 4)]
+                  try randomMatrix(.f16, rows: 8, cols: cols, seed: 3), try randomMatrix(.q5_0, rows: 33, cols: cols, seed: 4),
+                  try randomMatrix(.q4_1, rows: 35, cols: cols, seed: 6)]
         let x = randomFloats(k * cols, seed: 5)
         var outs = ws.map { [Float](repeating: .nan, count: k * $0.rows) }
         Kernels.matmul(ws, input: x, count: k, outputs: &outs, pool: Self.pool2)

@@ -6,7 +6,7 @@ import TandemGGUF
     /// Max |x − dequant(quant(x))| relative to the block's max |x|, per type.
     static let roundTripBounds: [(GGMLType, Double)] = [
         (.f32, 0.0), (.f16, 1e-3), (.bf16, 8e-3), (.q8_0, 1.0 / 127 / 2 + 1e-3),
-        (.q4_0, 1.0 / 8 + 2e-3), (.q5_0, 1.0 / 16 + 2e-3), (.q4_K, 0.12), (.q6_K, 0.04), (.q8_K, 1.0 / 127 / 2 + 1e-4),
+        (.q4_0, 1.0 / 8 + 2e-3), (.q4_1, 1.0 / 15 + 2e-3), (.q5_0, 1.0 / 16 + 2e-3), (.q4_K, 0.12), (.q6_K, 0.04), (.q8_K, 1.0 / 127 / 2 + 1e-4),
     ]
 
     @Test(arguments: roundTripBounds)
@@ -59,14 +59,14 @@ import TandemGGUF
     }
 
     @Test func allZeroBlocksStayZero() throws {
-        for type in [GGMLType.q8_0, .q4_0, .q5_0, .q4_K, .q6_K, .q8_K] {
+        for type in [GGMLType.q8_0, .q4_0, .q4_1, .q5_0, .q4_K, .q6_K, .q8_K] {
             let y = try Quantizer.dequantize(try Quantizer.quantize([Float](repeating: 0, count: 256), as: type), as: type, count: 256)
             #expect(y.allSatisfy { $0 == 0 }, "\(type)")
         }
     }
 
     /// Dequantization of random block bytes against an independent transcription of §1.2.
-    @Test(arguments: [GGMLType.q4_0, .q5_0, .q8_0, .q4_K, .q6_K])
+    @Test(arguments: [GGMLType.q4_0, .q4_1, .q5_0, .q8_0, .q4_K, .q6_K])
     func dequantizeMatchesSpec(type: GGMLType) throws {
         var rng = SeededRandom(seed: 11)
         let blocks = 3
@@ -77,6 +77,7 @@ import TandemGGUF
             let scaleOffsets: [Int] = switch type {
             case .q4_K: [0, 2]
             case .q6_K: [208]
+            case .q4_1: [0, 2]
             default: [0]
             }
             for o in scaleOffsets { bytes[base + o + 1] = 0x2C | (bytes[base + o + 1] & 0x07) }
@@ -104,6 +105,14 @@ private func specDequantize(_ b: [UInt8], type: GGMLType, blocks: Int) -> [Float
             for j in 0..<16 {
                 y[j] = Float(Int(b[o + 2 + j] & 0xF) - 8) * d
                 y[j + 16] = Float(Int(b[o + 2 + j] >> 4) - 8) * d
+            }
+            out += y
+        case .q4_1:
+            let d = half(b[o], b[o + 1]), m = half(b[o + 2], b[o + 3])
+            var y = [Float](repeating: 0, count: 32)
+            for j in 0..<16 {
+                y[j] = Float(Int(b[o + 4 + j] & 0xF)) * d + m
+                y[j + 16] = Float(Int(b[o + 4 + j] >> 4)) * d + m
             }
             out += y
         case .q5_0:

@@ -21,7 +21,7 @@ func randomFloats(_ n: Int, scale: Float = 1, seed: UInt64) -> [Float] {
 /// Bit patterns, for `==` comparisons that treat -0/+0 and NaNs strictly.
 func bits(_ values: [Float]) -> [UInt32] { values.map(\.bitPattern) }
 
-let matmulTypes: [GGMLType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q5_0, .q4_K, .q6_K]
+let matmulTypes: [GGMLType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q4_K, .q6_K]
 
 /// A rows×cols matrix of random weights quantized to `type`.
 func randomMatrix(_ type: GGMLType, rows: Int, cols: Int, seed: UInt64) throws -> WeightMatrix {
@@ -33,7 +33,7 @@ func randomMatrix(_ type: GGMLType, rows: Int, cols: Int, seed: UInt64) throws -
 /// The activation type a weight type's dot product uses.
 func activationType(for type: GGMLType) -> GGMLType? {
     switch type {
-    case .q8_0, .q4_0, .q5_0: return .q8_0
+    case .q8_0, .q4_0, .q4_1, .q5_0: return .q8_0
     case .q4_K, .q6_K: return .q8_K
     default: return nil
     }

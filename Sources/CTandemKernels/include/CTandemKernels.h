@@ -9,6 +9,7 @@
 #define TK_F32 0
 #define TK_F16 1
 #define TK_Q4_0 2
+#define TK_Q4_1 3
 #define TK_Q5_0 6
 #define TK_Q8_0 8
 #define TK_Q4_K 12
@@ -24,14 +25,14 @@ uint16_t tk_fp32_to_bf16(float f);   // ggml's rounding (nearest even, quiet NaN
 
 // quantize.c: ggml's reference quantizers and dequantizers ------------------------------
 /// Quantizes n values (a multiple of the type's block size) of type `type`; returns 0, or -1
-/// for an unsupported type. Supports f32, f16, bf16, q8_0, q4_0, q5_0, q4_K, q6_K, q8_K.
+/// for an unsupported type. Supports f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q4_K, q6_K, q8_K.
 int tk_quantize_row_ref(int type, const float *x, void *y, int64_t n);
 /// Dequantizes n values; returns 0, or -1 for an unsupported type (same set, q8_K included).
 int tk_dequantize_row(int type, const void *x, float *y, int64_t n);
 
 // act.c: activation ("vec dot") formats ------------------------------------------------
 /// The activation type a weight type's dot product uses (TK_F32 for float weights, TK_Q8_0 for
-/// q8_0/q4_0/q5_0, TK_Q8_K for the K-quants), or -1 when the weight type is unsupported.
+/// q8_0/q4_0/q4_1/q5_0, TK_Q8_K for the K-quants), or -1 when the weight type is unsupported.
 int tk_act_type(int weight_type);
 /// Bytes one activation row of `cols` values takes in the internal activation layout.
 size_t tk_act_row_bytes(int weight_type, int64_t cols);
