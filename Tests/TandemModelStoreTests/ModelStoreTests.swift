@@ -240,7 +240,7 @@ struct ModelStorePullTests {
     func pullUnknownName() throws {
         let fixture = try Fixture()
         defer { fixture.cleanUp() }
-        #expect(throws: ModelStoreError.unknownName("nope", known: ["toy", "solo", "both"])) {
+        #expect(throws: ModelStoreError.unknownModel("nope", known: ["toy", "solo", "both"])) {
             try fixture.store().pull("nope")
         }
     }
