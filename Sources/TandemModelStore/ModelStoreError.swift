@@ -4,6 +4,8 @@ import Foundation
 public enum ModelStoreError: Error, Equatable, CustomStringConvertible {
     /// Neither an existing file nor a known model name.
     case unknownName(String, known: [String])
+    /// A name that is neither a model nor a pair (`tandem models pull NAME`).
+    case unknownModel(String, known: [String])
     /// A known model that has not been pulled (or whose file is not verified).
     case notInStore(name: String, path: String)
     /// A pair's name where one model file is wanted.
@@ -31,6 +33,8 @@ public enum ModelStoreError: Error, Equatable, CustomStringConvertible {
         switch self {
         case let .unknownName(name, known):
             return "'\(name)' is neither an existing file nor a known model; known models: \(known.joined(separator: ", "))"
+        case let .unknownModel(name, known):
+            return "unknown model '\(name)'; known models and pairs: \(known.joined(separator: ", "))"
         case let .notInStore(name, path):
             return "model \(name) is not installed (expected at \(path)); run: tandem models pull \(name)"
         case let .pairWhereModelExpected(pair, draft, target):

@@ -170,9 +170,11 @@ struct ModelStorePullTests {
         #expect(fixture.fetcher.calls == ["toy-part1", "toy-part2", "toy-part3"])
         #expect(!fixture.files().contains { $0.hasSuffix(".download") || $0.hasPrefix("toy.gguf") })
 
-        // Corrupt staged part 2 behind the store's back: it must be fetched again, part 1 must not.
+        // Corrupt staged part 2 behind the store's back, keeping its size: it must be fetched again, part 1 must not.
         let staged2 = fixture.modelsFolder.appendingPathComponent(".staging/toy/part002")
-        try Data("garbage".utf8).write(to: staged2)
+        var corrupted = try Data(contentsOf: staged2)
+        corrupted[500] ^= 0x01
+        try corrupted.write(to: staged2)
         fixture.fetcher.setFailing([])
         let log = EventLog()
         try store.pull("toy", progress: log.record)
@@ -238,7 +240,7 @@ struct ModelStorePullTests {
     func pullUnknownName() throws {
         let fixture = try Fixture()
         defer { fixture.cleanUp() }
-        #expect(throws: ModelStoreError.unknownName("nope", known: ["toy", "solo", "both"])) {
+        #expect(throws: ModelStoreError.unknownModel("nope", known: ["toy", "solo", "both"])) {
             try fixture.store().pull("nope")
         }
     }
