@@ -66,7 +66,9 @@ struct ModelRunOptions: ParsableArguments {
             throw CommandLineError("no such file: \(model)")
         }
         let threadCount = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
-        let size = (try? FileManager.default.attributesOfItem(atPath: model)[.size] as? Int) ?? 0
+        // Through symbolic links: a linked model reports its target's size.
+        let resolved = URL(fileURLWithPath: model).resolvingSymlinksInPath().path
+        let size = (try? FileManager.default.attributesOfItem(atPath: resolved)[.size] as? Int) ?? 0
         guard size >= 64 << 20 else { return try Model(path: model, threads: threadCount) }
         let name = (model as NSString).lastPathComponent
         let printer = ProgressPrinter(label: "loading \(name)")

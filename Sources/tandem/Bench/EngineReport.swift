@@ -1,4 +1,5 @@
 import Foundation
+import TandemBench
 
 /// Formats engine benchmark results, with llama.cpp's figures on the same files beside them.
 enum EngineReport {
@@ -33,7 +34,7 @@ enum EngineReport {
                 return String(format: "%.1f (llama.cpp %.1f, ×%.2f)", ours, theirs, ours / theirs)
             }
             func ratio(_ k: String) -> String {
-                let ours = r.passRatio[k].map { String(format: "%.2f", $0) } ?? "–"
+                let ours = r.passRatioAllLogits[k].map { String(format: "%.2f", $0) } ?? "–"
                 guard let theirs = ref?.passRatio[k] else { return ours }
                 return ours + String(format: " (%.2f)", theirs)
             }
@@ -56,7 +57,7 @@ enum EngineReport {
 
         Models: random weights in the shape of SmolLM2-135M (30 layers, 576 embd, 9 heads, 3 kv heads,
         1536 ff, 49152 vocab), written by Tandem's own GGUF writer. Prefill: one pass over 64 tokens.
-        Decode: 64 single-token passes after that prompt. k=N: the time of one N-position pass (logits
+        Decode: 64 single-token passes from an empty cache. k=N: the time of one N-position pass (logits
         for every position, after a 64-token context) divided by a 1-position pass; llama.cpp's ratio in
         brackets. Medians of repeated runs. Peak RSS: the process's high-water mark (VmHWM).
         \(hasReference ? "" : "\n(No llama.cpp figures were found: run bench/llamacpp_engine.py first.)\n")
