@@ -1,10 +1,15 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Layering (arrows point down only; see ARCHITECTURE.md):
-// tandem → TandemBench (experiments; nothing below imports it) → TandemServer / TandemClient
-//   (it runs a verifier and clients in-process over emulated links) → TandemWire → TandemDecoding
-// tandem → TandemModel / TandemTokenizer → TandemKernels → CTandemKernels, TandemGGUF
+// Layering (arrows point down only; docs/ARCHITECTURE.md explains each target):
+//
+//   tandem (CLI) ──► TandemBench (experiments; not a product) ──► TandemServer, TandemClient
+//   TandemServer, TandemClient ──► TandemWireConversions ──► TandemWire (leaf: plain Codable messages)
+//                              │                         └─► TandemDecoding ──► TandemSampling (leaf)
+//                              ├─► TandemModelAdapter ──► TandemDecoding, TandemModel
+//                              └─► TandemTokenizer ──► TandemGGUF
+//   TandemModel ──► TandemKernels ──► CTandemKernels (C), TandemGGUF
+//   TandemCoordinator ──► TandemWire, Hummingbird (no engine, no kernels: .ci/check-graph proves it)
 let package = Package(
     name: "Tandem",
     platforms: [.macOS(.v15)],
@@ -14,8 +19,11 @@ let package = Package(
         .library(name: "TandemKernels", targets: ["TandemKernels"]),
         .library(name: "TandemTokenizer", targets: ["TandemTokenizer"]),
         .library(name: "TandemModel", targets: ["TandemModel"]),
+        .library(name: "TandemSampling", targets: ["TandemSampling"]),
+        .library(name: "TandemModelAdapter", targets: ["TandemModelAdapter"]),
         .library(name: "TandemDecoding", targets: ["TandemDecoding"]),
         .library(name: "TandemWire", targets: ["TandemWire"]),
+        .library(name: "TandemWireConversions", targets: ["TandemWireConversions"]),
         .library(name: "TandemServer", targets: ["TandemServer"]),
         .library(name: "TandemClient", targets: ["TandemClient"]),
         .library(name: "TandemCoordinator", targets: ["TandemCoordinator"]),
@@ -46,12 +54,20 @@ let package = Package(
             dependencies: ["TandemGGUF", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "TandemModel", dependencies: ["TandemGGUF", "TandemKernels"]),
-        .target(name: "TandemDecoding", dependencies: ["TandemModel"]),
-        .target(name: "TandemWire", dependencies: ["TandemDecoding"]),
+        // The engine's sampler, below both the engine and the decoding core (no kernels).
+        .target(name: "TandemSampling"),
+        .target(name: "TandemDecoding", dependencies: ["TandemSampling"]),
+        // The engine's session as the decoding core's `LanguageModelSession`.
+        .target(name: "TandemModelAdapter", dependencies: ["TandemModel", "TandemDecoding"]),
+        // The wire is a leaf: plain Codable messages, nothing of the project below it.
+        .target(name: "TandemWire"),
+        // Wire messages ⇄ decoding-core types, for the two edges (server and client).
+        .target(name: "TandemWireConversions", dependencies: ["TandemWire", "TandemDecoding"]),
         .target(
             name: "TandemServer",
             dependencies: [
-                "TandemWire", "TandemDecoding", "TandemModel", "TandemTokenizer",
+                "TandemWire", "TandemWireConversions", "TandemDecoding", "TandemModel", "TandemModelAdapter",
+                "TandemTokenizer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -64,7 +80,8 @@ let package = Package(
         .target(
             name: "TandemClient",
             dependencies: [
-                "TandemWire", "TandemDecoding", "TandemModel", "TandemTokenizer",
+                "TandemWire", "TandemWireConversions", "TandemDecoding", "TandemModel", "TandemModelAdapter",
+                "TandemTokenizer",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -83,7 +100,8 @@ let package = Package(
             name: "TandemBench",
             dependencies: [
                 // The experiments run the product end to end (server, client, models); nothing below imports this.
-                "TandemServer", "TandemClient", "TandemDecoding", "TandemModel", "TandemTokenizer",
+                "TandemServer", "TandemClient", "TandemDecoding", "TandemModel", "TandemModelAdapter",
+                "TandemSampling", "TandemTokenizer",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -92,8 +110,8 @@ let package = Package(
         .executableTarget(
             name: "tandem",
             dependencies: [
-                "TandemGGUF", "TandemKernels", "TandemTokenizer", "TandemModel", "TandemDecoding",
-                "TandemWire", "TandemServer", "TandemClient", "TandemCoordinator",
+                "TandemGGUF", "TandemKernels", "TandemTokenizer", "TandemModel", "TandemSampling", "TandemDecoding",
+                "TandemModelAdapter", "TandemWire", "TandemWireConversions", "TandemServer", "TandemClient", "TandemCoordinator",
                 "TandemBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -106,14 +124,18 @@ let package = Package(
         ),
         // Toy language models for the decoding and server tests (no model file needed).
         .target(name: "TandemTestSupport", dependencies: ["TandemDecoding"], path: "Tests/TandemTestSupport"),
-        .testTarget(name: "TandemDecodingTests", dependencies: ["TandemDecoding", "TandemModel", "TandemTestSupport"]),
-        .testTarget(name: "TandemWireTests", dependencies: ["TandemWire", "TandemDecoding"]),
+        .testTarget(
+            name: "TandemDecodingTests",
+            dependencies: ["TandemDecoding", "TandemModel", "TandemModelAdapter", "TandemSampling", "TandemTestSupport"]
+        ),
+        .testTarget(name: "TandemSamplingTests", dependencies: ["TandemSampling"]),
+        .testTarget(name: "TandemWireTests", dependencies: ["TandemWire", "TandemWireConversions", "TandemDecoding"]),
         .testTarget(
             name: "TandemServerTests",
             dependencies: [
                 "TandemTestSupport",
-                "TandemServer", "TandemClient", "TandemWire", "TandemDecoding", "TandemModel", "TandemTokenizer",
-                "TandemGGUF", "TandemCoordinator", "tandem",
+                "TandemServer", "TandemClient", "TandemWire", "TandemWireConversions", "TandemDecoding", "TandemModel",
+                "TandemModelAdapter", "TandemSampling", "TandemTokenizer", "TandemGGUF", "TandemCoordinator", "tandem",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -137,7 +159,7 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "TandemModelTests", dependencies: ["TandemModel", "TandemKernels", "TandemGGUF"],
+            name: "TandemModelTests", dependencies: ["TandemModel", "TandemSampling", "TandemKernels", "TandemGGUF"],
             resources: [.copy("Fixtures")]
         ),
     ],

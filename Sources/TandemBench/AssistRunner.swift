@@ -3,6 +3,8 @@ import Logging
 import TandemClient
 import TandemDecoding
 import TandemModel
+import TandemModelAdapter
+import TandemSampling
 import TandemServer
 import TandemTokenizer
 

@@ -1,6 +1,7 @@
 import Logging
 import TandemDecoding
 import TandemWire
+import TandemWireConversions
 
 /// Baseline: cloud-only decoding. The server generates every token with the target alone and streams
 /// each as it comes (`generate`): one request for the whole generation, not one round trip per token.

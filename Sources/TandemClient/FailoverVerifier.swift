@@ -1,6 +1,7 @@
 import Logging
 import TandemDecoding
 import TandemWire
+import TandemWireConversions
 
 /// A `Verifier` over whichever compatible server answers: it opens on the best address its directory
 /// gives and, when that server fails (connection lost and reconnects exhausted, refused, unreachable),

@@ -1,6 +1,7 @@
 import Logging
 import TandemDecoding
 import TandemWire
+import TandemWireConversions
 
 /// A `Verifier` over one WebSocket to a Tandem server (`ws://host:port/v1/assist`).
 ///
@@ -82,7 +83,7 @@ public actor RemoteVerifier: RoutingVerifier {
     public func verify(_ round: DraftRound) async throws -> Verdict {
         let before = bytesSent + bytesReceived
         return try await exchangeReopening("verify", message: {
-            .verify(VerifyMessage(round: round.round, base: agreed.count, drafts: round.drafts, q: round.q))
+            .verify(VerifyMessage(round: round.round, base: agreed.count, drafts: round.drafts, q: round.q?.map(WireDistribution.init)))
         }, answer: { reply, roundTrip in
             guard case let .verdict(v) = reply else { return nil }
             guard v.round == round.round else {

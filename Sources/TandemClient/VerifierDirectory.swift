@@ -4,6 +4,7 @@ import Logging
 import Synchronization
 import TandemDecoding
 import TandemWire
+import TandemWireConversions
 
 /// Where a client may go for verification: a fixed list of `ws://` addresses, or a coordinator's
 /// ranked listing of healthy verifiers with the client's tokenizer (least loaded first).

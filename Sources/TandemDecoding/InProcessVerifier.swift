@@ -1,4 +1,4 @@
-import TandemModel
+import TandemSampling
 /// A `Verifier` over a target `LanguageModelSession` in the same process, implementing the server's
 /// pending-token scheme.
 ///

@@ -1,5 +1,5 @@
 import Synchronization
-import TandemModel
+import TandemSampling
 /// A `Drafter` over a draft model's `LanguageModelSession`: drafts k tokens autoregressively and rolls
 /// its cache back to the agreed sequence after the verdict.
 ///

@@ -1,4 +1,4 @@
-import TandemModel
+import TandemSampling
 /// The draft model in routing mode: generates one token at a time with its confidence, and rolls back
 /// when the cloud's token replaces one of its guesses.
 ///

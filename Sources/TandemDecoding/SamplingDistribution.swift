@@ -1,4 +1,4 @@
-import TandemModel
+import TandemSampling
 
 /// Where the verification rules get p (and the drafter q): the engine's own `Sampler`, so a
 /// distribution is exactly the one the target (or the draft) would sample from alone.
@@ -13,3 +13,7 @@ public enum SamplingDistribution {
 
 /// Index of the largest value, ties to the lowest index; NaNs never win. 0 for empty input.
 func argmax(_ values: [Float]) -> Int { Sampler.argmax(values) }
+
+/// The engine's sampler already has `distribution(_:recent:)`: p and q are then exactly what the
+/// engine would sample from alone.
+extension Sampler: DistributionShaper {}

@@ -1,4 +1,4 @@
-import TandemModel
+import TandemSampling
 /// What a client asks a verifier to open: the sequence so far, how to sample, and when to stop.
 public struct SessionRequest: Sendable, Equatable, Codable {
     /// The agreed sequence to start from (the prompt, or the whole sequence when re-opening to resync).

@@ -5,6 +5,7 @@ import NIOCore
 import Synchronization
 import TandemDecoding
 import TandemWire
+import TandemWireConversions
 
 /// One client connection at `/v1/assist`: reads frames in order, answers each, and owns at most one
 /// session (a slot, a verifier and its KV cache) until `close`, a disconnect or the idle timeout.

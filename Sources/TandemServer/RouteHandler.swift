@@ -1,5 +1,6 @@
 import TandemDecoding
 import TandemWire
+import TandemWireConversions
 
 /// Serves `extend` (routing mode) on a connection: appends the client's tokens to the session's cache
 /// in one pass and answers the target's own token(s) for the next position(s) as `routed`.

@@ -1,5 +1,6 @@
 import TandemDecoding
 import TandemWire
+import TandemWireConversions
 
 /// Cloud-only decoding on the server (`generate`): the target generates the rest of the session by
 /// itself, one pass per token (a round with no drafts), and each token goes out as an ordinary

@@ -1,5 +1,3 @@
-import TandemDecoding
-
 /// The server's limits for a session.
 public struct WireLimits: Sendable, Equatable, Codable {
     /// Most drafts in one `verify`.
@@ -40,14 +38,6 @@ public struct OpenedMessage: Sendable, Equatable, Codable {
         self.modelSha256 = modelSha256
         self.timings = timings
     }
-
-    /// The decoding core's view of this answer.
-    public func sessionInfo(wireBytes: Int = 0) -> SessionInfo {
-        var info = SessionInfo(sessionID: session, base: base, vocabularySize: limits.vocabularySize,
-                               contextLength: limits.contextLength, maxWindow: limits.maxWindow, wireBytes: wireBytes)
-        info.serverCPUSeconds = (timings?.cpuMs ?? 0) / 1000
-        return info
-    }
 }
 
 /// `verdict`: the answer to a round.
@@ -65,23 +55,6 @@ public struct VerdictMessage: Sendable, Equatable, Codable {
         self.finished = finished
         self.timings = timings
     }
-
-    public init(_ verdict: Verdict) {
-        self.init(round: verdict.round, accepted: verdict.accepted, next: verdict.next, finished: verdict.finished,
-                  timings: WireTimings(queueMs: verdict.timings.queueSeconds * 1000,
-                                       computeMs: verdict.timings.computeSeconds * 1000,
-                                       provisionalMs: verdict.timings.provisionalSeconds.map { $0 * 1000 },
-                                       cpuMs: verdict.timings.cpuSeconds * 1000))
-    }
-
-    /// The decoding core's view of this answer.
-    public func verdict(wireBytes: Int = 0) -> Verdict {
-        Verdict(round: round, accepted: accepted, next: next, finished: finished,
-                timings: Verdict.Timings(queueSeconds: timings.queueMs / 1000, computeSeconds: timings.computeMs / 1000,
-                                         provisionalSeconds: timings.provisionalMs.map { $0 / 1000 },
-                                         cpuSeconds: timings.cpuMs / 1000),
-                wireBytes: wireBytes)
-    }
 }
 
 /// `provisional`: the server's early-exit guess at a round's verdict, sent mid-pass before the `verdict`
@@ -96,13 +69,6 @@ public struct ProvisionalMessage: Sendable, Equatable, Codable {
         self.accepted = accepted
         self.next = next
     }
-
-    public init(round: Int, _ provisional: Verdict.Provisional) {
-        self.init(round: round, accepted: provisional.accepted, next: provisional.next)
-    }
-
-    /// The decoding core's view of this guess.
-    public var provisional: Verdict.Provisional { Verdict.Provisional(accepted: accepted, next: next) }
 }
 
 /// `error`: what went wrong with the last frame; the connection stays open unless the code says otherwise.

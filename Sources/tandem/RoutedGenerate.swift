@@ -2,6 +2,7 @@ import Foundation
 import TandemClient
 import TandemDecoding
 import TandemModel
+import TandemModelAdapter
 import TandemTokenizer
 
 /// `tandem generate --draft D --server ws://HOST:PORT --mode route`: the draft generates alone and

@@ -1,5 +1,7 @@
+import TandemSampling
 import Testing
 import TandemModel
+import TandemModelAdapter
 @testable import TandemDecoding
 import TandemTestSupport
 

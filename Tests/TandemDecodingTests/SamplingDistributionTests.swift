@@ -1,5 +1,7 @@
+import TandemSampling
 import Testing
 import TandemModel
+import TandemModelAdapter
 @testable import TandemDecoding
 
 /// The default shaper (the engine's `Sampler`) and RNG (`SamplerRNG`) keep the values the decoding

@@ -1,4 +1,5 @@
 import Foundation
+import TandemWireConversions
 import Testing
 @testable import TandemClient
 import TandemDecoding

@@ -2,6 +2,8 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import TandemModelAdapter
+import TandemWireConversions
 import Testing
 import TandemClient
 import TandemDecoding

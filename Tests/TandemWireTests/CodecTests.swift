@@ -2,17 +2,18 @@ import Foundation
 import Testing
 import TandemDecoding
 @testable import TandemWire
+import TandemWireConversions
 
 @Suite("Wire codec")
 struct CodecTests {
     let codec = WireCodec()
 
     static let samples: [WireMessage] = [
-        .open(OpenMessage(draftFingerprint: "abc\u{FEFF}", sampling: SamplingParameters(temperature: 0.7, topK: 40, seed: 42),
+        .open(OpenMessage(draftFingerprint: "abc\u{FEFF}", sampling: WireSampling(temperature: 0.7, topK: 40, seed: 42),
                           prompt: [1, 2, 3], maxTokens: 64, stopTokens: [2])),
         .verify(VerifyMessage(round: 3, base: 17, drafts: [5, 6, 7])),
         .verify(VerifyMessage(round: 4, base: 20, drafts: [9],
-                              q: [SparseDistribution(ids: [9, 3], probabilities: [0.75, 0.25])])),
+                              q: [WireDistribution(ids: [9, 3], probabilities: [0.75, 0.25])])),
         .verify(VerifyMessage(round: 1, base: 1, drafts: [])),
         .extend(ExtendMessage(round: 2, base: 5, tokens: [4, 4])),
         .close,

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TandemDecoding
 @testable import TandemWire
+import TandemWireConversions
 
 @Suite("Wire: generate and CPU timings")
 struct GenerateMessageTests {

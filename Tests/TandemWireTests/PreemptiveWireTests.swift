@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TandemDecoding
 @testable import TandemWire
+import TandemWireConversions
 
 /// The wire's part of early-exit preemptive drafting: the opt-in on `open`, the `provisional` frame and
 /// the verdict's `provisional_ms`, all additive so frames without them still decode.

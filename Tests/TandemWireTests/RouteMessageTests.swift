@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TandemDecoding
 import TandemWire
+import TandemWireConversions
 
 @Suite("Routing messages on the wire")
 struct RouteMessageTests {

@@ -1,5 +1,6 @@
 import Foundation
 import TandemModel
+import TandemSampling
 
 /// Measures the engine on one model file: prefill and decode speed, the cost of a k-position
 /// (verification) pass relative to a single-position pass, and peak memory.

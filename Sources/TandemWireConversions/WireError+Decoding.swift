@@ -1,4 +1,5 @@
 import TandemDecoding
+import TandemWire
 
 extension WireError {
     /// The wire error for a decoding-core error (what a server answers when its verifier refuses).
