@@ -56,8 +56,8 @@ public final class VerifierDirectory: Sendable {
         var base = url
         while base.hasSuffix("/") { base.removeLast() }
         var components = URLComponents(string: base + RegistryAPI.path)
-        components?.queryItems = [URLQueryItem(name: "fingerprint", value: fingerprint)]
-            + (sha256.map { [URLQueryItem(name: "sha256", value: $0)] } ?? [])
+        components?.queryItems = [URLQueryItem(name: "tokenizer_fingerprint", value: fingerprint)]
+            + (sha256.map { [URLQueryItem(name: "model_sha256", value: $0)] } ?? [])
         guard let full = components?.string else { throw ClientError.connectionFailed(url: url, reason: "not a URL") }
         let request = HTTPClientRequest(url: full)
         let millis = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000

@@ -10,7 +10,7 @@ import TandemWire
 ///
 /// ```swift
 /// let running = try await CoordinatorServer(registry: VerifierRegistry(secret: "s"), port: 0).start()
-/// // verifiers register at running.url; clients list at running.url + "/v1/verifiers?fingerprint=…"
+/// // verifiers register at running.url; clients list at running.url + "/v1/verifiers?tokenizer_fingerprint=…"
 /// await running.stop()
 /// ```
 public struct CoordinatorServer: Sendable {
@@ -76,10 +76,10 @@ public struct CoordinatorServer: Sendable {
         }
         router.get("v1/verifiers") { request, _ -> Response in
             let query = request.uri.queryParameters
-            let fingerprint = query["fingerprint"].map(String.init)
-            let sha256 = query["sha256"].map(String.init)
+            let fingerprint = query["tokenizer_fingerprint"].map(String.init)
+            let sha256 = query["model_sha256"].map(String.init)
             if let sha256, !RegistryValidation.isSHA256(sha256.lowercased()) {
-                return refusal(.invalid("sha256 must be 64 hex digits"))
+                return refusal(.invalid("model_sha256 must be 64 hex digits"))
             }
             return json(VerifierListing(verifiers: registry.list(fingerprint: fingerprint, sha256: sha256)))
         }

@@ -26,6 +26,14 @@ public struct OpenMessage: Sendable, Equatable, Codable {
         self.stopTokens = stopTokens
         self.preemptive = preemptive
     }
+
+    enum CodingKeys: String, CodingKey {
+        case `protocol`, sampling, prompt, preemptive
+        case draftFingerprint = "draft_fingerprint"
+        case draftModel = "draft_model"
+        case maxTokens = "max_tokens"
+        case stopTokens = "stop_tokens"
+    }
 }
 
 /// `verify`: one round's window of drafts continuing the `base` agreed tokens.

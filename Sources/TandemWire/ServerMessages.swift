@@ -12,6 +12,12 @@ public struct WireLimits: Sendable, Equatable, Codable {
         self.contextLength = contextLength
         self.vocabularySize = vocabularySize
     }
+
+    enum CodingKeys: String, CodingKey {
+        case maxWindow = "max_window"
+        case contextLength = "context_length"
+        case vocabularySize = "vocabulary_size"
+    }
 }
 
 /// `opened`: the session exists and holds `base` agreed tokens.
@@ -37,6 +43,12 @@ public struct OpenedMessage: Sendable, Equatable, Codable {
         self.limits = limits
         self.modelSha256 = modelSha256
         self.timings = timings
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case session, model, base, limits, timings
+        case targetFingerprint = "target_fingerprint"
+        case modelSha256 = "model_sha256"
     }
 }
 

@@ -30,6 +30,15 @@ public struct WireSampling: Sendable, Equatable, Hashable, Codable {
         self.seed = seed
     }
 
+    enum CodingKeys: String, CodingKey {
+        case temperature, seed
+        case topK = "top_k"
+        case topP = "top_p"
+        case minP = "min_p"
+        case repeatPenalty = "repeat_penalty"
+        case repeatLastN = "repeat_last_n"
+    }
+
     /// Argmax decoding, no filters.
     public static let greedy = WireSampling(temperature: 0)
 }

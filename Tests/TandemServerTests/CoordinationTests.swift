@@ -45,7 +45,7 @@ final class Cluster: @unchecked Sendable {
 
     /// The coordinator's listing now.
     func listing(fingerprint: String? = nil) async throws -> VerifierListing {
-        let query = fingerprint.map { "?fingerprint=\($0)" } ?? ""
+        let query = fingerprint.map { "?tokenizer_fingerprint=\($0)" } ?? ""
         let (status, body) = try await httpGet(url + RegistryAPI.path + query)
         #expect(status == 200)
         return try JSONDecoder().decode(VerifierListing.self, from: Data(body.utf8))

@@ -42,14 +42,14 @@ struct CodecTests {
         let timings = try #require(object["timings"] as? [String: Any])
         #expect(timings["queue_ms"] as? Double == 1)
         #expect(timings["compute_ms"] as? Double == 2)
-        #expect(try codec.encode(.close) == #"{"type":"close","v":1}"#)
+        #expect(try codec.encode(.close) == #"{"type":"close","v":2}"#)
     }
 
     @Test("the open frame uses the documented field names")
     func openFields() throws {
         let text = try codec.encode(Self.samples[0])
-        for key in ["\"protocol\":\"tandem-assist\"", "\"draftFingerprint\"", "\"sampling\"", "\"prompt\"",
-                    "\"maxTokens\"", "\"stopTokens\""] {
+        for key in ["\"protocol\":\"tandem-assist\"", "\"draft_fingerprint\"", "\"sampling\"", "\"prompt\"",
+                    "\"max_tokens\"", "\"stop_tokens\""] {
             #expect(text.contains(key), "missing \(key) in \(text)")
         }
     }
@@ -59,19 +59,19 @@ struct CodecTests {
         ("not json", .badFrame),
         ("[1,2,3]", .badFrame),
         ("\"verify\"", .badFrame),
-        (#"{"v":1}"#, .badFrame),
+        (#"{"v":2}"#, .badFrame),
         (#"{"type":"verify"}"#, .badFrame),
-        (#"{"type":7,"v":1}"#, .badFrame),
+        (#"{"type":7,"v":2}"#, .badFrame),
         (#"{"type":"verify","v":"1"}"#, .badFrame),
-        (#"{"type":"verify","v":2,"round":1,"base":1,"drafts":[]}"#, .protocolVersion),
-        (#"{"type":"teleport","v":1}"#, .unknownType),
-        (#"{"type":"verify","v":1,"round":1,"base":1}"#, .badFrame),
-        (#"{"type":"verify","v":1,"round":1,"base":1,"drafts":["a"]}"#, .badFrame),
-        (#"{"type":"verify","v":1,"round":1.5,"base":1,"drafts":[]}"#, .badFrame),
-        (#"{"type":"verify","v":1,"round":1,"base":1,"drafts":[99999999999999999999999]}"#, .badFrame),
-        (#"{"type":"open","v":1,"protocol":"tandem-assist","prompt":[1]}"#, .badFrame),
-        (#"{"type":"verdict","v":1,"round":1,"accepted":0,"next":1,"finished":"yes","timings":{"queue_ms":0,"compute_ms":0}}"#, .badFrame),
-        (#"{"type":"error","v":1,"code":"x"}"#, .badFrame),
+        (#"{"type":"verify","v":1,"round":1,"base":1,"drafts":[]}"#, .protocolVersion),
+        (#"{"type":"teleport","v":2}"#, .unknownType),
+        (#"{"type":"verify","v":2,"round":1,"base":1}"#, .badFrame),
+        (#"{"type":"verify","v":2,"round":1,"base":1,"drafts":["a"]}"#, .badFrame),
+        (#"{"type":"verify","v":2,"round":1.5,"base":1,"drafts":[]}"#, .badFrame),
+        (#"{"type":"verify","v":2,"round":1,"base":1,"drafts":[99999999999999999999999]}"#, .badFrame),
+        (#"{"type":"open","v":2,"protocol":"tandem-assist","prompt":[1]}"#, .badFrame),
+        (#"{"type":"verdict","v":2,"round":1,"accepted":0,"next":1,"finished":"yes","timings":{"queue_ms":0,"compute_ms":0}}"#, .badFrame),
+        (#"{"type":"error","v":2,"code":"x"}"#, .badFrame),
     ]
 
     @Test("malformed frames become typed errors", arguments: malformed)
@@ -88,7 +88,7 @@ struct CodecTests {
     @Test("a missing field is named in the error")
     func namedField() {
         do {
-            _ = try codec.decode(#"{"type":"verify","v":1,"round":1,"drafts":[]}"#)
+            _ = try codec.decode(#"{"type":"verify","v":2,"round":1,"drafts":[]}"#)
             Issue.record("decoded a verify without base")
         } catch {
             #expect(error.message.contains("base"))
@@ -97,7 +97,7 @@ struct CodecTests {
 
     @Test("unknown error codes from a newer peer still decode")
     func unknownCode() throws {
-        let message = try codec.decode(#"{"type":"error","v":1,"code":"shiny_new","message":"m"}"#)
+        let message = try codec.decode(#"{"type":"error","v":2,"code":"shiny_new","message":"m"}"#)
         #expect(message == .error(ErrorMessage(code: WireErrorCode("shiny_new"), message: "m")))
     }
 
