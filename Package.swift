@@ -10,6 +10,7 @@ import PackageDescription
 //                              └─► TandemTokenizer ──► TandemGGUF
 //   TandemModel ──► TandemKernels ──► CTandemKernels (C), TandemGGUF
 //   TandemCoordinator ──► TandemWire, Hummingbird (no engine, no kernels: .ci/check-graph proves it)
+//   TandemUtilities (leaf, package-internal helpers) ◄── GGUF, decoding, server, client, coordinator, bench, CLI
 let package = Package(
     name: "Tandem",
     platforms: [.macOS(.v15)],
@@ -41,7 +42,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
-        .target(name: "TandemGGUF"),
+        // Small shared helpers (SplitMix64, the thread-CPU clock, Duration → seconds, JSON string
+        // quoting), `package` access only: not part of any product's API.
+        .target(name: "TandemUtilities"),
+        .target(name: "TandemGGUF", dependencies: ["TandemUtilities"]),
         .target(
             name: "CTandemKernels",
             // Kernels are always optimised, even in debug builds, so tests over real-sized
@@ -56,7 +60,7 @@ let package = Package(
         .target(name: "TandemModel", dependencies: ["TandemGGUF", "TandemKernels"]),
         // The engine's sampler, below both the engine and the decoding core (no kernels).
         .target(name: "TandemSampling"),
-        .target(name: "TandemDecoding", dependencies: ["TandemSampling"]),
+        .target(name: "TandemDecoding", dependencies: ["TandemSampling", "TandemUtilities"]),
         // The engine's session as the decoding core's `LanguageModelSession`.
         .target(name: "TandemModelAdapter", dependencies: ["TandemModel", "TandemDecoding"]),
         // The wire is a leaf: plain Codable messages, nothing of the project below it.
@@ -67,7 +71,7 @@ let package = Package(
             name: "TandemServer",
             dependencies: [
                 "TandemWire", "TandemWireConversions", "TandemDecoding", "TandemModel", "TandemModelAdapter",
-                "TandemTokenizer",
+                "TandemTokenizer", "TandemUtilities",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -81,7 +85,7 @@ let package = Package(
             name: "TandemClient",
             dependencies: [
                 "TandemWire", "TandemWireConversions", "TandemDecoding", "TandemModel", "TandemModelAdapter",
-                "TandemTokenizer",
+                "TandemTokenizer", "TandemUtilities",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -91,7 +95,7 @@ let package = Package(
         .target(
             name: "TandemCoordinator",
             dependencies: [
-                "TandemWire",
+                "TandemWire", "TandemUtilities",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -101,7 +105,7 @@ let package = Package(
             dependencies: [
                 // The experiments run the product end to end (server, client, models); nothing below imports this.
                 "TandemServer", "TandemClient", "TandemDecoding", "TandemModel", "TandemModelAdapter",
-                "TandemSampling", "TandemTokenizer",
+                "TandemSampling", "TandemTokenizer", "TandemUtilities",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -111,7 +115,7 @@ let package = Package(
             name: "tandem",
             dependencies: [
                 "TandemGGUF", "TandemKernels", "TandemTokenizer", "TandemModel", "TandemSampling", "TandemDecoding",
-                "TandemModelAdapter", "TandemWire", "TandemWireConversions", "TandemServer", "TandemClient", "TandemCoordinator",
+                "TandemModelAdapter", "TandemWire", "TandemWireConversions", "TandemServer", "TandemUtilities", "TandemClient", "TandemCoordinator",
                 "TandemBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

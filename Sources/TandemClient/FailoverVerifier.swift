@@ -91,7 +91,7 @@ public actor FailoverVerifier: Verifier, FailoverReporting {
     }
 
     public func verify(_ round: DraftRound) async throws -> Verdict {
-        guard let request else { throw TandemDecoding.DecodingError.notOpen }
+        guard let request else { throw GenerationError.notOpen }
         while true {
             let remote: RemoteVerifier
             if let current {

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Synchronization
 import TandemDecoding
+import TandemUtilities
 import TandemWire
 import TandemWireConversions
 
@@ -60,7 +61,7 @@ public final class VerifierDirectory: Sendable {
             + (sha256.map { [URLQueryItem(name: "model_sha256", value: $0)] } ?? [])
         guard let full = components?.string else { throw ClientError.connectionFailed(url: url, reason: "not a URL") }
         let request = HTTPClientRequest(url: full)
-        let millis = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+        let millis = timeout.wholeMilliseconds
         let response = try await CoordinatorHTTP.client.execute(request, timeout: .milliseconds(millis))
         let body = try await response.body.collect(upTo: 4 << 20)
         guard response.status.code == 200 else {

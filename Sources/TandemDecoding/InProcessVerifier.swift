@@ -131,35 +131,35 @@ private final class VerifierCore: @unchecked Sendable {
 
     func verify(_ round: DraftRound, onProvisional: ((Verdict.Provisional) -> Void)? = nil) throws -> Verdict {
         let started = ContinuousClock.now
-        guard var open = state else { throw DecodingError.notOpen }
-        guard !open.finished else { throw DecodingError.sessionFinished }
+        guard var open = state else { throw GenerationError.notOpen }
+        guard !open.finished else { throw GenerationError.sessionFinished }
         guard round.base == open.agreed.count else {
-            throw DecodingError.baseMismatch(expected: open.agreed.count, got: round.base)
+            throw GenerationError.baseMismatch(expected: open.agreed.count, got: round.base)
         }
-        guard round.round > open.lastRound else { throw DecodingError.roundOutOfOrder(last: open.lastRound, got: round.round) }
+        guard round.round > open.lastRound else { throw GenerationError.roundOutOfOrder(last: open.lastRound, got: round.round) }
         let drafts = round.drafts
         let vocabularySize = session.vocabularySize
         // The pass puts base − 1 + k + 1 positions in the cache.
         let limit = min(maxWindow, session.contextLength - open.agreed.count)
-        guard drafts.count <= limit else { throw DecodingError.windowTooLarge(requested: drafts.count, limit: limit) }
+        guard drafts.count <= limit else { throw GenerationError.windowTooLarge(requested: drafts.count, limit: limit) }
         for token in drafts where token < 0 || token >= vocabularySize {
-            throw DecodingError.tokenOutOfRange(token: token, vocabularySize: vocabularySize)
+            throw GenerationError.tokenOutOfRange(token: token, vocabularySize: vocabularySize)
         }
         let useSampledRule = !open.request.sampling.isGreedy
         if let q = round.q, useSampledRule {
             guard q.count == drafts.count else {
-                throw DecodingError.invalidProposal("\(drafts.count) drafts but \(q.count) q distributions")
+                throw GenerationError.invalidProposal("\(drafts.count) drafts but \(q.count) q distributions")
             }
             for (i, qi) in q.enumerated() {
                 try qi.validate(vocabularySize: vocabularySize)
                 guard qi.probability(of: drafts[i]) > 0 else {
-                    throw DecodingError.invalidProposal("draft \(i + 1) (token \(drafts[i])) has probability 0 under its q")
+                    throw GenerationError.invalidProposal("draft \(i + 1) (token \(drafts[i])) has probability 0 under its q")
                 }
             }
         }
 
         let base = open.agreed.count
-        guard let pending = open.agreed.last else { throw DecodingError.notOpen }
+        guard let pending = open.agreed.last else { throw GenerationError.notOpen }
         var provisional: Verdict.Provisional?
         var provisionalSeconds: Double?
         let rows: [[Float]]
@@ -213,7 +213,7 @@ private final class VerifierCore: @unchecked Sendable {
                        rng: inout SamplerRNG) throws -> VerificationOutcome {
         let vocabularySize = session.vocabularySize
         guard rows.count == drafts.count + 1, rows.allSatisfy({ $0.count == vocabularySize }) else {
-            throw DecodingError.invalidModelOutput("expected \(drafts.count + 1) rows of \(vocabularySize) logits")
+            throw GenerationError.invalidModelOutput("expected \(drafts.count + 1) rows of \(vocabularySize) logits")
         }
         let agreed = open.agreed
         let shaper = open.shaper
@@ -241,27 +241,27 @@ private final class VerifierCore: @unchecked Sendable {
     }
 
     func route(_ request: RouteRequest) throws -> RouteAnswer {
-        guard var open = state else { throw DecodingError.notOpen }
-        guard !open.finished else { throw DecodingError.sessionFinished }
+        guard var open = state else { throw GenerationError.notOpen }
+        guard !open.finished else { throw GenerationError.sessionFinished }
         guard request.base == open.agreed.count else {
-            throw DecodingError.baseMismatch(expected: open.agreed.count, got: request.base)
+            throw GenerationError.baseMismatch(expected: open.agreed.count, got: request.base)
         }
-        guard request.round > open.lastRound else { throw DecodingError.roundOutOfOrder(last: open.lastRound, got: request.round) }
-        guard request.span >= 1 else { throw DecodingError.invalidLimit(name: "route span", reason: "must be ≥ 1, got \(request.span)") }
+        guard request.round > open.lastRound else { throw GenerationError.roundOutOfOrder(last: open.lastRound, got: request.round) }
+        guard request.span >= 1 else { throw GenerationError.invalidLimit(name: "route span", reason: "must be ≥ 1, got \(request.span)") }
         let vocabularySize = session.vocabularySize
         for token in request.tokens where token < 0 || token >= vocabularySize {
-            throw DecodingError.tokenOutOfRange(token: token, vocabularySize: vocabularySize)
+            throw GenerationError.tokenOutOfRange(token: token, vocabularySize: vocabularySize)
         }
         if let stop = request.tokens.firstIndex(where: open.request.stopTokens.contains) {
-            throw DecodingError.invalidProposal("token \(stop + 1) of \(request.tokens.count) is a stop token: the session ended there")
+            throw GenerationError.invalidProposal("token \(stop + 1) of \(request.tokens.count) is a stop token: the session ended there")
         }
         let base = open.agreed.count
         // The tokens and at least one answer must fit the token limit and the context.
         let limit = min(open.request.maxTokens - open.generated, session.contextLength - base) - 1
         guard request.tokens.count <= limit else {
-            throw DecodingError.windowTooLarge(requested: request.tokens.count, limit: max(0, limit))
+            throw GenerationError.windowTooLarge(requested: request.tokens.count, limit: max(0, limit))
         }
-        guard let pending = open.agreed.last else { throw DecodingError.notOpen }
+        guard let pending = open.agreed.last else { throw GenerationError.notOpen }
 
         var sequence = open.agreed + request.tokens
         let span = min(request.span, limit + 1 - request.tokens.count)
@@ -272,7 +272,7 @@ private final class VerifierCore: @unchecked Sendable {
             cached.append(contentsOf: request.tokens)
             while true {
                 guard let row = rows.last, rows.count >= 1, row.count == vocabularySize else {
-                    throw DecodingError.invalidModelOutput("expected rows of \(vocabularySize) logits")
+                    throw GenerationError.invalidModelOutput("expected rows of \(vocabularySize) logits")
                 }
                 let p = open.shaper.distribution(row, recent: sequence)
                 let token = open.request.sampling.isGreedy

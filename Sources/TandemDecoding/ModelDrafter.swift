@@ -123,7 +123,7 @@ private final class DrafterCore: @unchecked Sendable {
     /// cache; stops early (with what it has) when `cancelled` says so, or where `stopRule` says.
     private func draft(after sequence: [Int], count: Int, stopRule: DraftStopRule? = nil,
                        cancelled: () -> Bool) throws -> DraftProposal {
-        guard let shaper else { throw DecodingError.notOpen }
+        guard let shaper else { throw GenerationError.notOpen }
         let agreed = sequence
         // After the window the cache holds agreed + d1 … d(k−1).
         let room = session.contextLength - agreed.count + 1
@@ -132,7 +132,7 @@ private final class DrafterCore: @unchecked Sendable {
         try sync(to: agreed)
         let vocabularySize = session.vocabularySize
         guard let first = try session.evaluate(Array(agreed[cached.count...])).last else {
-            throw DecodingError.invalidModelOutput("the draft returned no logits")
+            throw GenerationError.invalidModelOutput("the draft returned no logits")
         }
         cached = agreed
         var logits = first
@@ -143,7 +143,7 @@ private final class DrafterCore: @unchecked Sendable {
         var reach = 1.0
         while true {
             guard logits.count == vocabularySize else {
-                throw DecodingError.invalidModelOutput("expected \(vocabularySize) logits, got \(logits.count)")
+                throw GenerationError.invalidModelOutput("expected \(vocabularySize) logits, got \(logits.count)")
             }
             let dense = shaper.distribution(logits, recent: agreed + drafts)
             let token: Int
@@ -152,7 +152,7 @@ private final class DrafterCore: @unchecked Sendable {
             } else {
                 let q = SparseDistribution.topK(dense, k: proposalTopK)
                 guard let drawn = q.sample(using: &rng) else {
-                    throw DecodingError.invalidDistribution("the draft's distribution has no mass")
+                    throw GenerationError.invalidDistribution("the draft's distribution has no mass")
                 }
                 token = drawn
                 qs.append(q)
@@ -166,7 +166,7 @@ private final class DrafterCore: @unchecked Sendable {
             if drafts.count == k || stopTokens.contains(token) || cancelled() { break }
             if let stopRule, reach < stopRule.threshold { break }
             guard let row = try session.evaluate([token]).last else {
-                throw DecodingError.invalidModelOutput("the draft returned no logits")
+                throw GenerationError.invalidModelOutput("the draft returned no logits")
             }
             cached.append(token)
             logits = row

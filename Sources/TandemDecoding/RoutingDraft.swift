@@ -92,14 +92,14 @@ private final class RoutingDraftCore: @unchecked Sendable {
     }
 
     func next() throws -> RoutingDraft.Step {
-        guard let shaper else { throw DecodingError.notOpen }
+        guard let shaper else { throw GenerationError.notOpen }
         let row: [Float]
         if let lastRow {
             row = lastRow
         } else {
             guard let evaluated = try session.evaluate(Array(sequence[cached.count...])).last,
                   evaluated.count == vocabularySize else {
-                throw DecodingError.invalidModelOutput("the draft returned no row of \(vocabularySize) logits")
+                throw GenerationError.invalidModelOutput("the draft returned no row of \(vocabularySize) logits")
             }
             cached = sequence
             lastRow = evaluated

@@ -3,7 +3,7 @@ import TandemSampling
 /// Where the verification rules get p (and the drafter q): the engine's own `Sampler`, so a
 /// distribution is exactly the one the target (or the draft) would sample from alone.
 public enum SamplingDistribution {
-    /// The default factory for verifiers and drafters; throws `DecodingError.invalidSampling` for
+    /// The default factory for verifiers and drafters; throws `GenerationError.invalidSampling` for
     /// out-of-range parameters.
     public static let factory: ShaperFactory = { parameters in
         try parameters.validateForSession()

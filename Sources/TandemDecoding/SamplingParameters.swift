@@ -7,12 +7,12 @@ import TandemSampling
 public typealias SamplingParameters = SamplerConfig
 
 extension SamplerConfig {
-    /// Throws `DecodingError.invalidSampling` for values outside their ranges (the engine's rules).
+    /// Throws `GenerationError.invalidSampling` for values outside their ranges (the engine's rules).
     public func validateForSession() throws {
         do {
             try validate()
         } catch SamplerError.invalidParameter(let name, let reason) {
-            throw DecodingError.invalidSampling(parameter: name, reason: reason)
+            throw GenerationError.invalidSampling(parameter: name, reason: reason)
         }
     }
 }

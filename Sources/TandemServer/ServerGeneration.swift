@@ -19,7 +19,7 @@ enum ServerGeneration {
             do {
                 try Task.checkCancellation()
                 verdict = try await verifier.verify(DraftRound(round: round, base: base, drafts: []))
-            } catch let error as TandemDecoding.DecodingError {
+            } catch let error as GenerationError {
                 let wire: WireError
                 if case .sessionFinished = error {
                     wire = WireError(.sessionFinished, "the session has finished (stop token, token limit or full context); open a new one to continue")

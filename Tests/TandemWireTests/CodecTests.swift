@@ -103,12 +103,12 @@ struct CodecTests {
 
     @Test("decoding-core errors map to wire codes")
     func errorMapping() {
-        #expect(WireError(TandemDecoding.DecodingError.baseMismatch(expected: 3, got: 4)).code == .resync)
-        #expect(WireError(TandemDecoding.DecodingError.tokenOutOfRange(token: 600, vocabularySize: 513)).code == .tokenOutOfRange)
-        #expect(WireError(TandemDecoding.DecodingError.promptTooLong(count: 9, contextLength: 8)).code == .contextFull)
-        #expect(WireError(TandemDecoding.DecodingError.notOpen).code == .notOpen)
-        #expect(WireError(TandemDecoding.DecodingError.roundOutOfOrder(last: 3, got: 3)).code == .roundOrder)
-        #expect(WireError(TandemDecoding.DecodingError.emptyPrompt).code == .invalidRequest)
+        #expect(WireError(GenerationError.baseMismatch(expected: 3, got: 4)).code == .resync)
+        #expect(WireError(GenerationError.tokenOutOfRange(token: 600, vocabularySize: 513)).code == .tokenOutOfRange)
+        #expect(WireError(GenerationError.promptTooLong(count: 9, contextLength: 8)).code == .contextFull)
+        #expect(WireError(GenerationError.notOpen).code == .notOpen)
+        #expect(WireError(GenerationError.roundOutOfOrder(last: 3, got: 3)).code == .roundOrder)
+        #expect(WireError(GenerationError.emptyPrompt).code == .invalidRequest)
     }
 
     @Test("conversions to and from the decoding core's types keep every field")
