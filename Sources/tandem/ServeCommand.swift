@@ -77,7 +77,10 @@ struct ServeCommand: AsyncParsableCommand {
         guard maxSessions >= 1 else { throw ValidationError("--max-sessions must be ≥ 1") }
         guard (1...256).contains(maxWindow) else { throw ValidationError("--max-window must be in 1…256") }
         guard maxContext.map({ $0 >= 2 }) ?? true else { throw ValidationError("--max-context must be ≥ 2") }
-        guard idleTimeout > 0, idleTimeout.isFinite else { throw ValidationError("--idle-timeout must be > 0 seconds") }
+        // Bounded so the Duration it becomes cannot overflow (1e17 s used to trap).
+        guard idleTimeout > 0, idleTimeout.isFinite, idleTimeout <= 31_536_000 else {
+            throw ValidationError("--idle-timeout must be > 0 and at most 31536000 seconds (a year), got \(idleTimeout)")
+        }
     }
 
     /// The registration options make sense together (checked in `run`, so a mistake exits with status 1).
