@@ -28,7 +28,6 @@ let package = Package(
         .library(name: "TandemServer", targets: ["TandemServer"]),
         .library(name: "TandemClient", targets: ["TandemClient"]),
         .library(name: "TandemCoordinator", targets: ["TandemCoordinator"]),
-        .library(name: "TandemBench", targets: ["TandemBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
