@@ -12,7 +12,7 @@ import TandemSampling
 /// queue so only one forward pass runs at a time.
 public final class InProcessVerifier: Verifier {
     private let queue: ComputeQueue
-    private let core: VerifierCore
+    private let core: ExclusiveCore<VerifierCore>
 
     /// - Parameters:
     ///   - session: the target's session, handed over (its previous contents are dropped on `open`).
@@ -23,12 +23,12 @@ public final class InProcessVerifier: Verifier {
     public init(session: sending some LanguageModelSession, queue: ComputeQueue = ComputeQueue(label: "tandem.verifier"),
                 maxWindow: Int = 16, shaper: @escaping ShaperFactory = SamplingDistribution.factory) {
         self.queue = queue
-        core = VerifierCore(session: session, maxWindow: max(0, maxWindow), makeShaper: shaper)
+        core = ExclusiveCore(VerifierCore(session: session, maxWindow: max(0, maxWindow), makeShaper: shaper))
     }
 
     public func open(_ request: SessionRequest) async throws -> SessionInfo {
         let core = self.core
-        let timed = try await queue.run { try core.open(request) }
+        let timed = try await queue.run { try core.withLock { try $0.open(request) } }
         var info = timed.value
         info.serverCPUSeconds = timed.cpuSeconds
         return info
@@ -36,7 +36,7 @@ public final class InProcessVerifier: Verifier {
 
     public func verify(_ round: DraftRound) async throws -> Verdict {
         let core = self.core
-        let timed = try await queue.run { try core.verify(round) }
+        let timed = try await queue.run { try core.withLock { try $0.verify(round) } }
         var verdict = timed.value
         verdict.timings = Verdict.Timings(queueSeconds: timed.queueSeconds, computeSeconds: timed.computeSeconds,
                                           cpuSeconds: timed.cpuSeconds)
@@ -50,7 +50,7 @@ public final class InProcessVerifier: Verifier {
     /// cut at stop tokens and limits like the verdict. The callback must not block.
     public func verify(_ round: DraftRound, onProvisional: @escaping @Sendable (Verdict.Provisional) -> Void) async throws -> Verdict {
         let core = self.core
-        let timed = try await queue.run { try core.verify(round, onProvisional: onProvisional) }
+        let timed = try await queue.run { try core.withLock { try $0.verify(round, onProvisional: onProvisional) } }
         var verdict = timed.value
         verdict.timings = Verdict.Timings(queueSeconds: timed.queueSeconds, computeSeconds: timed.computeSeconds,
                                           provisionalSeconds: verdict.timings.provisionalSeconds,
@@ -60,7 +60,7 @@ public final class InProcessVerifier: Verifier {
 
     public func close() async {
         let core = self.core
-        _ = try? await queue.perform { core.close() }
+        _ = try? await queue.perform { core.withLock { $0.close() } }
     }
 }
 
@@ -69,7 +69,7 @@ extension InProcessVerifier: RoutingVerifier {
     /// next `span` tokens (each extra one a single-position step); the last answered token is pending.
     public func route(_ request: RouteRequest) async throws -> RouteAnswer {
         let core = self.core
-        let timed = try await queue.run { try core.route(request) }
+        let timed = try await queue.run { try core.withLock { try $0.route(request) } }
         var answer = timed.value
         answer.timings = Verdict.Timings(queueSeconds: timed.queueSeconds, computeSeconds: timed.computeSeconds,
                                          cpuSeconds: timed.cpuSeconds)
@@ -77,9 +77,8 @@ extension InProcessVerifier: RoutingVerifier {
     }
 }
 
-/// The verifier's state. Only ever touched on the verifier's `ComputeQueue`, which is what makes the
-/// unchecked `Sendable` sound.
-private final class VerifierCore: @unchecked Sendable {
+/// The verifier's state, behind an `ExclusiveCore` (and run on the verifier's `ComputeQueue`).
+private final class VerifierCore {
     private struct Open {
         var request: SessionRequest
         var shaper: any DistributionShaper
@@ -99,7 +98,7 @@ private final class VerifierCore: @unchecked Sendable {
     private var state: Open?
     private var sessions = 0
 
-    init(session: any LanguageModelSession, maxWindow: Int, makeShaper: @escaping ShaperFactory) {
+    init(session: sending some LanguageModelSession, maxWindow: Int, makeShaper: @escaping ShaperFactory) {
         self.session = session
         self.maxWindow = maxWindow
         self.makeShaper = makeShaper
