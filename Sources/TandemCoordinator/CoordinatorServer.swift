@@ -71,6 +71,7 @@ public struct CoordinatorServer: Sendable {
 
     static func router(_ registry: VerifierRegistry, logger: Logger) -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: BearerSecretMiddleware(registry: registry, logger: logger))
         router.get("health") { _, _ -> Response in
             json(["status": "ok", "verifiers": "\(registry.count)"])
         }
@@ -85,7 +86,6 @@ public struct CoordinatorServer: Sendable {
         }
         router.post("v1/verifiers") { request, _ -> Response in
             await answer(request, logger: logger) { request in
-                try registry.authorize(request.headers[.authorization])
                 let registration: VerifierRegistration = try await body(request)
                 let answer = try registry.register(registration)
                 logger.notice("registered \(registration.address) as \(answer.id) (\(registration.model), sha256 \(registration.modelSha256.prefix(12))…)")
@@ -94,7 +94,6 @@ public struct CoordinatorServer: Sendable {
         }
         router.post("v1/verifiers/:id/heartbeat") { request, context -> Response in
             await answer(request, logger: logger) { request in
-                try registry.authorize(request.headers[.authorization])
                 let id = context.parameters.get("id") ?? ""
                 let heartbeat: VerifierHeartbeat = try await body(request)
                 return json(try registry.heartbeat(id: id, heartbeat))
@@ -102,7 +101,6 @@ public struct CoordinatorServer: Sendable {
         }
         router.delete("v1/verifiers/:id") { request, context -> Response in
             await answer(request, logger: logger) { request in
-                try registry.authorize(request.headers[.authorization])
                 let id = context.parameters.get("id") ?? ""
                 try registry.remove(id: id)
                 logger.notice("\(id) left")
@@ -118,7 +116,6 @@ public struct CoordinatorServer: Sendable {
         do {
             return try await handler(request)
         } catch let error as RegistryError {
-            if case .unauthorized = error { logger.warning("refused a request without the right secret") }
             if case .hashChanged = error { logger.warning("\(error)") }
             return refusal(error)
         } catch {
@@ -142,7 +139,7 @@ public struct CoordinatorServer: Sendable {
         }
     }
 
-    private static func refusal(_ error: RegistryError) -> Response {
+    static func refusal(_ error: RegistryError) -> Response {
         json(RegistryErrorBody(error: error.description), status: HTTPResponse.Status(code: error.httpStatus))
     }
 
