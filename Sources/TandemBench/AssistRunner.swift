@@ -3,8 +3,11 @@ import Logging
 import TandemClient
 import TandemDecoding
 import TandemModel
+import TandemModelAdapter
+import TandemSampling
 import TandemServer
 import TandemTokenizer
+import TandemUtilities
 
 /// Runs `tandem bench assist`: one verifier server on 127.0.0.1:0 for the whole run, one link
 /// emulator per RTT between it and the client, and every cell of the grid through that emulator —
@@ -176,12 +179,5 @@ public struct AssistRunner: Sendable {
             throw AssistBenchError.model("\(path) has no usable tokenizer: \(error)")
         }
         return LoadedModel(model: model, tokenizer: tokenizer, name: (path as NSString).lastPathComponent)
-    }
-}
-
-extension Duration {
-    /// The duration in seconds.
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) * 1e-18
     }
 }

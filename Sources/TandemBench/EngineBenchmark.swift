@@ -1,5 +1,6 @@
 import Foundation
 import TandemModel
+import TandemSampling
 
 /// Measures the engine on one model file at one thread count: prefill and decode speed, the cost of
 /// a k-position pass relative to a one-position pass on a realistic KV cache, and peak memory.

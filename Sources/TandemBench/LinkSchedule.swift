@@ -1,3 +1,4 @@
+import TandemUtilities
 /// The timing model of one direction of an emulated link, kept apart from sockets so it can be checked
 /// exactly.
 ///

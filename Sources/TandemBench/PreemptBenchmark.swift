@@ -2,6 +2,7 @@ import Logging
 import TandemClient
 import TandemDecoding
 import TandemModel
+import TandemModelAdapter
 import TandemServer
 import TandemTokenizer
 

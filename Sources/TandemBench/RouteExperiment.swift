@@ -3,6 +3,7 @@ import Logging
 import TandemClient
 import TandemDecoding
 import TandemModel
+import TandemModelAdapter
 import TandemServer
 import TandemTokenizer
 

@@ -1,5 +1,6 @@
 import Foundation
 import TandemModel
+import TandemSampling
 
 /// How close a routed completion is to the target model's own greedy completion, and how likely the
 /// target finds it.

@@ -2,6 +2,7 @@ import Synchronization
 import TandemClient
 import TandemDecoding
 import TandemModel
+import TandemModelAdapter
 import TandemTokenizer
 
 /// Reads the server's own mid-pass timing: for each preemptive round, milliseconds from the start of the

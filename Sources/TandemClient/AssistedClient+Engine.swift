@@ -1,5 +1,6 @@
 import TandemDecoding
 import TandemModel
+import TandemModelAdapter
 import TandemTokenizer
 
 extension AssistedClient {

@@ -10,6 +10,8 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
     case reconnectsExhausted(attempts: Int, last: String)
     /// The server answered with a message that does not fit the exchange.
     case unexpectedMessage(String)
+    /// A second `receive` on a connection while one is already waiting (a bug in the caller).
+    case concurrentReceive
 
     public var description: String {
         switch self {
@@ -18,6 +20,7 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .timeout(what): return "timed out: \(what)"
         case let .reconnectsExhausted(attempts, last): return "gave up after \(attempts) reconnects; last failure: \(last)"
         case let .unexpectedMessage(what): return "unexpected message from the server: \(what)"
+        case .concurrentReceive: return "a second receive on a connection while one is already waiting"
         }
     }
 
@@ -25,7 +28,7 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
     var isTransport: Bool {
         switch self {
         case .connectionFailed, .connectionLost, .timeout: return true
-        case .reconnectsExhausted, .unexpectedMessage: return false
+        case .reconnectsExhausted, .unexpectedMessage, .concurrentReceive: return false
         }
     }
 }

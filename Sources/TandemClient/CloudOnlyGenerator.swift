@@ -1,6 +1,8 @@
 import Logging
 import TandemDecoding
+import TandemUtilities
 import TandemWire
+import TandemWireConversions
 
 /// Baseline: cloud-only decoding. The server generates every token with the target alone and streams
 /// each as it comes (`generate`): one request for the whole generation, not one round trip per token.
@@ -91,11 +93,11 @@ public struct CloudOnlyGenerator: TokenGenerator {
                 case let other: throw ClientError.unexpectedMessage("\(other.kind) while streaming a generation")
                 }
                 guard verdict.round == counters.rounds + 1, verdict.accepted == 0 else {
-                    throw TandemDecoding.DecodingError.invalidVerdict(
+                    throw GenerationError.invalidVerdict(
                         "streamed verdict for round \(verdict.round) accepting \(verdict.accepted); expected round \(counters.rounds + 1) accepting 0")
                 }
                 guard verdict.next >= 0, verdict.next < info.vocabularySize else {
-                    throw TandemDecoding.DecodingError.invalidVerdict("next token \(verdict.next) is outside the vocabulary 0..<\(info.vocabularySize)")
+                    throw GenerationError.invalidVerdict("next token \(verdict.next) is outside the vocabulary 0..<\(info.vocabularySize)")
                 }
                 let timings = verdict.verdict().timings
                 counters.recordRound(proposed: 0, accepted: 0, positions: 1)
@@ -153,11 +155,5 @@ public struct CloudOnlyGenerator: TokenGenerator {
     public var assistURL: String {
         guard let scheme = url.range(of: "://") else { return url }
         return url[scheme.upperBound...].contains("/") ? url : url + WireProtocol.path
-    }
-}
-
-extension Duration {
-    fileprivate var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) * 1e-18
     }
 }

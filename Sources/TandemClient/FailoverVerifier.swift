@@ -1,6 +1,7 @@
 import Logging
 import TandemDecoding
 import TandemWire
+import TandemWireConversions
 
 /// A `Verifier` over whichever compatible server answers: it opens on the best address its directory
 /// gives and, when that server fails (connection lost and reconnects exhausted, refused, unreachable),
@@ -90,7 +91,7 @@ public actor FailoverVerifier: Verifier, FailoverReporting {
     }
 
     public func verify(_ round: DraftRound) async throws -> Verdict {
-        guard let request else { throw TandemDecoding.DecodingError.notOpen }
+        guard let request else { throw GenerationError.notOpen }
         while true {
             let remote: RemoteVerifier
             if let current {

@@ -1,6 +1,8 @@
 import Logging
 import TandemDecoding
+import TandemUtilities
 import TandemWire
+import TandemWireConversions
 
 /// A `Verifier` over one WebSocket to a Tandem server (`ws://host:port/v1/assist`).
 ///
@@ -82,14 +84,14 @@ public actor RemoteVerifier: RoutingVerifier {
     public func verify(_ round: DraftRound) async throws -> Verdict {
         let before = bytesSent + bytesReceived
         return try await exchangeReopening("verify", message: {
-            .verify(VerifyMessage(round: round.round, base: agreed.count, drafts: round.drafts, q: round.q))
+            .verify(VerifyMessage(round: round.round, base: agreed.count, drafts: round.drafts, q: round.q?.map(WireDistribution.init)))
         }, answer: { reply, roundTrip in
             guard case let .verdict(v) = reply else { return nil }
             guard v.round == round.round else {
                 throw ClientError.unexpectedMessage("verdict for round \(v.round) while awaiting round \(round.round)")
             }
             guard v.accepted >= 0, v.accepted <= round.drafts.count else {
-                throw TandemDecoding.DecodingError.invalidVerdict("accepted \(v.accepted) of \(round.drafts.count) drafts")
+                throw GenerationError.invalidVerdict("accepted \(v.accepted) of \(round.drafts.count) drafts")
             }
             agreed += round.drafts[..<v.accepted]
             agreed.append(v.next)
@@ -105,7 +107,7 @@ public actor RemoteVerifier: RoutingVerifier {
         let before = bytesSent + bytesReceived
         return try await exchangeReopening("extend", message: {
             guard route.base == agreed.count else {
-                throw TandemDecoding.DecodingError.baseMismatch(expected: agreed.count, got: route.base)
+                throw GenerationError.baseMismatch(expected: agreed.count, got: route.base)
             }
             return .extend(ExtendMessage(route))
         }, answer: { reply, roundTrip in
@@ -114,7 +116,7 @@ public actor RemoteVerifier: RoutingVerifier {
                 throw ClientError.unexpectedMessage("routed answer for round \(r.round) while awaiting round \(route.round)")
             }
             guard !r.tokens.isEmpty, r.tokens.count <= route.span else {
-                throw TandemDecoding.DecodingError.invalidVerdict("\(r.tokens.count) routed tokens for a span of \(route.span)")
+                throw GenerationError.invalidVerdict("\(r.tokens.count) routed tokens for a span of \(route.span)")
             }
             agreed += route.tokens + r.tokens
             networkSeconds += max(0, roundTrip - (r.timings.queueMs + r.timings.computeMs) / 1000)
@@ -134,7 +136,7 @@ public actor RemoteVerifier: RoutingVerifier {
         var failures = 0
         var lastFailure = ""
         while true {
-            guard let request else { throw TandemDecoding.DecodingError.notOpen }
+            guard let request else { throw GenerationError.notOpen }
             do {
                 if needsReopen || link?.isClosed != false {
                     try await reopen(request)
@@ -143,7 +145,7 @@ public actor RemoteVerifier: RoutingVerifier {
                 let sent = ContinuousClock.now
                 let reply = try await exchange(outgoing)
                 let roundTrip = ContinuousClock.now - sent
-                let seconds = Double(roundTrip.components.seconds) + Double(roundTrip.components.attoseconds) * 1e-18
+                let seconds = roundTrip.seconds
                 switch reply {
                 case let .error(e) where [.resync, .notOpen, .idleTimeout].contains(e.code):
                     lastFailure = e.wireError.description

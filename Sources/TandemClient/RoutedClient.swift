@@ -1,5 +1,6 @@
 import TandemDecoding
 import TandemModel
+import TandemModelAdapter
 import TandemTokenizer
 
 /// Routing-mode generation against a remote verifier: the local draft model generates on its own and

@@ -3,7 +3,9 @@ import Foundation
 import Logging
 import Synchronization
 import TandemDecoding
+import TandemUtilities
 import TandemWire
+import TandemWireConversions
 
 /// Where a client may go for verification: a fixed list of `ws://` addresses, or a coordinator's
 /// ranked listing of healthy verifiers with the client's tokenizer (least loaded first).
@@ -55,11 +57,11 @@ public final class VerifierDirectory: Sendable {
         var base = url
         while base.hasSuffix("/") { base.removeLast() }
         var components = URLComponents(string: base + RegistryAPI.path)
-        components?.queryItems = [URLQueryItem(name: "fingerprint", value: fingerprint)]
-            + (sha256.map { [URLQueryItem(name: "sha256", value: $0)] } ?? [])
+        components?.queryItems = [URLQueryItem(name: "tokenizer_fingerprint", value: fingerprint)]
+            + (sha256.map { [URLQueryItem(name: "model_sha256", value: $0)] } ?? [])
         guard let full = components?.string else { throw ClientError.connectionFailed(url: url, reason: "not a URL") }
         let request = HTTPClientRequest(url: full)
-        let millis = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+        let millis = timeout.wholeMilliseconds
         let response = try await CoordinatorHTTP.client.execute(request, timeout: .milliseconds(millis))
         let body = try await response.body.collect(upTo: 4 << 20)
         guard response.status.code == 200 else {

@@ -71,21 +71,38 @@ final class WebSocketLink: Sendable {
     }
 
     /// The next text frame from the server.
+    ///
+    /// One receiver at a time: a second call while one waits throws `ClientError.concurrentReceive`
+    /// (the waiting one is unaffected). Cancelling the calling task ends the wait with
+    /// `CancellationError` and leaves any frame that arrives later queued for the next call.
     func receive(timeout: Duration) async throws -> String {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<String, any Error>) in
-            let outcome: Result<String, ClientError>? = state.withLock { s in
-                if !s.queue.isEmpty { return .success(s.queue.removeFirst()) }
-                if let ended = s.ended { return .failure(ended.asLost) }
-                s.nextID += 1
-                s.waiter = .message(id: s.nextID, continuation)
-                return nil
+        let id = state.withLock { s -> Int in
+            s.nextID += 1
+            return s.nextID
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<String, any Error>) in
+                let outcome: Result<String, any Error>? = state.withLock { s in
+                    if !s.queue.isEmpty { return .success(s.queue.removeFirst()) }
+                    if let ended = s.ended { return .failure(ended.asLost) }
+                    if case .message = s.waiter { return .failure(ClientError.concurrentReceive) }
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    s.waiter = .message(id: id, continuation)
+                    return nil
+                }
+                if let outcome {
+                    continuation.resume(with: outcome)
+                } else {
+                    scheduleTimeout(id: id, after: timeout, what: "no answer from \(url) within \(timeout)")
+                }
             }
-            if let outcome {
-                continuation.resume(with: outcome)
-            } else {
-                let id = state.withLock { $0.nextID }
-                scheduleTimeout(id: id, after: timeout, what: "no answer from \(url) within \(timeout)")
+        } onCancel: {
+            let waiter: CheckedContinuation<String, any Error>? = state.withLock { s in
+                guard case let .message(waiterID, continuation) = s.waiter, waiterID == id else { return nil }
+                s.waiter = .none
+                return continuation
             }
+            waiter?.resume(throwing: CancellationError())
         }
     }
 

@@ -10,7 +10,7 @@ import TandemWire
 ///
 /// ```swift
 /// let running = try await CoordinatorServer(registry: VerifierRegistry(secret: "s"), port: 0).start()
-/// // verifiers register at running.url; clients list at running.url + "/v1/verifiers?fingerprint=…"
+/// // verifiers register at running.url; clients list at running.url + "/v1/verifiers?tokenizer_fingerprint=…"
 /// await running.stop()
 /// ```
 public struct CoordinatorServer: Sendable {
@@ -71,21 +71,21 @@ public struct CoordinatorServer: Sendable {
 
     static func router(_ registry: VerifierRegistry, logger: Logger) -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: BearerSecretMiddleware(registry: registry, logger: logger))
         router.get("health") { _, _ -> Response in
             json(["status": "ok", "verifiers": "\(registry.count)"])
         }
         router.get("v1/verifiers") { request, _ -> Response in
             let query = request.uri.queryParameters
-            let fingerprint = query["fingerprint"].map(String.init)
-            let sha256 = query["sha256"].map(String.init)
+            let fingerprint = query["tokenizer_fingerprint"].map(String.init)
+            let sha256 = query["model_sha256"].map(String.init)
             if let sha256, !RegistryValidation.isSHA256(sha256.lowercased()) {
-                return refusal(.invalid("sha256 must be 64 hex digits"))
+                return refusal(.invalid("model_sha256 must be 64 hex digits"))
             }
             return json(VerifierListing(verifiers: registry.list(fingerprint: fingerprint, sha256: sha256)))
         }
         router.post("v1/verifiers") { request, _ -> Response in
             await answer(request, logger: logger) { request in
-                try registry.authorize(request.headers[.authorization])
                 let registration: VerifierRegistration = try await body(request)
                 let answer = try registry.register(registration)
                 logger.notice("registered \(registration.address) as \(answer.id) (\(registration.model), sha256 \(registration.modelSha256.prefix(12))…)")
@@ -94,7 +94,6 @@ public struct CoordinatorServer: Sendable {
         }
         router.post("v1/verifiers/:id/heartbeat") { request, context -> Response in
             await answer(request, logger: logger) { request in
-                try registry.authorize(request.headers[.authorization])
                 let id = context.parameters.get("id") ?? ""
                 let heartbeat: VerifierHeartbeat = try await body(request)
                 return json(try registry.heartbeat(id: id, heartbeat))
@@ -102,7 +101,6 @@ public struct CoordinatorServer: Sendable {
         }
         router.delete("v1/verifiers/:id") { request, context -> Response in
             await answer(request, logger: logger) { request in
-                try registry.authorize(request.headers[.authorization])
                 let id = context.parameters.get("id") ?? ""
                 try registry.remove(id: id)
                 logger.notice("\(id) left")
@@ -118,7 +116,6 @@ public struct CoordinatorServer: Sendable {
         do {
             return try await handler(request)
         } catch let error as RegistryError {
-            if case .unauthorized = error { logger.warning("refused a request without the right secret") }
             if case .hashChanged = error { logger.warning("\(error)") }
             return refusal(error)
         } catch {
@@ -142,7 +139,7 @@ public struct CoordinatorServer: Sendable {
         }
     }
 
-    private static func refusal(_ error: RegistryError) -> Response {
+    static func refusal(_ error: RegistryError) -> Response {
         json(RegistryErrorBody(error: error.description), status: HTTPResponse.Status(code: error.httpStatus))
     }
 

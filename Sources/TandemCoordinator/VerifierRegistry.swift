@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TandemUtilities
 import TandemWire
 
 /// The coordinator's state: which verifiers are alive, what they serve and how loaded they are.
@@ -172,6 +173,6 @@ public final class VerifierRegistry: Sendable {
     }
 
     static func milliseconds(_ d: Duration) -> Int {
-        Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
+        Int(d.wholeMilliseconds)
     }
 }

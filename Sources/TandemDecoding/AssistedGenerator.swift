@@ -4,11 +4,11 @@ import Synchronization
 /// the verifier keeps a prefix and adds its token, and the agreed tokens are yielded as they come.
 ///
 /// One generation at a time per generator (its drafter and verifier hold one session each); a
-/// concurrent `generate` fails with `DecodingError.generatorBusy`. A consumer that drops the stream
+/// concurrent `generate` fails with `GenerationError.generatorBusy`. A consumer that drops the stream
 /// cancels the generation, which stops at its next await (at most one round later) and closes the
 /// verifier; the generator is busy until then. The window policy's state carries
 /// over from one generation to the next, so a cost model keeps what it learnt.
-/// The verifier's answers are checked (`DecodingError.invalidVerdict`), never trusted blindly.
+/// The verifier's answers are checked (`GenerationError.invalidVerdict`), never trusted blindly.
 public final class AssistedGenerator: TokenGenerator {
     private let drafter: any Drafter
     private let verifier: any Verifier
@@ -51,7 +51,7 @@ public final class AssistedGenerator: TokenGenerator {
         counters.serverCPUSeconds += info.serverCPUSeconds
         do {
             guard info.base == request.prompt.count else {
-                throw DecodingError.invalidVerdict("the verifier opened at base \(info.base), not the prompt's \(request.prompt.count)")
+                throw GenerationError.invalidVerdict("the verifier opened at base \(info.base), not the prompt's \(request.prompt.count)")
             }
             var policy = self.policy.withLock { $0 }
             let reason = try await rounds(request, info: info, policy: &policy, sink: &sink, counters: &counters)
@@ -91,10 +91,10 @@ public final class AssistedGenerator: TokenGenerator {
             var draftSeconds = (clock.now - draftStart).seconds
             let drafts = proposal.tokens
             guard drafts.count <= k else {
-                throw DecodingError.invalidProposal("the drafter proposed \(drafts.count) tokens for a window of \(k)")
+                throw GenerationError.invalidProposal("the drafter proposed \(drafts.count) tokens for a window of \(k)")
             }
             if let q = proposal.q, q.count != drafts.count {
-                throw DecodingError.invalidProposal("\(drafts.count) drafts but \(q.count) q distributions")
+                throw GenerationError.invalidProposal("\(drafts.count) drafts but \(q.count) q distributions")
             }
 
             round += 1
@@ -113,13 +113,13 @@ public final class AssistedGenerator: TokenGenerator {
             }
             let roundSeconds = (clock.now - verifyStart).seconds
             guard verdict.round == round else {
-                throw DecodingError.invalidVerdict("answer to round \(verdict.round) for round \(round)")
+                throw GenerationError.invalidVerdict("answer to round \(verdict.round) for round \(round)")
             }
             guard verdict.accepted >= 0, verdict.accepted <= drafts.count else {
-                throw DecodingError.invalidVerdict("accepted \(verdict.accepted) of \(drafts.count) drafts")
+                throw GenerationError.invalidVerdict("accepted \(verdict.accepted) of \(drafts.count) drafts")
             }
             guard verdict.next >= 0, verdict.next < info.vocabularySize else {
-                throw DecodingError.invalidVerdict("next token \(verdict.next) is outside the vocabulary 0..<\(info.vocabularySize)")
+                throw GenerationError.invalidVerdict("next token \(verdict.next) is outside the vocabulary 0..<\(info.vocabularySize)")
             }
             let produced = Array(drafts[..<verdict.accepted]) + [verdict.next]
 

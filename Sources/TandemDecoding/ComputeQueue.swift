@@ -1,4 +1,5 @@
 import Dispatch
+import TandemUtilities
 
 /// A serial dispatch queue that runs synchronous model compute off Swift's cooperative thread pool.
 ///
@@ -52,13 +53,5 @@ public final class ComputeQueue: Sendable {
     /// Runs `work` on the queue and returns its value.
     public func perform<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) async throws -> Value {
         try await run(work).value
-    }
-}
-
-extension Duration {
-    /// The duration in seconds.
-    var seconds: Double {
-        let parts = components
-        return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
     }
 }

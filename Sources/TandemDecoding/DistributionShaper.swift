@@ -1,7 +1,7 @@
 /// Turns one position's logits into the distribution a sampler would draw from.
 ///
 /// The verification rules need p (and the drafter q) as whole distributions, not just a drawn token.
-/// `TandemModel.Sampler` has exactly this method (`distribution(_:recent:)`), so once the engine lands
+/// `TandemSampling.Sampler` has exactly this method (`distribution(_:recent:)`), so once the engine lands
 /// it can be plugged in with an empty conformance; until then `SamplingDistribution` mirrors it.
 public protocol DistributionShaper: Sendable {
     /// Full-vocabulary probabilities after every filter and the temperature (one-hot for greedy).

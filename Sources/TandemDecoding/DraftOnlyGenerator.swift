@@ -22,7 +22,7 @@ public struct DraftOnlyGenerator: TokenGenerator {
                 let stepStart = clock.now
                 let proposal = try await drafter.propose(1)
                 guard proposal.tokens.count <= 1 else {
-                    throw DecodingError.invalidProposal("the drafter proposed \(proposal.tokens.count) tokens for a window of 1")
+                    throw GenerationError.invalidProposal("the drafter proposed \(proposal.tokens.count) tokens for a window of 1")
                 }
                 guard let token = proposal.tokens.first else { return sink.result(.contextFull, counters: counters) }
                 try await drafter.advance([token])

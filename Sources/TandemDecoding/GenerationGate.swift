@@ -4,13 +4,13 @@ import Synchronization
 final class GenerationGate: Sendable {
     private let busy = Mutex(false)
 
-    /// Claims the generator; throws `DecodingError.generatorBusy` while another generation holds it.
+    /// Claims the generator; throws `GenerationError.generatorBusy` while another generation holds it.
     func enter() throws {
         let claimed = busy.withLock { isBusy in
             defer { isBusy = true }
             return !isBusy
         }
-        guard claimed else { throw DecodingError.generatorBusy }
+        guard claimed else { throw GenerationError.generatorBusy }
     }
 
     /// Releases the claim of `enter()`.

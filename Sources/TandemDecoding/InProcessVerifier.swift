@@ -1,4 +1,4 @@
-import TandemModel
+import TandemSampling
 /// A `Verifier` over a target `LanguageModelSession` in the same process, implementing the server's
 /// pending-token scheme.
 ///
@@ -12,7 +12,7 @@ import TandemModel
 /// queue so only one forward pass runs at a time.
 public final class InProcessVerifier: Verifier {
     private let queue: ComputeQueue
-    private let core: VerifierCore
+    private let core: ExclusiveCore<VerifierCore>
 
     /// - Parameters:
     ///   - session: the target's session, handed over (its previous contents are dropped on `open`).
@@ -23,12 +23,12 @@ public final class InProcessVerifier: Verifier {
     public init(session: sending some LanguageModelSession, queue: ComputeQueue = ComputeQueue(label: "tandem.verifier"),
                 maxWindow: Int = 16, shaper: @escaping ShaperFactory = SamplingDistribution.factory) {
         self.queue = queue
-        core = VerifierCore(session: session, maxWindow: max(0, maxWindow), makeShaper: shaper)
+        core = ExclusiveCore(VerifierCore(session: session, maxWindow: max(0, maxWindow), makeShaper: shaper))
     }
 
     public func open(_ request: SessionRequest) async throws -> SessionInfo {
         let core = self.core
-        let timed = try await queue.run { try core.open(request) }
+        let timed = try await queue.run { try core.withLock { try $0.open(request) } }
         var info = timed.value
         info.serverCPUSeconds = timed.cpuSeconds
         return info
@@ -36,7 +36,7 @@ public final class InProcessVerifier: Verifier {
 
     public func verify(_ round: DraftRound) async throws -> Verdict {
         let core = self.core
-        let timed = try await queue.run { try core.verify(round) }
+        let timed = try await queue.run { try core.withLock { try $0.verify(round) } }
         var verdict = timed.value
         verdict.timings = Verdict.Timings(queueSeconds: timed.queueSeconds, computeSeconds: timed.computeSeconds,
                                           cpuSeconds: timed.cpuSeconds)
@@ -50,7 +50,7 @@ public final class InProcessVerifier: Verifier {
     /// cut at stop tokens and limits like the verdict. The callback must not block.
     public func verify(_ round: DraftRound, onProvisional: @escaping @Sendable (Verdict.Provisional) -> Void) async throws -> Verdict {
         let core = self.core
-        let timed = try await queue.run { try core.verify(round, onProvisional: onProvisional) }
+        let timed = try await queue.run { try core.withLock { try $0.verify(round, onProvisional: onProvisional) } }
         var verdict = timed.value
         verdict.timings = Verdict.Timings(queueSeconds: timed.queueSeconds, computeSeconds: timed.computeSeconds,
                                           provisionalSeconds: verdict.timings.provisionalSeconds,
@@ -60,7 +60,7 @@ public final class InProcessVerifier: Verifier {
 
     public func close() async {
         let core = self.core
-        _ = try? await queue.perform { core.close() }
+        _ = try? await queue.perform { core.withLock { $0.close() } }
     }
 }
 
@@ -69,7 +69,7 @@ extension InProcessVerifier: RoutingVerifier {
     /// next `span` tokens (each extra one a single-position step); the last answered token is pending.
     public func route(_ request: RouteRequest) async throws -> RouteAnswer {
         let core = self.core
-        let timed = try await queue.run { try core.route(request) }
+        let timed = try await queue.run { try core.withLock { try $0.route(request) } }
         var answer = timed.value
         answer.timings = Verdict.Timings(queueSeconds: timed.queueSeconds, computeSeconds: timed.computeSeconds,
                                          cpuSeconds: timed.cpuSeconds)
@@ -77,9 +77,8 @@ extension InProcessVerifier: RoutingVerifier {
     }
 }
 
-/// The verifier's state. Only ever touched on the verifier's `ComputeQueue`, which is what makes the
-/// unchecked `Sendable` sound.
-private final class VerifierCore: @unchecked Sendable {
+/// The verifier's state, behind an `ExclusiveCore` (and run on the verifier's `ComputeQueue`).
+private final class VerifierCore {
     private struct Open {
         var request: SessionRequest
         var shaper: any DistributionShaper
@@ -99,7 +98,7 @@ private final class VerifierCore: @unchecked Sendable {
     private var state: Open?
     private var sessions = 0
 
-    init(session: any LanguageModelSession, maxWindow: Int, makeShaper: @escaping ShaperFactory) {
+    init(session: sending some LanguageModelSession, maxWindow: Int, makeShaper: @escaping ShaperFactory) {
         self.session = session
         self.maxWindow = maxWindow
         self.makeShaper = makeShaper
@@ -131,35 +130,35 @@ private final class VerifierCore: @unchecked Sendable {
 
     func verify(_ round: DraftRound, onProvisional: ((Verdict.Provisional) -> Void)? = nil) throws -> Verdict {
         let started = ContinuousClock.now
-        guard var open = state else { throw DecodingError.notOpen }
-        guard !open.finished else { throw DecodingError.sessionFinished }
+        guard var open = state else { throw GenerationError.notOpen }
+        guard !open.finished else { throw GenerationError.sessionFinished }
         guard round.base == open.agreed.count else {
-            throw DecodingError.baseMismatch(expected: open.agreed.count, got: round.base)
+            throw GenerationError.baseMismatch(expected: open.agreed.count, got: round.base)
         }
-        guard round.round > open.lastRound else { throw DecodingError.roundOutOfOrder(last: open.lastRound, got: round.round) }
+        guard round.round > open.lastRound else { throw GenerationError.roundOutOfOrder(last: open.lastRound, got: round.round) }
         let drafts = round.drafts
         let vocabularySize = session.vocabularySize
         // The pass puts base − 1 + k + 1 positions in the cache.
         let limit = min(maxWindow, session.contextLength - open.agreed.count)
-        guard drafts.count <= limit else { throw DecodingError.windowTooLarge(requested: drafts.count, limit: limit) }
+        guard drafts.count <= limit else { throw GenerationError.windowTooLarge(requested: drafts.count, limit: limit) }
         for token in drafts where token < 0 || token >= vocabularySize {
-            throw DecodingError.tokenOutOfRange(token: token, vocabularySize: vocabularySize)
+            throw GenerationError.tokenOutOfRange(token: token, vocabularySize: vocabularySize)
         }
         let useSampledRule = !open.request.sampling.isGreedy
         if let q = round.q, useSampledRule {
             guard q.count == drafts.count else {
-                throw DecodingError.invalidProposal("\(drafts.count) drafts but \(q.count) q distributions")
+                throw GenerationError.invalidProposal("\(drafts.count) drafts but \(q.count) q distributions")
             }
             for (i, qi) in q.enumerated() {
                 try qi.validate(vocabularySize: vocabularySize)
                 guard qi.probability(of: drafts[i]) > 0 else {
-                    throw DecodingError.invalidProposal("draft \(i + 1) (token \(drafts[i])) has probability 0 under its q")
+                    throw GenerationError.invalidProposal("draft \(i + 1) (token \(drafts[i])) has probability 0 under its q")
                 }
             }
         }
 
         let base = open.agreed.count
-        guard let pending = open.agreed.last else { throw DecodingError.notOpen }
+        guard let pending = open.agreed.last else { throw GenerationError.notOpen }
         var provisional: Verdict.Provisional?
         var provisionalSeconds: Double?
         let rows: [[Float]]
@@ -213,7 +212,7 @@ private final class VerifierCore: @unchecked Sendable {
                        rng: inout SamplerRNG) throws -> VerificationOutcome {
         let vocabularySize = session.vocabularySize
         guard rows.count == drafts.count + 1, rows.allSatisfy({ $0.count == vocabularySize }) else {
-            throw DecodingError.invalidModelOutput("expected \(drafts.count + 1) rows of \(vocabularySize) logits")
+            throw GenerationError.invalidModelOutput("expected \(drafts.count + 1) rows of \(vocabularySize) logits")
         }
         let agreed = open.agreed
         let shaper = open.shaper
@@ -241,27 +240,27 @@ private final class VerifierCore: @unchecked Sendable {
     }
 
     func route(_ request: RouteRequest) throws -> RouteAnswer {
-        guard var open = state else { throw DecodingError.notOpen }
-        guard !open.finished else { throw DecodingError.sessionFinished }
+        guard var open = state else { throw GenerationError.notOpen }
+        guard !open.finished else { throw GenerationError.sessionFinished }
         guard request.base == open.agreed.count else {
-            throw DecodingError.baseMismatch(expected: open.agreed.count, got: request.base)
+            throw GenerationError.baseMismatch(expected: open.agreed.count, got: request.base)
         }
-        guard request.round > open.lastRound else { throw DecodingError.roundOutOfOrder(last: open.lastRound, got: request.round) }
-        guard request.span >= 1 else { throw DecodingError.invalidLimit(name: "route span", reason: "must be ≥ 1, got \(request.span)") }
+        guard request.round > open.lastRound else { throw GenerationError.roundOutOfOrder(last: open.lastRound, got: request.round) }
+        guard request.span >= 1 else { throw GenerationError.invalidLimit(name: "route span", reason: "must be ≥ 1, got \(request.span)") }
         let vocabularySize = session.vocabularySize
         for token in request.tokens where token < 0 || token >= vocabularySize {
-            throw DecodingError.tokenOutOfRange(token: token, vocabularySize: vocabularySize)
+            throw GenerationError.tokenOutOfRange(token: token, vocabularySize: vocabularySize)
         }
         if let stop = request.tokens.firstIndex(where: open.request.stopTokens.contains) {
-            throw DecodingError.invalidProposal("token \(stop + 1) of \(request.tokens.count) is a stop token: the session ended there")
+            throw GenerationError.invalidProposal("token \(stop + 1) of \(request.tokens.count) is a stop token: the session ended there")
         }
         let base = open.agreed.count
         // The tokens and at least one answer must fit the token limit and the context.
         let limit = min(open.request.maxTokens - open.generated, session.contextLength - base) - 1
         guard request.tokens.count <= limit else {
-            throw DecodingError.windowTooLarge(requested: request.tokens.count, limit: max(0, limit))
+            throw GenerationError.windowTooLarge(requested: request.tokens.count, limit: max(0, limit))
         }
-        guard let pending = open.agreed.last else { throw DecodingError.notOpen }
+        guard let pending = open.agreed.last else { throw GenerationError.notOpen }
 
         var sequence = open.agreed + request.tokens
         let span = min(request.span, limit + 1 - request.tokens.count)
@@ -272,7 +271,7 @@ private final class VerifierCore: @unchecked Sendable {
             cached.append(contentsOf: request.tokens)
             while true {
                 guard let row = rows.last, rows.count >= 1, row.count == vocabularySize else {
-                    throw DecodingError.invalidModelOutput("expected rows of \(vocabularySize) logits")
+                    throw GenerationError.invalidModelOutput("expected rows of \(vocabularySize) logits")
                 }
                 let p = open.shaper.distribution(row, recent: sequence)
                 let token = open.request.sampling.isGreedy

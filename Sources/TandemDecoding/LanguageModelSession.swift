@@ -1,7 +1,7 @@
 /// A causal language model evaluating one sequence, with a key/value cache that can be rolled back.
 ///
 /// The decoding core is written against this protocol rather than the engine so that every policy can
-/// be tested on small toy models; `TandemModel.ModelSession` conforms through a thin adapter.
+/// be tested on small toy models; `TandemModel.ModelSession` conforms through a thin adapter (TandemModelAdapter).
 /// Implementations are not expected to be thread-safe: the verifier and the drafter confine each
 /// session to one `ComputeQueue`.
 public protocol LanguageModelSession: AnyObject {

@@ -1,5 +1,5 @@
 import Synchronization
-import TandemModel
+import TandemSampling
 /// A `Drafter` over a draft model's `LanguageModelSession`: drafts k tokens autoregressively and rolls
 /// its cache back to the agreed sequence after the verdict.
 ///
@@ -12,7 +12,7 @@ import TandemModel
 /// runs all compute on its `ComputeQueue`.
 public final class ModelDrafter: Drafter {
     private let queue: ComputeQueue
-    private let core: DrafterCore
+    private let core: ExclusiveCore<DrafterCore>
 
     /// - Parameters:
     ///   - session: the draft model's session, handed over.
@@ -22,27 +22,27 @@ public final class ModelDrafter: Drafter {
     public init(session: sending some LanguageModelSession, queue: ComputeQueue = ComputeQueue(label: "tandem.drafter"),
                 proposalTopK: Int = 8, shaper: @escaping ShaperFactory = SamplingDistribution.factory) {
         self.queue = queue
-        core = DrafterCore(session: session, proposalTopK: max(1, proposalTopK), makeShaper: shaper)
+        core = ExclusiveCore(DrafterCore(session: session, proposalTopK: max(1, proposalTopK), makeShaper: shaper))
     }
 
     public func start(_ request: SessionRequest) async throws {
         let core = self.core
-        try await queue.perform { try core.start(request) }
+        try await queue.perform { try core.withLock { try $0.start(request) } }
     }
 
     public func propose(_ count: Int) async throws -> DraftProposal {
         let core = self.core
-        return try await queue.perform { try core.propose(count) }
+        return try await queue.perform { try core.withLock { try $0.propose(count) } }
     }
 
     public func propose(_ count: Int, stopRule: DraftStopRule?) async throws -> DraftProposal {
         let core = self.core
-        return try await queue.perform { try core.propose(count, stopRule: stopRule) }
+        return try await queue.perform { try core.withLock { try $0.propose(count, stopRule: stopRule) } }
     }
 
     public func advance(_ tokens: [Int]) async throws {
         let core = self.core
-        try await queue.perform { try core.advance(tokens) }
+        try await queue.perform { try core.withLock { try $0.advance(tokens) } }
     }
 
     public func speculate(after tokens: [Int], count: Int, stopRule: DraftStopRule?) async throws -> DraftProposal? {
@@ -50,7 +50,7 @@ public final class ModelDrafter: Drafter {
         let cancelled = CancelFlag()
         return try await withTaskCancellationHandler {
             try await queue.perform {
-                try core.speculate(after: tokens, count: count, stopRule: stopRule) { cancelled.isSet }
+                try core.withLock { try $0.speculate(after: tokens, count: count, stopRule: stopRule) { cancelled.isSet } }
             }
         } onCancel: {
             cancelled.set()
@@ -58,8 +58,8 @@ public final class ModelDrafter: Drafter {
     }
 }
 
-/// The drafter's state; only touched on the drafter's `ComputeQueue`.
-private final class DrafterCore: @unchecked Sendable {
+/// The drafter's state, behind an `ExclusiveCore` (and run on the drafter's `ComputeQueue`).
+private final class DrafterCore {
     private let session: any LanguageModelSession
     private let proposalTopK: Int
     private let makeShaper: ShaperFactory
@@ -79,7 +79,7 @@ private final class DrafterCore: @unchecked Sendable {
     /// Mixed into the session seed so the draft's stream is independent of the verifier's.
     static let seedSalt: UInt64 = 0xD1AF_7ED0_5EED_0001
 
-    init(session: any LanguageModelSession, proposalTopK: Int, makeShaper: @escaping ShaperFactory) {
+    init(session: sending some LanguageModelSession, proposalTopK: Int, makeShaper: @escaping ShaperFactory) {
         self.session = session
         self.proposalTopK = proposalTopK
         self.makeShaper = makeShaper
@@ -123,7 +123,7 @@ private final class DrafterCore: @unchecked Sendable {
     /// cache; stops early (with what it has) when `cancelled` says so, or where `stopRule` says.
     private func draft(after sequence: [Int], count: Int, stopRule: DraftStopRule? = nil,
                        cancelled: () -> Bool) throws -> DraftProposal {
-        guard let shaper else { throw DecodingError.notOpen }
+        guard let shaper else { throw GenerationError.notOpen }
         let agreed = sequence
         // After the window the cache holds agreed + d1 … d(k−1).
         let room = session.contextLength - agreed.count + 1
@@ -132,7 +132,7 @@ private final class DrafterCore: @unchecked Sendable {
         try sync(to: agreed)
         let vocabularySize = session.vocabularySize
         guard let first = try session.evaluate(Array(agreed[cached.count...])).last else {
-            throw DecodingError.invalidModelOutput("the draft returned no logits")
+            throw GenerationError.invalidModelOutput("the draft returned no logits")
         }
         cached = agreed
         var logits = first
@@ -143,7 +143,7 @@ private final class DrafterCore: @unchecked Sendable {
         var reach = 1.0
         while true {
             guard logits.count == vocabularySize else {
-                throw DecodingError.invalidModelOutput("expected \(vocabularySize) logits, got \(logits.count)")
+                throw GenerationError.invalidModelOutput("expected \(vocabularySize) logits, got \(logits.count)")
             }
             let dense = shaper.distribution(logits, recent: agreed + drafts)
             let token: Int
@@ -152,7 +152,7 @@ private final class DrafterCore: @unchecked Sendable {
             } else {
                 let q = SparseDistribution.topK(dense, k: proposalTopK)
                 guard let drawn = q.sample(using: &rng) else {
-                    throw DecodingError.invalidDistribution("the draft's distribution has no mass")
+                    throw GenerationError.invalidDistribution("the draft's distribution has no mass")
                 }
                 token = drawn
                 qs.append(q)
@@ -166,7 +166,7 @@ private final class DrafterCore: @unchecked Sendable {
             if drafts.count == k || stopTokens.contains(token) || cancelled() { break }
             if let stopRule, reach < stopRule.threshold { break }
             guard let row = try session.evaluate([token]).last else {
-                throw DecodingError.invalidModelOutput("the draft returned no logits")
+                throw GenerationError.invalidModelOutput("the draft returned no logits")
             }
             cached.append(token)
             logits = row

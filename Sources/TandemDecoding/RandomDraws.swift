@@ -6,7 +6,7 @@ extension RandomNumberGenerator {
 }
 
 /// Draws an index with probability proportional to `weights` (non-negative, not all zero), walking
-/// the cumulative sum as `TandemModel.Sampler` does. Returns nil when no weight is positive.
+/// the cumulative sum as `TandemSampling.Sampler` does. Returns nil when no weight is positive.
 func drawIndex<R: RandomNumberGenerator>(_ weights: [Double], using rng: inout R) -> Int? {
     let total = weights.reduce(0, +)
     guard total > 0, total.isFinite else { return nil }

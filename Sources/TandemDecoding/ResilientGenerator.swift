@@ -151,7 +151,7 @@ public final class ResilientGenerator: TokenGenerator {
                     let info = try await verifier.open(resumed)
                     counters.wireBytes += info.wireBytes
                     guard info.base == sequence.count else {
-                        throw DecodingError.invalidVerdict("the verifier opened at base \(info.base), not the sequence's \(sequence.count)")
+                        throw GenerationError.invalidVerdict("the verifier opened at base \(info.base), not the sequence's \(sequence.count)")
                     }
                     contextLength = info.contextLength
                     interval = configuration.retryInterval
@@ -171,7 +171,7 @@ public final class ResilientGenerator: TokenGenerator {
             let stepStart = clock.now
             let proposal = try await drafter.propose(1)
             guard proposal.tokens.count <= 1 else {
-                throw DecodingError.invalidProposal("the drafter proposed \(proposal.tokens.count) tokens for a window of 1")
+                throw GenerationError.invalidProposal("the drafter proposed \(proposal.tokens.count) tokens for a window of 1")
             }
             guard let token = proposal.tokens.first else { return .contextFull }
             try await drafter.advance([token])

@@ -35,12 +35,12 @@ public final class RoutedGenerator: TokenGenerator {
             self.retryAfter = retryAfter
         }
 
-        /// Throws `DecodingError.invalidLimit` for out-of-range values.
+        /// Throws `GenerationError.invalidLimit` for out-of-range values.
         public func validate() throws {
             try policy.validate()
-            guard span >= 1 else { throw DecodingError.invalidLimit(name: "route span", reason: "must be ≥ 1, got \(span)") }
-            guard lookahead >= 0 else { throw DecodingError.invalidLimit(name: "lookahead", reason: "must be ≥ 0, got \(lookahead)") }
-            guard routeTimeout > .zero else { throw DecodingError.invalidLimit(name: "route timeout", reason: "must be > 0") }
+            guard span >= 1 else { throw GenerationError.invalidLimit(name: "route span", reason: "must be ≥ 1, got \(span)") }
+            guard lookahead >= 0 else { throw GenerationError.invalidLimit(name: "lookahead", reason: "must be ≥ 0, got \(lookahead)") }
+            guard routeTimeout > .zero else { throw GenerationError.invalidLimit(name: "route timeout", reason: "must be > 0") }
         }
     }
 

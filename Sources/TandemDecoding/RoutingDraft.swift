@@ -1,4 +1,4 @@
-import TandemModel
+import TandemSampling
 /// The draft model in routing mode: generates one token at a time with its confidence, and rolls back
 /// when the cloud's token replaces one of its guesses.
 ///
@@ -12,43 +12,45 @@ final class RoutingDraft: Sendable {
     }
 
     private let queue: ComputeQueue
-    private let core: RoutingDraftCore
+    private let core: ExclusiveCore<RoutingDraftCore>
+    let contextLength: Int
+    let vocabularySize: Int
 
     init(session: sending some LanguageModelSession, queue: ComputeQueue, shaper: @escaping ShaperFactory) {
         self.queue = queue
-        core = RoutingDraftCore(session: session, makeShaper: shaper)
+        let core = RoutingDraftCore(session: session, makeShaper: shaper)
+        contextLength = core.contextLength
+        vocabularySize = core.vocabularySize
+        self.core = ExclusiveCore(core)
     }
-
-    var contextLength: Int { core.contextLength }
-    var vocabularySize: Int { core.vocabularySize }
 
     /// Starts from `request.prompt`, scoring confidence with `score`.
     func start(_ request: SessionRequest, score: ConfidenceScore) async throws {
         let core = self.core
-        try await queue.perform { try core.start(request, score: score) }
+        try await queue.perform { try core.withLock { try $0.start(request, score: score) } }
     }
 
     /// The draft's token after the sequence (not appended).
     func next() async throws -> Step {
         let core = self.core
-        return try await queue.perform { try core.next() }
+        return try await queue.perform { try core.withLock { try $0.next() } }
     }
 
     /// Appends `tokens` to the sequence.
     func append(_ tokens: [Int]) async throws {
         let core = self.core
-        try await queue.perform { core.append(tokens) }
+        try await queue.perform { core.withLock { $0.append(tokens) } }
     }
 
     /// Rolls the sequence back to its first `length` tokens.
     func truncate(to length: Int) async throws {
         let core = self.core
-        try await queue.perform { try core.truncate(to: length) }
+        try await queue.perform { try core.withLock { try $0.truncate(to: length) } }
     }
 }
 
-/// The routing draft's state; only touched on its `ComputeQueue`.
-private final class RoutingDraftCore: @unchecked Sendable {
+/// The routing draft's state, behind an `ExclusiveCore` (and run on its `ComputeQueue`).
+private final class RoutingDraftCore {
     private let session: any LanguageModelSession
     private let makeShaper: ShaperFactory
     private var shaper: (any DistributionShaper)?
@@ -67,7 +69,7 @@ private final class RoutingDraftCore: @unchecked Sendable {
     let contextLength: Int
     let vocabularySize: Int
 
-    init(session: any LanguageModelSession, makeShaper: @escaping ShaperFactory) {
+    init(session: sending some LanguageModelSession, makeShaper: @escaping ShaperFactory) {
         self.session = session
         self.makeShaper = makeShaper
         contextLength = session.contextLength
@@ -92,14 +94,14 @@ private final class RoutingDraftCore: @unchecked Sendable {
     }
 
     func next() throws -> RoutingDraft.Step {
-        guard let shaper else { throw DecodingError.notOpen }
+        guard let shaper else { throw GenerationError.notOpen }
         let row: [Float]
         if let lastRow {
             row = lastRow
         } else {
             guard let evaluated = try session.evaluate(Array(sequence[cached.count...])).last,
                   evaluated.count == vocabularySize else {
-                throw DecodingError.invalidModelOutput("the draft returned no row of \(vocabularySize) logits")
+                throw GenerationError.invalidModelOutput("the draft returned no row of \(vocabularySize) logits")
             }
             cached = sequence
             lastRow = evaluated

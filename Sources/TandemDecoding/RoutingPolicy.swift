@@ -16,13 +16,13 @@ public struct RoutingPolicy: Sendable, Equatable, Codable {
         self.budget = budget
     }
 
-    /// Throws `DecodingError.invalidLimit` for a threshold or budget outside [0, 1] or not finite.
+    /// Throws `GenerationError.invalidLimit` for a threshold or budget outside [0, 1] or not finite.
     public func validate() throws {
         guard threshold.isFinite, threshold >= 0, threshold <= 1 else {
-            throw DecodingError.invalidLimit(name: "routing threshold", reason: "must be in [0, 1], got \(threshold)")
+            throw GenerationError.invalidLimit(name: "routing threshold", reason: "must be in [0, 1], got \(threshold)")
         }
         guard budget.isFinite, budget >= 0, budget <= 1 else {
-            throw DecodingError.invalidLimit(name: "routing budget", reason: "must be in [0, 1], got \(budget)")
+            throw GenerationError.invalidLimit(name: "routing budget", reason: "must be in [0, 1], got \(budget)")
         }
     }
 

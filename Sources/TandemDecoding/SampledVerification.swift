@@ -12,23 +12,23 @@ public enum SampledVerification {
     ///   - target: the target's sampling distribution p at window position i (0...k), over the whole
     ///     vocabulary, given the kept drafts before it (need not be normalised). Called lazily.
     ///   - rng: the verifier's seeded generator; one uniform per judged draft, one per drawn token.
-    /// - Throws: `DecodingError.invalidProposal` when a draft has no mass under its q (it could not have
+    /// - Throws: `GenerationError.invalidProposal` when a draft has no mass under its q (it could not have
     ///   been drawn from it), `.invalidDistribution` when p has no mass; errors of `target`.
     public static func verify<R: RandomNumberGenerator>(
         drafts: [Int], q: [SparseDistribution]?, target: (Int) throws -> [Float], using rng: inout R
     ) throws -> VerificationOutcome {
         if let q, q.count != drafts.count {
-            throw DecodingError.invalidProposal("\(drafts.count) drafts but \(q.count) q distributions")
+            throw GenerationError.invalidProposal("\(drafts.count) drafts but \(q.count) q distributions")
         }
         for (i, draft) in drafts.enumerated() {
             let p = try normalized(target(i), position: i)
             guard draft >= 0, draft < p.count else {
-                throw DecodingError.tokenOutOfRange(token: draft, vocabularySize: p.count)
+                throw GenerationError.tokenOutOfRange(token: draft, vocabularySize: p.count)
             }
             try q?[i].validate(vocabularySize: p.count)
             let qDraft = q.map { $0[i].probability(of: draft) } ?? 1
             guard qDraft > 0 else {
-                throw DecodingError.invalidProposal("draft \(i + 1) (token \(draft)) has probability 0 under its q")
+                throw GenerationError.invalidProposal("draft \(i + 1) (token \(draft)) has probability 0 under its q")
             }
             let u = rng.nextUnit()
             if u * qDraft < p[draft] { continue }  // u < p/q, without dividing
@@ -48,7 +48,7 @@ public enum SampledVerification {
         }
         let p = try normalized(target(drafts.count), position: drafts.count)
         guard let bonus = drawIndex(p, using: &rng) else {
-            throw DecodingError.invalidDistribution("the target's distribution at position \(drafts.count) has no mass")
+            throw GenerationError.invalidDistribution("the target's distribution at position \(drafts.count) has no mass")
         }
         return VerificationOutcome(accepted: drafts.count, next: bonus)
     }
@@ -58,13 +58,13 @@ public enum SampledVerification {
         var out = [Double](repeating: 0, count: row.count)
         for (i, v) in row.enumerated() {
             guard v.isFinite, v >= 0 else {
-                throw DecodingError.invalidDistribution("the target's distribution at position \(position) has value \(v)")
+                throw GenerationError.invalidDistribution("the target's distribution at position \(position) has value \(v)")
             }
             out[i] = Double(v)
             total += Double(v)
         }
         guard total > 0 else {
-            throw DecodingError.invalidDistribution("the target's distribution at position \(position) has no mass")
+            throw GenerationError.invalidDistribution("the target's distribution at position \(position) has no mass")
         }
         for i in out.indices { out[i] /= total }
         return out

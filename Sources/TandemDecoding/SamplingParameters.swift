@@ -1,4 +1,4 @@
-import TandemModel
+import TandemSampling
 
 /// How tokens are chosen in a session: the engine's own `SamplerConfig` (Codable, so the wire carries
 /// it as is), which makes the verifier's p exactly what the target would sample from alone.
@@ -7,12 +7,12 @@ import TandemModel
 public typealias SamplingParameters = SamplerConfig
 
 extension SamplerConfig {
-    /// Throws `DecodingError.invalidSampling` for values outside their ranges (the engine's rules).
+    /// Throws `GenerationError.invalidSampling` for values outside their ranges (the engine's rules).
     public func validateForSession() throws {
         do {
             try validate()
-        } catch ModelError.invalidSamplerParameter(let name, let reason) {
-            throw DecodingError.invalidSampling(parameter: name, reason: reason)
+        } catch SamplerError.invalidParameter(let name, let reason) {
+            throw GenerationError.invalidSampling(parameter: name, reason: reason)
         }
     }
 }

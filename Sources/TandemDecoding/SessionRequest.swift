@@ -1,4 +1,4 @@
-import TandemModel
+import TandemSampling
 /// What a client asks a verifier to open: the sequence so far, how to sample, and when to stop.
 public struct SessionRequest: Sendable, Equatable, Codable {
     /// The agreed sequence to start from (the prompt, or the whole sequence when re-opening to resync).
@@ -21,14 +21,14 @@ public struct SessionRequest: Sendable, Equatable, Codable {
     /// Throws the first problem found: empty prompt, ids outside `vocabularySize`, a prompt longer than
     /// `contextLength`, a negative token limit, bad sampling parameters.
     public func validate(vocabularySize: Int, contextLength: Int) throws {
-        guard !prompt.isEmpty else { throw DecodingError.emptyPrompt }
+        guard !prompt.isEmpty else { throw GenerationError.emptyPrompt }
         for token in prompt + stopTokens where token < 0 || token >= vocabularySize {
-            throw DecodingError.tokenOutOfRange(token: token, vocabularySize: vocabularySize)
+            throw GenerationError.tokenOutOfRange(token: token, vocabularySize: vocabularySize)
         }
         guard prompt.count <= contextLength else {
-            throw DecodingError.promptTooLong(count: prompt.count, contextLength: contextLength)
+            throw GenerationError.promptTooLong(count: prompt.count, contextLength: contextLength)
         }
-        guard maxTokens >= 0 else { throw DecodingError.invalidLimit(name: "max tokens", reason: "must be ≥ 0, got \(maxTokens)") }
+        guard maxTokens >= 0 else { throw GenerationError.invalidLimit(name: "max tokens", reason: "must be ≥ 0, got \(maxTokens)") }
         try sampling.validateForSession()
     }
 }

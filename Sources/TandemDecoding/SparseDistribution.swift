@@ -33,20 +33,20 @@ public struct SparseDistribution: Sendable, Equatable, Hashable, Codable {
 
     private var total: Double { probabilities.reduce(0.0) { $0 + Double($1) } }
 
-    /// Throws `DecodingError.invalidProposal` unless this is a distribution over valid ids.
+    /// Throws `GenerationError.invalidProposal` unless this is a distribution over valid ids.
     public func validate(vocabularySize: Int) throws {
         guard ids.count == probabilities.count, !ids.isEmpty else {
-            throw DecodingError.invalidProposal("q has \(ids.count) ids and \(probabilities.count) probabilities")
+            throw GenerationError.invalidProposal("q has \(ids.count) ids and \(probabilities.count) probabilities")
         }
-        guard Set(ids).count == ids.count else { throw DecodingError.invalidProposal("q repeats a token id") }
+        guard Set(ids).count == ids.count else { throw GenerationError.invalidProposal("q repeats a token id") }
         for id in ids where id < 0 || id >= vocabularySize {
-            throw DecodingError.invalidProposal("q names token \(id), outside the vocabulary 0..<\(vocabularySize)")
+            throw GenerationError.invalidProposal("q names token \(id), outside the vocabulary 0..<\(vocabularySize)")
         }
         guard probabilities.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
-            throw DecodingError.invalidProposal("q has a negative or non-finite probability")
+            throw GenerationError.invalidProposal("q has a negative or non-finite probability")
         }
         let sum = total
-        guard sum > 0.99, sum < 1.01 else { throw DecodingError.invalidProposal("q sums to \(sum), not 1") }
+        guard sum > 0.99, sum < 1.01 else { throw GenerationError.invalidProposal("q sums to \(sum), not 1") }
     }
 
     /// Draws a token id from this distribution.

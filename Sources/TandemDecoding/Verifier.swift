@@ -8,7 +8,7 @@ public protocol Verifier: Sendable {
     func open(_ request: SessionRequest) async throws -> SessionInfo
     /// Evaluates `[pending, d1 … dk]` in one pass and answers with the kept prefix and one token.
     func verify(_ round: DraftRound) async throws -> Verdict
-    /// Ends the session; a later `verify` fails with `DecodingError.notOpen`.
+    /// Ends the session; a later `verify` fails with `GenerationError.notOpen`.
     func close() async
     /// Like `verify(_:)`, and calls `onProvisional` as soon as an early-exit guess at the verdict is
     /// known, before the verdict (at most once per round in-process; a transport may repeat it after a

@@ -1,3 +1,4 @@
+import TandemUtilities
 /// Describes a GGUF file for people (`text`) and for programs (`json`); this is what
 /// `tandem inspect` prints.
 public struct GGUFInspector: Sendable {
@@ -161,21 +162,7 @@ public struct GGUFInspector: Sendable {
     // MARK: Formatting helpers
 
     static func jsonString(_ string: String) -> String {
-        var out = "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        JSONString.quoted(string)
     }
 
     /// A string as it would appear in source: quoted, with quotes, backslashes and control

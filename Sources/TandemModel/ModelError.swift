@@ -29,8 +29,6 @@ public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidTruncation(requested: Int, count: Int)
     /// An early-exit layer outside `1...layerCount`.
     case invalidEarlyExitLayer(Int, layerCount: Int)
-    /// A sampler parameter out of range.
-    case invalidSamplerParameter(name: String, reason: String)
 
     public var description: String {
         switch self {
@@ -60,8 +58,6 @@ public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {
             return "cannot truncate to \(requested) positions: the cache holds \(count)"
         case .invalidEarlyExitLayer(let layer, let count):
             return "early-exit layer \(layer) is out of range 1...\(count)"
-        case .invalidSamplerParameter(let name, let reason):
-            return "invalid sampler parameter \(name): \(reason)"
         }
     }
 }

@@ -4,7 +4,9 @@ import Logging
 import NIOCore
 import Synchronization
 import TandemDecoding
+import TandemUtilities
 import TandemWire
+import TandemWireConversions
 
 /// One client connection at `/v1/assist`: reads frames in order, answers each, and owns at most one
 /// session (a slot, a verifier and its KV cache) until `close`, a disconnect or the idle timeout.
@@ -114,7 +116,7 @@ final class AssistConnection {
             }
         } catch let error as WireError {
             return .error(ErrorMessage(error))
-        } catch let error as TandemDecoding.DecodingError {
+        } catch let error as GenerationError {
             return .error(ErrorMessage(WireError(error)))
         } catch {
             logger.error("internal error: \(error)")
@@ -158,8 +160,7 @@ final class AssistConnection {
                              limits: WireLimits(maxWindow: info.maxWindow, contextLength: info.contextLength,
                                                 vocabularySize: info.vocabularySize),
                              modelSha256: model.sha256,
-                             timings: WireTimings(computeMs: Double(openSeconds.components.attoseconds) * 1e-15
-                                                      + Double(openSeconds.components.seconds) * 1000,
+                             timings: WireTimings(computeMs: openSeconds.seconds * 1000,
                                                   cpuMs: info.serverCPUSeconds * 1000))
     }
 
@@ -187,9 +188,9 @@ final class AssistConnection {
             } else {
                 verdict = try await verifier.verify(m.draftRound)
             }
-        } catch let TandemDecoding.DecodingError.windowTooLarge(requested, limit) {
+        } catch let GenerationError.windowTooLarge(requested, limit) {
             throw WireError(.contextFull, "\(requested) drafts do not fit the context: \(limit) positions are left")
-        } catch TandemDecoding.DecodingError.sessionFinished {
+        } catch GenerationError.sessionFinished {
             throw WireError(.sessionFinished, "the session has finished (stop token, token limit or full context); open a new one to continue")
         }
         let metrics = context.metrics

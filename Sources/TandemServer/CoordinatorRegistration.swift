@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
+import TandemUtilities
 import TandemWire
 
 /// Keeps a verifier registered with a coordinator: registers once the server listens, heartbeats with
@@ -94,7 +95,7 @@ public struct CoordinatorRegistration: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
         }
-        let millis = requestTimeout.components.seconds * 1000 + requestTimeout.components.attoseconds / 1_000_000_000_000_000
+        let millis = requestTimeout.wholeMilliseconds
         let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(millis))
         let bytes = try await response.body.collect(upTo: 1 << 20)
         return (Int(response.status.code), Data(bytes.readableBytesView))

@@ -1,4 +1,5 @@
 import Synchronization
+import TandemUtilities
 
 /// What a server's heartbeats report as load: rounds in flight and tokens produced recently.
 final class LoadTracker: Sendable {
@@ -41,7 +42,7 @@ final class LoadTracker: Sendable {
             trim(&s, now: now)
             return s.recent.reduce(0) { $0 + $1.1 }
         }
-        return Double(tokens) / (Double(window.components.seconds) + Double(window.components.attoseconds) * 1e-18)
+        return Double(tokens) / window.seconds
     }
 
     private func trim(_ s: inout State, now: ContinuousClock.Instant) {

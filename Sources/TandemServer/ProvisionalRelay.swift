@@ -1,6 +1,7 @@
 import HummingbirdWebSocket
 import TandemDecoding
 import TandemWire
+import TandemWireConversions
 
 /// The server side of early-exit preemptive drafting: runs a round's pass and sends its `provisional`
 /// frame the moment the early-exit layer is done, while the pass goes on, then hands back the verdict.

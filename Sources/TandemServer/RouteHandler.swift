@@ -1,5 +1,6 @@
 import TandemDecoding
 import TandemWire
+import TandemWireConversions
 
 /// Serves `extend` (routing mode) on a connection: appends the client's tokens to the session's cache
 /// in one pass and answers the target's own token(s) for the next position(s) as `routed`.
@@ -17,9 +18,9 @@ struct RouteHandler {
         let answer: RouteAnswer
         do {
             answer = try await verifier.route(m.routeRequest)
-        } catch let TandemDecoding.DecodingError.windowTooLarge(requested, limit) {
+        } catch let GenerationError.windowTooLarge(requested, limit) {
             throw WireError(.contextFull, "\(requested) tokens and an answer do not fit the session's token limit or context: \(limit) tokens are left")
-        } catch TandemDecoding.DecodingError.sessionFinished {
+        } catch GenerationError.sessionFinished {
             throw WireError(.sessionFinished, "the session has finished (stop token, token limit or full context); open a new one to continue")
         }
         let metrics = context.metrics

@@ -1,5 +1,6 @@
 import TandemDecoding
 import TandemWire
+import TandemWireConversions
 
 /// Cloud-only decoding on the server (`generate`): the target generates the rest of the session by
 /// itself, one pass per token (a round with no drafts), and each token goes out as an ordinary
@@ -18,7 +19,7 @@ enum ServerGeneration {
             do {
                 try Task.checkCancellation()
                 verdict = try await verifier.verify(DraftRound(round: round, base: base, drafts: []))
-            } catch let error as TandemDecoding.DecodingError {
+            } catch let error as GenerationError {
                 let wire: WireError
                 if case .sessionFinished = error {
                     wire = WireError(.sessionFinished, "the session has finished (stop token, token limit or full context); open a new one to continue")

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import ServiceLifecycle
 import TandemWire
 
 /// The verifier server: WebSocket sessions at `/v1/assist`, and `GET /health`, `GET /v1/models`,
@@ -47,6 +48,21 @@ public struct VerifierServer: Sendable {
     /// Runs the server until the task is cancelled (or, with `handlingSignals`, until SIGINT/SIGTERM,
     /// then shuts down gracefully); `onRunning` gets the bound port.
     public func run(handlingSignals: Bool = false, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let app = application(onRunning: onRunning)
+        if handlingSignals {
+            try await app.runService()
+        } else {
+            try await app.run()
+        }
+    }
+
+    /// The server as a `Service`, to run in a `ServiceGroup` beside others (the coordinator
+    /// registration); it shuts down gracefully with the group. `onRunning` gets the bound port.
+    public func service(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some Service {
+        application(onRunning: onRunning)
+    }
+
+    private func application(onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
         let context = ServerContext(model: model, limits: limits, faults: faults,
                                     slots: slots, metrics: ServerMetrics(), load: load)
         let logger = self.logger
@@ -69,11 +85,7 @@ public struct VerifierServer: Sendable {
             },
             logger: logger
         )
-        if handlingSignals {
-            try await app.runService()
-        } else {
-            try await app.run()
-        }
+        return app
     }
 
     /// Starts the server on a new task and returns once it listens.

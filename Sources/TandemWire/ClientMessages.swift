@@ -1,5 +1,3 @@
-import TandemDecoding
-
 /// `open`: starts (or replaces) the connection's session with `prompt` as the agreed sequence.
 /// A client re-opening after a drop or a `resync` sends its whole sequence as `prompt`.
 public struct OpenMessage: Sendable, Equatable, Codable {
@@ -9,7 +7,7 @@ public struct OpenMessage: Sendable, Equatable, Codable {
     public var draftFingerprint: String
     /// The draft model's name, for messages a person reads (optional).
     public var draftModel: String?
-    public var sampling: SamplingParameters
+    public var sampling: WireSampling
     public var prompt: [Int]
     public var maxTokens: Int
     public var stopTokens: [Int]
@@ -18,7 +16,7 @@ public struct OpenMessage: Sendable, Equatable, Codable {
     public var preemptive: Bool?
 
     public init(protocol: String = WireProtocol.name, draftFingerprint: String, draftModel: String? = nil,
-                sampling: SamplingParameters, prompt: [Int], maxTokens: Int, stopTokens: [Int], preemptive: Bool? = nil) {
+                sampling: WireSampling, prompt: [Int], maxTokens: Int, stopTokens: [Int], preemptive: Bool? = nil) {
         self.protocol = `protocol`
         self.draftFingerprint = draftFingerprint
         self.draftModel = draftModel
@@ -29,15 +27,12 @@ public struct OpenMessage: Sendable, Equatable, Codable {
         self.preemptive = preemptive
     }
 
-    /// The message for a session request.
-    public init(_ request: SessionRequest, draftFingerprint: String, draftModel: String? = nil) {
-        self.init(draftFingerprint: draftFingerprint, draftModel: draftModel, sampling: request.sampling, prompt: request.prompt,
-                  maxTokens: request.maxTokens, stopTokens: request.stopTokens)
-    }
-
-    /// The session request this message asks for.
-    public var request: SessionRequest {
-        SessionRequest(prompt: prompt, sampling: sampling, maxTokens: maxTokens, stopTokens: stopTokens)
+    enum CodingKeys: String, CodingKey {
+        case `protocol`, sampling, prompt, preemptive
+        case draftFingerprint = "draft_fingerprint"
+        case draftModel = "draft_model"
+        case maxTokens = "max_tokens"
+        case stopTokens = "stop_tokens"
     }
 }
 
@@ -47,20 +42,14 @@ public struct VerifyMessage: Sendable, Equatable, Codable {
     public var base: Int
     public var drafts: [Int]
     /// The drafts' sparse distributions under sampled decoding; absent under greedy.
-    public var q: [SparseDistribution]?
+    public var q: [WireDistribution]?
 
-    public init(round: Int, base: Int, drafts: [Int], q: [SparseDistribution]? = nil) {
+    public init(round: Int, base: Int, drafts: [Int], q: [WireDistribution]? = nil) {
         self.round = round
         self.base = base
         self.drafts = drafts
         self.q = q
     }
-
-    public init(_ round: DraftRound) {
-        self.init(round: round.round, base: round.base, drafts: round.drafts, q: round.q)
-    }
-
-    public var draftRound: DraftRound { DraftRound(round: round, base: base, drafts: drafts, q: q) }
 }
 
 /// `extend` (routing mode): the tokens the client generated alone since the last exchange (final),
@@ -80,10 +69,6 @@ public struct ExtendMessage: Sendable, Equatable, Codable {
         self.span = span
     }
 
-    public init(_ request: RouteRequest) {
-        self.init(round: request.round, base: request.base, tokens: request.tokens, span: request.span)
-    }
-
     enum CodingKeys: String, CodingKey {
         case round, base, tokens, span
     }
@@ -95,9 +80,6 @@ public struct ExtendMessage: Sendable, Equatable, Codable {
         tokens = try c.decode([Int].self, forKey: .tokens)
         span = try c.decodeIfPresent(Int.self, forKey: .span) ?? 1
     }
-
-    /// The decoding core's view of this request.
-    public var routeRequest: RouteRequest { RouteRequest(round: round, base: base, tokens: tokens, span: span) }
 }
 
 /// `generate`: the server generates the rest of the session by itself (cloud-only decoding), one

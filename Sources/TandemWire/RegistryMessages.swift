@@ -5,7 +5,7 @@
 /// POST   /v1/verifiers                 VerifierRegistration → RegistrationAnswer   (bearer secret)
 /// POST   /v1/verifiers/{id}/heartbeat  VerifierHeartbeat    → RegistrationAnswer   (bearer secret; 404: re-register)
 /// DELETE /v1/verifiers/{id}                                                          (bearer secret)
-/// GET    /v1/verifiers?fingerprint=…&sha256=…              → VerifierListing
+/// GET    /v1/verifiers?tokenizer_fingerprint=…&model_sha256=…          → VerifierListing
 /// ```
 /// Refusals answer `RegistryErrorBody` with 400 (bad body), 401 (secret), 404 (unknown id) or
 /// 409 (model hash conflict).

@@ -1,5 +1,3 @@
-import TandemDecoding
-
 /// The server's limits for a session.
 public struct WireLimits: Sendable, Equatable, Codable {
     /// Most drafts in one `verify`.
@@ -13,6 +11,12 @@ public struct WireLimits: Sendable, Equatable, Codable {
         self.maxWindow = maxWindow
         self.contextLength = contextLength
         self.vocabularySize = vocabularySize
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case maxWindow = "max_window"
+        case contextLength = "context_length"
+        case vocabularySize = "vocabulary_size"
     }
 }
 
@@ -41,12 +45,10 @@ public struct OpenedMessage: Sendable, Equatable, Codable {
         self.timings = timings
     }
 
-    /// The decoding core's view of this answer.
-    public func sessionInfo(wireBytes: Int = 0) -> SessionInfo {
-        var info = SessionInfo(sessionID: session, base: base, vocabularySize: limits.vocabularySize,
-                               contextLength: limits.contextLength, maxWindow: limits.maxWindow, wireBytes: wireBytes)
-        info.serverCPUSeconds = (timings?.cpuMs ?? 0) / 1000
-        return info
+    enum CodingKeys: String, CodingKey {
+        case session, model, base, limits, timings
+        case targetFingerprint = "target_fingerprint"
+        case modelSha256 = "model_sha256"
     }
 }
 
@@ -65,23 +67,6 @@ public struct VerdictMessage: Sendable, Equatable, Codable {
         self.finished = finished
         self.timings = timings
     }
-
-    public init(_ verdict: Verdict) {
-        self.init(round: verdict.round, accepted: verdict.accepted, next: verdict.next, finished: verdict.finished,
-                  timings: WireTimings(queueMs: verdict.timings.queueSeconds * 1000,
-                                       computeMs: verdict.timings.computeSeconds * 1000,
-                                       provisionalMs: verdict.timings.provisionalSeconds.map { $0 * 1000 },
-                                       cpuMs: verdict.timings.cpuSeconds * 1000))
-    }
-
-    /// The decoding core's view of this answer.
-    public func verdict(wireBytes: Int = 0) -> Verdict {
-        Verdict(round: round, accepted: accepted, next: next, finished: finished,
-                timings: Verdict.Timings(queueSeconds: timings.queueMs / 1000, computeSeconds: timings.computeMs / 1000,
-                                         provisionalSeconds: timings.provisionalMs.map { $0 / 1000 },
-                                         cpuSeconds: timings.cpuMs / 1000),
-                wireBytes: wireBytes)
-    }
 }
 
 /// `provisional`: the server's early-exit guess at a round's verdict, sent mid-pass before the `verdict`
@@ -96,13 +81,6 @@ public struct ProvisionalMessage: Sendable, Equatable, Codable {
         self.accepted = accepted
         self.next = next
     }
-
-    public init(round: Int, _ provisional: Verdict.Provisional) {
-        self.init(round: round, accepted: provisional.accepted, next: provisional.next)
-    }
-
-    /// The decoding core's view of this guess.
-    public var provisional: Verdict.Provisional { Verdict.Provisional(accepted: accepted, next: next) }
 }
 
 /// `error`: what went wrong with the last frame; the connection stays open unless the code says otherwise.

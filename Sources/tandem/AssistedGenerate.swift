@@ -3,6 +3,7 @@ import TandemClient
 import TandemDecoding
 import TandemGGUF
 import TandemModel
+import TandemModelAdapter
 import TandemTokenizer
 
 /// `tandem generate --draft D --server ws://HOST:PORT`: assisted generation against a verifier server,

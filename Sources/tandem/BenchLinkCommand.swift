@@ -58,8 +58,8 @@ struct BenchLinkCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError(error.description)
         }
-        guard reportEvery >= 0, reportEvery.isFinite else {
-            throw ValidationError("--report-every must be a number of seconds ≥ 0")
+        guard reportEvery >= 0, reportEvery.isFinite, reportEvery <= 86400 else {
+            throw ValidationError("--report-every must be a number of seconds in 0…86400")
         }
     }
 

@@ -64,8 +64,8 @@ struct BenchPreemptCommand: AsyncParsableCommand {
 
     private func body() async throws {
         let rtts = try rtt.split(separator: ",").map { part -> Double in
-            guard let value = Double(part.trimmingCharacters(in: .whitespaces)), value >= 0, value.isFinite else {
-                throw CommandLineError("--rtt: expected milliseconds ≥ 0 separated by commas, got '\(part)'")
+            guard let value = Double(part.trimmingCharacters(in: .whitespaces)), value >= 0, value <= AssistGrid.maxRTTMs else {
+                throw CommandLineError("--rtt: expected milliseconds in 0…\(Int(AssistGrid.maxRTTMs)) separated by commas, got '\(part)'")
             }
             return value
         }

@@ -16,14 +16,14 @@ struct CoordinatorCommand: AsyncParsableCommand {
             hash for a live address is refused (409).
 
             Endpoints: POST /v1/verifiers, POST /v1/verifiers/ID/heartbeat, DELETE /v1/verifiers/ID, \
-            GET /v1/verifiers?fingerprint=F&sha256=H (compatible, healthy verifiers, least loaded first; \
+            GET /v1/verifiers?tokenizer_fingerprint=F&model_sha256=H (compatible, healthy verifiers, least loaded first; \
             no secret needed), GET /health.
 
             Examples:
               TANDEM_SECRET=s3cret tandem coordinator --port 8070
               tandem serve --model Models/target.gguf --port 8081 --register http://127.0.0.1:8070   # with TANDEM_SECRET set
               tandem generate --draft Models/draft.gguf --coordinator http://127.0.0.1:8070 --prompt "Return the"
-              curl 'http://127.0.0.1:8070/v1/verifiers?fingerprint=FP'
+              curl 'http://127.0.0.1:8070/v1/verifiers?tokenizer_fingerprint=FP'
             """
     )
 

@@ -4,6 +4,7 @@ import Logging
 import TandemClient
 import TandemDecoding
 import TandemModel
+import TandemModelAdapter
 import TandemModelStore
 import TandemServer
 import TandemTokenizer

@@ -1,6 +1,7 @@
 import Foundation
 import TandemDecoding
 import TandemModel
+import TandemModelAdapter
 import TandemTokenizer
 
 /// What every remote mode of `tandem generate` (assisted, routed, failover) starts from: the draft

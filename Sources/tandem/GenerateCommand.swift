@@ -3,6 +3,8 @@ import Foundation
 import TandemGGUF
 import TandemModel
 import TandemDecoding
+import TandemModelAdapter
+import TandemSampling
 import TandemTokenizer
 
 struct GenerateCommand: AsyncParsableCommand {

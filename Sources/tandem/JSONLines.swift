@@ -1,3 +1,4 @@
+import TandemUtilities
 /// The minimal JSON the `--jsonl` mode needs: parse one JSON string per line, write arrays of ints and
 /// escaped strings. Strict: anything but a single JSON string (with optional surrounding whitespace)
 /// is an error, and so is a lone UTF-16 surrogate (it cannot be encoded as UTF-8).
@@ -93,23 +94,6 @@ enum JSONLines {
 
     /// A JSON string literal for `s` (non-ASCII kept as is; controls escaped).
     static func quoted(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if c.value < 0x20 || c.value == 0x7F {
-                    let hex = String(c.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(c)
-                }
-            }
-        }
-        return out + "\""
+        JSONString.quoted(s)
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import TandemGGUF
 import TandemModel
 import TandemTokenizer
+import TandemUtilities
 
 /// Options shared by the commands that run a model (`generate`, `logits`).
 struct ModelRunOptions: ParsableArguments {
@@ -145,23 +146,7 @@ enum JSONText {
     }
     static func string(_ value: String?) -> String {
         guard let value else { return "null" }
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        return JSONString.quoted(value)
     }
     static func ints(_ values: [Int]) -> String {
         "[" + values.map(String.init).joined(separator: ",") + "]"

@@ -3,8 +3,10 @@ import Foundation
 import TandemClient
 import TandemDecoding
 import TandemModel
+import TandemModelAdapter
 import TandemTokenizer
 import TandemWire
+import TandemWireConversions
 
 /// `tandem generate --draft D --coordinator URL` (or `--server ws://A,ws://B`): assisted generation
 /// that fails over between verifiers and, when none is reachable, continues with the draft alone

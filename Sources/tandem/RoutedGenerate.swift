@@ -2,6 +2,7 @@ import Foundation
 import TandemClient
 import TandemDecoding
 import TandemModel
+import TandemModelAdapter
 import TandemTokenizer
 
 /// `tandem generate --draft D --server ws://HOST:PORT --mode route`: the draft generates alone and
@@ -71,7 +72,9 @@ enum RouteOption {
             throw CommandLineError("--route-budget must be in [0, 1] (the most routed share of tokens), got \(budget)")
         }
         guard span >= 1 else { throw CommandLineError("--route-span must be ≥ 1, got \(span)") }
-        guard timeoutMs > 0 else { throw CommandLineError("--route-timeout-ms must be > 0, got \(timeoutMs)") }
+        guard timeoutMs > 0, timeoutMs <= 3_600_000 else {
+            throw CommandLineError("--route-timeout-ms must be in 1…3600000 (an hour), got \(timeoutMs)")
+        }
         return RoutedGenerator.Configuration(
             policy: RoutingPolicy(score: try Self.score(score), threshold: threshold, budget: budget),
             span: span, routeTimeout: .milliseconds(timeoutMs), retryAfter: .milliseconds(timeoutMs))

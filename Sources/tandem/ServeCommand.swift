@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
-import Synchronization
+import ServiceLifecycle
 import TandemModel
 import TandemServer
 import TandemTokenizer
@@ -77,7 +77,10 @@ struct ServeCommand: AsyncParsableCommand {
         guard maxSessions >= 1 else { throw ValidationError("--max-sessions must be ≥ 1") }
         guard (1...256).contains(maxWindow) else { throw ValidationError("--max-window must be in 1…256") }
         guard maxContext.map({ $0 >= 2 }) ?? true else { throw ValidationError("--max-context must be ≥ 2") }
-        guard idleTimeout > 0, idleTimeout.isFinite else { throw ValidationError("--idle-timeout must be > 0 seconds") }
+        // Bounded so the Duration it becomes cannot overflow (1e17 s used to trap).
+        guard idleTimeout > 0, idleTimeout.isFinite, idleTimeout <= 31_536_000 else {
+            throw ValidationError("--idle-timeout must be > 0 and at most 31536000 seconds (a year), got \(idleTimeout)")
+        }
     }
 
     /// The registration options make sense together (checked in `run`, so a mistake exits with status 1).
@@ -137,22 +140,24 @@ struct ServeCommand: AsyncParsableCommand {
         let server = VerifierServer(model: target, limits: limits, host: host, port: port, logger: logger)
         let host = self.host
         let registration = registrationPlan(target: target, sha256: sha256)
-        let agent = AgentSlot()
-        do {
-            try await server.run(handlingSignals: true) { port in
-                print("tandem: serving \(target.id) (vocabulary \(target.vocabularySize), context \(target.contextLength)) "
-                      + "at ws://\(host):\(port)/v1/assist — health: http://\(host):\(port)/health — sha256 \(sha256)")
-                fflush(nil)
-                if let registration {
-                    let plan = registration(port)
-                    agent.task.withLock { $0 = Task { await plan.run { server.currentLoad } } }
-                }
-            }
-        } catch {
-            await Self.leave(agent)
-            throw error
+        // The server and (with --register) the coordinator registration run as services of one group:
+        // SIGINT/SIGTERM shut them down gracefully, the registration first (it deregisters).
+        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+        let app = server.service { port in
+            print("tandem: serving \(target.id) (vocabulary \(target.vocabularySize), context \(target.contextLength)) "
+                  + "at ws://\(host):\(port)/v1/assist — health: http://\(host):\(port)/health — sha256 \(sha256)")
+            fflush(nil)
+            portSink.yield(port)
+            portSink.finish()
         }
-        await Self.leave(agent)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: app)]
+        if let registration {
+            let agent = RegistrationService(ports: ports, registration: registration, load: { server.currentLoad })
+            services.append(.init(service: agent, successTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
+                                                      logger: logger))
+        try await group.run()
     }
 
     /// The registration for the bound port, when --register was given.
@@ -173,13 +178,6 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    /// Stops the registration agent, which deregisters on its way out.
-    private static func leave(_ agent: AgentSlot) async {
-        guard let task = agent.task.withLock({ $0 }) else { return }
-        task.cancel()
-        await task.value
-    }
-
     /// The model file's SHA-256, with a progress line on stderr for files over 64 MiB.
     private static func hash(_ path: String) throws -> String {
         var lastPercent = -1
@@ -194,9 +192,4 @@ struct ServeCommand: AsyncParsableCommand {
         }
         return digest
     }
-}
-
-/// The registration agent's task, started once the server listens.
-private final class AgentSlot: Sendable {
-    let task = Mutex<Task<Void, Never>?>(nil)
 }

@@ -1,5 +1,6 @@
 import Foundation
 import TandemTokenizer
+import TandemUtilities
 
 /// `tandem tokenize --benchmark MB`: encoding throughput on generated mixed text (English prose, code,
 /// numbers, Cyrillic, CJK, emoji, whitespace runs), single thread. Deterministic: the same MB give the
@@ -38,14 +39,12 @@ enum TokenizerBenchmark {
 
     /// CPU time of the calling thread: unlike wall time, not inflated when other processes share the cores.
     static func threadCPUSeconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+        ThreadCPUClock.now()
     }
 
     /// Documents of 1–8 KB of mixed text.
     static func mixedText(bytes target: Int) -> [String] {
-        var rng = SplitMix64(state: 0x7A9D_E11E)
+        var rng = SplitMix64(seed: 0x7A9D_E11E)
         let words = """
         the of and to in is was for that with as on by it from at be this which or an are were his not have \
         had but their they one has been its more also all can would when there who will into other these time \
@@ -87,16 +86,5 @@ enum TokenizerBenchmark {
             documents.append(doc)
         }
         return documents
-    }
-
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }
 }

@@ -50,15 +50,15 @@ struct CoordinatorHTTPTests {
             #expect(status == 201)
             let id = try JSONDecoder().decode(RegistrationAnswer.self, from: answer).id
 
-            let (listStatus, list) = try await exchange("GET", base + "?fingerprint=fp-a")
+            let (listStatus, list) = try await exchange("GET", base + "?tokenizer_fingerprint=fp-a")
             #expect(listStatus == 200)
             let listing = try JSONDecoder().decode(VerifierListing.self, from: list)
             #expect(listing.verifiers.map(\.address) == ["ws://127.0.0.1:9001"])
             #expect(listing.verifiers.first?.modelSha256 == sha("a"))
             #expect(String(decoding: list, as: UTF8.self).contains("\"model_sha256\""))
-            let other = try JSONDecoder().decode(VerifierListing.self, from: try await exchange("GET", base + "?fingerprint=fp-z").1)
+            let other = try JSONDecoder().decode(VerifierListing.self, from: try await exchange("GET", base + "?tokenizer_fingerprint=fp-z").1)
             #expect(other.verifiers.isEmpty)
-            #expect(try await exchange("GET", base + "?sha256=xyz").0 == 400)
+            #expect(try await exchange("GET", base + "?model_sha256=xyz").0 == 400)
 
             let beat = try encoder.encode(VerifierHeartbeat(modelSha256: sha("a"), load: VerifierLoad(activeSessions: 2)))
             #expect(try await exchange("POST", "\(base)/\(id)/heartbeat", body: beat).0 == 401)

@@ -54,7 +54,7 @@ import TandemTestSupport
 
     @Test func proposeBeforeStartIsRefused() async {
         let drafter = ModelDrafter(session: Self.model.makeSession())
-        await #expect(throws: DecodingError.notOpen) { try await drafter.propose(2) }
+        await #expect(throws: GenerationError.notOpen) { try await drafter.propose(2) }
     }
 }
 
@@ -70,7 +70,7 @@ import TandemTestSupport
         let request = SessionRequest(prompt: [1], maxTokens: 20)
         let first = Task { try await generator.run(request) }
         for await _ in entered { break }  // the first generation is inside `open`
-        await #expect(throws: DecodingError.generatorBusy) { try await generator.run(request) }
+        await #expect(throws: GenerationError.generatorBusy) { try await generator.run(request) }
         release.yield()
 
         #expect(try await first.value.tokens == Self.model.greedy(prompt: [1], count: 20))

@@ -125,8 +125,8 @@ actor SwitchableVerifier: Verifier, FailoverReporting {
     @Test("a verifier error other than unreachability surfaces")
     func realErrorsSurface() async throws {
         let verifier = SwitchableVerifier(InProcessVerifier(session: Self.target.makeSession()),
-                                          failure: DecodingError.invalidVerdict("made up"))
-        await #expect(throws: DecodingError.invalidVerdict("made up")) {
+                                          failure: GenerationError.invalidVerdict("made up"))
+        await #expect(throws: GenerationError.invalidVerdict("made up")) {
             _ = try await collect(generator(verifier), maxTokens: 10)
         }
     }

@@ -226,9 +226,9 @@ struct RoutingPolicyTests {
         #expect(capped.budgetAllows(routed: 0, generated: 9))
         #expect(!capped.budgetAllows(routed: 1, generated: 10))
         #expect(capped.budgetAllows(routed: 1, generated: 19))
-        #expect(throws: DecodingError.self) { try RoutingPolicy(threshold: 1.5).validate() }
-        #expect(throws: DecodingError.self) { try RoutingPolicy(threshold: 0.5, budget: -0.1).validate() }
-        #expect(throws: DecodingError.self) { try RoutingPolicy(threshold: .nan).validate() }
+        #expect(throws: GenerationError.self) { try RoutingPolicy(threshold: 1.5).validate() }
+        #expect(throws: GenerationError.self) { try RoutingPolicy(threshold: 0.5, budget: -0.1).validate() }
+        #expect(throws: GenerationError.self) { try RoutingPolicy(threshold: .nan).validate() }
         try RoutingPolicy(threshold: 1, budget: 0).validate()
     }
 }
@@ -265,7 +265,7 @@ struct InProcessRouteTests {
         let answer = try await verifier.route(RouteRequest(round: 1, base: 1, tokens: [4, 5], span: 8))
         #expect(answer.tokens.count == 3)
         #expect(answer.finished)
-        await #expect(throws: DecodingError.sessionFinished) {
+        await #expect(throws: GenerationError.sessionFinished) {
             try await verifier.route(RouteRequest(round: 2, base: 6, tokens: [], span: 1))
         }
     }
@@ -273,24 +273,24 @@ struct InProcessRouteTests {
     @Test("bad requests get typed errors and leave the session usable")
     func errors() async throws {
         let verifier = InProcessVerifier(session: Self.target.makeSession())
-        await #expect(throws: DecodingError.notOpen) { try await verifier.route(RouteRequest(round: 1, base: 1, tokens: [])) }
+        await #expect(throws: GenerationError.notOpen) { try await verifier.route(RouteRequest(round: 1, base: 1, tokens: [])) }
         _ = try await verifier.open(SessionRequest(prompt: [1, 2], maxTokens: 10, stopTokens: [31]))
-        await #expect(throws: DecodingError.baseMismatch(expected: 2, got: 5)) {
+        await #expect(throws: GenerationError.baseMismatch(expected: 2, got: 5)) {
             try await verifier.route(RouteRequest(round: 1, base: 5, tokens: []))
         }
-        await #expect(throws: DecodingError.tokenOutOfRange(token: 32, vocabularySize: 32)) {
+        await #expect(throws: GenerationError.tokenOutOfRange(token: 32, vocabularySize: 32)) {
             try await verifier.route(RouteRequest(round: 1, base: 2, tokens: [4, 32]))
         }
-        await #expect(throws: DecodingError.invalidLimit(name: "route span", reason: "must be ≥ 1, got 0")) {
+        await #expect(throws: GenerationError.invalidLimit(name: "route span", reason: "must be ≥ 1, got 0")) {
             try await verifier.route(RouteRequest(round: 1, base: 2, tokens: [], span: 0))
         }
-        await #expect(throws: DecodingError.self) { try await verifier.route(RouteRequest(round: 1, base: 2, tokens: [31, 4])) }
-        await #expect(throws: DecodingError.windowTooLarge(requested: 10, limit: 9)) {
+        await #expect(throws: GenerationError.self) { try await verifier.route(RouteRequest(round: 1, base: 2, tokens: [31, 4])) }
+        await #expect(throws: GenerationError.windowTooLarge(requested: 10, limit: 9)) {
             try await verifier.route(RouteRequest(round: 1, base: 2, tokens: Array(repeating: 4, count: 10)))
         }
         let answer = try await verifier.route(RouteRequest(round: 4, base: 2, tokens: [4]))
         #expect(answer.tokens == Self.target.greedy(prompt: [1, 2, 4], count: 1))
-        await #expect(throws: DecodingError.roundOutOfOrder(last: 4, got: 4)) {
+        await #expect(throws: GenerationError.roundOutOfOrder(last: 4, got: 4)) {
             try await verifier.route(RouteRequest(round: 4, base: 4, tokens: []))
         }
     }

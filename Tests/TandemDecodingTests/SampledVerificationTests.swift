@@ -1,5 +1,7 @@
+import TandemSampling
 import Testing
 import TandemModel
+import TandemModelAdapter
 @testable import TandemDecoding
 import TandemTestSupport
 
@@ -131,13 +133,13 @@ import TandemTestSupport
     @Test func draftOutsideItsQIsRefused() {
         var rng = SamplerRNG(seed: 3)
         let q = [SparseDistribution(ids: [0, 2], probabilities: [0.5, 0.5])]
-        #expect(throws: DecodingError.self) {
+        #expect(throws: GenerationError.self) {
             try SampledVerification.verify(drafts: [1], q: q, target: { _ in [0.3, 0.3, 0.4] }, using: &rng)
         }
-        #expect(throws: DecodingError.self) {
+        #expect(throws: GenerationError.self) {
             try SampledVerification.verify(drafts: [1], q: [], target: { _ in [0.3, 0.3, 0.4] }, using: &rng)
         }
-        #expect(throws: DecodingError.self) {
+        #expect(throws: GenerationError.self) {
             try SampledVerification.verify(drafts: [0], q: q, target: { _ in [0, 0, 0] }, using: &rng)
         }
     }

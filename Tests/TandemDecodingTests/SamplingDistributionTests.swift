@@ -1,5 +1,7 @@
+import TandemSampling
 import Testing
 import TandemModel
+import TandemModelAdapter
 @testable import TandemDecoding
 
 /// The default shaper (the engine's `Sampler`) and RNG (`SamplerRNG`) keep the values the decoding
@@ -28,11 +30,11 @@ import TandemModel
     }
 
     @Test func invalidParametersAreRefused() {
-        #expect(throws: DecodingError.invalidSampling(parameter: "top-p", reason: "must be in (0, 1], got 1.5")) {
+        #expect(throws: GenerationError.invalidSampling(parameter: "top-p", reason: "must be in (0, 1], got 1.5")) {
             try SamplingDistribution.factory(SamplingParameters(topP: 1.5))
         }
-        #expect(throws: DecodingError.self) { try SamplingDistribution.factory(SamplingParameters(temperature: .nan)) }
-        #expect(throws: DecodingError.self) { try SamplingDistribution.factory(SamplingParameters(topK: -1)) }
+        #expect(throws: GenerationError.self) { try SamplingDistribution.factory(SamplingParameters(temperature: .nan)) }
+        #expect(throws: GenerationError.self) { try SamplingDistribution.factory(SamplingParameters(topK: -1)) }
     }
 
     @Test func sparseTopKIsRenormalised() throws {
@@ -40,11 +42,11 @@ import TandemModel
         #expect(q.ids == [1, 3, 4])
         #expect(abs(q.probability(of: 1) - 4.0 / 9) < 1e-6 && q.probability(of: 0) == 0)
         try q.validate(vocabularySize: 5)
-        #expect(throws: DecodingError.self) { try q.validate(vocabularySize: 4) }
-        #expect(throws: DecodingError.self) {
+        #expect(throws: GenerationError.self) { try q.validate(vocabularySize: 4) }
+        #expect(throws: GenerationError.self) {
             try SparseDistribution(ids: [1, 1], probabilities: [0.5, 0.5]).validate(vocabularySize: 5)
         }
-        #expect(throws: DecodingError.self) {
+        #expect(throws: GenerationError.self) {
             try SparseDistribution(ids: [1, 2], probabilities: [1.5, -0.5]).validate(vocabularySize: 5)
         }
     }

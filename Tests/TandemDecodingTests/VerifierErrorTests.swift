@@ -16,26 +16,26 @@ import TandemTestSupport
 
     @Test func verifyBeforeOpenOrAfterClose() async throws {
         let verifier = InProcessVerifier(session: Self.target.makeSession())
-        await #expect(throws: DecodingError.notOpen) { try await verifier.verify(DraftRound(round: 1, base: 3, drafts: [])) }
+        await #expect(throws: GenerationError.notOpen) { try await verifier.verify(DraftRound(round: 1, base: 3, drafts: [])) }
         _ = try await verifier.open(SessionRequest(prompt: Self.prompt, maxTokens: 5))
         await verifier.close()
-        await #expect(throws: DecodingError.notOpen) { try await verifier.verify(DraftRound(round: 1, base: 3, drafts: [])) }
+        await #expect(throws: GenerationError.notOpen) { try await verifier.verify(DraftRound(round: 1, base: 3, drafts: [])) }
     }
 
     @Test func badRequestsAreRefused() async throws {
         let verifier = InProcessVerifier(session: Self.target.makeSession())
-        await #expect(throws: DecodingError.emptyPrompt) { try await verifier.open(SessionRequest(prompt: [], maxTokens: 5)) }
-        await #expect(throws: DecodingError.tokenOutOfRange(token: 16, vocabularySize: 16)) {
+        await #expect(throws: GenerationError.emptyPrompt) { try await verifier.open(SessionRequest(prompt: [], maxTokens: 5)) }
+        await #expect(throws: GenerationError.tokenOutOfRange(token: 16, vocabularySize: 16)) {
             try await verifier.open(SessionRequest(prompt: [1, 16], maxTokens: 5))
         }
-        await #expect(throws: DecodingError.tokenOutOfRange(token: -1, vocabularySize: 16)) {
+        await #expect(throws: GenerationError.tokenOutOfRange(token: -1, vocabularySize: 16)) {
             try await verifier.open(SessionRequest(prompt: [1], maxTokens: 5, stopTokens: [-1]))
         }
-        await #expect(throws: DecodingError.promptTooLong(count: 65, contextLength: 64)) {
+        await #expect(throws: GenerationError.promptTooLong(count: 65, contextLength: 64)) {
             try await verifier.open(SessionRequest(prompt: Array(repeating: 1, count: 65), maxTokens: 5))
         }
-        await #expect(throws: DecodingError.self) { try await verifier.open(SessionRequest(prompt: [1], maxTokens: -1)) }
-        await #expect(throws: DecodingError.self) {
+        await #expect(throws: GenerationError.self) { try await verifier.open(SessionRequest(prompt: [1], maxTokens: -1)) }
+        await #expect(throws: GenerationError.self) {
             try await verifier.open(SessionRequest(prompt: [1], sampling: SamplingParameters(topP: 0), maxTokens: 5))
         }
     }
@@ -44,32 +44,32 @@ import TandemTestSupport
         let recorder = SessionRecorder()
         let verifier = try await opened(SamplingParameters(temperature: 1), maxWindow: 4, recorder: recorder)
         let q = SparseDistribution(ids: [1, 2], probabilities: [0.5, 0.5])
-        await #expect(throws: DecodingError.baseMismatch(expected: 3, got: 4)) {
+        await #expect(throws: GenerationError.baseMismatch(expected: 3, got: 4)) {
             try await verifier.verify(DraftRound(round: 1, base: 4, drafts: []))
         }
-        await #expect(throws: DecodingError.windowTooLarge(requested: 5, limit: 4)) {
+        await #expect(throws: GenerationError.windowTooLarge(requested: 5, limit: 4)) {
             try await verifier.verify(DraftRound(round: 1, base: 3, drafts: [1, 1, 1, 1, 1]))
         }
-        await #expect(throws: DecodingError.tokenOutOfRange(token: 99, vocabularySize: 16)) {
+        await #expect(throws: GenerationError.tokenOutOfRange(token: 99, vocabularySize: 16)) {
             try await verifier.verify(DraftRound(round: 1, base: 3, drafts: [1, 99]))
         }
-        await #expect(throws: DecodingError.self, "q for one draft of two") {
+        await #expect(throws: GenerationError.self, "q for one draft of two") {
             try await verifier.verify(DraftRound(round: 1, base: 3, drafts: [1, 2], q: [q]))
         }
-        await #expect(throws: DecodingError.self, "draft outside its q") {
+        await #expect(throws: GenerationError.self, "draft outside its q") {
             try await verifier.verify(DraftRound(round: 1, base: 3, drafts: [3], q: [q]))
         }
-        await #expect(throws: DecodingError.self, "q not a distribution") {
+        await #expect(throws: GenerationError.self, "q not a distribution") {
             try await verifier.verify(DraftRound(round: 1, base: 3, drafts: [1], q: [SparseDistribution(ids: [1], probabilities: [3])]))
         }
-        await #expect(throws: DecodingError.self, "q with an id outside the vocabulary") {
+        await #expect(throws: GenerationError.self, "q with an id outside the vocabulary") {
             try await verifier.verify(DraftRound(round: 1, base: 3, drafts: [1], q: [SparseDistribution(ids: [1, 40], probabilities: [0.5, 0.5])]))
         }
         #expect(recorder.snapshot.passes.isEmpty, "refused before any compute")
         // Still usable, and a replayed round is refused.
         let verdict = try await verifier.verify(DraftRound(round: 1, base: 3, drafts: [1], q: [q]))
         let base = 3 + verdict.accepted + 1
-        await #expect(throws: DecodingError.roundOutOfOrder(last: 1, got: 1)) {
+        await #expect(throws: GenerationError.roundOutOfOrder(last: 1, got: 1)) {
             try await verifier.verify(DraftRound(round: 1, base: base, drafts: []))
         }
         _ = try await verifier.verify(DraftRound(round: 2, base: base, drafts: []))
@@ -82,7 +82,7 @@ import TandemTestSupport
         // A window longer than the budget is cut to it: two tokens, the second a kept draft.
         let verdict = try await verifier.verify(DraftRound(round: 1, base: 3, drafts: Array(reference.prefix(4))))
         #expect(verdict.accepted == 1 && verdict.next == reference[1] && verdict.finished)
-        await #expect(throws: DecodingError.sessionFinished) { try await verifier.verify(DraftRound(round: 2, base: 5, drafts: [])) }
+        await #expect(throws: GenerationError.sessionFinished) { try await verifier.verify(DraftRound(round: 2, base: 5, drafts: [])) }
     }
 
     @Test func reopeningReusesTheCachedPrefix() async throws {
@@ -124,22 +124,22 @@ struct ScriptedVerifier: Verifier {
     }
 
     @Test func acceptedBeyondProposedIsRefused() async {
-        await #expect(throws: DecodingError.invalidVerdict("accepted 4 of 3 drafts")) {
+        await #expect(throws: GenerationError.invalidVerdict("accepted 4 of 3 drafts")) {
             try await run { Verdict(round: $0.round, accepted: $0.drafts.count + 1, next: 0, finished: false) }
         }
-        await #expect(throws: DecodingError.self) {
+        await #expect(throws: GenerationError.self) {
             try await run { Verdict(round: $0.round, accepted: -1, next: 0, finished: false) }
         }
     }
 
     @Test func nextOutsideTheVocabularyIsRefused() async {
-        await #expect(throws: DecodingError.invalidVerdict("next token 16 is outside the vocabulary 0..<16")) {
+        await #expect(throws: GenerationError.invalidVerdict("next token 16 is outside the vocabulary 0..<16")) {
             try await run { Verdict(round: $0.round, accepted: 0, next: 16, finished: false) }
         }
     }
 
     @Test func answerToAnotherRoundIsRefused() async {
-        await #expect(throws: DecodingError.self) {
+        await #expect(throws: GenerationError.self) {
             try await run { Verdict(round: $0.round + 1, accepted: 0, next: 1, finished: false) }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TandemSampling
 import Testing
 import TandemGGUF
 @testable import TandemModel

@@ -1,4 +1,5 @@
 import Foundation
+import TandemWireConversions
 import Testing
 @testable import TandemClient
 import TandemDecoding
@@ -31,7 +32,7 @@ struct BadInputTests {
             let raw = try await RawConnection.connect(server)
             expectError(try await raw.send("not json"), .badFrame)
             expectError(try await raw.send("{\"type\":\"verify\"}"), .badFrame)
-            expectError(try await raw.send("{\"type\":\"teleport\",\"v\":1}"), .unknownType)
+            expectError(try await raw.send("{\"type\":\"teleport\",\"v\":2}"), .unknownType)
             expectError(try await raw.send("{\"type\":\"open\",\"v\":9}"), .protocolVersion)
             expectError(try await raw.send(.extend(ExtendMessage(round: 1, base: 1, tokens: [1]))), .notOpen)
             expectError(try await raw.send(.provisional(ProvisionalMessage(round: 1, accepted: 0, next: 1))), .badFrame)
@@ -193,7 +194,7 @@ struct OversizeTests {
             let other = try await RawConnection.connect(server)
             guard case .opened = try await other.send(openMessage()) else { Issue.record("open failed"); return }
             let hostile = try await RawConnection.connect(server)
-            let huge = "{\"type\":\"open\",\"v\":1,\"prompt\":[" + String(repeating: "1,", count: WireProtocol.maxFrameBytes / 2) + "1]}"
+            let huge = "{\"type\":\"open\",\"v\":2,\"prompt\":[" + String(repeating: "1,", count: WireProtocol.maxFrameBytes / 2) + "1]}"
             do {
                 let reply = try await hostile.send(huge)
                 if case .opened = reply { Issue.record("an oversized open was served") }

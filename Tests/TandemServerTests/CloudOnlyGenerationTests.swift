@@ -1,3 +1,4 @@
+import TandemWireConversions
 import Testing
 @testable import TandemClient
 import TandemDecoding

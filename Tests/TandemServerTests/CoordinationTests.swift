@@ -2,6 +2,8 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import TandemModelAdapter
+import TandemWireConversions
 import Testing
 import TandemClient
 import TandemDecoding
@@ -43,7 +45,7 @@ final class Cluster: @unchecked Sendable {
 
     /// The coordinator's listing now.
     func listing(fingerprint: String? = nil) async throws -> VerifierListing {
-        let query = fingerprint.map { "?fingerprint=\($0)" } ?? ""
+        let query = fingerprint.map { "?tokenizer_fingerprint=\($0)" } ?? ""
         let (status, body) = try await httpGet(url + RegistryAPI.path + query)
         #expect(status == 200)
         return try JSONDecoder().decode(VerifierListing.self, from: Data(body.utf8))

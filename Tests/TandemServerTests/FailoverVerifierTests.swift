@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Logging
+import TandemWireConversions
 import Testing
 import TandemClient
 import TandemCoordinator

@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import TandemModelAdapter
+import TandemWireConversions
 import Testing
 @testable import TandemClient
 import TandemDecoding

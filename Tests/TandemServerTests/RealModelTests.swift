@@ -1,4 +1,6 @@
 import Foundation
+import TandemModelAdapter
+import TandemWireConversions
 import Testing
 import TandemClient
 import TandemDecoding

@@ -8,6 +8,7 @@ import TandemDecoding
 import TandemServer
 import TandemWire
 import TandemTestSupport
+import TandemWireConversions
 
 /// The toy pair most tests use: a target and a draft that disagrees with it a third of the time.
 enum Toys {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Runs the built `tandem` executable (next to the test bundle) and captures its output.
 enum TandemCLI {
@@ -39,11 +40,29 @@ enum TandemCLI {
         let watchdog = DispatchWorkItem { process.terminate() }
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) * 1e-18
         DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: watchdog)
+        // Both pipes are drained at once: reading one to its end first would deadlock a child that
+        // fills the other pipe's buffer (64 KiB) before it exits.
+        let errors = CollectedOutput()
+        let errorHandle = err.fileHandleForReading
+        let stderrDone = DispatchGroup()
+        stderrDone.enter()
+        DispatchQueue.global().async {
+            errors.set(errorHandle.readDataToEndOfFile())
+            stderrDone.leave()
+        }
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        stderrDone.wait()
+        let stderr = errors.get()
         process.waitUntilExit()
         watchdog.cancel()
         return Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
                       stderr: String(decoding: stderr, as: UTF8.self))
     }
+}
+
+/// Output read on another thread.
+private final class CollectedOutput: Sendable {
+    private let data = Mutex(Data())
+    func set(_ value: Data) { data.withLock { $0 = value } }
+    func get() -> Data { data.withLock { $0 } }
 }

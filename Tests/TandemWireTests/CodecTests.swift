@@ -2,17 +2,18 @@ import Foundation
 import Testing
 import TandemDecoding
 @testable import TandemWire
+import TandemWireConversions
 
 @Suite("Wire codec")
 struct CodecTests {
     let codec = WireCodec()
 
     static let samples: [WireMessage] = [
-        .open(OpenMessage(draftFingerprint: "abc\u{FEFF}", sampling: SamplingParameters(temperature: 0.7, topK: 40, seed: 42),
+        .open(OpenMessage(draftFingerprint: "abc\u{FEFF}", sampling: WireSampling(temperature: 0.7, topK: 40, seed: 42),
                           prompt: [1, 2, 3], maxTokens: 64, stopTokens: [2])),
         .verify(VerifyMessage(round: 3, base: 17, drafts: [5, 6, 7])),
         .verify(VerifyMessage(round: 4, base: 20, drafts: [9],
-                              q: [SparseDistribution(ids: [9, 3], probabilities: [0.75, 0.25])])),
+                              q: [WireDistribution(ids: [9, 3], probabilities: [0.75, 0.25])])),
         .verify(VerifyMessage(round: 1, base: 1, drafts: [])),
         .extend(ExtendMessage(round: 2, base: 5, tokens: [4, 4])),
         .close,
@@ -41,14 +42,14 @@ struct CodecTests {
         let timings = try #require(object["timings"] as? [String: Any])
         #expect(timings["queue_ms"] as? Double == 1)
         #expect(timings["compute_ms"] as? Double == 2)
-        #expect(try codec.encode(.close) == #"{"type":"close","v":1}"#)
+        #expect(try codec.encode(.close) == #"{"type":"close","v":2}"#)
     }
 
     @Test("the open frame uses the documented field names")
     func openFields() throws {
         let text = try codec.encode(Self.samples[0])
-        for key in ["\"protocol\":\"tandem-assist\"", "\"draftFingerprint\"", "\"sampling\"", "\"prompt\"",
-                    "\"maxTokens\"", "\"stopTokens\""] {
+        for key in ["\"protocol\":\"tandem-assist\"", "\"draft_fingerprint\"", "\"sampling\"", "\"prompt\"",
+                    "\"max_tokens\"", "\"stop_tokens\""] {
             #expect(text.contains(key), "missing \(key) in \(text)")
         }
     }
@@ -58,19 +59,19 @@ struct CodecTests {
         ("not json", .badFrame),
         ("[1,2,3]", .badFrame),
         ("\"verify\"", .badFrame),
-        (#"{"v":1}"#, .badFrame),
+        (#"{"v":2}"#, .badFrame),
         (#"{"type":"verify"}"#, .badFrame),
-        (#"{"type":7,"v":1}"#, .badFrame),
+        (#"{"type":7,"v":2}"#, .badFrame),
         (#"{"type":"verify","v":"1"}"#, .badFrame),
-        (#"{"type":"verify","v":2,"round":1,"base":1,"drafts":[]}"#, .protocolVersion),
-        (#"{"type":"teleport","v":1}"#, .unknownType),
-        (#"{"type":"verify","v":1,"round":1,"base":1}"#, .badFrame),
-        (#"{"type":"verify","v":1,"round":1,"base":1,"drafts":["a"]}"#, .badFrame),
-        (#"{"type":"verify","v":1,"round":1.5,"base":1,"drafts":[]}"#, .badFrame),
-        (#"{"type":"verify","v":1,"round":1,"base":1,"drafts":[99999999999999999999999]}"#, .badFrame),
-        (#"{"type":"open","v":1,"protocol":"tandem-assist","prompt":[1]}"#, .badFrame),
-        (#"{"type":"verdict","v":1,"round":1,"accepted":0,"next":1,"finished":"yes","timings":{"queue_ms":0,"compute_ms":0}}"#, .badFrame),
-        (#"{"type":"error","v":1,"code":"x"}"#, .badFrame),
+        (#"{"type":"verify","v":1,"round":1,"base":1,"drafts":[]}"#, .protocolVersion),
+        (#"{"type":"teleport","v":2}"#, .unknownType),
+        (#"{"type":"verify","v":2,"round":1,"base":1}"#, .badFrame),
+        (#"{"type":"verify","v":2,"round":1,"base":1,"drafts":["a"]}"#, .badFrame),
+        (#"{"type":"verify","v":2,"round":1.5,"base":1,"drafts":[]}"#, .badFrame),
+        (#"{"type":"verify","v":2,"round":1,"base":1,"drafts":[99999999999999999999999]}"#, .badFrame),
+        (#"{"type":"open","v":2,"protocol":"tandem-assist","prompt":[1]}"#, .badFrame),
+        (#"{"type":"verdict","v":2,"round":1,"accepted":0,"next":1,"finished":"yes","timings":{"queue_ms":0,"compute_ms":0}}"#, .badFrame),
+        (#"{"type":"error","v":2,"code":"x"}"#, .badFrame),
     ]
 
     @Test("malformed frames become typed errors", arguments: malformed)
@@ -87,7 +88,7 @@ struct CodecTests {
     @Test("a missing field is named in the error")
     func namedField() {
         do {
-            _ = try codec.decode(#"{"type":"verify","v":1,"round":1,"drafts":[]}"#)
+            _ = try codec.decode(#"{"type":"verify","v":2,"round":1,"drafts":[]}"#)
             Issue.record("decoded a verify without base")
         } catch {
             #expect(error.message.contains("base"))
@@ -96,18 +97,18 @@ struct CodecTests {
 
     @Test("unknown error codes from a newer peer still decode")
     func unknownCode() throws {
-        let message = try codec.decode(#"{"type":"error","v":1,"code":"shiny_new","message":"m"}"#)
+        let message = try codec.decode(#"{"type":"error","v":2,"code":"shiny_new","message":"m"}"#)
         #expect(message == .error(ErrorMessage(code: WireErrorCode("shiny_new"), message: "m")))
     }
 
     @Test("decoding-core errors map to wire codes")
     func errorMapping() {
-        #expect(WireError(TandemDecoding.DecodingError.baseMismatch(expected: 3, got: 4)).code == .resync)
-        #expect(WireError(TandemDecoding.DecodingError.tokenOutOfRange(token: 600, vocabularySize: 513)).code == .tokenOutOfRange)
-        #expect(WireError(TandemDecoding.DecodingError.promptTooLong(count: 9, contextLength: 8)).code == .contextFull)
-        #expect(WireError(TandemDecoding.DecodingError.notOpen).code == .notOpen)
-        #expect(WireError(TandemDecoding.DecodingError.roundOutOfOrder(last: 3, got: 3)).code == .roundOrder)
-        #expect(WireError(TandemDecoding.DecodingError.emptyPrompt).code == .invalidRequest)
+        #expect(WireError(GenerationError.baseMismatch(expected: 3, got: 4)).code == .resync)
+        #expect(WireError(GenerationError.tokenOutOfRange(token: 600, vocabularySize: 513)).code == .tokenOutOfRange)
+        #expect(WireError(GenerationError.promptTooLong(count: 9, contextLength: 8)).code == .contextFull)
+        #expect(WireError(GenerationError.notOpen).code == .notOpen)
+        #expect(WireError(GenerationError.roundOutOfOrder(last: 3, got: 3)).code == .roundOrder)
+        #expect(WireError(GenerationError.emptyPrompt).code == .invalidRequest)
     }
 
     @Test("conversions to and from the decoding core's types keep every field")

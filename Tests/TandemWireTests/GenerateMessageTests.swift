@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TandemDecoding
 @testable import TandemWire
+import TandemWireConversions
 
 @Suite("Wire: generate and CPU timings")
 struct GenerateMessageTests {
@@ -21,9 +22,9 @@ struct GenerateMessageTests {
 
     @Test("a generate frame without base is a bad frame")
     func generateMissingField() {
-        #expect(throws: WireError.self) { try codec.decode(#"{"type":"generate","v":1,"round":1}"#) }
+        #expect(throws: WireError.self) { try codec.decode(#"{"type":"generate","v":2,"round":1}"#) }
         do {
-            _ = try codec.decode(#"{"type":"generate","v":1,"round":1}"#)
+            _ = try codec.decode(#"{"type":"generate","v":2,"round":1}"#)
         } catch {
             #expect(error.code == .badFrame)
             #expect(error.message.contains("base"))
@@ -42,7 +43,7 @@ struct GenerateMessageTests {
         }
         #expect(abs(decoded.verdict().timings.cpuSeconds - 0.003) < 1e-12)
 
-        let old = #"{"type":"verdict","v":1,"round":1,"accepted":0,"next":4,"finished":true,"timings":{"queue_ms":1,"compute_ms":2}}"#
+        let old = #"{"type":"verdict","v":2,"round":1,"accepted":0,"next":4,"finished":true,"timings":{"queue_ms":1,"compute_ms":2}}"#
         guard case let .verdict(legacy) = try codec.decode(old) else {
             Issue.record("an old verdict frame no longer decodes")
             return

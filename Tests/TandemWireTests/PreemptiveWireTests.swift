@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TandemDecoding
 @testable import TandemWire
+import TandemWireConversions
 
 /// The wire's part of early-exit preemptive drafting: the opt-in on `open`, the `provisional` frame and
 /// the verdict's `provisional_ms`, all additive so frames without them still decode.
@@ -24,7 +25,7 @@ struct PreemptiveWireTests {
 
         let provisional = WireMessage.provisional(ProvisionalMessage(round: 2, Verdict.Provisional(accepted: 1, next: 9)))
         let provisionalText = try codec.encode(provisional)
-        #expect(provisionalText == #"{"type":"provisional","v":1,"accepted":1,"next":9,"round":2}"#)
+        #expect(provisionalText == #"{"type":"provisional","v":2,"accepted":1,"next":9,"round":2}"#)
         #expect(try codec.decode(provisionalText) == provisional)
     }
 
@@ -37,7 +38,7 @@ struct PreemptiveWireTests {
         guard case let .open(m) = open else { Issue.record("not an open: \(open)"); return }
         #expect(m.preemptive == nil)
 
-        let verdict = try codec.decode(#"{"type":"verdict","v":1,"round":1,"accepted":0,"next":3,"finished":false,"timings":{"queue_ms":1,"compute_ms":2}}"#)
+        let verdict = try codec.decode(#"{"type":"verdict","v":2,"round":1,"accepted":0,"next":3,"finished":false,"timings":{"queue_ms":1,"compute_ms":2}}"#)
         guard case let .verdict(v) = verdict else { Issue.record("not a verdict: \(verdict)"); return }
         #expect(v.timings.provisionalMs == nil)
         #expect(v.verdict().timings.provisionalSeconds == nil)

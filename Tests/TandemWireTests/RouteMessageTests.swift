@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TandemDecoding
 import TandemWire
+import TandemWireConversions
 
 @Suite("Routing messages on the wire")
 struct RouteMessageTests {
@@ -25,10 +26,10 @@ struct RouteMessageTests {
 
     @Test("an extend without span asks for one token; bad fields are bad frames")
     func spanDefault() throws {
-        let decoded = try codec.decode("{\"type\":\"extend\",\"v\":1,\"round\":2,\"base\":5,\"tokens\":[7]}")
+        let decoded = try codec.decode("{\"type\":\"extend\",\"v\":2,\"round\":2,\"base\":5,\"tokens\":[7]}")
         #expect(decoded == .extend(ExtendMessage(round: 2, base: 5, tokens: [7], span: 1)))
-        #expect(throws: WireError.self) { try codec.decode("{\"type\":\"extend\",\"v\":1,\"round\":2,\"tokens\":[7]}") }
-        #expect(throws: WireError.self) { try codec.decode("{\"type\":\"routed\",\"v\":1,\"round\":2,\"tokens\":\"x\",\"finished\":false}") }
+        #expect(throws: WireError.self) { try codec.decode("{\"type\":\"extend\",\"v\":2,\"round\":2,\"tokens\":[7]}") }
+        #expect(throws: WireError.self) { try codec.decode("{\"type\":\"routed\",\"v\":2,\"round\":2,\"tokens\":\"x\",\"finished\":false}") }
     }
 
     @Test("the core's route request and answer map to and from the messages")

@@ -2,6 +2,7 @@ import Foundation
 import TandemGGUF
 import TandemKernels
 import TandemModel
+import TandemSampling
 
 /// Writes a random-weight Llama model of a given shape and tensor type with the project's own
 /// GGUF writer, so the engine benchmark runs on files every machine can make.

@@ -1,3 +1,4 @@
+import TandemDecoding
 import TandemModel
 
 /// The engine's session as the decoding core's `LanguageModelSession`: one `append` per evaluation,
@@ -48,7 +49,3 @@ public final class EarlyExitSession: LanguageModelSession {
         try session.append(tokens, logits: .all, earlyExitLayer: exitLayer, onEarlyExit: onEarlyExit).logits
     }
 }
-
-/// The engine's sampler already has `distribution(_:recent:)`: p and q are then exactly what the
-/// engine would sample from alone.
-extension Sampler: DistributionShaper {}

@@ -37,16 +37,16 @@ public struct SamplerConfig: Sendable, Equatable, Hashable, Codable {
 
     public var isGreedy: Bool { temperature <= 0 }
 
-    /// Throws `ModelError.invalidSamplerParameter` for values outside their ranges.
+    /// Throws `SamplerError.invalidParameter` for values outside their ranges.
     public func validate() throws {
-        guard temperature.isFinite else { throw ModelError.invalidSamplerParameter(name: "temperature", reason: "must be finite") }
-        guard topK >= 0 else { throw ModelError.invalidSamplerParameter(name: "top-k", reason: "must be ≥ 0, got \(topK)") }
-        guard topP > 0, topP <= 1 else { throw ModelError.invalidSamplerParameter(name: "top-p", reason: "must be in (0, 1], got \(topP)") }
-        guard minP >= 0, minP <= 1 else { throw ModelError.invalidSamplerParameter(name: "min-p", reason: "must be in [0, 1], got \(minP)") }
+        guard temperature.isFinite else { throw SamplerError.invalidParameter(name: "temperature", reason: "must be finite") }
+        guard topK >= 0 else { throw SamplerError.invalidParameter(name: "top-k", reason: "must be ≥ 0, got \(topK)") }
+        guard topP > 0, topP <= 1 else { throw SamplerError.invalidParameter(name: "top-p", reason: "must be in (0, 1], got \(topP)") }
+        guard minP >= 0, minP <= 1 else { throw SamplerError.invalidParameter(name: "min-p", reason: "must be in [0, 1], got \(minP)") }
         guard repeatPenalty > 0, repeatPenalty.isFinite else {
-            throw ModelError.invalidSamplerParameter(name: "repeat-penalty", reason: "must be > 0, got \(repeatPenalty)")
+            throw SamplerError.invalidParameter(name: "repeat-penalty", reason: "must be > 0, got \(repeatPenalty)")
         }
-        guard repeatLastN >= -1 else { throw ModelError.invalidSamplerParameter(name: "repeat-last-n", reason: "must be ≥ -1") }
+        guard repeatLastN >= -1 else { throw SamplerError.invalidParameter(name: "repeat-last-n", reason: "must be ≥ -1") }
     }
 }
 

@@ -1,8 +1,6 @@
 /// Errors of assisted decoding, each with a message a user (or the engineer of a buggy peer) can act on.
-///
-/// Note: inside files that import TandemDecoding this name shadows `Swift.DecodingError` (Codable);
-/// write `Swift.DecodingError` there when the Codable one is meant.
-public enum DecodingError: Error, Equatable, Sendable, CustomStringConvertible {
+/// (Named so it does not shadow `Swift.DecodingError`, the Codable one.)
+public enum GenerationError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A session needs at least one prompt token (usually BOS).
     case emptyPrompt
     /// A token id outside the model's vocabulary.

@@ -9,9 +9,9 @@ import Darwin
 /// Measures work, not waiting: a pass that is descheduled on a loaded machine costs its wall time but
 /// not its CPU time. Only the calling thread counts, so a model whose compute pool has more than one
 /// thread does part of its work outside this clock (run the model with one thread to see all of it).
-public enum ThreadCPUClock {
+package enum ThreadCPUClock {
     /// Seconds of CPU time this thread has used so far (0 where the clock is unavailable).
-    public static func now() -> Double {
+    package static func now() -> Double {
         var spec = timespec()
         guard clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec) == 0 else { return 0 }
         return Double(spec.tv_sec) + Double(spec.tv_nsec) * 1e-9

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TandemModel
+@testable import TandemSampling
 
 @Suite("sampler")
 struct SamplerTests {
@@ -146,10 +146,10 @@ struct SamplerTests {
     }
 
     @Test func invalidParametersAreRejected() {
-        #expect(throws: ModelError.self) { try Sampler(config: SamplerConfig(topP: 0)) }
-        #expect(throws: ModelError.self) { try Sampler(config: SamplerConfig(topK: -1)) }
-        #expect(throws: ModelError.self) { try Sampler(config: SamplerConfig(minP: 2)) }
-        #expect(throws: ModelError.self) { try Sampler(config: SamplerConfig(repeatPenalty: 0)) }
-        #expect(throws: ModelError.self) { try Sampler(config: SamplerConfig(temperature: .nan)) }
+        #expect(throws: SamplerError.self) { try Sampler(config: SamplerConfig(topP: 0)) }
+        #expect(throws: SamplerError.self) { try Sampler(config: SamplerConfig(topK: -1)) }
+        #expect(throws: SamplerError.self) { try Sampler(config: SamplerConfig(minP: 2)) }
+        #expect(throws: SamplerError.self) { try Sampler(config: SamplerConfig(repeatPenalty: 0)) }
+        #expect(throws: SamplerError.self) { try Sampler(config: SamplerConfig(temperature: .nan)) }
     }
 }

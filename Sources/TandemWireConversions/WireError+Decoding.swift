@@ -1,8 +1,9 @@
 import TandemDecoding
+import TandemWire
 
 extension WireError {
     /// The wire error for a decoding-core error (what a server answers when its verifier refuses).
-    public init(_ error: TandemDecoding.DecodingError) {
+    public init(_ error: GenerationError) {
         let code: WireErrorCode
         switch error {
         case .tokenOutOfRange: code = .tokenOutOfRange

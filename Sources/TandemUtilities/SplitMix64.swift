@@ -1,10 +1,10 @@
-/// A small seeded generator (SplitMix64) so jitter draws repeat exactly for a given seed.
-struct SplitMix64: RandomNumberGenerator, Sendable {
+/// A small seeded generator (SplitMix64): draws repeat exactly for a given seed. Not cryptographic.
+package struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    package init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -13,7 +13,7 @@ struct SplitMix64: RandomNumberGenerator, Sendable {
     }
 
     /// A uniform draw in [-1, 1].
-    mutating func nextSigned() -> Double {
+    package mutating func nextSigned() -> Double {
         Double(next() >> 11) / Double(1 << 53) * 2 - 1
     }
 }
