@@ -207,6 +207,7 @@ public struct AssistReport: Sendable {
     /// A policy's column title.
     static func name(_ policy: AssistPolicy) -> String {
         if case let .fixed(k) = policy { return "window \(k)" }
+        if case let .proactive(.fixed(k)) = policy { return "window \(k) proactive" }
         return policy.description
     }
 }

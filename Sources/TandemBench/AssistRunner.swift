@@ -65,7 +65,7 @@ public struct AssistRunner: Sendable {
         }
         let tokenizer = draft.tokenizer
         let requests = config.grid.prompts.map {
-            SessionRequest(prompt: tokenizer.encode($0), sampling: config.sampling, maxTokens: config.grid.maxTokens,
+            SessionRequest(prompt: tokenizer.encode($0, parseSpecial: true), sampling: config.sampling, maxTokens: config.grid.maxTokens,
                            stopTokens: tokenizer.endOfGenerationIDs)
         }
         for (i, request) in requests.enumerated() where request.prompt.isEmpty {
@@ -142,13 +142,14 @@ public struct AssistRunner: Sendable {
             return CloudOnlyGenerator(url: url, fingerprint: fingerprint, clientModel: draft.name)
         case .localOnly:
             return DraftOnlyGenerator(drafter: ModelDrafter(session: draft.model.makeSession(), queue: queue))
-        case .fixed, .doubling, .adaptive, .adaptivePreemptive:
-            let preemptive = policy == .adaptivePreemptive
+        case .fixed, .doubling, .adaptive, .adaptivePreemptive, .proactive:
+            let preemptive = policy.isPreemptive
             let verifier = RemoteVerifier(.init(url: url, draftFingerprint: fingerprint, draftModel: draft.name,
                                                 preemptive: preemptive))
             let drafter = ModelDrafter(session: draft.model.makeSession(), queue: queue)
             return AssistedGenerator(drafter: drafter, verifier: verifier,
-                                     policy: policy.windowPolicy(profile: profile) ?? FixedWindow(1), preemptive: preemptive)
+                                     policy: policy.windowPolicy(profile: profile) ?? FixedWindow(1), preemptive: preemptive,
+                                     proactive: policy.isProactive)
         }
     }
 

@@ -99,6 +99,12 @@ struct GenerateCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Assisted mode: draft the next window on the server's early-exit guess (provisional verdict).")
     var preemptive = false
 
+    @Flag(name: .long, help: "Assisted mode: draft the next window while the current one is being verified (assuming it is accepted).")
+    var proactive = false
+
+    @Option(name: .long, help: ArgumentHelp("Pin this process's compute to CPU N (Linux only; e.g. two 'devices' on one machine).", valueName: "N"))
+    var cpu: Int?
+
     @Option(name: .long, help: "Maximum number of tokens to generate.")
     var maxTokens: Int = 32
 
@@ -130,10 +136,18 @@ struct GenerateCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
+        if let cpu {
+            do {
+                try CPUOption.pinProcess(cpu)
+            } catch {
+                FileHandle.standardError.write(Data("error: --cpu: \(error)\n".utf8))
+                throw ExitCode.failure
+            }
+        }
         if coordinator != nil || requireSha256 != nil || server?.contains(",") == true {
-            guard mode == "assist", !preemptive else {
+            guard mode == "assist", !preemptive, !proactive else {
                 // Failover and offline fallback drive plain assisted rounds; routing has its own fallback.
-                let what = preemptive ? "--preemptive" : "--mode \(mode)"
+                let what = preemptive ? "--preemptive" : proactive ? "--proactive" : "--mode \(mode)"
                 FileHandle.standardError.write(Data("error: \(what) takes one --server; --coordinator, a list of servers and --require-sha256 work in plain assist mode\n".utf8))
                 throw ExitCode.failure
             }
@@ -160,7 +174,9 @@ struct GenerateCommand: AsyncParsableCommand {
             switch mode {
             case "assist": break
             case "route":
-                guard !preemptive else { throw CommandLineError("--preemptive drafts windows in assist mode; drop it with --mode route") }
+                guard !preemptive, !proactive else {
+                    throw CommandLineError("--preemptive and --proactive draft windows in assist mode; drop them with --mode route")
+                }
                 let configuration = try RouteOption.configuration(threshold: threshold, score: score, span: routeSpan,
                                                                   budget: routeBudget, timeoutMs: routeTimeoutMs)
                 try await RoutedGenerate(draftPath: draft, server: server, configuration: configuration, sampling: sampling,
@@ -172,7 +188,8 @@ struct GenerateCommand: AsyncParsableCommand {
             }
             try await AssistedGenerate(draftPath: draft, server: server, window: window, sampling: sampling,
                                        maxTokens: maxTokens, ignoreEos: ignoreEos, json: json,
-                                       options: options, chatOptions: chatOptions, preemptive: preemptive).run()
+                                       options: options, chatOptions: chatOptions, preemptive: preemptive, proactive: proactive,
+                                       cpu: cpu).run()
         } catch {
             let message = String(describing: error).replacingOccurrences(of: "\n", with: " ")
             FileHandle.standardError.write(Data("\nerror: \(message)\n".utf8))
@@ -182,7 +199,9 @@ struct GenerateCommand: AsyncParsableCommand {
 
     private func runLocal() throws {
         try reportingErrors {
-            guard !preemptive else { throw CommandLineError("--preemptive needs assisted mode (--draft FILE --server ws://HOST:PORT)") }
+            guard !preemptive, !proactive else {
+                throw CommandLineError("--preemptive and --proactive need assisted mode (--draft FILE --server ws://HOST:PORT)")
+            }
             let parsed = try options.parsedTokenIDs()
             guard maxTokens >= 0 else { throw CommandLineError("--max-tokens must be ≥ 0") }
             let samplerConfig = SamplerConfig(
@@ -190,6 +209,7 @@ struct GenerateCommand: AsyncParsableCommand {
                 repeatPenalty: repeatPenalty, repeatLastN: repeatLastN, seed: seed)
             var sampler = try Sampler(config: samplerConfig)
             let model = try options.loadModel()
+            if let cpu { try CPUOption.pin(model, to: cpu) }
             let tokenizer = TokenText.tokenizer(for: model.file)
             var prompt = try options.promptTokens(parsed: parsed, tokenizer: tokenizer)
             if parsed == nil, let text = options.prompt, let tokenizer, chatOptions.isChat {

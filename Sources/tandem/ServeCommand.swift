@@ -48,6 +48,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Compute threads (default: all cores).")
     var threads: Int?
 
+    @Option(name: .long, help: ArgumentHelp("Pin the model's compute to CPU N (Linux only; e.g. two 'devices' on one machine).", valueName: "N"))
+    var cpu: Int?
+
     @Option(name: .long, help: "Most sessions open at once (one KV cache each).")
     var maxSessions = 8
 
@@ -112,7 +115,9 @@ struct ServeCommand: AsyncParsableCommand {
             var options = try ModelRunOptions.parse([])
             options.model = model
             options.threads = threads
+            if let cpu { try CPUOption.pinProcess(cpu) }
             let loaded = try options.loadModel()
+            if let cpu { try CPUOption.pin(loaded, to: cpu) }
             guard let tokenizer = TokenText.tokenizer(for: loaded.file) else {
                 throw CommandLineError("\(model) has no usable tokenizer; a verifier needs one so drafts can be matched to it")
             }
