@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import TandemClient
 import TandemDecoding
+import TandemKernels
 import TandemModel
 import TandemServer
 import TandemTokenizer
@@ -23,9 +24,15 @@ public struct AssistRunner: Sendable {
         public var profile: CloudProfile?
         public var serverThreads: Int
         public var draftThreads: Int
+        /// CPUs the draft's compute (the client) and the target's (the verifier) are pinned to; nil: not pinned.
+        public var clientCPUs: [Int]?
+        public var serverCPUs: [Int]?
 
         public init(draftPath: String, targetPath: String, grid: AssistGrid, sampling: SamplingParameters = .greedy,
-                    profile: CloudProfile? = nil, serverThreads: Int = 1, draftThreads: Int = 1) {
+                    profile: CloudProfile? = nil, serverThreads: Int = 1, draftThreads: Int = 1,
+                    clientCPUs: [Int]? = nil, serverCPUs: [Int]? = nil) {
+            self.clientCPUs = clientCPUs
+            self.serverCPUs = serverCPUs
             self.draftPath = draftPath
             self.targetPath = targetPath
             self.grid = grid
@@ -60,6 +67,12 @@ public struct AssistRunner: Sendable {
         let started = clock.now
         let target = try Self.load(config.targetPath, threads: config.serverThreads)
         let draft = try Self.load(config.draftPath, threads: config.draftThreads)
+        do {
+            if let cpus = config.serverCPUs { try target.model.pool.pin(to: cpus) }
+            if let cpus = config.clientCPUs { try draft.model.pool.pin(to: cpus) }
+        } catch {
+            throw AssistBenchError.setup("cannot pin the models to their CPUs: \(error)")
+        }
         guard draft.tokenizer.fingerprint == target.tokenizer.fingerprint else {
             throw AssistBenchError.model("\(config.draftPath) and \(config.targetPath) have different tokenizers; a draft must share its target's tokenizer")
         }

@@ -26,8 +26,8 @@ import TandemTestSupport
     /// drafting not concurrent with the wait for the verdict, no round would ever hit).
     static func gated(target: ToyModel, draft: ToyModel, policy: any WindowPolicy, maxTokens: Int,
                       proposalTopK: Int = 8, preemptive: Bool = false) -> AssistedGenerator {
-        let drafter = WatchedDrafter(ModelDrafter(session: draft.makeSession(), proposalTopK: proposalTopK))
-        let verifier = GatedVerifier(InProcessVerifier(session: target.makeSession(), maxWindow: 16), drafter: drafter)
+        let drafter = SpeculationCountingDrafter(ModelDrafter(session: draft.makeSession(), proposalTopK: proposalTopK))
+        let verifier = SpeculationGatedVerifier(InProcessVerifier(session: target.makeSession(), maxWindow: 16), drafter: drafter)
         return AssistedGenerator(drafter: drafter, verifier: verifier, policy: policy, preemptive: preemptive, proactive: true)
     }
 
@@ -183,7 +183,7 @@ import TandemTestSupport
 }
 
 /// A drafter that counts the speculations started on it.
-final class WatchedDrafter: Drafter {
+final class SpeculationCountingDrafter: Drafter {
     let base: ModelDrafter
     let speculations = Mutex(0)
 
@@ -205,13 +205,13 @@ final class WatchedDrafter: Drafter {
 /// A verifier that holds each round until the drafter has started a speculation on it (when the round
 /// leaves room for one), then verifies in-process. Gives up waiting after 10 s so a drafter that never
 /// speculates concurrently fails the test's hit counts instead of hanging it.
-final class GatedVerifier: Verifier {
+final class SpeculationGatedVerifier: Verifier {
     let base: InProcessVerifier
-    let drafter: WatchedDrafter
+    let drafter: SpeculationCountingDrafter
     /// The open session's prompt length and token limit, and the speculations expected so far.
     private let state = Mutex((prompt: 0, maxTokens: 0, expected: 0))
 
-    init(_ base: InProcessVerifier, drafter: WatchedDrafter) {
+    init(_ base: InProcessVerifier, drafter: SpeculationCountingDrafter) {
         self.base = base
         self.drafter = drafter
     }
