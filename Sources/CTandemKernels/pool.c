@@ -70,6 +70,14 @@ int tk_pin_current_thread(const int *cpus, int count) {
 #endif
 }
 
+int tk_current_cpu(void) {
+#if defined(__linux__)
+    return sched_getcpu();
+#else
+    return -1;
+#endif
+}
+
 int tk_pool_set_cpus(tk_pool *pool, const int *cpus, int count) {
 #if defined(__linux__)
     cpu_set_t set;

@@ -25,6 +25,12 @@ public enum CPUAffinity {
     /// CPUs online.
     public static var online: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
+    /// The CPU the calling thread runs on now; nil where unknown.
+    public static var currentCPU: Int? {
+        let cpu = tk_current_cpu()
+        return cpu >= 0 ? Int(cpu) : nil
+    }
+
     /// Checks `cpus` against the CPUs online.
     public static func validate(_ cpus: [Int]) throws(CPUAffinityError) {
         guard let first = cpus.first else { throw .invalidCPU(-1, online: online) }

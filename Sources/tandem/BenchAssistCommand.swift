@@ -176,6 +176,8 @@ struct BenchAssistCommand: AsyncParsableCommand {
                                                                                     sampling: sampling, plots: []))
             print(report.acceptanceSection())
             print(report.latencySection())
+            let proactiveText = report.proactiveSection()
+            if !proactiveText.isEmpty { print(proactiveText) }
             print(report.checksSection())
         }
         var failed = false

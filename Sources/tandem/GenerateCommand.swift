@@ -31,6 +31,13 @@ struct GenerateCommand: AsyncParsableCommand {
             --preemptive asks the server for an early-exit guess at each verdict and drafts the next window \
             while the server finishes its pass; the output is unchanged, the stats gain preemptive_hit_rate, \
             preemptive_saved_ms, preemptive_wasted_drafts and provisional_lead_ms.
+            --proactive keeps drafting while a window is being verified (assuming it is accepted and the \
+            server's next token is the draft's own guess) and sends that window the moment the verdict \
+            confirms it; the output is unchanged, the stats gain proactive_hit_rate, proactive_reused_drafts, \
+            proactive_wasted_drafts and proactive_hidden_ms. With --preemptive too, the early-exit guess steers it.
+            --cpu N pins the compute to CPU N (Linux), e.g. client on one core and `serve --cpu` on the other:
+              tandem serve --model t.gguf --port 8080 --threads 1 --cpu 1
+              tandem generate --draft d.gguf --server ws://127.0.0.1:8080 --prompt "def f(" --threads 1 --cpu 0 --proactive
 
             Failover and offline fallback (several verifiers, or a coordinator's list of them): when the \
             verifier in use dies the sequence moves to the next one; when none answers the draft continues \

@@ -31,6 +31,7 @@ struct ServeCommand: AsyncParsableCommand {
               tandem serve --model Models/target.gguf --port 8080
               tandem generate --draft Models/draft.gguf --server ws://127.0.0.1:8080 --prompt "Hello"
               tandem serve --model Models/target.gguf --port 8080 --exit-layer 3
+              tandem serve --model Models/target.gguf --port 8080 --threads 1 --cpu 1
               TANDEM_SECRET=s3cret tandem serve --model Models/target.gguf --port 8081 --register http://127.0.0.1:8070
               tandem serve --model t.gguf --host 0.0.0.0 --port 8081 --register http://coord:8070 --secret s3cret --advertise ws://10.0.0.5:8081
             """

@@ -67,7 +67,7 @@ import TandemTokenizer
     }
 
     static let humanEvalLines = (0..<6).map {
-        "{\"task_id\": \"HumanEval/\\($0)\", \"prompt\": \"def f\\($0)():\\n    pass\\n\", \"canonical_solution\": \"\", \"test\": \"\", \"entry_point\": \"f\\($0)\"}"
+        "{\"task_id\": \"HumanEval/\($0)\", \"prompt\": \"def f\($0)():\\n    pass\\n\", \"canonical_solution\": \"\", \"test\": \"\", \"entry_point\": \"f\($0)\"}"
     }.joined(separator: "\n") + "\n"
 
     @Test func humanEvalLoadsFromJSONLinesAndGzip() throws {
@@ -91,7 +91,7 @@ import TandemTokenizer
         #expect(try HumanEval.parseRanges("80-163") == [80...163])
         #expect(try HumanEval.parseRanges("0-1, 4") == [0...1, 4...4])
         let picked = try HumanEval.select(problems, ranges: HumanEval.parseRanges("4-5,0"))
-        #expect(picked.map(\.number) == [4, 5, 0])
+        #expect(picked.map { $0.number } == [4, 5, 0])
         #expect(throws: BenchPromptError.self) { try HumanEval.select(problems, ranges: [5...6]) }
         for bad in ["", "3-1", "a", "1-2-3", "-4", "1,"] {
             #expect(throws: BenchPromptError.badRange(bad)) { try HumanEval.parseRanges(bad) }

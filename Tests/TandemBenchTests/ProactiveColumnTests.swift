@@ -6,7 +6,7 @@ import TandemDecoding
 @Suite struct ProactiveColumnTests {
     @Test func proactiveAddsATwinOfEveryAssistedColumn() {
         var grid = AssistGrid(windows: [1, 4], prompts: ["a"], preemptive: true)
-        #expect(!grid.policies.contains(where: \.isProactive))
+        #expect(!grid.policies.contains(where: { $0.isProactive }))
         grid.proactive = true
         let assisted: [AssistPolicy] = [.fixed(1), .fixed(4), .doubling, .adaptive, .adaptivePreemptive]
         #expect(grid.policies == [.cloudOnly, .localOnly] + assisted + assisted.map { .proactive($0) })

@@ -79,6 +79,8 @@ void tk_pool_run(tk_pool *pool, tk_pool_fn fn, void *ctx);
 int tk_pool_set_cpus(tk_pool *pool, const int *cpus, int count);
 /// Pins the calling thread to the CPUs cpus[0..count); same returns as tk_pool_set_cpus.
 int tk_pin_current_thread(const int *cpus, int count);
+/// The CPU the calling thread runs on now (sched_getcpu), or -1 where unknown.
+int tk_current_cpu(void);
 
 // dispatch.c ----------------------------------------------------------------------------
 /// Which SIMD level was selected at start-up: 0 scalar, 1 AVX2+FMA+F16C, 2 AVX-512 (+VNNI).
