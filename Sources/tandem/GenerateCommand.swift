@@ -181,9 +181,8 @@ struct GenerateCommand: AsyncParsableCommand {
             switch mode {
             case "assist": break
             case "route":
-                guard !preemptive, !proactive else {
-                    throw CommandLineError("--preemptive and --proactive draft windows in assist mode; drop them with --mode route")
-                }
+                guard !preemptive else { throw CommandLineError("--preemptive drafts windows in assist mode; drop it with --mode route") }
+                guard !proactive else { throw CommandLineError("--proactive drafts windows in assist mode; drop it with --mode route") }
                 let configuration = try RouteOption.configuration(threshold: threshold, score: score, span: routeSpan,
                                                                   budget: routeBudget, timeoutMs: routeTimeoutMs)
                 try await RoutedGenerate(draftPath: draft, server: server, configuration: configuration, sampling: sampling,
@@ -206,9 +205,8 @@ struct GenerateCommand: AsyncParsableCommand {
 
     private func runLocal() throws {
         try reportingErrors {
-            guard !preemptive, !proactive else {
-                throw CommandLineError("--preemptive and --proactive need assisted mode (--draft FILE --server ws://HOST:PORT)")
-            }
+            guard !preemptive else { throw CommandLineError("--preemptive needs assisted mode (--draft FILE --server ws://HOST:PORT)") }
+            guard !proactive else { throw CommandLineError("--proactive needs assisted mode (--draft FILE --server ws://HOST:PORT)") }
             let parsed = try options.parsedTokenIDs()
             guard maxTokens >= 0 else { throw CommandLineError("--max-tokens must be ≥ 0") }
             let samplerConfig = SamplerConfig(
