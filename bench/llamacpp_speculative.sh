@@ -44,7 +44,11 @@ while [[ $# -gt 0 ]]; do
 done
 
 SPEC="$BIN/llama-speculative-simple"
-if [[ -x "$BIN/llama-completion" ]]; then PLAIN="$BIN/llama-completion"; else PLAIN="$BIN/llama-cli"; fi
+# Target alone: llama-completion or llama-cli on the same prompts; where neither is built, llama-bench's
+# text-generation test (tg MAX_TOKENS, no prompt) — the JSON says which ("target_only.method").
+if [[ -x "$BIN/llama-completion" ]]; then PLAIN="$BIN/llama-completion"
+elif [[ -x "$BIN/llama-cli" ]]; then PLAIN="$BIN/llama-cli"
+else PLAIN="$BIN/llama-bench"; fi
 for f in "$SPEC" "$PLAIN"; do
   [[ -x "$f" ]] || { echo "error: $f is not built (see /work/llama-build.log for BUILD-EXIT)" >&2; exit 1; }
 done
@@ -82,12 +86,17 @@ PY
 COMMON=(-n "$MAX_TOKENS" -t "$THREADS" -tb "$THREADS" --temp 0 -c 2048 --seed 0)
 
 # Target alone.
+if [[ "$PLAIN" == */llama-bench ]]; then
+  "$PLAIN" -m "$TARGET" -p 0 -n "$MAX_TOKENS" -t "$THREADS" -r 3 -o json >"$WORK/bench.json" 2>"$WORK/bench.err" \
+    || { echo "error: llama-bench failed:" >&2; tail -5 "$WORK/bench.err" >&2; exit 1; }
+else
 for p in "$WORK"/prompt-*.txt; do
   name=$(basename "$p" .txt)
   "$PLAIN" -m "$TARGET" -f "$p" "${COMMON[@]}" -no-cnv --no-warmup </dev/null >"$WORK/plain-$name.out" 2>"$WORK/plain-$name.err" \
     || "$PLAIN" -m "$TARGET" -f "$p" "${COMMON[@]}" --no-warmup </dev/null >"$WORK/plain-$name.out" 2>"$WORK/plain-$name.err" \
     || { echo "error: $PLAIN failed on $name:" >&2; tail -5 "$WORK/plain-$name.err" >&2; exit 1; }
 done
+fi
 
 # Speculative, per (n_max, p_min).
 IFS=, read -ra NS <<<"$N_MAX"
@@ -126,10 +135,19 @@ def spec(n, pm, name):
         sys.exit(f"error: no speculative summary in {work}/spec-{n}-{pm}-{name}.err")
     return int(d.group(1)), float(d.group(2)), int(drafted.group(1)), int(accepted.group(1))
 
-tokens = seconds = 0
-for name in prompts:
-    t, s = plain(name); tokens += t; seconds += s
-target_only = {"tokens": tokens, "seconds": round(seconds, 3), "tokens_per_s": round(tokens / seconds, 2) if seconds else 0}
+if os.path.exists(f"{work}/bench.json"):
+    runs = json.load(open(f"{work}/bench.json"))
+    tg = [r for r in runs if r.get("n_gen", 0) > 0]
+    if not tg:
+        sys.exit("error: llama-bench gave no text-generation result")
+    target_only = {"method": f"llama-bench tg{tg[0]['n_gen']} (no prompt), mean of its repetitions",
+                   "tokens_per_s": round(float(tg[0]["avg_ts"]), 2)}
+else:
+    tokens = seconds = 0
+    for name in prompts:
+        t, s = plain(name); tokens += t; seconds += s
+    target_only = {"method": "decode on the same prompts", "tokens": tokens, "seconds": round(seconds, 3),
+                   "tokens_per_s": round(tokens / seconds, 2) if seconds else 0}
 
 rows = []
 for n in n_max.split(","):
