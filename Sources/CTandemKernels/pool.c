@@ -34,7 +34,80 @@ struct tk_pool {
     _Atomic int stop;
     tk_pool_fn fn;
     void *ctx;
+    // CPU pinning (tk_pool_set_cpus): 0 = none; else an id unique to this pinning, so a caller
+    // thread re-pins when it last ran a job for another pinning.
+    _Atomic uint64_t pin_id;
+#if defined(__linux__)
+    cpu_set_t cpus;
+#endif
 };
+
+static _Atomic uint64_t next_pin_id = 1;
+static _Thread_local uint64_t thread_pin_id = 0;
+
+#if defined(__linux__)
+static int make_cpu_set(const int *cpus, int count, cpu_set_t *set) {
+    CPU_ZERO(set);
+    for (int i = 0; i < count; i++) {
+        if (cpus[i] < 0 || cpus[i] >= CPU_SETSIZE) return 22;  // EINVAL
+        CPU_SET(cpus[i], set);
+    }
+    return count > 0 ? 0 : 22;
+}
+#endif
+
+int tk_pin_current_thread(const int *cpus, int count) {
+#if defined(__linux__)
+    cpu_set_t set;
+    int rc = make_cpu_set(cpus, count, &set);
+    if (rc != 0) return rc;
+    rc = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+    if (rc == 0) thread_pin_id = 0;
+    return rc;
+#else
+    (void)cpus; (void)count;
+    return -1;
+#endif
+}
+
+int tk_current_cpu(void) {
+#if defined(__linux__)
+    return sched_getcpu();
+#else
+    return -1;
+#endif
+}
+
+int tk_pool_set_cpus(tk_pool *pool, const int *cpus, int count) {
+#if defined(__linux__)
+    cpu_set_t set;
+    int rc = make_cpu_set(cpus, count, &set);
+    if (rc != 0) return rc;
+    pthread_mutex_lock(&pool->run_lock);
+    for (int i = 1; i < pool->n && rc == 0; i++) rc = pthread_setaffinity_np(pool->threads[i], sizeof(set), &set);
+    if (rc == 0) {
+        pool->cpus = set;
+        atomic_store(&pool->pin_id, atomic_fetch_add(&next_pin_id, 1));
+    }
+    pthread_mutex_unlock(&pool->run_lock);
+    return rc;
+#else
+    (void)pool; (void)cpus; (void)count;
+    return -1;
+#endif
+}
+
+// Pins the calling thread to the pool's CPUs unless it already is (called under run_lock).
+static inline void pin_caller(tk_pool *pool) {
+#if defined(__linux__)
+    const uint64_t id = atomic_load_explicit(&pool->pin_id, memory_order_relaxed);
+    if (id != 0 && thread_pin_id != id) {
+        if (pthread_setaffinity_np(pthread_self(), sizeof(pool->cpus), &pool->cpus) == 0) thread_pin_id = id;
+    }
+#else
+    (void)pool;
+#endif
+}
 
 static inline uint64_t now_ns(void) {
     struct timespec ts;
@@ -83,6 +156,7 @@ tk_pool *tk_pool_create(int threads) {
     atomic_init(&pool->pending, 0);
     atomic_init(&pool->sleepers, 0);
     atomic_init(&pool->stop, 0);
+    atomic_init(&pool->pin_id, 0);
     if (threads > 1) {
         pool->threads = calloc((size_t)threads, sizeof(pthread_t));
         pool->args = calloc((size_t)threads, sizeof(worker_arg));
@@ -127,6 +201,7 @@ void tk_pool_destroy(tk_pool *pool) {
 
 void tk_pool_run(tk_pool *pool, tk_pool_fn fn, void *ctx) {
     pthread_mutex_lock(&pool->run_lock);
+    pin_caller(pool);
     if (pool->n == 1) {
         fn(ctx, 0, 1);
         pthread_mutex_unlock(&pool->run_lock);

@@ -22,14 +22,19 @@ public enum AssistCostModel {
         case .cloudOnly:
             return prefill + Double(c.generations) * rttSeconds + Double(c.rounds) * p.passBaseSeconds
                 + Double(max(0, c.cloudPositions - c.rounds)) * p.passSecondsPerPosition
-        case .fixed, .doubling, .adaptive, .adaptivePreemptive:
+        case .fixed, .doubling, .adaptive, .adaptivePreemptive, .proactive:
             // Σ pass(k + 1) = rounds · base + Σ k · perPosition, and Σ k = positions − rounds.
             let extraPositions = Double(max(0, c.cloudPositions - c.rounds))
             let assisted = prefill + Double(c.rounds) * (rttSeconds + p.passBaseSeconds)
                 + extraPositions * p.passSecondsPerPosition + Double(c.proposed) * p.draftSecondsPerToken
-            guard policy == .adaptivePreemptive, c.rounds > 0 else { return assisted }
+            guard policy.isPreemptive || policy.isProactive, c.rounds > 0 else { return assisted }
             let meanWindow = Double(c.proposed) / Double(c.rounds)
             let pass = p.passSeconds(positions: Int((meanWindow + 1).rounded()))
+            if policy.isProactive {
+                // Each hit's next window was drafted during the round trip and the pass.
+                let saving = min(meanWindow * p.draftSecondsPerToken, rttSeconds + pass)
+                return assisted - Double(c.proactiveHits) * saving
+            }
             let saving = min(meanWindow * p.draftSecondsPerToken, (1 - min(max(exitFraction, 0), 1)) * pass)
             return assisted - Double(c.preemptiveHits) * saving
         }

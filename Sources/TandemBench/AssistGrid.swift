@@ -11,6 +11,9 @@ public struct AssistGrid: Sendable, Hashable {
     public var maxTokens: Int
     /// Adds the adaptive window with preemptive drafting as a column (`adaptive-preemptive`).
     public var preemptive: Bool
+    /// Adds, for every assisted column, the same policy with proactive drafting (`K-proactive`,
+    /// `adaptive-proactive`, …).
+    public var proactive: Bool = false
 
     /// The default grid: RTT 0, 10, 25, 50, 100 ms; windows 1, 2, 4, 8.
     public static let defaultRTTsMs: [Double] = [0, 10, 25, 50, 100]
@@ -28,7 +31,8 @@ public struct AssistGrid: Sendable, Hashable {
     /// The columns in the order they run and print: cloud-only, local-only, the fixed windows,
     /// doubling, adaptive (and adaptive-preemptive).
     public var policies: [AssistPolicy] {
-        [.cloudOnly, .localOnly] + windows.map { .fixed($0) } + [.doubling, .adaptive] + (preemptive ? [.adaptivePreemptive] : [])
+        let assisted: [AssistPolicy] = windows.map { .fixed($0) } + [.doubling, .adaptive] + (preemptive ? [.adaptivePreemptive] : [])
+        return [.cloudOnly, .localOnly] + assisted + (proactive ? assisted.map { .proactive($0) } : [])
     }
 
     /// Every cell, RTT by RTT.

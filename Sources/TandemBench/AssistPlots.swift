@@ -40,6 +40,7 @@ public enum AssistPlots {
     /// The legend's name of a policy.
     static func label(_ policy: AssistPolicy) -> String {
         if case let .fixed(k) = policy { return "window \(k)" }
+        if case let .proactive(.fixed(k)) = policy { return "window \(k) proactive" }
         return policy.description
     }
 }

@@ -12,6 +12,9 @@ public enum AssistPolicy: Sendable, Hashable, CustomStringConvertible {
     /// The adaptive window with early-exit preemptive drafting (`--preemptive`): the server sends a
     /// provisional verdict mid-pass and the client drafts the next window from it meanwhile.
     case adaptivePreemptive
+    /// An assisted policy with proactive drafting (`--proactive`): the client drafts the next window
+    /// while the current one is being verified (`ProactiveDrafting`).
+    indirect case proactive(AssistPolicy)
     /// The server generates every token and streams it (`generate`).
     case cloudOnly
     /// The draft alone on the client; no server.
@@ -24,6 +27,7 @@ public enum AssistPolicy: Sendable, Hashable, CustomStringConvertible {
         case .doubling: "doubling"
         case .adaptive: "adaptive"
         case .adaptivePreemptive: "adaptive-preemptive"
+        case let .proactive(base): "\(base)-proactive"
         case .cloudOnly: "cloud-only"
         case .localOnly: "local-only"
         }
@@ -32,10 +36,25 @@ public enum AssistPolicy: Sendable, Hashable, CustomStringConvertible {
     /// True for the policies that run the assisted generator (not the baselines).
     public var isAssisted: Bool {
         switch self {
-        case .fixed, .doubling, .adaptive, .adaptivePreemptive: true
+        case .fixed, .doubling, .adaptive, .adaptivePreemptive, .proactive: true
         case .cloudOnly, .localOnly: false
         }
     }
+
+    /// The policy without proactive drafting (itself when it has none).
+    public var base: AssistPolicy {
+        if case let .proactive(base) = self { return base.base }
+        return self
+    }
+
+    /// True when the client drafts proactively.
+    public var isProactive: Bool {
+        if case .proactive = self { return true }
+        return false
+    }
+
+    /// True when the server sends early-exit provisional verdicts (and the client drafts on them).
+    public var isPreemptive: Bool { base == .adaptivePreemptive }
 
     /// The largest window the doubling policy may choose.
     public static let maxAdaptiveWindow = 8
@@ -51,6 +70,7 @@ public enum AssistPolicy: Sendable, Hashable, CustomStringConvertible {
         case .adaptive, .adaptivePreemptive:
             profile.map { ProfiledWindowPolicy(profile: $0, maxWindow: Self.maxStoppingWindow, stopsOnConfidence: true) }
                 ?? ConfidenceStoppingWindow(costModel: CostModelWindow(minWindow: 1, maxWindow: Self.maxStoppingWindow))
+        case let .proactive(base): base.windowPolicy(profile: profile)
         case .cloudOnly, .localOnly: nil
         }
     }

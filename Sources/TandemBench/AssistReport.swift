@@ -68,7 +68,7 @@ public struct AssistReport: Sendable {
                 + "the profile's draft and pass costs (`ProfiledWindowPolicy`), so its measured figures are for those windows.\n"
             out += "  Sources: " + profile.sources.joined(separator: "; ") + ".\n"
         }
-        out += "\n" + acceptanceSection() + "\n" + latencySection() + "\n" + splitSection() + "\n" + positionSection()
+        out += "\n" + acceptanceSection() + "\n" + latencySection() + "\n" + proactiveSection() + splitSection() + "\n" + positionSection()
         out += "\n" + checksSection() + "\n" + rowsSection()
         return out
     }
@@ -99,6 +99,34 @@ public struct AssistReport: Sendable {
         }
         text += "\n\n![acceptance vs window](\(context.plots.first ?? ""))\n\n"
         return text + table.render()
+    }
+
+    /// Proactive drafting per RTT: hit rate, drafts reused and thrown away, drafting hidden behind the
+    /// wait, and tokens/s against the same policy without it (empty without proactive columns).
+    public func proactiveSection() -> String {
+        let policies = result.policies.filter(\.isProactive)
+        guard !policies.isEmpty else { return "" }
+        var table = MarkdownTable(headers: ["RTT ms", "policy", "hit rate", "drafts reused", "drafts wasted", "hidden ms/token",
+                                            "tokens/s", "× without", "× cloud-only"],
+                                  alignments: [.right, .left] + Array(repeating: MarkdownTable.Alignment.right, count: 7))
+        for rtt in result.rttsMs {
+            let cloud = result.row(.cloudOnly, rttMs: rtt)?.tokensPerS ?? 0
+            for policy in policies {
+                guard let row = result.row(policy, rttMs: rtt) else { continue }
+                let without = result.row(policy.base, rttMs: rtt)?.tokensPerS ?? 0
+                table.addRow([NumberFormat.trimmed(rtt, maxFractionDigits: 1), Self.name(policy),
+                              NumberFormat.fixed(row.proactiveHitRate ?? 0, digits: 2), "\(row.proactiveReusedDrafts ?? 0)",
+                              "\(row.proactiveWastedDrafts ?? 0)", NumberFormat.fixed(row.proactiveHiddenMsPerToken ?? 0, digits: 2),
+                              NumberFormat.fixed(row.tokensPerS, digits: 1),
+                              without > 0 ? NumberFormat.fixed(row.tokensPerS / without, digits: 2) : "–",
+                              cloud > 0 ? NumberFormat.fixed(row.tokensPerS / cloud, digits: 2) : "–"])
+            }
+        }
+        return "## Proactive drafting\n\nWhile a window is being verified the client drafts the next one, assuming the "
+            + "window is accepted and the verifier's token is the draft's own most likely one; a hit is a round whose "
+            + "verdict confirmed that before it arrived (its window is then ready), drafts reused are the speculative "
+            + "drafts proposed in the next round, and hidden time is speculative drafting that overlapped the wait.\n\n"
+            + table.render() + "\n"
     }
 
     /// Tokens/s against RTT per policy (measured, × cloud-only) and, under a profile, modelled ms per token.
@@ -207,6 +235,7 @@ public struct AssistReport: Sendable {
     /// A policy's column title.
     static func name(_ policy: AssistPolicy) -> String {
         if case let .fixed(k) = policy { return "window \(k)" }
+        if case let .proactive(.fixed(k)) = policy { return "window \(k) proactive" }
         return policy.description
     }
 }

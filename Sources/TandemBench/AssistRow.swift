@@ -44,6 +44,12 @@ public struct AssistRow: Sendable, Equatable, Codable {
     public var accepted: Int
     /// With preemptive drafting: rounds whose early guess the verdict confirmed ÷ guesses drafted on.
     public var preemptiveHitRate: Double?
+    /// With proactive drafting: rounds whose speculative next window the verdict confirmed ÷ rounds
+    /// that drafted one; drafts reused and thrown away; drafting time hidden behind the wait (ms per token).
+    public var proactiveHitRate: Double?
+    public var proactiveReusedDrafts: Int?
+    public var proactiveWastedDrafts: Int?
+    public var proactiveHiddenMsPerToken: Double?
 
     enum CodingKeys: String, CodingKey {
         case policy
@@ -66,6 +72,10 @@ public struct AssistRow: Sendable, Equatable, Codable {
         case generatedTokens = "generated_tokens"
         case rounds, proposed, accepted
         case preemptiveHitRate = "preemptive_hit_rate"
+        case proactiveHitRate = "proactive_hit_rate"
+        case proactiveReusedDrafts = "proactive_reused_drafts"
+        case proactiveWastedDrafts = "proactive_wasted_drafts"
+        case proactiveHiddenMsPerToken = "proactive_hidden_ms_per_token"
     }
 
     /// The row of a cell from its summed counters.
@@ -82,6 +92,10 @@ public struct AssistRow: Sendable, Equatable, Codable {
         self.rttMs = rttMs
         acceptanceRate = stats.acceptanceRate
         preemptiveHitRate = stats.preemptiveHitRate
+        proactiveHitRate = stats.proactiveHitRate
+        proactiveReusedDrafts = stats.proactiveReusedDrafts
+        proactiveWastedDrafts = stats.proactiveWastedDrafts
+        proactiveHiddenMsPerToken = stats.proactiveRounds == nil ? nil : perToken(c.proactiveHiddenSeconds)
         tokensPerRound = stats.tokensPerRound
         tokensPerS = stats.tokensPerS
         serverCPUSPerToken = stats.serverCPUSPerToken

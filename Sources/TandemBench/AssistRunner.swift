@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import TandemClient
 import TandemDecoding
+import TandemKernels
 import TandemModel
 import TandemModelAdapter
 import TandemSampling
@@ -26,9 +27,15 @@ public struct AssistRunner: Sendable {
         public var profile: CloudProfile?
         public var serverThreads: Int
         public var draftThreads: Int
+        /// CPUs the draft's compute (the client) and the target's (the verifier) are pinned to; nil: not pinned.
+        public var clientCPUs: [Int]?
+        public var serverCPUs: [Int]?
 
         public init(draftPath: String, targetPath: String, grid: AssistGrid, sampling: SamplingParameters = .greedy,
-                    profile: CloudProfile? = nil, serverThreads: Int = 1, draftThreads: Int = 1) {
+                    profile: CloudProfile? = nil, serverThreads: Int = 1, draftThreads: Int = 1,
+                    clientCPUs: [Int]? = nil, serverCPUs: [Int]? = nil) {
+            self.clientCPUs = clientCPUs
+            self.serverCPUs = serverCPUs
             self.draftPath = draftPath
             self.targetPath = targetPath
             self.grid = grid
@@ -63,12 +70,18 @@ public struct AssistRunner: Sendable {
         let started = clock.now
         let target = try Self.load(config.targetPath, threads: config.serverThreads)
         let draft = try Self.load(config.draftPath, threads: config.draftThreads)
+        do {
+            if let cpus = config.serverCPUs { try target.model.pool.pin(to: cpus) }
+            if let cpus = config.clientCPUs { try draft.model.pool.pin(to: cpus) }
+        } catch {
+            throw AssistBenchError.setup("cannot pin the models to their CPUs: \(error)")
+        }
         guard draft.tokenizer.fingerprint == target.tokenizer.fingerprint else {
             throw AssistBenchError.model("\(config.draftPath) and \(config.targetPath) have different tokenizers; a draft must share its target's tokenizer")
         }
         let tokenizer = draft.tokenizer
         let requests = config.grid.prompts.map {
-            SessionRequest(prompt: tokenizer.encode($0), sampling: config.sampling, maxTokens: config.grid.maxTokens,
+            SessionRequest(prompt: tokenizer.encode($0, parseSpecial: true), sampling: config.sampling, maxTokens: config.grid.maxTokens,
                            stopTokens: tokenizer.endOfGenerationIDs)
         }
         for (i, request) in requests.enumerated() where request.prompt.isEmpty {
@@ -145,13 +158,14 @@ public struct AssistRunner: Sendable {
             return CloudOnlyGenerator(url: url, fingerprint: fingerprint, clientModel: draft.name)
         case .localOnly:
             return DraftOnlyGenerator(drafter: ModelDrafter(session: draft.model.makeSession(), queue: queue))
-        case .fixed, .doubling, .adaptive, .adaptivePreemptive:
-            let preemptive = policy == .adaptivePreemptive
+        case .fixed, .doubling, .adaptive, .adaptivePreemptive, .proactive:
+            let preemptive = policy.isPreemptive
             let verifier = RemoteVerifier(.init(url: url, draftFingerprint: fingerprint, draftModel: draft.name,
                                                 preemptive: preemptive))
             let drafter = ModelDrafter(session: draft.model.makeSession(), queue: queue)
             return AssistedGenerator(drafter: drafter, verifier: verifier,
-                                     policy: policy.windowPolicy(profile: profile) ?? FixedWindow(1), preemptive: preemptive)
+                                     policy: policy.windowPolicy(profile: profile) ?? FixedWindow(1), preemptive: preemptive,
+                                     proactive: policy.isProactive)
         }
     }
 

@@ -78,7 +78,7 @@ public struct PreemptBenchmark: Sendable {
         var logger = Logger(label: "tandem.bench.preempt")
         logger.logLevel = .critical
         let server = try await VerifierServer(model: targetModel, host: "127.0.0.1", port: 0, logger: logger).start()
-        let requests = c.prompts.map { SessionRequest(prompt: tokenizer.encode($0), maxTokens: c.maxTokens) }
+        let requests = c.prompts.map { SessionRequest(prompt: tokenizer.encode($0, parseSpecial: true), maxTokens: c.maxTokens) }
         let probe = ServerTimingProbe()
         var rows: [PreemptRow] = []
         let cells = c.rttsMs.count * c.policies.count

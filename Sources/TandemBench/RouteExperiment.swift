@@ -56,7 +56,7 @@ public struct RouteExperiment: Sendable {
         let draft = try Model(path: c.draftPath, threads: c.threads)
         let tokenizer = try Tokenizer(gguf: draft.file)
         let targetTokenizer = try Tokenizer(gguf: target.file)
-        let prompts = c.prompts.map { tokenizer.encode($0) }
+        let prompts = c.prompts.map { tokenizer.encode($0, parseSpecial: true) }
         let requests = prompts.map { SessionRequest(prompt: $0, maxTokens: c.maxTokens) }
 
         // The references: each model alone, greedy, in-process.

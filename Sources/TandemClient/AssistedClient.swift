@@ -23,11 +23,13 @@ public struct AssistedClient: Sendable {
     ///   - tokenizer: turns tokens into text; without it events carry empty text.
     ///   - preemptive: draft the next window on the server's provisional verdicts (the verifier must be
     ///     configured with `preemptive` so the server sends them).
+    ///   - proactive: draft the next window while the current one is being verified (`ProactiveDrafting`).
     public init(drafter: any Drafter, verifier: RemoteVerifier, policy: any WindowPolicy, tokenizer: Tokenizer? = nil,
-                preemptive: Bool = false) {
+                preemptive: Bool = false, proactive: Bool = false) {
         self.verifier = verifier
         self.tokenizer = tokenizer
-        generator = AssistedGenerator(drafter: drafter, verifier: verifier, policy: policy, preemptive: preemptive)
+        generator = AssistedGenerator(drafter: drafter, verifier: verifier, policy: policy, preemptive: preemptive,
+                                      proactive: proactive)
     }
 
     /// Runs one generation; cancelling the consumer (or dropping the stream) stops it.

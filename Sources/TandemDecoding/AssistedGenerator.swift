@@ -16,14 +16,21 @@ public final class AssistedGenerator: TokenGenerator {
     private let gate = GenerationGate()
     /// Draft the next window on the verifier's provisional verdicts (see `PreemptiveDrafting`).
     public let preemptive: Bool
+    /// Draft the next window while the current one is being verified (see `ProactiveDrafting`).
+    public let proactive: Bool
 
     /// - Parameter preemptive: on each round's provisional (early-exit) verdict, start drafting the next
     ///   window at once and keep it when the verdict confirms the guess. Output is unchanged.
-    public init(drafter: any Drafter, verifier: any Verifier, policy: any WindowPolicy, preemptive: Bool = false) {
+    /// - Parameter proactive: while a window is being verified, draft the next one on the assumption
+    ///   that it is fully accepted and the verifier's token is the draft's own guess; keep it when the
+    ///   verdict confirms that (with `preemptive`, the provisional verdict steers it). Output is unchanged.
+    public init(drafter: any Drafter, verifier: any Verifier, policy: any WindowPolicy, preemptive: Bool = false,
+                proactive: Bool = false) {
         self.drafter = drafter
         self.verifier = verifier
         self.policy = Mutex(policy)
         self.preemptive = preemptive
+        self.proactive = proactive
     }
 
     /// The window policy as the last generation left it.
@@ -72,10 +79,15 @@ public final class AssistedGenerator: TokenGenerator {
         var agreed = request.prompt.count
         var window = policy.initialWindow
         var round = 0
-        var preemption = preemptive ? PreemptiveDrafting(drafter: drafter) : nil
+        var preemption = preemptive && !proactive ? PreemptiveDrafting(drafter: drafter) : nil
         if preemptive { counters.preemptiveGenerations += 1 }
+        var proaction = proactive ? ProactiveDrafting(drafter: drafter) : nil
+        if proactive { counters.proactiveGenerations += 1 }
         var previous: RoundStats?
-        defer { preemption?.cancel() }
+        defer {
+            preemption?.cancel()
+            proaction?.cancel()
+        }
         while true {
             try Task.checkCancellation()
             let room = min(sink.remaining, info.contextLength - agreed)
@@ -86,7 +98,9 @@ public final class AssistedGenerator: TokenGenerator {
             let draftStart = clock.now
             var proposal = DraftProposal.empty
             if k > 0 {
-                if let ready = preemption?.takeReady(k) { proposal = ready } else { proposal = try await drafter.propose(k, stopRule: policy.stopRule) }
+                if let ready = proaction?.takeReady(k, counters: &counters) ?? preemption?.takeReady(k) {
+                    proposal = ready
+                } else { proposal = try await drafter.propose(k, stopRule: policy.stopRule) }
             }
             var draftSeconds = (clock.now - draftStart).seconds
             let drafts = proposal.tokens
@@ -101,7 +115,14 @@ public final class AssistedGenerator: TokenGenerator {
             let verifyStart = clock.now
             let draftRound = DraftRound(round: round, base: agreed, drafts: drafts, q: proposal.q)
             let verdict: Verdict
-            if var active = preemption {
+            if var active = proaction {
+                let plan = PreemptiveDrafting.Plan(
+                    policy: policy, drafts: drafts, draftSeconds: draftSeconds, previous: previous, remaining: sink.remaining,
+                    agreed: agreed, contextLength: info.contextLength, maxWindow: info.maxWindow,
+                    stopTokens: Set(request.stopTokens), vocabularySize: info.vocabularySize)
+                verdict = try await active.verify(draftRound, verifier: verifier, plan: plan, steerOnProvisional: preemptive)
+                proaction = active
+            } else if var active = preemption {
                 let plan = PreemptiveDrafting.Plan(
                     policy: policy, drafts: drafts, draftSeconds: draftSeconds, previous: previous, remaining: sink.remaining,
                     agreed: agreed, contextLength: info.contextLength, maxWindow: info.maxWindow,
@@ -125,6 +146,7 @@ public final class AssistedGenerator: TokenGenerator {
 
             let advanceStart = clock.now
             await preemption?.settle(produced, counters: &counters)
+            await proaction?.settle(produced, counters: &counters)
             try await drafter.advance(produced)
             draftSeconds += (clock.now - advanceStart).seconds
 

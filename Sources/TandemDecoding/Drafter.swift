@@ -39,6 +39,11 @@ public protocol Drafter: Sendable {
     /// the calling task is cancelled, or where `stopRule` ends it. Nil: this drafter does not speculate
     /// (the default).
     func speculate(after tokens: [Int], count: Int, stopRule: DraftStopRule?) async throws -> DraftProposal?
+    /// Proactive drafting: the draft's own most likely token after the agreed sequence + `tokens` (a
+    /// window being verified), its guess at the verifier's next token, WITHOUT changing the agreed
+    /// sequence or drawing from the random stream. A following `speculate(after: tokens + [guess], …)`
+    /// goes on from the work it did. Nil: this drafter does not guess (the default).
+    func guessNext(after tokens: [Int]) async throws -> Int?
 }
 
 extension Drafter {
@@ -49,6 +54,9 @@ extension Drafter {
 
     /// Default: no speculation.
     public func speculate(after tokens: [Int], count: Int, stopRule: DraftStopRule?) async throws -> DraftProposal? { nil }
+
+    /// Default: no guess (no proactive drafting).
+    public func guessNext(after tokens: [Int]) async throws -> Int? { nil }
 
     /// Speculates with no stopping rule.
     public func speculate(after tokens: [Int], count: Int) async throws -> DraftProposal? {

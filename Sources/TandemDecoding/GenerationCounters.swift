@@ -47,6 +47,17 @@ public struct GenerationCounters: Sendable, Equatable, Codable {
     /// Rounds that received a provisional verdict, and the seconds from it to the verdict, summed.
     public var provisionals = 0
     public var provisionalLeadSeconds = 0.0
+    /// Generations run with proactive drafting on (`ProactiveDrafting`).
+    public var proactiveGenerations = 0
+    /// Proactive drafting: rounds that started a speculative next window while the round was being
+    /// verified, and those whose verdict confirmed the speculation's assumption before it arrived.
+    public var proactiveRounds = 0
+    public var proactiveHits = 0
+    /// Speculatively drafted tokens that became a later round's proposal, and those thrown away.
+    public var proactiveReusedDrafts = 0
+    public var proactiveWastedDrafts = 0
+    /// Speculative drafting time that overlapped the wait for the verdict on hits.
+    public var proactiveHiddenSeconds = 0.0
 
     public init() {}
 
@@ -99,6 +110,12 @@ public struct GenerationCounters: Sendable, Equatable, Codable {
         out.preemptiveWastedDrafts += other.preemptiveWastedDrafts
         out.provisionals += other.provisionals
         out.provisionalLeadSeconds += other.provisionalLeadSeconds
+        out.proactiveGenerations += other.proactiveGenerations
+        out.proactiveRounds += other.proactiveRounds
+        out.proactiveHits += other.proactiveHits
+        out.proactiveReusedDrafts += other.proactiveReusedDrafts
+        out.proactiveWastedDrafts += other.proactiveWastedDrafts
+        out.proactiveHiddenSeconds += other.proactiveHiddenSeconds
         return out
     }
 }

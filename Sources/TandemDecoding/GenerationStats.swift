@@ -49,6 +49,15 @@ public struct GenerationStats: Sendable, Equatable, Codable {
     public var preemptiveWastedDrafts: Int?
     /// Mean milliseconds from a provisional verdict's arrival to its verdict's (0 without any).
     public var provisionalLeadMs: Double?
+    /// Proactive drafting (present only when it was on): rounds that drafted the next window while
+    /// being verified, the share the verdict confirmed, speculative drafts reused and thrown away, and
+    /// the drafting time hidden behind the verdict's wait (ms, total).
+    public var proactiveRounds: Int?
+    public var proactiveHits: Int?
+    public var proactiveHitRate: Double?
+    public var proactiveReusedDrafts: Int?
+    public var proactiveWastedDrafts: Int?
+    public var proactiveHiddenMs: Double?
 
     enum CodingKeys: String, CodingKey {
         case acceptanceRate = "acceptance_rate"
@@ -80,6 +89,12 @@ public struct GenerationStats: Sendable, Equatable, Codable {
         case preemptiveSavedMs = "preemptive_saved_ms"
         case preemptiveWastedDrafts = "preemptive_wasted_drafts"
         case provisionalLeadMs = "provisional_lead_ms"
+        case proactiveRounds = "proactive_rounds"
+        case proactiveHits = "proactive_hits"
+        case proactiveHitRate = "proactive_hit_rate"
+        case proactiveReusedDrafts = "proactive_reused_drafts"
+        case proactiveWastedDrafts = "proactive_wasted_drafts"
+        case proactiveHiddenMs = "proactive_hidden_ms"
     }
 
     /// The metrics of `counters`.
@@ -116,6 +131,17 @@ public struct GenerationStats: Sendable, Equatable, Codable {
             preemptiveSavedMs = 1000 * c.preemptiveSavedSeconds
             preemptiveWastedDrafts = c.preemptiveWastedDrafts
             provisionalLeadMs = 1000 * ratio(c.provisionalLeadSeconds, Double(c.provisionals))
+        }
+        if c.proactiveGenerations > 0 {
+            proactiveRounds = c.proactiveRounds
+            proactiveHits = c.proactiveHits
+            proactiveHitRate = ratio(Double(c.proactiveHits), Double(c.proactiveRounds))
+            proactiveReusedDrafts = c.proactiveReusedDrafts
+            proactiveWastedDrafts = c.proactiveWastedDrafts
+            proactiveHiddenMs = 1000 * c.proactiveHiddenSeconds
+            if provisionalLeadMs == nil, c.provisionals > 0 {
+                provisionalLeadMs = 1000 * ratio(c.provisionalLeadSeconds, Double(c.provisionals))
+            }
         }
     }
 

@@ -56,6 +56,11 @@ public final class ModelDrafter: Drafter {
             cancelled.set()
         }
     }
+
+    public func guessNext(after tokens: [Int]) async throws -> Int? {
+        let core = self.core
+        return try await queue.perform { try core.guessNext(after: tokens) }
+    }
 }
 
 /// The drafter's state, behind an `ExclusiveCore` (and run on the drafter's `ComputeQueue`).
@@ -117,6 +122,25 @@ private final class DrafterCore {
         let proposal = try draft(after: agreed + tokens, count: count, stopRule: stopRule, cancelled: cancelled)
         speculation = (tokens, rngBefore)
         return proposal
+    }
+
+    /// The draft's most likely token after `agreed` + `tokens`, with `agreed` + `tokens` left in the
+    /// cache (all of it: a following `speculate(after: tokens + [guess])` evaluates only the guess).
+    /// Draws nothing from the random stream; nil when the context has no room for it.
+    func guessNext(after tokens: [Int]) throws -> Int? {
+        guard let shaper else { throw DecodingError.notOpen }
+        discardSpeculation()
+        let sequence = agreed + tokens
+        guard !sequence.isEmpty, sequence.count < session.contextLength else { return nil }
+        try sync(to: sequence)
+        guard let logits = try session.evaluate(Array(sequence[cached.count...])).last else {
+            throw DecodingError.invalidModelOutput("the draft returned no logits")
+        }
+        cached = sequence
+        guard logits.count == session.vocabularySize else {
+            throw DecodingError.invalidModelOutput("expected \(session.vocabularySize) logits, got \(logits.count)")
+        }
+        return argmax(shaper.distribution(logits, recent: sequence))
     }
 
     /// Drafts up to `count` tokens after `sequence`, leaving `sequence` + the drafts but the last in the

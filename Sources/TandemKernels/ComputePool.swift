@@ -47,6 +47,12 @@ public final class ComputePool: @unchecked Sendable {
         }
     }
 
+    /// Calls `body` with the C pool (nil when the pool could not be created).
+    func withHandle<R>(_ body: (OpaquePointer) -> R) -> R? {
+        guard let handle else { return nil }
+        return body(handle)
+    }
+
     /// Lends `body` a scratch buffer of at least `bytes` bytes (64-byte aligned), exclusively.
     func withScratch<R>(bytes: Int, _ body: (UnsafeMutableRawPointer) -> R) -> R {
         scratchLock.lock()

@@ -19,6 +19,9 @@ struct AssistedGenerate {
     var options: ModelRunOptions
     var chatOptions: ChatOptions
     var preemptive = false
+    var proactive = false
+    /// Pins the draft's compute to this CPU.
+    var cpu: Int?
 
     func run() async throws {
         let parsed = try options.parsedTokenIDs()
@@ -26,8 +29,10 @@ struct AssistedGenerate {
         let policy = try WindowOption.policy(window)
         try sampling.validate()
         let setup = try DraftSetup(draftPath: draftPath, parsed: parsed, options: options, chatOptions: chatOptions, mode: "assisted")
+        if let cpu { try CPUOption.pin(setup.draft, to: cpu) }
         let client = AssistedClient(draft: setup.draft, draftName: setup.draftName,
-                                    tokenizer: setup.tokenizer, server: server, policy: policy, preemptive: preemptive)
+                                    tokenizer: setup.tokenizer, server: server, policy: policy, preemptive: preemptive,
+                                    proactive: proactive)
         let request = setup.request(sampling: sampling, maxTokens: maxTokens, ignoreEos: ignoreEos)
         let (result, text) = try await ClientRun.consume(client.generate(request), json: json)
         let reconnects = await client.verifier.reconnects
@@ -37,6 +42,7 @@ struct AssistedGenerate {
             var block = StatsText.block(result.stats)
             if reconnects > 0 { block += "reconnects          \(reconnects)\n" }
             if preemptive { block += StatsText.preemptiveLine(result.stats) }
+            if proactive { block += StatsText.proactiveLine(result.stats) }
             ClientRun.finishText(block: block)
         }
     }
@@ -49,6 +55,13 @@ enum StatsText {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try encoder.encode(stats), as: UTF8.self)
+    }
+
+    /// The proactive-drafting line of the stats block.
+    static func proactiveLine(_ s: GenerationStats) -> String {
+        String(format: "proactive           hit rate %.2f (%d/%d), drafts reused %d, wasted %d, hidden %.1f ms\n",
+               s.proactiveHitRate ?? 0, s.proactiveHits ?? 0, s.proactiveRounds ?? 0, s.proactiveReusedDrafts ?? 0,
+               s.proactiveWastedDrafts ?? 0, s.proactiveHiddenMs ?? 0)
     }
 
     /// The preemptive-drafting line of the stats block.

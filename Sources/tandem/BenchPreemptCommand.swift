@@ -28,8 +28,10 @@ struct BenchPreemptCommand: AsyncParsableCommand {
     var draft: String { models.draft }
     var target: String { models.target }
 
-    @Option(help: ArgumentHelp("Prompts, one per line.", valueName: "file"))
+    @Option(help: ArgumentHelp("Prompts: one per line, or JSON Lines with \"prompt\" or \"messages\".", valueName: "file"))
     var prompts = "bench/prompts/preempt.txt"
+
+    @OptionGroup var promptSource: PromptSourceOptions
 
     @Option(help: ArgumentHelp("Round-trip times in ms, comma-separated.", valueName: "ms,ms,…"))
     var rtt = "10,25,50,100"
@@ -77,12 +79,10 @@ struct BenchPreemptCommand: AsyncParsableCommand {
         }
         guard maxTokens >= 1 else { throw CommandLineError("--max-tokens must be ≥ 1") }
         guard threads >= 1 else { throw CommandLineError("--threads must be ≥ 1") }
-        for path in [draft, target, prompts] where !FileManager.default.fileExists(atPath: path) {
+        for path in [draft, target] + (promptSource.usesHumanEval ? [] : [prompts]) where !FileManager.default.fileExists(atPath: path) {
             throw CommandLineError("no file at \(path)")
         }
-        let lines = try String(contentsOfFile: prompts, encoding: .utf8)
-            .split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !lines.isEmpty else { throw CommandLineError("\(prompts) has no prompts") }
+        let lines = try promptSource.texts(promptsFile: prompts, tokenizerModel: target)
 
         let benchmark = PreemptBenchmark(.init(draftPath: draft, targetPath: target, prompts: lines, rttsMs: rtts,
                                                policies: policies, maxTokens: maxTokens, threads: threads, exitLayer: exitLayer))
@@ -103,7 +103,7 @@ struct BenchPreemptCommand: AsyncParsableCommand {
                 + "Other engineers build and test on the same cores, so the measured times are noisy: compare the off/on pairs, "
                 + "which take turns prompt by prompt.",
             "Models: draft \(draft), target \(target) (exit layer \(results.exitLayer) of \(results.layers)); "
-                + "\(lines.count) prompts from \(prompts), \(maxTokens) tokens each, greedy, \(threads) thread(s) per model; "
+                + "\(lines.count) prompts from \(promptSource.describe(promptsFile: prompts)), \(maxTokens) tokens each, greedy, \(threads) thread(s) per model; "
                 + "client and server in one process over 127.0.0.1 through the link emulator.",
         ]
         let markdown = PreemptReport.markdown(results, header: header)

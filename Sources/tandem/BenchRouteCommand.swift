@@ -34,8 +34,10 @@ struct BenchRouteCommand: AsyncParsableCommand {
     @Option(help: "The draft model (GGUF file or installed model name) that generates and routes.", transform: modelFileArgument)
     var draft = "Models/draft.gguf"
 
-    @Option(help: "A text file with one prompt per line.")
+    @Option(help: "Prompts: one per line, or JSON Lines with \"prompt\" or \"messages\".")
     var prompts = "bench/prompts/route.txt"
+
+    @OptionGroup var promptSource: PromptSourceOptions
 
     @Option(help: ArgumentHelp("Confidence thresholds to sweep, comma-separated, each in [0, 1].", valueName: "x,y,…"))
     var thresholds = "0,0.01,0.02,0.03,0.05,0.075,0.1,0.15,0.2,0.3,0.5,0.7,1"
@@ -78,7 +80,7 @@ struct BenchRouteCommand: AsyncParsableCommand {
             let header = """
                 # Token-level routing: \(result.draft) → \(result.target)
 
-                \(result.prompts) prompts from `\(prompts)`, \(result.maxTokens) tokens each, greedy; span \(result.span), \
+                \(result.prompts) prompts from `\(promptSource.describe(promptsFile: prompts))`, \(result.maxTokens) tokens each, greedy; span \(result.span), \
                 budget \(result.budget); RTTs \(rtts) ms over the link emulator; \(threads) thread(s) per model. \
                 Measured \(ISO8601DateFormatter().string(from: Date())) on \(ProcessInfo.processInfo.activeProcessorCount) \
                 CPU cores shared with other builds (load average \(Self.loadAverage())), so speeds are indicative.
@@ -126,13 +128,11 @@ struct BenchRouteCommand: AsyncParsableCommand {
         guard routeSpan >= 1 else { throw CommandLineError("--route-span must be ≥ 1") }
         guard routeBudget.isFinite, routeBudget >= 0, routeBudget <= 1 else { throw CommandLineError("--route-budget must be in [0, 1]") }
         guard threads >= 1 else { throw CommandLineError("--threads must be ≥ 1") }
-        for (flag, path) in [("--target", target), ("--draft", draft), ("--prompts", prompts)]
+        for (flag, path) in [("--target", target), ("--draft", draft)] + (promptSource.usesHumanEval ? [] : [("--prompts", prompts)])
         where !FileManager.default.fileExists(atPath: path) {
             throw CommandLineError("\(flag): no file at \(path)")
         }
-        let lines = try String(contentsOfFile: prompts, encoding: .utf8).split(separator: "\n")
-            .map { String($0) }.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
-        guard !lines.isEmpty else { throw CommandLineError("--prompts: \(prompts) has no prompts (one per line)") }
+        let lines = try promptSource.texts(promptsFile: prompts, tokenizerModel: target)
         return RouteExperiment.Configuration(targetPath: target, draftPath: draft, prompts: lines, thresholds: thresholdValues,
                                              scores: scoreValues, rttsMs: rttValues.map { Int($0) }, maxTokens: maxTokens,
                                              span: routeSpan, budget: routeBudget, threads: threads)

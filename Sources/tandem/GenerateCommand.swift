@@ -33,6 +33,13 @@ struct GenerateCommand: AsyncParsableCommand {
             --preemptive asks the server for an early-exit guess at each verdict and drafts the next window \
             while the server finishes its pass; the output is unchanged, the stats gain preemptive_hit_rate, \
             preemptive_saved_ms, preemptive_wasted_drafts and provisional_lead_ms.
+            --proactive keeps drafting while a window is being verified (assuming it is accepted and the \
+            server's next token is the draft's own guess) and sends that window the moment the verdict \
+            confirms it; the output is unchanged, the stats gain proactive_hit_rate, proactive_reused_drafts, \
+            proactive_wasted_drafts and proactive_hidden_ms. With --preemptive too, the early-exit guess steers it.
+            --cpu N pins the compute to CPU N (Linux), e.g. client on one core and `serve --cpu` on the other:
+              tandem serve --model t.gguf --port 8080 --threads 1 --cpu 1
+              tandem generate --draft d.gguf --server ws://127.0.0.1:8080 --prompt "def f(" --threads 1 --cpu 0 --proactive
 
             Failover and offline fallback (several verifiers, or a coordinator's list of them): when the \
             verifier in use dies the sequence moves to the next one; when none answers the draft continues \
@@ -101,6 +108,12 @@ struct GenerateCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Assisted mode: draft the next window on the server's early-exit guess (provisional verdict).")
     var preemptive = false
 
+    @Flag(name: .long, help: "Assisted mode: draft the next window while the current one is being verified (assuming it is accepted).")
+    var proactive = false
+
+    @Option(name: .long, help: ArgumentHelp("Pin this process's compute to CPU N (Linux only; e.g. two 'devices' on one machine).", valueName: "N"))
+    var cpu: Int?
+
     @Option(name: .long, help: "Maximum number of tokens to generate.")
     var maxTokens: Int = 32
 
@@ -132,10 +145,18 @@ struct GenerateCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
+        if let cpu {
+            do {
+                try CPUOption.pinProcess(cpu)
+            } catch {
+                FileHandle.standardError.write(Data("error: --cpu: \(error)\n".utf8))
+                throw ExitCode.failure
+            }
+        }
         if coordinator != nil || requireSha256 != nil || server?.contains(",") == true {
-            guard mode == "assist", !preemptive else {
+            guard mode == "assist", !preemptive, !proactive else {
                 // Failover and offline fallback drive plain assisted rounds; routing has its own fallback.
-                let what = preemptive ? "--preemptive" : "--mode \(mode)"
+                let what = preemptive ? "--preemptive" : proactive ? "--proactive" : "--mode \(mode)"
                 FileHandle.standardError.write(Data("error: \(what) takes one --server; --coordinator, a list of servers and --require-sha256 work in plain assist mode\n".utf8))
                 throw ExitCode.failure
             }
@@ -163,6 +184,7 @@ struct GenerateCommand: AsyncParsableCommand {
             case "assist": break
             case "route":
                 guard !preemptive else { throw CommandLineError("--preemptive drafts windows in assist mode; drop it with --mode route") }
+                guard !proactive else { throw CommandLineError("--proactive drafts windows in assist mode; drop it with --mode route") }
                 let configuration = try RouteOption.configuration(threshold: threshold, score: score, span: routeSpan,
                                                                   budget: routeBudget, timeoutMs: routeTimeoutMs)
                 try await RoutedGenerate(draftPath: draft, server: server, configuration: configuration, sampling: sampling,
@@ -174,7 +196,8 @@ struct GenerateCommand: AsyncParsableCommand {
             }
             try await AssistedGenerate(draftPath: draft, server: server, window: window, sampling: sampling,
                                        maxTokens: maxTokens, ignoreEos: ignoreEos, json: json,
-                                       options: options, chatOptions: chatOptions, preemptive: preemptive).run()
+                                       options: options, chatOptions: chatOptions, preemptive: preemptive, proactive: proactive,
+                                       cpu: cpu).run()
         } catch {
             let message = String(describing: error).replacingOccurrences(of: "\n", with: " ")
             FileHandle.standardError.write(Data("\nerror: \(message)\n".utf8))
@@ -185,6 +208,7 @@ struct GenerateCommand: AsyncParsableCommand {
     private func runLocal() throws {
         try reportingErrors {
             guard !preemptive else { throw CommandLineError("--preemptive needs assisted mode (--draft FILE --server ws://HOST:PORT)") }
+            guard !proactive else { throw CommandLineError("--proactive needs assisted mode (--draft FILE --server ws://HOST:PORT)") }
             let parsed = try options.parsedTokenIDs()
             guard maxTokens >= 0 else { throw CommandLineError("--max-tokens must be ≥ 0") }
             let samplerConfig = SamplerConfig(
@@ -192,6 +216,7 @@ struct GenerateCommand: AsyncParsableCommand {
                 repeatPenalty: repeatPenalty, repeatLastN: repeatLastN, seed: seed)
             var sampler = try Sampler(config: samplerConfig)
             let model = try options.loadModel()
+            if let cpu { try CPUOption.pin(model, to: cpu) }
             let tokenizer = TokenText.tokenizer(for: model.file)
             var prompt = try options.promptTokens(parsed: parsed, tokenizer: tokenizer)
             if parsed == nil, let text = options.prompt, let tokenizer, chatOptions.isChat {

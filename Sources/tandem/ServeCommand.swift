@@ -31,6 +31,7 @@ struct ServeCommand: AsyncParsableCommand {
               tandem serve --model Models/target.gguf --port 8080
               tandem generate --draft Models/draft.gguf --server ws://127.0.0.1:8080 --prompt "Hello"
               tandem serve --model Models/target.gguf --port 8080 --exit-layer 3
+              tandem serve --model Models/target.gguf --port 8080 --threads 1 --cpu 1
               TANDEM_SECRET=s3cret tandem serve --model Models/target.gguf --port 8081 --register http://127.0.0.1:8070
               tandem serve --model t.gguf --host 0.0.0.0 --port 8081 --register http://coord:8070 --secret s3cret --advertise ws://10.0.0.5:8081
             """
@@ -47,6 +48,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Compute threads (default: all cores).")
     var threads: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Pin the model's compute to CPU N (Linux only; e.g. two 'devices' on one machine).", valueName: "N"))
+    var cpu: Int?
 
     @Option(name: .long, help: "Most sessions open at once (one KV cache each).")
     var maxSessions = 8
@@ -115,7 +119,9 @@ struct ServeCommand: AsyncParsableCommand {
             var options = try ModelRunOptions.parse([])
             options.model = model
             options.threads = threads
+            if let cpu { try CPUOption.pinProcess(cpu) }
             let loaded = try options.loadModel()
+            if let cpu { try CPUOption.pin(loaded, to: cpu) }
             guard let tokenizer = TokenText.tokenizer(for: loaded.file) else {
                 throw CommandLineError("\(model) has no usable tokenizer; a verifier needs one so drafts can be matched to it")
             }

@@ -42,11 +42,11 @@ func withServer<T>(model: TargetModel = Toys.targetModel(), limits: ServerLimits
 
 /// A client over the toy draft.
 func toyClient(_ server: RunningServer, policy: any WindowPolicy, draft: ToyModel = Toys.draft,
-               fingerprint: String = Toys.fingerprint, preemptive: Bool = false) -> AssistedClient {
+               fingerprint: String = Toys.fingerprint, preemptive: Bool = false, proactive: Bool = false) -> AssistedClient {
     let verifier = RemoteVerifier(.init(url: server.assistURL, draftFingerprint: fingerprint, draftModel: "toy-draft",
                                         timeout: .seconds(10), preemptive: preemptive))
     return AssistedClient(drafter: ModelDrafter(session: draft.makeSession()), verifier: verifier, policy: policy,
-                          preemptive: preemptive)
+                          preemptive: preemptive, proactive: proactive)
 }
 
 /// A raw connection for sending hand-made frames.

@@ -74,6 +74,14 @@ void tk_pool_destroy(tk_pool *pool);
 /// Runs fn(ctx, i, n) on every thread (the caller is thread 0) and waits for all.
 /// Concurrent callers are serialised.
 void tk_pool_run(tk_pool *pool, tk_pool_fn fn, void *ctx);
+/// Pins the pool's work to the CPUs cpus[0..count): its workers at once, and each thread that calls
+/// tk_pool_run when it next does (the caller runs part of every job). Linux only: returns 0 on
+/// success, -1 where affinity is unsupported, or the errno of the failed pthread_setaffinity_np.
+int tk_pool_set_cpus(tk_pool *pool, const int *cpus, int count);
+/// Pins the calling thread to the CPUs cpus[0..count); same returns as tk_pool_set_cpus.
+int tk_pin_current_thread(const int *cpus, int count);
+/// The CPU the calling thread runs on now (sched_getcpu), or -1 where unknown.
+int tk_current_cpu(void);
 
 // dispatch.c ----------------------------------------------------------------------------
 /// Which SIMD level was selected at start-up: 0 scalar, 1 AVX2+FMA+F16C, 2 AVX-512 (+VNNI).
