@@ -59,7 +59,7 @@ public final class ModelDrafter: Drafter {
 
     public func guessNext(after tokens: [Int]) async throws -> Int? {
         let core = self.core
-        return try await queue.perform { try core.guessNext(after: tokens) }
+        return try await queue.perform { try core.withLock { try $0.guessNext(after: tokens) } }
     }
 }
 
@@ -128,17 +128,17 @@ private final class DrafterCore {
     /// cache (all of it: a following `speculate(after: tokens + [guess])` evaluates only the guess).
     /// Draws nothing from the random stream; nil when the context has no room for it.
     func guessNext(after tokens: [Int]) throws -> Int? {
-        guard let shaper else { throw DecodingError.notOpen }
+        guard let shaper else { throw GenerationError.notOpen }
         discardSpeculation()
         let sequence = agreed + tokens
         guard !sequence.isEmpty, sequence.count < session.contextLength else { return nil }
         try sync(to: sequence)
         guard let logits = try session.evaluate(Array(sequence[cached.count...])).last else {
-            throw DecodingError.invalidModelOutput("the draft returned no logits")
+            throw GenerationError.invalidModelOutput("the draft returned no logits")
         }
         cached = sequence
         guard logits.count == session.vocabularySize else {
-            throw DecodingError.invalidModelOutput("expected \(session.vocabularySize) logits, got \(logits.count)")
+            throw GenerationError.invalidModelOutput("expected \(session.vocabularySize) logits, got \(logits.count)")
         }
         return argmax(shaper.distribution(logits, recent: sequence))
     }
