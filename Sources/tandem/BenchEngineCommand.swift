@@ -64,8 +64,9 @@ struct BenchEngineCommand: ParsableCommand {
     @Option(help: "Folder for the synthetic model files.")
     var workDirectory: String = "bench/work"
 
-    @Option(help: ArgumentHelp("Markdown report: the suite's file (default bench/results/engine.md), or with --model a \
-                               file whose \"## Engine\" section is (re)written.", valueName: "file"))
+    @Option(help: ArgumentHelp(
+        "Markdown report: the suite's file (default bench/results/engine.md), or with --model a file whose engine section is (re)written.",
+        valueName: "file"))
     var report: String?
 
     @Option(help: "Timed repetitions of each measurement (the median is reported; k-passes 3× as many).")
