@@ -30,7 +30,7 @@ public struct EngineComparison: Codable, Sendable, Equatable {
     /// ÷ the 1-position pass for k = 2, 4, 8, 16.
     public static func table(_ files: [EngineComparison]) -> String {
         var table = MarkdownTable(
-            headers: ["file", "threads", "decode tok/s", "prefill 512 tok/s",
+            headers: ["file", "threads", "decode tok/s", "prefill tok/s",
                       "k-pass ÷ 1-pass, Tandem (last logits)", "Tandem (all logits)", "llama.cpp (last logits)",
                       "peak RSS MB", "file MB"],
             alignments: [.left, .right, .right, .right, .left, .left, .left, .right, .right])

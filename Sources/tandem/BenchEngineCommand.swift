@@ -65,7 +65,7 @@ struct BenchEngineCommand: ParsableCommand {
     var workDirectory: String = "bench/work"
 
     @Option(help: ArgumentHelp(
-        "Markdown report: the suite's file (default bench/results/engine.md), or with --model a file whose \"## Engine\" section is (re)written.",
+        "Markdown report: the suite's file (default bench/results/engine.md), or with --model a file whose engine section is (re)written.",
         valueName: "file"))
     var report: String?
 
@@ -100,8 +100,8 @@ struct BenchEngineCommand: ParsableCommand {
         return counts.compactMap { $0 }
     }
 
-    /// A model argument → a file path. Model names (e.g. qwen2.5-coder-1.5b-instruct) resolve here
-    /// once the model store lands: `ModelStore.resolve(argument)` (branch `store`) plugs in at this one place.
+    /// A model argument (already resolved from an installed model's name by `modelFileArgument`) →
+    /// an existing file path.
     private func resolveModel(_ argument: String) throws -> String {
         guard FileManager.default.fileExists(atPath: argument) else {
             throw CommandLineError("no such model file: \(argument)")
