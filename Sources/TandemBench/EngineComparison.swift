@@ -76,7 +76,7 @@ extension EngineComparison {
         \(sectionHeading)
 
         Command: `\(command)` (after `bench/llamacpp/build.sh` and `swift build -c release --product tandem`).
-        Measured \(date.formatted(.iso8601)) on \(machine). The machine was shared with other builds while this ran:
+        Measured \(date.formatted(.iso8601)) on \(machine). Absolute speeds drift ±15% between runs on this VM:
         read the ratios (measured back to back in one run), not the absolute speeds.
 
         Each cell reads Tandem / llama.cpp (×Tandem ÷ llama.cpp). Decode: 64 one-position passes from an empty
