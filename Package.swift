@@ -120,7 +120,8 @@ let package = Package(
             name: "tandem",
             dependencies: [
                 "TandemGGUF", "TandemKernels", "TandemTokenizer", "TandemModel", "TandemSampling", "TandemDecoding",
-                "TandemModelAdapter", "TandemWire", "TandemWireConversions", "TandemServer", "TandemUtilities", "TandemClient", "TandemCoordinator",
+                "TandemModelAdapter", "TandemWire", "TandemWireConversions", "TandemServer", "TandemUtilities",
+                "TandemClient", "TandemCoordinator",
                 "TandemBench", "TandemModelStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -137,7 +138,9 @@ let package = Package(
         .target(name: "TandemTestSupport", dependencies: ["TandemDecoding"], path: "Tests/TandemTestSupport"),
         .testTarget(
             name: "TandemDecodingTests",
-            dependencies: ["TandemDecoding", "TandemModel", "TandemModelAdapter", "TandemSampling", "TandemTestSupport"]
+            dependencies: [
+                "TandemDecoding", "TandemModel", "TandemModelAdapter", "TandemSampling", "TandemTestSupport",
+            ]
         ),
         .testTarget(name: "TandemSamplingTests", dependencies: ["TandemSampling"]),
         .testTarget(name: "TandemWireTests", dependencies: ["TandemWire", "TandemWireConversions", "TandemDecoding"]),

@@ -7,7 +7,7 @@ let package = Package(
     name: "Consumer",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(name: "Tandem", path: "../.."),
+        .package(name: "Tandem", path: "../..")
     ],
     targets: [
         .executableTarget(
@@ -16,7 +16,7 @@ let package = Package(
                 .product(name: "TandemWire", package: "Tandem"),
                 .product(name: "TandemGGUF", package: "Tandem"),
             ]
-        ),
+        )
     ],
     swiftLanguageModes: [.v6]
 )

@@ -9,7 +9,7 @@ public enum AssistBenchError: Error, Sendable, Equatable, CustomStringConvertibl
 
     public var description: String {
         switch self {
-        case let .invalidOption(message), let .model(message), let .setup(message): message
+        case .invalidOption(let message), .model(let message), .setup(let message): message
         }
     }
 }

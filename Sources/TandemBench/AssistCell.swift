@@ -13,7 +13,8 @@ public struct AssistCell: Sendable, Equatable {
     /// Where in the target's pass its early exit sits (for the modelled saving of preemptive drafting).
     public var exitFraction = 0.5
 
-    public init(policy: AssistPolicy, rttMs: Double, counters: GenerationCounters, promptTokens: Int, outputs: [[Int]]) {
+    public init(policy: AssistPolicy, rttMs: Double, counters: GenerationCounters, promptTokens: Int, outputs: [[Int]])
+    {
         self.policy = policy
         self.rttMs = rttMs
         self.counters = counters
@@ -23,8 +24,9 @@ public struct AssistCell: Sendable, Equatable {
 
     /// The cell's row (modelled figures under `profile`).
     public func row(profile: CloudProfile?) -> AssistRow {
-        AssistRow(policy: policy, rttMs: rttMs, counters: counters, promptTokens: promptTokens, profile: profile,
-                  exitFraction: exitFraction)
+        AssistRow(
+            policy: policy, rttMs: rttMs, counters: counters, promptTokens: promptTokens, profile: profile,
+            exitFraction: exitFraction)
     }
 }
 
@@ -53,13 +55,16 @@ public struct AssistResult: Sendable {
     public var mismatches: [String] {
         var out: [String] = []
         for cell in cells where cell.policy.isAssisted {
-            guard let reference = cells.first(where: { $0.policy == .cloudOnly && $0.rttMs == cell.rttMs }) else { continue }
+            guard let reference = cells.first(where: { $0.policy == .cloudOnly && $0.rttMs == cell.rttMs }) else {
+                continue
+            }
             for (i, pair) in zip(cell.outputs, reference.outputs).enumerated() where pair.0 != pair.1 {
                 let (a, b) = pair
                 let common = min(a.count, b.count)
                 let at = (0..<common).first { a[$0] != b[$0] } ?? common
-                out.append("policy \(cell.policy) at \(NumberFormat.trimmed(cell.rttMs, maxFractionDigits: 1)) ms, "
-                    + "prompt \(i + 1): differs from cloud-only at token \(at + 1)")
+                out.append(
+                    "policy \(cell.policy) at \(NumberFormat.trimmed(cell.rttMs, maxFractionDigits: 1)) ms, "
+                        + "prompt \(i + 1): differs from cloud-only at token \(at + 1)")
             }
         }
         return out
@@ -69,7 +74,9 @@ public struct AssistResult: Sendable {
     public func aggregate(_ policy: AssistPolicy) -> (counters: GenerationCounters, promptTokens: Int)? {
         let mine = cells.filter { $0.policy == policy }
         guard !mine.isEmpty else { return nil }
-        return (mine.reduce(GenerationCounters()) { $0.merged(with: $1.counters) }, mine.reduce(0) { $0 + $1.promptTokens })
+        return (
+            mine.reduce(GenerationCounters()) { $0.merged(with: $1.counters) }, mine.reduce(0) { $0 + $1.promptTokens }
+        )
     }
 
     /// The policies in the order they first ran.

@@ -13,8 +13,10 @@ import TandemDecoding
 /// one per round for assisted); the client's own prefill of the draft is not counted.
 public enum AssistCostModel {
     /// Modelled seconds of all the generations in `counters` (summed).
-    public static func modelledSeconds(policy: AssistPolicy, counters c: GenerationCounters, promptTokens: Int,
-                                       rttSeconds: Double, profile p: CloudProfile, exitFraction: Double = 0.5) -> Double {
+    public static func modelledSeconds(
+        policy: AssistPolicy, counters c: GenerationCounters, promptTokens: Int,
+        rttSeconds: Double, profile p: CloudProfile, exitFraction: Double = 0.5
+    ) -> Double {
         let prefill = Double(c.generations) * p.prefillBaseSeconds + Double(promptTokens) * p.prefillSecondsPerToken
         switch policy {
         case .localOnly:
@@ -25,7 +27,8 @@ public enum AssistCostModel {
         case .fixed, .doubling, .adaptive, .adaptivePreemptive, .proactive:
             // Σ pass(k + 1) = rounds · base + Σ k · perPosition, and Σ k = positions − rounds.
             let extraPositions = Double(max(0, c.cloudPositions - c.rounds))
-            let assisted = prefill + Double(c.rounds) * (rttSeconds + p.passBaseSeconds)
+            let assisted =
+                prefill + Double(c.rounds) * (rttSeconds + p.passBaseSeconds)
                 + extraPositions * p.passSecondsPerPosition + Double(c.proposed) * p.draftSecondsPerToken
             guard policy.isPreemptive || policy.isProactive, c.rounds > 0 else { return assisted }
             let meanWindow = Double(c.proposed) / Double(c.rounds)

@@ -19,8 +19,10 @@ public struct AssistGrid: Sendable, Hashable {
     public static let defaultRTTsMs: [Double] = [0, 10, 25, 50, 100]
     public static let defaultWindows = [1, 2, 4, 8]
 
-    public init(rttsMs: [Double] = defaultRTTsMs, windows: [Int] = defaultWindows, prompts: [String], maxTokens: Int = 48,
-                preemptive: Bool = false) {
+    public init(
+        rttsMs: [Double] = defaultRTTsMs, windows: [Int] = defaultWindows, prompts: [String], maxTokens: Int = 48,
+        preemptive: Bool = false
+    ) {
         self.rttsMs = rttsMs
         self.windows = windows
         self.prompts = prompts
@@ -31,7 +33,8 @@ public struct AssistGrid: Sendable, Hashable {
     /// The columns in the order they run and print: cloud-only, local-only, the fixed windows,
     /// doubling, adaptive (and adaptive-preemptive).
     public var policies: [AssistPolicy] {
-        let assisted: [AssistPolicy] = windows.map { .fixed($0) } + [.doubling, .adaptive] + (preemptive ? [.adaptivePreemptive] : [])
+        let assisted: [AssistPolicy] =
+            windows.map { .fixed($0) } + [.doubling, .adaptive] + (preemptive ? [.adaptivePreemptive] : [])
         return [.cloudOnly, .localOnly] + assisted + (proactive ? assisted.map { .proactive($0) } : [])
     }
 
@@ -50,7 +53,9 @@ public struct AssistGrid: Sendable, Hashable {
             throw .invalidOption("--windows: \(k) is outside 1…16")
         }
         guard !prompts.isEmpty else { throw .invalidOption("no prompts: the prompts file has no non-empty line") }
-        guard maxTokens >= 1 && maxTokens <= 4096 else { throw .invalidOption("--max-tokens must be in 1…4096 (got \(maxTokens))") }
+        guard maxTokens >= 1 && maxTokens <= 4096 else {
+            throw .invalidOption("--max-tokens must be in 1…4096 (got \(maxTokens))")
+        }
     }
 
     /// A comma-separated list of milliseconds ("0,25,100" or "0ms,25ms").
@@ -64,7 +69,8 @@ public struct AssistGrid: Sendable, Hashable {
             var item = part.trimmedOfSpaces()
             if item.hasSuffix("ms") { item.removeLast(2) }
             guard let value = Double(item), value.isFinite, value >= 0, value <= maxRTTMs else {
-                throw .invalidOption("--rtt: '\(part)' is not a round-trip time in milliseconds in 0…\(Int(maxRTTMs)) (e.g. 0,25,100)")
+                throw .invalidOption(
+                    "--rtt: '\(part)' is not a round-trip time in milliseconds in 0…\(Int(maxRTTMs)) (e.g. 0,25,100)")
             }
             out.append(value)
         }

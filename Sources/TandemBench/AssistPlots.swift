@@ -6,14 +6,16 @@ public enum AssistPlots {
         var first: [(x: Double, y: Double)] = []
         var windows: [Double] = []
         for policy in result.policies {
-            guard case let .fixed(k) = policy, let a = result.aggregate(policy) else { continue }
-            let row = AssistRow(policy: policy, rttMs: 0, counters: a.counters, promptTokens: a.promptTokens, profile: nil)
+            guard case .fixed(let k) = policy, let a = result.aggregate(policy) else { continue }
+            let row = AssistRow(
+                policy: policy, rttMs: 0, counters: a.counters, promptTokens: a.promptTokens, profile: nil)
             overall.append((Double(k), row.acceptanceRate))
             first.append((Double(k), row.perPositionAcceptance.first ?? 0))
             windows.append(Double(k))
         }
-        var chart = SVGLineChart(title: "Acceptance vs window", xLabel: "window k (drafts per round)",
-                                 yLabel: "acceptance", logX: true, xTickValues: windows)
+        var chart = SVGLineChart(
+            title: "Acceptance vs window", xLabel: "window k (drafts per round)",
+            yLabel: "acceptance", logX: true, xTickValues: windows)
         chart.addSeries("acceptance rate", points: overall)
         chart.addSeries("first-position acceptance", points: first)
         return chart
@@ -22,11 +24,13 @@ public enum AssistPlots {
     /// Tokens per second against RTT, one line per policy and baseline: measured, or modelled under
     /// the run's cloud profile.
     public static func tokensPerSecond(_ result: AssistResult, modelled: Bool) -> SVGLineChart {
-        let title = modelled
+        let title =
+            modelled
             ? "Tokens/s vs RTT — modelled (\(result.profile?.name ?? "profile"))"
             : "Tokens/s vs RTT — measured (this CPU)"
-        var chart = SVGLineChart(title: title, xLabel: "round-trip time (ms)", yLabel: "tokens per second",
-                                 xTickValues: result.rttsMs)
+        var chart = SVGLineChart(
+            title: title, xLabel: "round-trip time (ms)", yLabel: "tokens per second",
+            xTickValues: result.rttsMs)
         for policy in result.policies {
             let points = result.rttsMs.compactMap { rtt -> (x: Double, y: Double)? in
                 guard let row = result.row(policy, rttMs: rtt) else { return nil }
@@ -39,8 +43,8 @@ public enum AssistPlots {
 
     /// The legend's name of a policy.
     static func label(_ policy: AssistPolicy) -> String {
-        if case let .fixed(k) = policy { return "window \(k)" }
-        if case let .proactive(.fixed(k)) = policy { return "window \(k) proactive" }
+        if case .fixed(let k) = policy { return "window \(k)" }
+        if case .proactive(.fixed(let k)) = policy { return "window \(k) proactive" }
         return policy.description
     }
 }

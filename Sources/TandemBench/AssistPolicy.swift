@@ -23,11 +23,11 @@ public enum AssistPolicy: Sendable, Hashable, CustomStringConvertible {
     /// The name in rows and tables: "1", "2", …, "doubling", "adaptive", "cloud-only", "local-only".
     public var description: String {
         switch self {
-        case let .fixed(k): "\(k)"
+        case .fixed(let k): "\(k)"
         case .doubling: "doubling"
         case .adaptive: "adaptive"
         case .adaptivePreemptive: "adaptive-preemptive"
-        case let .proactive(base): "\(base)-proactive"
+        case .proactive(let base): "\(base)-proactive"
         case .cloudOnly: "cloud-only"
         case .localOnly: "local-only"
         }
@@ -43,7 +43,7 @@ public enum AssistPolicy: Sendable, Hashable, CustomStringConvertible {
 
     /// The policy without proactive drafting (itself when it has none).
     public var base: AssistPolicy {
-        if case let .proactive(base) = self { return base.base }
+        if case .proactive(let base) = self { return base.base }
         return self
     }
 
@@ -65,12 +65,14 @@ public enum AssistPolicy: Sendable, Hashable, CustomStringConvertible {
     /// A fresh window policy for an assisted column (state starts anew for every cell).
     public func windowPolicy(profile: CloudProfile?) -> (any WindowPolicy)? {
         switch self {
-        case let .fixed(k): FixedWindow(k)
+        case .fixed(let k): FixedWindow(k)
         case .doubling: DoublingWindow(initial: 2, minWindow: 1, maxWindow: Self.maxAdaptiveWindow)
         case .adaptive, .adaptivePreemptive:
-            profile.map { ProfiledWindowPolicy(profile: $0, maxWindow: Self.maxStoppingWindow, stopsOnConfidence: true) }
+            profile.map {
+                ProfiledWindowPolicy(profile: $0, maxWindow: Self.maxStoppingWindow, stopsOnConfidence: true)
+            }
                 ?? ConfidenceStoppingWindow(costModel: CostModelWindow(minWindow: 1, maxWindow: Self.maxStoppingWindow))
-        case let .proactive(base): base.windowPolicy(profile: profile)
+        case .proactive(let base): base.windowPolicy(profile: profile)
         case .cloudOnly, .localOnly: nil
         }
     }

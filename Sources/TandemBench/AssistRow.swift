@@ -83,8 +83,10 @@ public struct AssistRow: Sendable, Equatable, Codable {
     ///   - promptTokens: the prompts' tokens summed over the cell's generations (for the modelled prefill).
     ///   - profile: the cloud profile for the modelled figures, if any.
     ///   - exitFraction: where the target's early exit sits in its pass (preemptive drafting's saving).
-    public init(policy: AssistPolicy, rttMs: Double, counters c: GenerationCounters, promptTokens: Int,
-                profile: CloudProfile?, exitFraction: Double = 0.5) {
+    public init(
+        policy: AssistPolicy, rttMs: Double, counters c: GenerationCounters, promptTokens: Int,
+        profile: CloudProfile?, exitFraction: Double = 0.5
+    ) {
         let stats = GenerationStats(c)
         let tokens = Double(c.generatedTokens)
         func perToken(_ seconds: Double) -> Double { tokens > 0 ? 1000 * seconds / tokens : 0 }
@@ -109,8 +111,9 @@ public struct AssistRow: Sendable, Equatable, Codable {
         verifyMs = perToken(c.verifySeconds)
         queueMs = perToken(c.queueSeconds)
         if let profile, c.generatedTokens > 0 {
-            let seconds = AssistCostModel.modelledSeconds(policy: policy, counters: c, promptTokens: promptTokens,
-                                                          rttSeconds: rttMs / 1000, profile: profile, exitFraction: exitFraction)
+            let seconds = AssistCostModel.modelledSeconds(
+                policy: policy, counters: c, promptTokens: promptTokens,
+                rttSeconds: rttMs / 1000, profile: profile, exitFraction: exitFraction)
             modelledLatencyMsPerToken = 1000 * seconds / tokens
             modelledTokensPerS = seconds > 0 ? tokens / seconds : 0
         }

@@ -31,9 +31,11 @@ public struct AssistRunner: Sendable {
         public var clientCPUs: [Int]?
         public var serverCPUs: [Int]?
 
-        public init(draftPath: String, targetPath: String, grid: AssistGrid, sampling: SamplingParameters = .greedy,
-                    profile: CloudProfile? = nil, serverThreads: Int = 1, draftThreads: Int = 1,
-                    clientCPUs: [Int]? = nil, serverCPUs: [Int]? = nil) {
+        public init(
+            draftPath: String, targetPath: String, grid: AssistGrid, sampling: SamplingParameters = .greedy,
+            profile: CloudProfile? = nil, serverThreads: Int = 1, draftThreads: Int = 1,
+            clientCPUs: [Int]? = nil, serverCPUs: [Int]? = nil
+        ) {
             self.clientCPUs = clientCPUs
             self.serverCPUs = serverCPUs
             self.draftPath = draftPath
@@ -77,12 +79,16 @@ public struct AssistRunner: Sendable {
             throw AssistBenchError.setup("cannot pin the models to their CPUs: \(error)")
         }
         guard draft.tokenizer.fingerprint == target.tokenizer.fingerprint else {
-            throw AssistBenchError.model("\(config.draftPath) and \(config.targetPath) have different tokenizers; a draft must share its target's tokenizer")
+            throw AssistBenchError.model(
+                "\(config.draftPath) and \(config.targetPath) have different tokenizers; a draft must share its target's tokenizer"
+            )
         }
         let tokenizer = draft.tokenizer
         let requests = config.grid.prompts.map {
-            SessionRequest(prompt: tokenizer.encode($0, parseSpecial: true), sampling: config.sampling, maxTokens: config.grid.maxTokens,
-                           stopTokens: tokenizer.endOfGenerationIDs)
+            SessionRequest(
+                prompt: tokenizer.encode($0, parseSpecial: true), sampling: config.sampling,
+                maxTokens: config.grid.maxTokens,
+                stopTokens: tokenizer.endOfGenerationIDs)
         }
         for (i, request) in requests.enumerated() where request.prompt.isEmpty {
             throw AssistBenchError.invalidOption("prompt \(i + 1) encodes to no tokens")
@@ -95,8 +101,9 @@ public struct AssistRunner: Sendable {
         let name = (config.targetPath as NSString).lastPathComponent
         // Where the server's provisional verdicts leave the pass (its default early exit).
         let exitFraction = Double(target.model.defaultEarlyExitLayer) / Double(max(1, target.model.config.layerCount))
-        let server = VerifierServer(model: TargetModel(model: target.model, id: name, tokenizer: target.tokenizer),
-                                    host: "127.0.0.1", port: 0, logger: logger)
+        let server = VerifierServer(
+            model: TargetModel(model: target.model, id: name, tokenizer: target.tokenizer),
+            host: "127.0.0.1", port: 0, logger: logger)
         let running: RunningServer
         do {
             running = try await server.start()
@@ -108,8 +115,9 @@ public struct AssistRunner: Sendable {
         let total = config.grid.cells.count
         do {
             for rtt in config.grid.rttsMs {
-                let link = try LinkEmulator(listen: "127.0.0.1:0", to: "127.0.0.1:\(running.port)",
-                                            profile: LinkProfile(rtt: .nanoseconds(Int64((rtt * 1e6).rounded()))))
+                let link = try LinkEmulator(
+                    listen: "127.0.0.1:0", to: "127.0.0.1:\(running.port)",
+                    profile: LinkProfile(rtt: .nanoseconds(Int64((rtt * 1e6).rounded()))))
                 let port: Int
                 do {
                     port = try await link.start()
@@ -119,9 +127,12 @@ public struct AssistRunner: Sendable {
                 let url = "ws://127.0.0.1:\(port)"
                 do {
                     for policy in config.grid.policies {
-                        progress(Progress(index: cells.count + 1, total: total, policy: policy, rttMs: rtt,
-                                          elapsedSeconds: (clock.now - started).seconds))
-                        let generator = Self.generator(policy, url: url, draft: draft, queue: draftQueue, profile: config.profile)
+                        progress(
+                            Progress(
+                                index: cells.count + 1, total: total, policy: policy, rttMs: rtt,
+                                elapsedSeconds: (clock.now - started).seconds))
+                        let generator = Self.generator(
+                            policy, url: url, draft: draft, queue: draftQueue, profile: config.profile)
                         var counters = GenerationCounters()
                         var outputs: [[Int]] = []
                         for request in requests {
@@ -129,8 +140,9 @@ public struct AssistRunner: Sendable {
                             counters = counters.merged(with: result.counters)
                             outputs.append(result.tokens)
                         }
-                        var cell = AssistCell(policy: policy, rttMs: rtt, counters: counters,
-                                              promptTokens: requests.reduce(0) { $0 + $1.prompt.count }, outputs: outputs)
+                        var cell = AssistCell(
+                            policy: policy, rttMs: rtt, counters: counters,
+                            promptTokens: requests.reduce(0) { $0 + $1.prompt.count }, outputs: outputs)
                         cell.exitFraction = exitFraction
                         cells.append(cell)
                     }
@@ -145,13 +157,16 @@ public struct AssistRunner: Sendable {
             throw error
         }
         await running.stop()
-        return AssistResult(cells: cells, profile: config.profile, greedy: config.sampling.isGreedy,
-                            wallSeconds: (clock.now - started).seconds)
+        return AssistResult(
+            cells: cells, profile: config.profile, greedy: config.sampling.isGreedy,
+            wallSeconds: (clock.now - started).seconds)
     }
 
     /// The generator of one cell, fresh (a new draft session and a new window policy).
-    static func generator(_ policy: AssistPolicy, url: String, draft: LoadedModel, queue: ComputeQueue,
-                          profile: CloudProfile?) -> any TokenGenerator {
+    static func generator(
+        _ policy: AssistPolicy, url: String, draft: LoadedModel, queue: ComputeQueue,
+        profile: CloudProfile?
+    ) -> any TokenGenerator {
         let fingerprint = draft.tokenizer.fingerprint
         switch policy {
         case .cloudOnly:
@@ -160,12 +175,15 @@ public struct AssistRunner: Sendable {
             return DraftOnlyGenerator(drafter: ModelDrafter(session: draft.model.makeSession(), queue: queue))
         case .fixed, .doubling, .adaptive, .adaptivePreemptive, .proactive:
             let preemptive = policy.isPreemptive
-            let verifier = RemoteVerifier(.init(url: url, draftFingerprint: fingerprint, draftModel: draft.name,
-                                                preemptive: preemptive))
+            let verifier = RemoteVerifier(
+                .init(
+                    url: url, draftFingerprint: fingerprint, draftModel: draft.name,
+                    preemptive: preemptive))
             let drafter = ModelDrafter(session: draft.model.makeSession(), queue: queue)
-            return AssistedGenerator(drafter: drafter, verifier: verifier,
-                                     policy: policy.windowPolicy(profile: profile) ?? FixedWindow(1), preemptive: preemptive,
-                                     proactive: policy.isProactive)
+            return AssistedGenerator(
+                drafter: drafter, verifier: verifier,
+                policy: policy.windowPolicy(profile: profile) ?? FixedWindow(1), preemptive: preemptive,
+                proactive: policy.isProactive)
         }
     }
 
@@ -178,7 +196,9 @@ public struct AssistRunner: Sendable {
 
     static func load(_ path: String, threads: Int) throws -> LoadedModel {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw AssistBenchError.model("no model at \(path); pass --draft FILE and --target FILE (GGUF), or run from the repository root for the bundled Models/*.gguf")
+            throw AssistBenchError.model(
+                "no model at \(path); pass --draft FILE and --target FILE (GGUF), or run from the repository root for the bundled Models/*.gguf"
+            )
         }
         let model: Model
         do {

@@ -37,7 +37,8 @@ public struct AssistTargets: Sendable {
 
     /// (1) adaptive ≥ 95% of the best fixed window's tokens/s at every RTT, and above every fixed window at some RTT.
     func adaptiveVersusFixed(modelled: Bool) -> Check {
-        let name = "(1) adaptive within 5% of the best fixed window at every RTT and best at some RTT, "
+        let name =
+            "(1) adaptive within 5% of the best fixed window at every RTT and best at some RTT, "
             + (modelled ? "modelled tokens/s" : "measured tokens/s")
         let fixed = fixedPolicies
         guard !fixed.isEmpty, result.policies.contains(.adaptive) else {
@@ -47,7 +48,8 @@ public struct AssistTargets: Sendable {
             guard let row = result.row(policy, rttMs: rtt) else { return 0 }
             return modelled ? (row.modelledTokensPerS ?? 0) : row.tokensPerS
         }
-        var within = true, bestSomewhere = false
+        var within = true
+        var bestSomewhere = false
         var parts: [String] = []
         for rtt in result.rttsMs {
             let adaptive = speed(.adaptive, rtt)
@@ -55,7 +57,9 @@ public struct AssistTargets: Sendable {
             let ratio = best > 0 ? adaptive / best : 0
             if ratio < 0.95 { within = false }
             if adaptive > best { bestSomewhere = true }
-            parts.append("\(NumberFormat.trimmed(rtt, maxFractionDigits: 1)) ms: \(NumberFormat.fixed(ratio, digits: 3))× window \(bestPolicy)")
+            parts.append(
+                "\(NumberFormat.trimmed(rtt, maxFractionDigits: 1)) ms: \(NumberFormat.fixed(ratio, digits: 3))× window \(bestPolicy)"
+            )
         }
         var detail = "adaptive ÷ best fixed — " + parts.joined(separator: ", ")
         if !within { detail += "; below 95% at some RTT" }
@@ -78,17 +82,23 @@ public struct AssistTargets: Sendable {
             return Check(name: name, passed: nil, detail: "no server CPU time was measured")
         }
         let ratio = best.1 / cloudPerToken
-        let all = perWindow.map { "window \($0.0): \(NumberFormat.fixed($0.1 / cloudPerToken, digits: 3))" }.joined(separator: ", ")
-        var detail = "best is window \(best.0) at \(NumberFormat.fixed(ratio, digits: 3))× cloud-only "
+        let all = perWindow.map { "window \($0.0): \(NumberFormat.fixed($0.1 / cloudPerToken, digits: 3))" }.joined(
+            separator: ", ")
+        var detail =
+            "best is window \(best.0) at \(NumberFormat.fixed(ratio, digits: 3))× cloud-only "
             + "(\(NumberFormat.fixed(best.1 * 1000, digits: 3)) vs \(NumberFormat.fixed(cloudPerToken * 1000, digits: 3)) CPU ms/token; \(all))"
         if ratio > 0.5, let a = result.aggregate(best.0), let c = result.aggregate(.cloudOnly),
-           a.counters.rounds > 0, c.counters.rounds > 0 {
-            let roundCost = (a.counters.serverCPUSeconds / Double(a.counters.rounds))
+            a.counters.rounds > 0, c.counters.rounds > 0
+        {
+            let roundCost =
+                (a.counters.serverCPUSeconds / Double(a.counters.rounds))
                 / (c.counters.serverCPUSeconds / Double(c.counters.rounds))
-            let positionCost = (a.counters.serverCPUSeconds / Double(max(a.counters.cloudPositions, 1)))
+            let positionCost =
+                (a.counters.serverCPUSeconds / Double(max(a.counters.cloudPositions, 1)))
                 / (c.counters.serverCPUSeconds / Double(max(c.counters.cloudPositions, 1)))
             let perRound = Double(a.counters.generatedTokens) / Double(a.counters.rounds)
-            detail += ". Why: a window-\(best.0) round costs \(NumberFormat.fixed(roundCost, digits: 2))× the CPU of a "
+            detail +=
+                ". Why: a window-\(best.0) round costs \(NumberFormat.fixed(roundCost, digits: 2))× the CPU of a "
                 + "cloud-only pass but yields only \(NumberFormat.fixed(perRound, digits: 2)) tokens: each position of a "
                 + "pass costs \(NumberFormat.fixed(positionCost, digits: 2))× a one-position pass (prefill shares included)"
                 + (positionCost > 0.6
@@ -119,17 +129,22 @@ public struct AssistTargets: Sendable {
             let saving = 1 - best.1 / cloud
             if saving < 0.35 { passed = false }
             let adaptive = result.row(.adaptive, rttMs: rtt)?.modelledLatencyMsPerToken.map { 1 - $0 / cloud }
-            parts.append("\(NumberFormat.trimmed(rtt, maxFractionDigits: 1)) ms: best \(best.0) "
-                + "\(NumberFormat.fixed(best.1, digits: 1)) vs \(NumberFormat.fixed(cloud, digits: 1)) ms/token "
-                + "(\(NumberFormat.percent(abs(saving))) \(saving >= 0 ? "below" : "above"))"
-                + (adaptive.map { ", adaptive \(NumberFormat.percent(abs($0))) \($0 >= 0 ? "below" : "above")" } ?? ""))
+            parts.append(
+                "\(NumberFormat.trimmed(rtt, maxFractionDigits: 1)) ms: best \(best.0) "
+                    + "\(NumberFormat.fixed(best.1, digits: 1)) vs \(NumberFormat.fixed(cloud, digits: 1)) ms/token "
+                    + "(\(NumberFormat.percent(abs(saving))) \(saving >= 0 ? "below" : "above"))"
+                    + (adaptive.map { ", adaptive \(NumberFormat.percent(abs($0))) \($0 >= 0 ? "below" : "above")" }
+                        ?? ""))
         }
         var detail = parts.joined(separator: "; ")
         if !passed, let profile = result.profile, let rtt = rtts.last,
-           let row = assistedBest(at: rtt), row.rounds > 0 {
-            let roundMs = row.meanWindow * profile.draftSecondsPerToken * 1000 + rtt
+            let row = assistedBest(at: rtt), row.rounds > 0
+        {
+            let roundMs =
+                row.meanWindow * profile.draftSecondsPerToken * 1000 + rtt
                 + profile.passSeconds(positions: Int(row.meanWindow.rounded()) + 1) * 1000
-            detail += ". Why: at \(NumberFormat.trimmed(rtt, maxFractionDigits: 1)) ms the best policy (\(row.policy)) yields "
+            detail +=
+                ". Why: at \(NumberFormat.trimmed(rtt, maxFractionDigits: 1)) ms the best policy (\(row.policy)) yields "
                 + "\(NumberFormat.fixed(row.tokensPerRound, digits: 2)) tokens per round and a round costs about "
                 + "\(NumberFormat.fixed(roundMs, digits: 1)) ms (drafts + RTT + pass), against \(NumberFormat.fixed(profile.passBaseSeconds * 1000, digits: 1)) ms "
                 + "per token streamed by cloud-only, which pays the RTT once"

@@ -6,8 +6,9 @@ public enum BenchMachine {
     public static func describe() -> String {
         var parts: [String] = []
         if let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-           let line = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
-           let colon = line.firstIndex(of: ":") {
+            let line = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+            let colon = line.firstIndex(of: ":")
+        {
             parts.append(line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
         }
         parts.append("\(ProcessInfo.processInfo.activeProcessorCount) cores (nproc)")

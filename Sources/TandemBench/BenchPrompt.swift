@@ -19,9 +19,9 @@ public enum BenchPrompt: Sendable, Equatable {
     /// `template`'s format (the template's default system prompt added when the conversation has none).
     public func rendered(template: ChatTemplate?) throws(BenchPromptError) -> String {
         switch self {
-        case let .text(text):
+        case .text(let text):
             return text
-        case let .chat(messages):
+        case .chat(let messages):
             guard let template else { throw .noChatTemplate }
             return template.render(messages, addGenerationPrompt: true)
         }
@@ -52,13 +52,14 @@ public enum BenchPromptError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .unreadable(path, reason): "cannot read the prompts file \(path): \(reason)"
-        case let .malformed(path, line, reason): "\(path), line \(line): \(reason)"
-        case let .empty(path): "\(path) has no prompts"
+        case .unreadable(let path, let reason): "cannot read the prompts file \(path): \(reason)"
+        case .malformed(let path, let line, let reason): "\(path), line \(line): \(reason)"
+        case .empty(let path): "\(path) has no prompts"
         case .noChatTemplate:
             "the prompts include conversations ({\"messages\": …}) but the model has no recognised chat template"
-        case let .humanEval(reason): "HumanEval: \(reason)"
-        case let .badRange(text): "--problems: '\(text)' is not a list of problem numbers or ranges (e.g. 80-163 or 0-7,12)"
+        case .humanEval(let reason): "HumanEval: \(reason)"
+        case .badRange(let text):
+            "--problems: '\(text)' is not a list of problem numbers or ranges (e.g. 80-163 or 0-7,12)"
         }
     }
 }
@@ -104,13 +105,14 @@ public enum BenchPromptFile {
             do {
                 parsed = try JSONDecoder().decode(Line.self, from: Data(line.utf8))
             } catch {
-                throw .malformed(path: name, line: i + 1, reason: "not a JSON object with \"prompt\" or \"messages\" (\(error))")
+                throw .malformed(
+                    path: name, line: i + 1, reason: "not a JSON object with \"prompt\" or \"messages\" (\(error))")
             }
             switch (parsed.prompt, parsed.messages) {
-            case let (prompt?, nil):
+            case (let prompt?, nil):
                 guard !prompt.isEmpty else { throw .malformed(path: name, line: i + 1, reason: "empty \"prompt\"") }
                 out.append(.text(prompt))
-            case let (nil, messages?):
+            case (nil, let messages?):
                 guard !messages.isEmpty else { throw .malformed(path: name, line: i + 1, reason: "empty \"messages\"") }
                 out.append(.chat(messages.map { ChatMessage(role: $0.role, content: $0.content) }))
             case (.some, .some):

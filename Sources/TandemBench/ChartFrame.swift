@@ -26,13 +26,15 @@ struct ChartFrame {
         if let explicit = chart.xTickValues?.filter({ $0.isFinite && (!chart.logX || $0 > 0) }).sorted(),
             !explicit.isEmpty
         {
-            let digits = explicit.map { value -> Int in
-                var digits = 0
-                while digits < 6, value * NiceTicks.power10(digits) != (value * NiceTicks.power10(digits)).rounded() {
-                    digits += 1
-                }
-                return digits
-            }.max() ?? 0
+            let digits =
+                explicit.map { value -> Int in
+                    var digits = 0
+                    while digits < 6, value * NiceTicks.power10(digits) != (value * NiceTicks.power10(digits)).rounded()
+                    {
+                        digits += 1
+                    }
+                    return digits
+                }.max() ?? 0
             xTicks = NiceTicks(values: explicit, step: 0, fractionDigits: digits)
         } else if chart.logX {
             xTicks = NiceTicks.logarithmic(xs.min() ?? 1, xs.max() ?? 10)

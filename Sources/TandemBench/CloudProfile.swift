@@ -23,9 +23,11 @@ public struct CloudProfile: Sendable, Hashable, CustomStringConvertible {
     /// Where each figure comes from (published source or "assumed"), for the report.
     public var sources: [String]
 
-    public init(name: String, summary: String, passBaseSeconds: Double, passSecondsPerPosition: Double,
-                prefillBaseSeconds: Double, prefillSecondsPerToken: Double, draftSecondsPerToken: Double,
-                sources: [String] = []) {
+    public init(
+        name: String, summary: String, passBaseSeconds: Double, passSecondsPerPosition: Double,
+        prefillBaseSeconds: Double, prefillSecondsPerToken: Double, draftSecondsPerToken: Double,
+        sources: [String] = []
+    ) {
         self.name = name
         self.summary = summary
         self.passBaseSeconds = passBaseSeconds

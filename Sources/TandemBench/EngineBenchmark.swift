@@ -32,10 +32,12 @@ public struct EngineBenchmark: Sendable {
         public var peakRssMb: Double
         public var fileMb: Double
 
-        public init(model: String, threads: Int, prefillTokens: Int, prefillTokS: Double, decodeTokS: Double,
-                    passDepth: Int, passRatio: [String: Double], passMs: [String: Double],
-                    passRatioAllLogits: [String: Double], passMsAllLogits: [String: Double],
-                    peakRssMb: Double, fileMb: Double) {
+        public init(
+            model: String, threads: Int, prefillTokens: Int, prefillTokS: Double, decodeTokS: Double,
+            passDepth: Int, passRatio: [String: Double], passMs: [String: Double],
+            passRatioAllLogits: [String: Double], passMsAllLogits: [String: Double],
+            peakRssMb: Double, fileMb: Double
+        ) {
             self.model = model
             self.threads = threads
             self.prefillTokens = prefillTokens
@@ -52,10 +54,16 @@ public struct EngineBenchmark: Sendable {
 
         enum CodingKeys: String, CodingKey {
             case model, threads
-            case prefillTokens = "prefill_tokens", prefillTokS = "prefill_tok_s", decodeTokS = "decode_tok_s"
-            case passDepth = "pass_depth", passRatio = "pass_ratio", passMs = "pass_ms"
-            case passRatioAllLogits = "pass_ratio_all_logits", passMsAllLogits = "pass_ms_all_logits"
-            case peakRssMb = "peak_rss_mb", fileMb = "file_mb"
+            case prefillTokens = "prefill_tokens"
+            case prefillTokS = "prefill_tok_s"
+            case decodeTokS = "decode_tok_s"
+            case passDepth = "pass_depth"
+            case passRatio = "pass_ratio"
+            case passMs = "pass_ms"
+            case passRatioAllLogits = "pass_ratio_all_logits"
+            case passMsAllLogits = "pass_ms_all_logits"
+            case peakRssMb = "peak_rss_mb"
+            case fileMb = "file_mb"
         }
     }
 
@@ -97,9 +105,10 @@ public struct EngineBenchmark: Sendable {
         var decodeTimes: [Double] = []
         for _ in 0..<repetitions {
             session.reset()
-            decodeTimes.append(try Self.time {
-                for i in 0..<decodeTokens { _ = try session.append([prompt[i]], logits: .last) }
-            })
+            decodeTimes.append(
+                try Self.time {
+                    for i in 0..<decodeTokens { _ = try session.append([prompt[i]], logits: .last) }
+                })
         }
         let decode = Double(decodeTokens) / Self.median(decodeTimes)
 
@@ -172,11 +181,11 @@ public enum ProcessMemory {
     public static func childrenPeakResidentMegabytes() -> Double {
         var usage = rusage()
         #if os(Linux)
-        guard getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage) == 0 else { return .nan }
-        return Double(usage.ru_maxrss) / 1024  // kilobytes on Linux
+            guard getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage) == 0 else { return .nan }
+            return Double(usage.ru_maxrss) / 1024  // kilobytes on Linux
         #else
-        guard getrusage(RUSAGE_CHILDREN, &usage) == 0 else { return .nan }
-        return Double(usage.ru_maxrss) / 1_048_576  // bytes on macOS
+            guard getrusage(RUSAGE_CHILDREN, &usage) == 0 else { return .nan }
+            return Double(usage.ru_maxrss) / 1_048_576  // bytes on macOS
         #endif
     }
 }

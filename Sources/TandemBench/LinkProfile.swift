@@ -34,7 +34,8 @@ public struct LinkProfile: Sendable, Hashable, CustomStringConvertible {
     {
         try self.init(
             rtt: LinkQuantity.duration(rtt, name: "rtt"),
-            jitter: try jitter.map { (s) throws(LinkConfigurationError) in try LinkQuantity.duration(s, name: "jitter") }
+            jitter: try jitter.map { (s) throws(LinkConfigurationError) in try LinkQuantity.duration(s, name: "jitter")
+            }
                 ?? .zero,
             bandwidthBitsPerSecond: try bandwidth.map { (s) throws(LinkConfigurationError) in
                 try LinkQuantity.bandwidth(s, name: "bandwidth")

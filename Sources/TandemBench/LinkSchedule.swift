@@ -1,4 +1,5 @@
 import TandemUtilities
+
 /// The timing model of one direction of an emulated link, kept apart from sockets so it can be checked
 /// exactly.
 ///

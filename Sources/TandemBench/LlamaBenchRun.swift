@@ -13,8 +13,10 @@ public struct LlamaBenchFigures: Codable, Sendable, Equatable {
     /// The largest peak resident set among the llama-bench processes for this file (all thread counts).
     public var peakRssMb: Double?
 
-    public init(threads: Int, prefillTokS: Double, decodeTokS: Double, passMs: [String: Double],
-                passRatio: [String: Double], peakRssMb: Double? = nil) {
+    public init(
+        threads: Int, prefillTokS: Double, decodeTokS: Double, passMs: [String: Double],
+        passRatio: [String: Double], peakRssMb: Double? = nil
+    ) {
         self.threads = threads
         self.prefillTokS = prefillTokS
         self.decodeTokS = decodeTokS
@@ -24,8 +26,12 @@ public struct LlamaBenchFigures: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case threads, prefillTokS = "prefill_tok_s", decodeTokS = "decode_tok_s", passMs = "pass_ms"
-        case passRatio = "pass_ratio", peakRssMb = "peak_rss_mb"
+        case threads
+        case prefillTokS = "prefill_tok_s"
+        case decodeTokS = "decode_tok_s"
+        case passMs = "pass_ms"
+        case passRatio = "pass_ratio"
+        case peakRssMb = "peak_rss_mb"
     }
 }
 
@@ -49,8 +55,12 @@ public struct LlamaBenchRow: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case nPrompt = "n_prompt", nGen = "n_gen", nDepth = "n_depth", nThreads = "n_threads"
-        case avgNs = "avg_ns", samplesNs = "samples_ns"
+        case nPrompt = "n_prompt"
+        case nGen = "n_gen"
+        case nDepth = "n_depth"
+        case nThreads = "n_threads"
+        case avgNs = "avg_ns"
+        case samplesNs = "samples_ns"
     }
 
     /// The median repetition in seconds (the mean when no samples were printed).
@@ -68,10 +78,10 @@ public enum LlamaBenchError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .unreadableLine(number, text):
+        case .unreadableLine(let number, let text):
             "llama-bench output line \(number) is not a test result: \(text.prefix(120))"
-        case let .missingTest(test): "llama-bench printed no result for \(test)"
-        case let .failed(command, status): "\(command) exited with status \(status)"
+        case .missingTest(let test): "llama-bench printed no result for \(test)"
+        case .failed(let command, let status): "\(command) exited with status \(status)"
         }
     }
 }
@@ -113,7 +123,11 @@ public struct LlamaBenchRun: Sendable {
             figures.append(try figuresFrom(rows, threads: count))
         }
         let peak = ProcessMemory.childrenPeakResidentMegabytes()
-        return figures.map { var f = $0; f.peakRssMb = peak.isNaN ? nil : peak; return f }
+        return figures.map {
+            var f = $0
+            f.peakRssMb = peak.isNaN ? nil : peak
+            return f
+        }
     }
 
     /// Reads `llama-bench -o jsonl`: one JSON object per non-empty line.
@@ -143,7 +157,8 @@ public struct LlamaBenchRun: Sendable {
         let decode = try find(prompt: 0, gen: decodeTokens, depth: 0, "tg\(decodeTokens)")
         var passMs: [String: Double] = [:]
         for k in windows {
-            passMs[String(k)] = try find(prompt: k, gen: 0, depth: passDepth, "pp\(k) @ d\(passDepth)").medianSeconds * 1000
+            passMs[String(k)] =
+                try find(prompt: k, gen: 0, depth: passDepth, "pp\(k) @ d\(passDepth)").medianSeconds * 1000
         }
         return LlamaBenchFigures(
             threads: threads,

@@ -25,8 +25,11 @@ public struct PreemptBenchmark: Sendable {
         /// Early-exit layer of the target (nil: its trained head, else the middle).
         public var exitLayer: Int?
 
-        public init(draftPath: String, targetPath: String, prompts: [String], rttsMs: [Double] = [10, 25, 50, 100],
-                    policies: [String] = ["adaptive", "adaptive-profile", "4"], maxTokens: Int = 48, threads: Int = 1, exitLayer: Int? = nil) {
+        public init(
+            draftPath: String, targetPath: String, prompts: [String], rttsMs: [Double] = [10, 25, 50, 100],
+            policies: [String] = ["adaptive", "adaptive-profile", "4"], maxTokens: Int = 48, threads: Int = 1,
+            exitLayer: Int? = nil
+        ) {
             self.draftPath = draftPath
             self.targetPath = targetPath
             self.prompts = prompts
@@ -78,7 +81,9 @@ public struct PreemptBenchmark: Sendable {
         var logger = Logger(label: "tandem.bench.preempt")
         logger.logLevel = .critical
         let server = try await VerifierServer(model: targetModel, host: "127.0.0.1", port: 0, logger: logger).start()
-        let requests = c.prompts.map { SessionRequest(prompt: tokenizer.encode($0, parseSpecial: true), maxTokens: c.maxTokens) }
+        let requests = c.prompts.map {
+            SessionRequest(prompt: tokenizer.encode($0, parseSpecial: true), maxTokens: c.maxTokens)
+        }
         let probe = ServerTimingProbe()
         var rows: [PreemptRow] = []
         let cells = c.rttsMs.count * c.policies.count
@@ -87,22 +92,29 @@ public struct PreemptBenchmark: Sendable {
             // Warm-up (untimed): page in both models and the code paths, so the first cell's first client
             // does not pay for it and teach its window policy a cold draft time.
             for preemptive in [false, true] {
-                let warm = AssistedClient(draft: draft, draftName: "draft", tokenizer: tokenizer, server: server.assistURL,
-                                          policy: FixedWindow(4), timeout: .seconds(60), preemptive: preemptive)
+                let warm = AssistedClient(
+                    draft: draft, draftName: "draft", tokenizer: tokenizer, server: server.assistURL,
+                    policy: FixedWindow(4), timeout: .seconds(60), preemptive: preemptive)
                 for request in requests.prefix(2) { _ = try await warm.run(request) }
             }
             for rtt in c.rttsMs {
-                let link = LinkEmulator(listen: try LinkEndpoint(host: "127.0.0.1", port: 0),
-                                        to: try LinkEndpoint(host: "127.0.0.1", port: server.port),
-                                        profile: try LinkProfile(rtt: .microseconds(Int64(rtt * 1000))))
+                let link = LinkEmulator(
+                    listen: try LinkEndpoint(host: "127.0.0.1", port: 0),
+                    to: try LinkEndpoint(host: "127.0.0.1", port: server.port),
+                    profile: try LinkProfile(rtt: .microseconds(Int64(rtt * 1000))))
                 let port = try await link.start()
                 do {
                     for policyName in c.policies {
-                        progress(done, cells, "RTT \(NumberFormat.trimmed(rtt, maxFractionDigits: 1)) ms, window \(policyName)")
+                        progress(
+                            done, cells,
+                            "RTT \(NumberFormat.trimmed(rtt, maxFractionDigits: 1)) ms, window \(policyName)")
                         let clients = try [false, true].map { preemptive in
-                            AssistedClient(draft: draft, draftName: "draft", tokenizer: tokenizer, server: "ws://127.0.0.1:\(port)",
-                                           policy: try Self.policy(policyName, profile: profile, rtt: rtt / 1000), timeout: .seconds(60),
-                                           preemptive: preemptive)
+                            AssistedClient(
+                                draft: draft, draftName: "draft", tokenizer: tokenizer,
+                                server: "ws://127.0.0.1:\(port)",
+                                policy: try Self.policy(policyName, profile: profile, rtt: rtt / 1000),
+                                timeout: .seconds(60),
+                                preemptive: preemptive)
                         }
                         var results: [[GenerationResult]] = [[], []]
                         for request in requests {
@@ -110,7 +122,7 @@ public struct PreemptBenchmark: Sendable {
                                 let generator = client
                                 var final: GenerationResult?
                                 for try await event in generator.generate(request) {
-                                    if case let .finished(result, _) = event { final = result }
+                                    if case .finished(let result, _) = event { final = result }
                                 }
                                 guard let final else { throw CancellationError() }
                                 results[i].append(final)
@@ -119,8 +131,10 @@ public struct PreemptBenchmark: Sendable {
                         let same = zip(results[0], results[1]).allSatisfy { $0.tokens == $1.tokens }
                         for (i, preemptive) in [false, true].enumerated() {
                             let counters = results[i].reduce(GenerationCounters()) { $0.merged(with: $1.counters) }
-                            rows.append(PreemptRow(rttMs: rtt, policy: policyName, preemptive: preemptive, prompts: requests.count,
-                                                   counters: counters, profile: profile, sameOutput: same))
+                            rows.append(
+                                PreemptRow(
+                                    rttMs: rtt, policy: policyName, preemptive: preemptive, prompts: requests.count,
+                                    counters: counters, profile: profile, sameOutput: same))
                         }
                         done += 1
                     }
@@ -139,8 +153,9 @@ public struct PreemptBenchmark: Sendable {
         await server.stop()
         progress(cells, cells, "done")
         let timing = probe.means
-        return Results(rows: rows, profile: profile, exitLayer: exitLayer, layers: target.config.layerCount,
-                       serverProvisionalMs: timing.provisionalMs, serverPassMs: timing.passMs)
+        return Results(
+            rows: rows, profile: profile, exitLayer: exitLayer, layers: target.config.layerCount,
+            serverProvisionalMs: timing.provisionalMs, serverPassMs: timing.passMs)
     }
 
     /// The hardware the modelled column prices: the same as `tandem bench assist --cloud-profile`'s.
@@ -151,7 +166,8 @@ public struct PreemptBenchmark: Sendable {
         // The product's adaptive window (`tandem generate --window adaptive`): the cost model bounds the
         // round, the drafter stops where it is unsure (pre-drafted windows too).
         case "adaptive": return ConfidenceStoppingWindow(costModel: CostModelWindow(minWindow: 1, maxWindow: 16))
-        case "adaptive-profile": return ProfiledWindowPolicy(profile: Self.cloud, maxWindow: 16, stopsOnConfidence: true)
+        case "adaptive-profile":
+            return ProfiledWindowPolicy(profile: Self.cloud, maxWindow: 16, stopsOnConfidence: true)
         case "doubling": return DoublingWindow(initial: 2, minWindow: 1, maxWindow: 16)
         default:
             guard let k = Int(name), (1...16).contains(k) else { throw PreemptBenchmarkError.badPolicy(name) }
@@ -166,7 +182,7 @@ public enum PreemptBenchmarkError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .badPolicy(name): "window policy '\(name)': expected 1…16, doubling, adaptive or adaptive-profile"
+        case .badPolicy(let name): "window policy '\(name)': expected 1…16, doubling, adaptive or adaptive-profile"
         }
     }
 }

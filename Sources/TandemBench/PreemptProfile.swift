@@ -39,9 +39,10 @@ public struct PreemptProfile: Sendable, Equatable, Codable {
     /// benchmarks price their counts on the same hardware.
     public init(_ cloud: CloudProfile, exitFraction: Double) {
         // CloudProfile prices p positions as a + b·(p − 1); here k drafts are k + 1 positions.
-        self.init(name: cloud.name, passBase: cloud.passBaseSeconds - cloud.passSecondsPerPosition,
-                  passPerPosition: cloud.passSecondsPerPosition, draftPerToken: cloud.draftSecondsPerToken,
-                  exitFraction: exitFraction)
+        self.init(
+            name: cloud.name, passBase: cloud.passBaseSeconds - cloud.passSecondsPerPosition,
+            passPerPosition: cloud.passSecondsPerPosition, draftPerToken: cloud.draftSecondsPerToken,
+            exitFraction: exitFraction)
     }
 
     /// Seconds of a target pass over `drafts` drafts.

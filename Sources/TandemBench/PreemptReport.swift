@@ -20,59 +20,82 @@ public enum PreemptReport {
         /// The modelled reduction had every speculative window been a hit (the profile's ceiling for
         /// these windows).
         public func modelledCeiling(_ profile: PreemptProfile) -> Double {
-            let all = profile.secondsPerToken(tokens: on.tokens, rounds: on.rounds, drafts: on.drafts,
-                                              hits: on.preemptiveRounds, rtt: on.rttMs / 1000)
+            let all = profile.secondsPerToken(
+                tokens: on.tokens, rounds: on.rounds, drafts: on.drafts,
+                hits: on.preemptiveRounds, rtt: on.rttMs / 1000)
             return off.modelledMsPerToken > 0 ? 1 - 1000 * all / off.modelledMsPerToken : 0
         }
     }
 
     public static func pairs(_ rows: [PreemptRow]) -> [Pair] {
         rows.filter { !$0.preemptive }.compactMap { off in
-            rows.first { $0.preemptive && $0.rttMs == off.rttMs && $0.policy == off.policy }.map { Pair(off: off, on: $0) }
+            rows.first { $0.preemptive && $0.rttMs == off.rttMs && $0.policy == off.policy }.map {
+                Pair(off: off, on: $0)
+            }
         }
     }
 
     /// The PASS/MISS lines: measured for `policy`, modelled for `modelledPolicy` (the adaptive window fed
     /// the profile's costs, when the grid has it).
-    public static func verdicts(_ results: PreemptBenchmark.Results, policy: String, modelledPolicy: String? = nil) -> [String] {
+    public static func verdicts(_ results: PreemptBenchmark.Results, policy: String, modelledPolicy: String? = nil)
+        -> [String]
+    {
         func line(_ label: String, policy: String, _ reduction: (Pair) -> Double, why: String) -> String {
             let checked = pairs(results.rows).filter { $0.on.policy == policy && $0.on.rttMs >= targetMinRTTMs }
-            guard !checked.isEmpty else { return "target not checked (\(label)): no RTT ≥ \(Int(targetMinRTTMs)) ms in the grid" }
+            guard !checked.isEmpty else {
+                return "target not checked (\(label)): no RTT ≥ \(Int(targetMinRTTMs)) ms in the grid"
+            }
             let worst = checked.min { reduction($0) < reduction($1) }
             let pass = checked.allSatisfy { reduction($0) >= targetReduction }
-            let list = checked.map { "\(NumberFormat.trimmed($0.on.rttMs, maxFractionDigits: 1)) ms: \(NumberFormat.percent(reduction($0)))" }
-                .joined(separator: ", ")
-            var text = "**\(pass ? "PASS" : "MISS")** (\(label), window \(policy)): latency per token with preemption vs without "
+            let list = checked.map {
+                "\(NumberFormat.trimmed($0.on.rttMs, maxFractionDigits: 1)) ms: \(NumberFormat.percent(reduction($0)))"
+            }
+            .joined(separator: ", ")
+            var text =
+                "**\(pass ? "PASS" : "MISS")** (\(label), window \(policy)): latency per token with preemption vs without "
                 + "at RTT ≥ \(Int(targetMinRTTMs)) ms — \(list); target ≥ \(NumberFormat.percent(targetReduction, digits: 0))."
-            if !pass, let worst { text += " Worst at \(NumberFormat.trimmed(worst.on.rttMs, maxFractionDigits: 1)) ms. " + why }
+            if !pass, let worst {
+                text += " Worst at \(NumberFormat.trimmed(worst.on.rttMs, maxFractionDigits: 1)) ms. " + why
+            }
             return text
         }
         let hidden = max(0, results.serverPassMs - results.serverProvisionalMs)
-        let measuredWhy = "Preemption can only hide drafting behind the part of the target's pass after the exit "
+        let measuredWhy =
+            "Preemption can only hide drafting behind the part of the target's pass after the exit "
             + "(here \(NumberFormat.fixed(hidden, digits: 2)) ms of a \(NumberFormat.fixed(results.serverPassMs, digits: 2)) ms pass, "
             + "measured on the server) while a round costs about the RTT plus drafting: the bundled target is far too "
             + "small for the remaining layers to matter on this CPU. The modelled column puts a cloud-sized pass in its place."
         let p = results.profile
-        let ceilings = pairs(results.rows).filter { $0.on.policy == (modelledPolicy ?? policy) && $0.on.rttMs >= targetMinRTTMs }
-            .map { "\(NumberFormat.trimmed($0.on.rttMs, maxFractionDigits: 1)) ms: \(NumberFormat.percent($0.modelledCeiling(p)))" }
-            .joined(separator: ", ")
-        let modelledWhy = "Under the profile a hit hides at most min(k̄·draft, (1 − f)·pass) = "
+        let ceilings = pairs(results.rows).filter {
+            $0.on.policy == (modelledPolicy ?? policy) && $0.on.rttMs >= targetMinRTTMs
+        }
+        .map {
+            "\(NumberFormat.trimmed($0.on.rttMs, maxFractionDigits: 1)) ms: \(NumberFormat.percent($0.modelledCeiling(p)))"
+        }
+        .joined(separator: ", ")
+        let modelledWhy =
+            "Under the profile a hit hides at most min(k̄·draft, (1 − f)·pass) = "
             + "min(k̄·\(NumberFormat.trimmed(p.draftPerToken * 1000, maxFractionDigits: 2)) ms, "
             + "\(NumberFormat.trimmed(1 - p.exitFraction, maxFractionDigits: 2))·pass) per round, which shrinks against a "
             + "growing RTT, and only a hit saves anything: had every provisional guess been right the same windows would "
             + "give \(ceilings). The hit rate (the early exit must predict the kept count AND the next token) is what "
             + "falls short; an earlier exit or a slower draft would raise the ceiling."
-        return [line("measured, this CPU", policy: policy, { $0.measuredReduction }, why: measuredWhy),
-                line("modelled, \(p.name)", policy: modelledPolicy ?? policy, { $0.modelledReduction }, why: modelledWhy)]
+        return [
+            line("measured, this CPU", policy: policy, { $0.measuredReduction }, why: measuredWhy),
+            line("modelled, \(p.name)", policy: modelledPolicy ?? policy, { $0.modelledReduction }, why: modelledWhy),
+        ]
     }
 
     /// The whole report.
     public static func markdown(_ results: PreemptBenchmark.Results, header: [String]) -> String {
         let p = results.profile
         var table = MarkdownTable(
-            headers: ["RTT ms", "window", "ms/token off", "ms/token on", "Δ measured", "hit rate", "saved ms/round",
-                      "wasted drafts", "provisional→verdict ms", "tokens/round off/on", "modelled ms/token off", "on", "Δ modelled",
-                      "same output"],
+            headers: [
+                "RTT ms", "window", "ms/token off", "ms/token on", "Δ measured", "hit rate", "saved ms/round",
+                "wasted drafts", "provisional→verdict ms", "tokens/round off/on", "modelled ms/token off", "on",
+                "Δ modelled",
+                "same output",
+            ],
             alignments: [.right, .left] + Array(repeating: .right, count: 11) + [.left])
         for pair in pairs(results.rows) {
             let f = { (v: Double) in NumberFormat.fixed(v, digits: 2) }
@@ -82,7 +105,8 @@ public enum PreemptReport {
                 "\(NumberFormat.fixed(pair.on.hitRate, digits: 2)) (\(pair.on.preemptiveHits)/\(pair.on.preemptiveRounds))",
                 f(pair.on.savedMsPerRound), "\(pair.on.wastedDrafts)", f(pair.on.provisionalLeadMs),
                 "\(f(pair.off.tokensPerRound))/\(f(pair.on.tokensPerRound))",
-                f(pair.off.modelledMsPerToken), f(pair.on.modelledMsPerToken), NumberFormat.percent(pair.modelledReduction),
+                f(pair.off.modelledMsPerToken), f(pair.on.modelledMsPerToken),
+                NumberFormat.percent(pair.modelledReduction),
                 pair.on.sameOutput ? "yes" : "**NO**",
             ])
         }

@@ -50,8 +50,10 @@ public struct PreemptRow: Sendable, Equatable, Codable {
     }
 
     /// The row of aggregated `counters`.
-    public init(rttMs: Double, policy: String, preemptive: Bool, prompts: Int, counters c: GenerationCounters,
-                profile: PreemptProfile, sameOutput: Bool) {
+    public init(
+        rttMs: Double, policy: String, preemptive: Bool, prompts: Int, counters c: GenerationCounters,
+        profile: PreemptProfile, sameOutput: Bool
+    ) {
         let stats = GenerationStats(c)
         self.rttMs = rttMs
         self.policy = policy
@@ -72,8 +74,11 @@ public struct PreemptRow: Sendable, Equatable, Codable {
         savedMsPerRound = c.rounds > 0 ? 1000 * c.preemptiveSavedSeconds / Double(c.rounds) : 0
         wastedDrafts = c.preemptiveWastedDrafts
         provisionalLeadMs = stats.provisionalLeadMs ?? 0
-        modelledMsPerToken = 1000 * profile.secondsPerToken(tokens: c.generatedTokens, rounds: c.rounds, drafts: c.proposed,
-                                                            hits: preemptive ? c.preemptiveHits : 0, rtt: rttMs / 1000)
+        modelledMsPerToken =
+            1000
+            * profile.secondsPerToken(
+                tokens: c.generatedTokens, rounds: c.rounds, drafts: c.proposed,
+                hits: preemptive ? c.preemptiveHits : 0, rtt: rttMs / 1000)
         self.sameOutput = sameOutput
     }
 }

@@ -43,10 +43,11 @@ public struct ProfiledWindowPolicy: WindowPolicy {
 
     /// `round` with its compute times replaced by the profile's.
     public func profiled(_ round: RoundStats) -> RoundStats {
-        RoundStats(proposed: round.proposed, accepted: round.accepted,
-                   draftSeconds: Double(round.proposed) * profile.draftSecondsPerToken,
-                   networkSeconds: round.networkSeconds, queueSeconds: 0,
-                   verifySeconds: profile.passSeconds(positions: round.proposed + 1),
-                   draftProbabilities: round.draftProbabilities)
+        RoundStats(
+            proposed: round.proposed, accepted: round.accepted,
+            draftSeconds: Double(round.proposed) * profile.draftSecondsPerToken,
+            networkSeconds: round.networkSeconds, queueSeconds: 0,
+            verifySeconds: profile.passSeconds(positions: round.proposed + 1),
+            draftProbabilities: round.draftProbabilities)
     }
 }

@@ -28,8 +28,10 @@ public struct RouteExperiment: Sendable {
         public var budget: Double
         public var threads: Int
 
-        public init(targetPath: String, draftPath: String, prompts: [String], thresholds: [Double], scores: [ConfidenceScore],
-                    rttsMs: [Int], maxTokens: Int, span: Int = 1, budget: Double = 1, threads: Int = 1) {
+        public init(
+            targetPath: String, draftPath: String, prompts: [String], thresholds: [Double], scores: [ConfidenceScore],
+            rttsMs: [Int], maxTokens: Int, span: Int = 1, budget: Double = 1, threads: Int = 1
+        ) {
             self.targetPath = targetPath
             self.draftPath = draftPath
             self.prompts = prompts
@@ -62,29 +64,41 @@ public struct RouteExperiment: Sendable {
         // The references: each model alone, greedy, in-process.
         let targetAlone = try await Self.greedy(target, requests)
         let draftAlone = try await Self.greedy(draft, requests)
-        let targetScored = try zip(prompts, targetAlone).map { try RouteQuality.teacherForced(model: target, prompt: $0, completion: $1) }
-        let draftScored = try zip(prompts, draftAlone).map { try RouteQuality.teacherForced(model: target, prompt: $0, completion: $1) }
+        let targetScored = try zip(prompts, targetAlone).map {
+            try RouteQuality.teacherForced(model: target, prompt: $0, completion: $1)
+        }
+        let draftScored = try zip(prompts, draftAlone).map {
+            try RouteQuality.teacherForced(model: target, prompt: $0, completion: $1)
+        }
         let baseline = RouteReport.Baseline(
             draftTokenMatch: Self.mean(zip(draftAlone, targetAlone).map { RouteQuality.tokenMatch($0, reference: $1) }),
             draftTargetAgreement: Self.agreement(draftScored, draftAlone),
             draftExactCompletions: Self.mean(zip(draftAlone, targetAlone).map { $0 == $1 ? 1 : 0 }),
             draftPerplexity: Self.perplexity(draftScored, draftAlone),
             targetPerplexity: Self.perplexity(targetScored, targetAlone))
-        progress(String(format: "draft alone: token match %.3f, target agreement %.3f, target perplexity %.2f (target alone %.2f)",
-                        baseline.draftTokenMatch, baseline.draftTargetAgreement, baseline.draftPerplexity, baseline.targetPerplexity))
+        progress(
+            String(
+                format:
+                    "draft alone: token match %.3f, target agreement %.3f, target perplexity %.2f (target alone %.2f)",
+                baseline.draftTokenMatch, baseline.draftTargetAgreement, baseline.draftPerplexity,
+                baseline.targetPerplexity))
 
         var logger = Logger(label: "tandem.bench.route")
         logger.logLevel = .critical
-        let server = try await VerifierServer(model: TargetModel(model: target, id: (c.targetPath as NSString).lastPathComponent,
-                                                                 tokenizer: targetTokenizer),
-                                              host: "127.0.0.1", port: 0, logger: logger).start()
+        let server = try await VerifierServer(
+            model: TargetModel(
+                model: target, id: (c.targetPath as NSString).lastPathComponent,
+                tokenizer: targetTokenizer),
+            host: "127.0.0.1", port: 0, logger: logger
+        ).start()
         var points: [RouteReport.Point] = []
         var latency: [RouteReport.LatencyPoint] = []
         do {
             for (r, rtt) in c.rttsMs.enumerated() {
                 let profile = try LinkProfile(rtt: .milliseconds(rtt))
-                let link = LinkEmulator(listen: try LinkEndpoint(host: "127.0.0.1", port: 0),
-                                        to: try LinkEndpoint(host: "127.0.0.1", port: server.port), profile: profile)
+                let link = LinkEmulator(
+                    listen: try LinkEndpoint(host: "127.0.0.1", port: 0),
+                    to: try LinkEndpoint(host: "127.0.0.1", port: server.port), profile: profile)
                 let linkPort = try await link.start()
                 let url = "ws://127.0.0.1:\(linkPort)"
                 for score in r == 0 ? c.scores : Array(c.scores.prefix(1)) {
@@ -92,13 +106,14 @@ public struct RouteExperiment: Sendable {
                         let configuration = RoutedGenerator.Configuration(
                             policy: RoutingPolicy(score: score, threshold: threshold, budget: c.budget), span: c.span,
                             routeTimeout: .seconds(10), retryAfter: .seconds(1))
-                        let client = RoutedClient(draft: draft, draftName: (c.draftPath as NSString).lastPathComponent,
-                                                  tokenizer: tokenizer, server: url, configuration: configuration, timeout: .seconds(30))
+                        let client = RoutedClient(
+                            draft: draft, draftName: (c.draftPath as NSString).lastPathComponent,
+                            tokenizer: tokenizer, server: url, configuration: configuration, timeout: .seconds(30))
                         var results: [GenerationResult] = []
                         for request in requests {
                             var final: GenerationResult?
                             for try await event in client.generate(request) {
-                                if case let .finished(result, _) = event { final = result }
+                                if case .finished(let result, _) = event { final = result }
                             }
                             guard let final else { throw CancellationError() }
                             results.append(final)
@@ -109,23 +124,34 @@ public struct RouteExperiment: Sendable {
                             let scored = try zip(prompts, completions).map {
                                 try RouteQuality.teacherForced(model: target, prompt: $0, completion: $1)
                             }
-                            points.append(RouteReport.Point(
-                                score: score.rawValue, threshold: threshold, routedFraction: stats.routedFraction,
-                                cloudPassesPerToken: stats.cloudPassesPerToken, bytesPerToken: stats.bytesPerToken,
-                                tokenMatch: Self.mean(zip(completions, targetAlone).map { RouteQuality.tokenMatch($0, reference: $1) }),
-                                prefixMatch: Self.mean(zip(completions, targetAlone).map { RouteQuality.prefixMatch($0, reference: $1) }),
-                                exactCompletions: Self.mean(zip(completions, targetAlone).map { $0 == $1 ? 1 : 0 }),
-                                targetAgreement: Self.agreement(scored, completions),
-                                targetPerplexity: Self.perplexity(scored, completions),
-                                routeReplaced: stats.routeReplaced, routeFallbacks: stats.routeFallbacks))
+                            points.append(
+                                RouteReport.Point(
+                                    score: score.rawValue, threshold: threshold, routedFraction: stats.routedFraction,
+                                    cloudPassesPerToken: stats.cloudPassesPerToken, bytesPerToken: stats.bytesPerToken,
+                                    tokenMatch: Self.mean(
+                                        zip(completions, targetAlone).map { RouteQuality.tokenMatch($0, reference: $1) }
+                                    ),
+                                    prefixMatch: Self.mean(
+                                        zip(completions, targetAlone).map {
+                                            RouteQuality.prefixMatch($0, reference: $1)
+                                        }),
+                                    exactCompletions: Self.mean(zip(completions, targetAlone).map { $0 == $1 ? 1 : 0 }),
+                                    targetAgreement: Self.agreement(scored, completions),
+                                    targetPerplexity: Self.perplexity(scored, completions),
+                                    routeReplaced: stats.routeReplaced, routeFallbacks: stats.routeFallbacks))
                         }
                         if score == c.scores.first {
-                            latency.append(RouteReport.LatencyPoint(score: score.rawValue, threshold: threshold, rttMs: rtt,
-                                                                    routedFraction: stats.routedFraction, tokensPerS: stats.tokensPerS,
-                                                                    ttftMs: stats.ttftMs, routeFallbacks: stats.routeFallbacks))
+                            latency.append(
+                                RouteReport.LatencyPoint(
+                                    score: score.rawValue, threshold: threshold, rttMs: rtt,
+                                    routedFraction: stats.routedFraction, tokensPerS: stats.tokensPerS,
+                                    ttftMs: stats.ttftMs, routeFallbacks: stats.routeFallbacks))
                         }
-                        progress(String(format: "rtt %d ms, %@ < %.2f: routed %.3f, %.1f tok/s, fallbacks %d",
-                                        rtt, score.rawValue, threshold, stats.routedFraction, stats.tokensPerS, stats.routeFallbacks))
+                        progress(
+                            String(
+                                format: "rtt %d ms, %@ < %.2f: routed %.3f, %.1f tok/s, fallbacks %d",
+                                rtt, score.rawValue, threshold, stats.routedFraction, stats.tokensPerS,
+                                stats.routeFallbacks))
                     }
                 }
                 await link.stop()
@@ -135,9 +161,10 @@ public struct RouteExperiment: Sendable {
             throw error
         }
         await server.stop()
-        return RouteReport(target: (c.targetPath as NSString).lastPathComponent, draft: (c.draftPath as NSString).lastPathComponent,
-                           prompts: c.prompts.count, maxTokens: c.maxTokens, span: c.span, budget: c.budget,
-                           baseline: baseline, points: points, latency: latency)
+        return RouteReport(
+            target: (c.targetPath as NSString).lastPathComponent, draft: (c.draftPath as NSString).lastPathComponent,
+            prompts: c.prompts.count, maxTokens: c.maxTokens, span: c.span, budget: c.budget,
+            baseline: baseline, points: points, latency: latency)
     }
 
     private static func greedy(_ model: Model, _ requests: [SessionRequest]) async throws -> [[Int]] {

@@ -116,8 +116,10 @@ public struct RouteReport: Sendable, Codable {
         case maxTokens = "max_tokens"
     }
 
-    public init(target: String, draft: String, prompts: Int, maxTokens: Int, span: Int, budget: Double,
-                baseline: Baseline, points: [Point], latency: [LatencyPoint]) {
+    public init(
+        target: String, draft: String, prompts: Int, maxTokens: Int, span: Int, budget: Double,
+        baseline: Baseline, points: [Point], latency: [LatencyPoint]
+    ) {
         self.target = target
         self.draft = draft
         self.prompts = prompts
@@ -137,50 +139,68 @@ public struct RouteReport: Sendable, Codable {
         let bar = draft + (1 - draft) / 2
         let best = points.filter { $0.routedFraction <= maxRouted + 1e-12 }.max { value($0) < value($1) }
         let bestValue = best.map(value) ?? 0
-        return TargetCheck(metric: teacherForced ? "target_agreement" : "token_match", maxRouted: maxRouted, draft: draft,
-                           bar: bar, best: bestValue, bestScore: best?.score, bestThreshold: best?.threshold,
-                           bestRouted: best?.routedFraction, pass: bestValue >= bar)
+        return TargetCheck(
+            metric: teacherForced ? "target_agreement" : "token_match", maxRouted: maxRouted, draft: draft,
+            bar: bar, best: bestValue, bestScore: best?.score, bestThreshold: best?.threshold,
+            bestRouted: best?.routedFraction, pass: bestValue >= bar)
     }
 
     /// The PASS/MISS lines, one per agreement measure.
     public func checkLines(maxRouted: Double = 0.10) -> String {
         [false, true].map { teacherForced in
             let c = check(maxRouted: maxRouted, teacherForced: teacherForced)
-            let at = c.bestScore.map { score in
-                String(format: " (%@ < %.2f, %.1f%% routed)", score, c.bestThreshold ?? 0, 100 * (c.bestRouted ?? 0))
-            } ?? ""
+            let at =
+                c.bestScore.map { score in
+                    String(
+                        format: " (%@ < %.2f, %.1f%% routed)", score, c.bestThreshold ?? 0, 100 * (c.bestRouted ?? 0))
+                } ?? ""
             let name = teacherForced ? "target agreement (teacher-forced)" : "token match (by position)"
-            return String(format: "%@ %@: at ≤ %.0f%% of tokens routed the best is %.3f%@; the bar, halfway from the draft alone (%.3f) to the target alone (1.000), is %.3f",
-                          c.pass ? "PASS" : "MISS", name, 100 * maxRouted, c.best, at, c.draft, c.bar)
+            return String(
+                format:
+                    "%@ %@: at ≤ %.0f%% of tokens routed the best is %.3f%@; the bar, halfway from the draft alone (%.3f) to the target alone (1.000), is %.3f",
+                c.pass ? "PASS" : "MISS", name, 100 * maxRouted, c.best, at, c.draft, c.bar)
         }.joined(separator: "\n")
     }
 
     /// The Markdown report; `header` goes first (what ran, where, when).
     public func markdown(header: String) -> String {
         var quality = MarkdownTable(
-            headers: ["score", "threshold", "routed", "cloud passes/tok", "bytes/tok", "token match", "prefix match",
-                      "exact completions", "target agreement", "target ppl", "replaced", "fallbacks"],
+            headers: [
+                "score", "threshold", "routed", "cloud passes/tok", "bytes/tok", "token match", "prefix match",
+                "exact completions", "target agreement", "target ppl", "replaced", "fallbacks",
+            ],
             alignments: [.left] + Array(repeating: .right, count: 11))
-        quality.addRow(["draft alone", "", "0", "0", "0", NumberFormat.fixed(baseline.draftTokenMatch, digits: 3), "",
-                        NumberFormat.fixed(baseline.draftExactCompletions, digits: 2), NumberFormat.fixed(baseline.draftTargetAgreement, digits: 3),
-                        NumberFormat.fixed(baseline.draftPerplexity, digits: 2), "", ""])
-        quality.addRow(["target alone", "", "", "1", "", "1.000", "1.000", "1.00", "1.000",
-                        NumberFormat.fixed(baseline.targetPerplexity, digits: 2), "", ""])
+        quality.addRow([
+            "draft alone", "", "0", "0", "0", NumberFormat.fixed(baseline.draftTokenMatch, digits: 3), "",
+            NumberFormat.fixed(baseline.draftExactCompletions, digits: 2),
+            NumberFormat.fixed(baseline.draftTargetAgreement, digits: 3),
+            NumberFormat.fixed(baseline.draftPerplexity, digits: 2), "", "",
+        ])
+        quality.addRow([
+            "target alone", "", "", "1", "", "1.000", "1.000", "1.00", "1.000",
+            NumberFormat.fixed(baseline.targetPerplexity, digits: 2), "", "",
+        ])
         for p in points {
-            quality.addRow([p.score, NumberFormat.fixed(p.threshold, digits: 2), NumberFormat.fixed(p.routedFraction, digits: 3),
-                            NumberFormat.fixed(p.cloudPassesPerToken, digits: 3), NumberFormat.fixed(p.bytesPerToken, digits: 1),
-                            NumberFormat.fixed(p.tokenMatch, digits: 3), NumberFormat.fixed(p.prefixMatch, digits: 3),
-                            NumberFormat.fixed(p.exactCompletions, digits: 2), NumberFormat.fixed(p.targetAgreement, digits: 3),
-                            NumberFormat.fixed(p.targetPerplexity, digits: 2),
-                            "\(p.routeReplaced)", "\(p.routeFallbacks)"])
+            quality.addRow([
+                p.score, NumberFormat.fixed(p.threshold, digits: 2), NumberFormat.fixed(p.routedFraction, digits: 3),
+                NumberFormat.fixed(p.cloudPassesPerToken, digits: 3), NumberFormat.fixed(p.bytesPerToken, digits: 1),
+                NumberFormat.fixed(p.tokenMatch, digits: 3), NumberFormat.fixed(p.prefixMatch, digits: 3),
+                NumberFormat.fixed(p.exactCompletions, digits: 2), NumberFormat.fixed(p.targetAgreement, digits: 3),
+                NumberFormat.fixed(p.targetPerplexity, digits: 2),
+                "\(p.routeReplaced)", "\(p.routeFallbacks)",
+            ])
         }
         let rtts = Array(Set(latency.map(\.rttMs))).sorted()
-        var speed = MarkdownTable(headers: ["score", "threshold", "routed"] + rtts.flatMap { ["tok/s @ \($0) ms", "ttft ms @ \($0) ms"] },
-                                  alignments: [.left] + Array(repeating: .right, count: 2 + 2 * rtts.count))
+        var speed = MarkdownTable(
+            headers: ["score", "threshold", "routed"] + rtts.flatMap { ["tok/s @ \($0) ms", "ttft ms @ \($0) ms"] },
+            alignments: [.left] + Array(repeating: .right, count: 2 + 2 * rtts.count))
         for threshold in Array(Set(latency.map(\.threshold))).sorted() {
             let row = latency.filter { $0.threshold == threshold }
             guard let first = row.first else { continue }
-            var cells = [first.score, NumberFormat.fixed(threshold, digits: 2), NumberFormat.fixed(first.routedFraction, digits: 3)]
+            var cells = [
+                first.score, NumberFormat.fixed(threshold, digits: 2),
+                NumberFormat.fixed(first.routedFraction, digits: 3),
+            ]
             for rtt in rtts {
                 if let p = row.first(where: { $0.rttMs == rtt }) {
                     cells += [NumberFormat.fixed(p.tokensPerS, digits: 1), NumberFormat.fixed(p.ttftMs, digits: 1)]
@@ -213,12 +233,14 @@ public struct RouteReport: Sendable, Codable {
 
     /// Agreement against routed share, one line per score and measure, with the halfway bars.
     public func svg() -> String {
-        var chart = SVGLineChart(title: "Token-level routing: \(draft) → \(target)", xLabel: "share of tokens routed to the cloud",
-                                 yLabel: "agreement with the target")
+        var chart = SVGLineChart(
+            title: "Token-level routing: \(draft) → \(target)", xLabel: "share of tokens routed to the cloud",
+            yLabel: "agreement with the target")
         let scores = points.map(\.score).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         for score in scores {
             let series = points.filter { $0.score == score }.sorted { $0.routedFraction < $1.routedFraction }
-            chart.addSeries("\(score): target agreement", points: series.map { (x: $0.routedFraction, y: $0.targetAgreement) })
+            chart.addSeries(
+                "\(score): target agreement", points: series.map { (x: $0.routedFraction, y: $0.targetAgreement) })
         }
         for score in scores {
             let series = points.filter { $0.score == score }.sorted { $0.routedFraction < $1.routedFraction }

@@ -18,7 +18,9 @@ final class ServerTimingProbe: Sendable {
 
     /// Mean milliseconds to the provisional and of the pass (0 when nothing was measured).
     var means: (provisionalMs: Double, passMs: Double) {
-        sums.withLock { s in s.count > 0 ? (1000 * s.provisional / Double(s.count), 1000 * s.pass / Double(s.count)) : (0, 0) }
+        sums.withLock { s in
+            s.count > 0 ? (1000 * s.provisional / Double(s.count), 1000 * s.pass / Double(s.count)) : (0, 0)
+        }
     }
 
     fileprivate func record(_ verdict: Verdict) {
@@ -32,11 +34,14 @@ final class ServerTimingProbe: Sendable {
 
     /// Runs `requests` with preemption straight to `server` (no emulated link), window 4.
     func measure(server: String, draft: Model, tokenizer: Tokenizer, requests: [SessionRequest]) async throws {
-        let remote = RemoteVerifier(.init(url: server, draftFingerprint: tokenizer.fingerprint, draftModel: "draft",
-                                          timeout: .seconds(60), preemptive: true))
-        let generator = AssistedGenerator(drafter: ModelDrafter(session: draft.makeSession()),
-                                          verifier: RecordingVerifier(inner: remote, probe: self),
-                                          policy: FixedWindow(4), preemptive: true)
+        let remote = RemoteVerifier(
+            .init(
+                url: server, draftFingerprint: tokenizer.fingerprint, draftModel: "draft",
+                timeout: .seconds(60), preemptive: true))
+        let generator = AssistedGenerator(
+            drafter: ModelDrafter(session: draft.makeSession()),
+            verifier: RecordingVerifier(inner: remote, probe: self),
+            policy: FixedWindow(4), preemptive: true)
         for request in requests {
             _ = try await generator.run(request)
         }
@@ -57,7 +62,9 @@ private struct RecordingVerifier: Verifier {
         return verdict
     }
 
-    func verify(_ round: DraftRound, onProvisional: @escaping @Sendable (Verdict.Provisional) -> Void) async throws -> Verdict {
+    func verify(_ round: DraftRound, onProvisional: @escaping @Sendable (Verdict.Provisional) -> Void) async throws
+        -> Verdict
+    {
         let verdict = try await inner.verify(round, onProvisional: onProvisional)
         probe.record(verdict)
         return verdict

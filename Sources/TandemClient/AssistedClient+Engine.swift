@@ -12,14 +12,20 @@ extension AssistedClient {
     ///   - proposalTopK: tokens kept in each sampled draft's q.
     ///   - preemptive: early-exit preemptive drafting (asks the server for provisional verdicts).
     ///   - proactive: drafting the next window while the current one is being verified.
-    public init(draft: Model, draftName: String, tokenizer: Tokenizer, server: String, policy: any WindowPolicy,
-                timeout: Duration = .seconds(60), maxReconnects: Int = 3, proposalTopK: Int = 8, preemptive: Bool = false,
-                proactive: Bool = false) {
-        let verifier = RemoteVerifier(.init(url: server, draftFingerprint: tokenizer.fingerprint, draftModel: draftName,
-                                            timeout: timeout, maxReconnects: maxReconnects, preemptive: preemptive))
-        let drafter = ModelDrafter(session: draft.makeSession(), queue: ComputeQueue(label: "tandem.draft"),
-                                   proposalTopK: proposalTopK, shaper: SamplingDistribution.factory)
-        self.init(drafter: drafter, verifier: verifier, policy: policy, tokenizer: tokenizer, preemptive: preemptive,
-                  proactive: proactive)
+    public init(
+        draft: Model, draftName: String, tokenizer: Tokenizer, server: String, policy: any WindowPolicy,
+        timeout: Duration = .seconds(60), maxReconnects: Int = 3, proposalTopK: Int = 8, preemptive: Bool = false,
+        proactive: Bool = false
+    ) {
+        let verifier = RemoteVerifier(
+            .init(
+                url: server, draftFingerprint: tokenizer.fingerprint, draftModel: draftName,
+                timeout: timeout, maxReconnects: maxReconnects, preemptive: preemptive))
+        let drafter = ModelDrafter(
+            session: draft.makeSession(), queue: ComputeQueue(label: "tandem.draft"),
+            proposalTopK: proposalTopK, shaper: SamplingDistribution.factory)
+        self.init(
+            drafter: drafter, verifier: verifier, policy: policy, tokenizer: tokenizer, preemptive: preemptive,
+            proactive: proactive)
     }
 }

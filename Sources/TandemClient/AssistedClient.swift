@@ -24,24 +24,32 @@ public struct AssistedClient: Sendable {
     ///   - preemptive: draft the next window on the server's provisional verdicts (the verifier must be
     ///     configured with `preemptive` so the server sends them).
     ///   - proactive: draft the next window while the current one is being verified (`ProactiveDrafting`).
-    public init(drafter: any Drafter, verifier: RemoteVerifier, policy: any WindowPolicy, tokenizer: Tokenizer? = nil,
-                preemptive: Bool = false, proactive: Bool = false) {
+    public init(
+        drafter: any Drafter, verifier: RemoteVerifier, policy: any WindowPolicy, tokenizer: Tokenizer? = nil,
+        preemptive: Bool = false, proactive: Bool = false
+    ) {
         self.verifier = verifier
         self.tokenizer = tokenizer
-        generator = AssistedGenerator(drafter: drafter, verifier: verifier, policy: policy, preemptive: preemptive,
-                                      proactive: proactive)
+        generator = AssistedGenerator(
+            drafter: drafter, verifier: verifier, policy: policy, preemptive: preemptive,
+            proactive: proactive)
     }
 
     /// Runs one generation; cancelling the consumer (or dropping the stream) stops it.
-    public func generate(_ request: SessionRequest, stopStrings: [String] = []) -> AsyncThrowingStream<AssistedEvent, any Error> {
-        let events = generator.generate(request, stopStrings: TextStreamer.stopStrings(stopStrings, tokenizer: tokenizer))
+    public func generate(_ request: SessionRequest, stopStrings: [String] = []) -> AsyncThrowingStream<
+        AssistedEvent, any Error
+    > {
+        let events = generator.generate(
+            request, stopStrings: TextStreamer.stopStrings(stopStrings, tokenizer: tokenizer))
         return TextStreamer.assistedEvents(events, tokenizer: tokenizer)
     }
 
     /// Runs one generation to its end.
-    public func run(_ request: SessionRequest, stopStrings: [String] = []) async throws -> (result: GenerationResult, text: String) {
+    public func run(_ request: SessionRequest, stopStrings: [String] = []) async throws -> (
+        result: GenerationResult, text: String
+    ) {
         for try await event in generate(request, stopStrings: stopStrings) {
-            if case let .finished(result, text) = event { return (result, text) }
+            if case .finished(let result, let text) = event { return (result, text) }
         }
         throw CancellationError()
     }

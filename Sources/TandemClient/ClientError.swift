@@ -15,11 +15,12 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .connectionFailed(url, reason): return "cannot connect to \(url): \(reason)"
-        case let .connectionLost(reason): return "the connection to the server was lost: \(reason)"
-        case let .timeout(what): return "timed out: \(what)"
-        case let .reconnectsExhausted(attempts, last): return "gave up after \(attempts) reconnects; last failure: \(last)"
-        case let .unexpectedMessage(what): return "unexpected message from the server: \(what)"
+        case .connectionFailed(let url, let reason): return "cannot connect to \(url): \(reason)"
+        case .connectionLost(let reason): return "the connection to the server was lost: \(reason)"
+        case .timeout(let what): return "timed out: \(what)"
+        case .reconnectsExhausted(let attempts, let last):
+            return "gave up after \(attempts) reconnects; last failure: \(last)"
+        case .unexpectedMessage(let what): return "unexpected message from the server: \(what)"
         case .concurrentReceive: return "a second receive on a connection while one is already waiting"
         }
     }

@@ -22,8 +22,10 @@ public struct CloudOnlyGenerator: TokenGenerator {
     public let timeout: Duration
     let logger: Logger
 
-    public init(url: String, fingerprint: String, clientModel: String? = nil, timeout: Duration = .seconds(60),
-                logger: Logger = Logger(label: "tandem.client")) {
+    public init(
+        url: String, fingerprint: String, clientModel: String? = nil, timeout: Duration = .seconds(60),
+        logger: Logger = Logger(label: "tandem.client")
+    ) {
         self.url = url
         self.fingerprint = fingerprint
         self.clientModel = clientModel
@@ -31,11 +33,15 @@ public struct CloudOnlyGenerator: TokenGenerator {
         self.logger = logger
     }
 
-    public func generate(_ request: SessionRequest, stopStrings: StopStrings? = nil) -> AsyncThrowingStream<GenerationEvent, any Error> {
+    public func generate(_ request: SessionRequest, stopStrings: StopStrings? = nil) -> AsyncThrowingStream<
+        GenerationEvent, any Error
+    > {
         AsyncThrowingStream { continuation in
             let task = Task {
                 do {
-                    let result = try await self.run(request, stopStrings: stopStrings) { continuation.yield(.token($0)) }
+                    let result = try await self.run(request, stopStrings: stopStrings) {
+                        continuation.yield(.token($0))
+                    }
                     continuation.yield(.finished(result))
                     continuation.finish()
                 } catch {
@@ -46,8 +52,10 @@ public struct CloudOnlyGenerator: TokenGenerator {
         }
     }
 
-    private func run(_ request: SessionRequest, stopStrings: StopStrings?,
-                     emit: (Int) -> Void) async throws -> GenerationResult {
+    private func run(
+        _ request: SessionRequest, stopStrings: StopStrings?,
+        emit: (Int) -> Void
+    ) async throws -> GenerationResult {
         let clock = ContinuousClock()
         let start = clock.now
         var counters = GenerationCounters()
@@ -67,12 +75,13 @@ public struct CloudOnlyGenerator: TokenGenerator {
             try await send(.open(OpenMessage(request, draftFingerprint: fingerprint, draftModel: clientModel)))
             let info: SessionInfo
             switch try await receive() {
-            case let .opened(opened):
+            case .opened(let opened):
                 guard opened.base == request.prompt.count else {
-                    throw ClientError.unexpectedMessage("opened at base \(opened.base) for a prompt of \(request.prompt.count)")
+                    throw ClientError.unexpectedMessage(
+                        "opened at base \(opened.base) for a prompt of \(request.prompt.count)")
                 }
                 info = opened.sessionInfo()
-            case let .error(e): throw e.wireError
+            case .error(let e): throw e.wireError
             case let other: throw ClientError.unexpectedMessage("\(other.kind) in answer to open")
             }
             counters.serverCPUSeconds += info.serverCPUSeconds
@@ -88,16 +97,18 @@ public struct CloudOnlyGenerator: TokenGenerator {
                 try Task.checkCancellation()
                 let verdict: VerdictMessage
                 switch try await receive() {
-                case let .verdict(v): verdict = v
-                case let .error(e): throw e.wireError
+                case .verdict(let v): verdict = v
+                case .error(let e): throw e.wireError
                 case let other: throw ClientError.unexpectedMessage("\(other.kind) while streaming a generation")
                 }
                 guard verdict.round == counters.rounds + 1, verdict.accepted == 0 else {
                     throw GenerationError.invalidVerdict(
-                        "streamed verdict for round \(verdict.round) accepting \(verdict.accepted); expected round \(counters.rounds + 1) accepting 0")
+                        "streamed verdict for round \(verdict.round) accepting \(verdict.accepted); expected round \(counters.rounds + 1) accepting 0"
+                    )
                 }
                 guard verdict.next >= 0, verdict.next < info.vocabularySize else {
-                    throw GenerationError.invalidVerdict("next token \(verdict.next) is outside the vocabulary 0..<\(info.vocabularySize)")
+                    throw GenerationError.invalidVerdict(
+                        "next token \(verdict.next) is outside the vocabulary 0..<\(info.vocabularySize)")
                 }
                 let timings = verdict.verdict().timings
                 counters.recordRound(proposed: 0, accepted: 0, positions: 1)
@@ -113,12 +124,14 @@ public struct CloudOnlyGenerator: TokenGenerator {
                 if stopTokens.contains(token) {
                     reason = .stopToken(token)
                 } else if let stops = stopStrings, !stops.strings.isEmpty,
-                          let hit = Self.firstMatch(stops, tokens: tokens) {
+                    let hit = Self.firstMatch(stops, tokens: tokens)
+                {
                     reason = .stopString(hit)
                 } else if tokens.count >= request.maxTokens {
                     reason = .maxTokens
                 } else if verdict.finished {
-                    reason = request.prompt.count + tokens.count >= info.contextLength ? .contextFull : .verifierFinished
+                    reason =
+                        request.prompt.count + tokens.count >= info.contextLength ? .contextFull : .verifierFinished
                 }
             }
             counters.networkSeconds += max(0, (clock.now - streamStart).seconds - serverSeconds)

@@ -27,9 +27,11 @@ public actor FailoverVerifier: Verifier, FailoverReporting {
         public var maxReconnects: Int
         public var logger: Logger
 
-        public init(directory: VerifierDirectory, draftFingerprint: String, draftModel: String? = nil,
-                    requireSha256: String? = nil, timeout: Duration = .seconds(10), maxReconnects: Int = 1,
-                    logger: Logger = Logger(label: "tandem.failover")) {
+        public init(
+            directory: VerifierDirectory, draftFingerprint: String, draftModel: String? = nil,
+            requireSha256: String? = nil, timeout: Duration = .seconds(10), maxReconnects: Int = 1,
+            logger: Logger = Logger(label: "tandem.failover")
+        ) {
             self.directory = directory
             self.draftFingerprint = draftFingerprint
             self.draftModel = draftModel
@@ -71,7 +73,8 @@ public actor FailoverVerifier: Verifier, FailoverReporting {
             do {
                 reused = try await current.open(request)
             } catch let error as ClientError {
-                configuration.logger.notice("verifier \(currentAddress ?? "?") failed at open (\(error)); trying others")
+                configuration.logger.notice(
+                    "verifier \(currentAddress ?? "?") failed at open (\(error)); trying others")
                 await dropCurrent()
             } catch let error as WireError where Self.transientCodes.contains(error.code) {
                 await dropCurrent()
@@ -98,8 +101,9 @@ public actor FailoverVerifier: Verifier, FailoverReporting {
                 remote = current
             } else {
                 let generated = agreed.count - request.prompt.count
-                let resumed = SessionRequest(prompt: agreed, sampling: request.sampling,
-                                             maxTokens: max(0, request.maxTokens - generated), stopTokens: request.stopTokens)
+                let resumed = SessionRequest(
+                    prompt: agreed, sampling: request.sampling,
+                    maxTokens: max(0, request.maxTokens - generated), stopTokens: request.stopTokens)
                 _ = try await openAnywhere(resumed)
                 failovers += 1
                 lost = false
@@ -141,15 +145,19 @@ public actor FailoverVerifier: Verifier, FailoverReporting {
         var failures: [String] = []
         for address in candidates {
             try Task.checkCancellation()
-            let remote = RemoteVerifier(.init(url: address, draftFingerprint: configuration.draftFingerprint,
-                                              draftModel: configuration.draftModel, timeout: configuration.timeout,
-                                              maxReconnects: configuration.maxReconnects, logger: configuration.logger))
+            let remote = RemoteVerifier(
+                .init(
+                    url: address, draftFingerprint: configuration.draftFingerprint,
+                    draftModel: configuration.draftModel, timeout: configuration.timeout,
+                    maxReconnects: configuration.maxReconnects, logger: configuration.logger))
             do {
                 let info = try await remote.open(request)
                 if let required = configuration.requireSha256 {
                     let reported = await remote.lastOpened?.modelSha256
                     guard reported?.lowercased() == required else {
-                        failures.append("\(address) serves model sha256 \(reported ?? "(not reported)"), not the required \(required)")
+                        failures.append(
+                            "\(address) serves model sha256 \(reported ?? "(not reported)"), not the required \(required)"
+                        )
                         await remote.close()
                         continue
                     }
@@ -171,7 +179,8 @@ public actor FailoverVerifier: Verifier, FailoverReporting {
                 await remote.close()
             }
         }
-        throw VerifierUnavailable(failures.isEmpty ? "no compatible verifier is listed" : failures.joined(separator: "; "))
+        throw VerifierUnavailable(
+            failures.isEmpty ? "no compatible verifier is listed" : failures.joined(separator: "; "))
     }
 
     private func dropCurrent() async {

@@ -31,8 +31,10 @@ public actor RemoteVerifier: RoutingVerifier {
         /// Ask the server for `provisional` frames (early-exit guesses) before verdicts.
         public var preemptive: Bool
 
-        public init(url: String, draftFingerprint: String, draftModel: String? = nil, timeout: Duration = .seconds(60),
-                    maxReconnects: Int = 3, logger: Logger = Logger(label: "tandem.client"), preemptive: Bool = false) {
+        public init(
+            url: String, draftFingerprint: String, draftModel: String? = nil, timeout: Duration = .seconds(60),
+            maxReconnects: Int = 3, logger: Logger = Logger(label: "tandem.client"), preemptive: Bool = false
+        ) {
             self.url = url
             self.draftFingerprint = draftFingerprint
             self.draftModel = draftModel
@@ -83,21 +85,28 @@ public actor RemoteVerifier: RoutingVerifier {
 
     public func verify(_ round: DraftRound) async throws -> Verdict {
         let before = bytesSent + bytesReceived
-        return try await exchangeReopening("verify", message: {
-            .verify(VerifyMessage(round: round.round, base: agreed.count, drafts: round.drafts, q: round.q?.map(WireDistribution.init)))
-        }, answer: { reply, roundTrip in
-            guard case let .verdict(v) = reply else { return nil }
-            guard v.round == round.round else {
-                throw ClientError.unexpectedMessage("verdict for round \(v.round) while awaiting round \(round.round)")
-            }
-            guard v.accepted >= 0, v.accepted <= round.drafts.count else {
-                throw GenerationError.invalidVerdict("accepted \(v.accepted) of \(round.drafts.count) drafts")
-            }
-            agreed += round.drafts[..<v.accepted]
-            agreed.append(v.next)
-            networkSeconds += max(0, roundTrip - (v.timings.queueMs + v.timings.computeMs) / 1000)
-            return v.verdict(wireBytes: bytesSent + bytesReceived - before)
-        })
+        return try await exchangeReopening(
+            "verify",
+            message: {
+                .verify(
+                    VerifyMessage(
+                        round: round.round, base: agreed.count, drafts: round.drafts,
+                        q: round.q?.map(WireDistribution.init)))
+            },
+            answer: { reply, roundTrip in
+                guard case .verdict(let v) = reply else { return nil }
+                guard v.round == round.round else {
+                    throw ClientError.unexpectedMessage(
+                        "verdict for round \(v.round) while awaiting round \(round.round)")
+                }
+                guard v.accepted >= 0, v.accepted <= round.drafts.count else {
+                    throw GenerationError.invalidVerdict("accepted \(v.accepted) of \(round.drafts.count) drafts")
+                }
+                agreed += round.drafts[..<v.accepted]
+                agreed.append(v.next)
+                networkSeconds += max(0, roundTrip - (v.timings.queueMs + v.timings.computeMs) / 1000)
+                return v.verdict(wireBytes: bytesSent + bytesReceived - before)
+            })
     }
 
     /// Routing mode: sends `extend` (the client's tokens since the last exchange and the span) and
@@ -105,23 +114,27 @@ public actor RemoteVerifier: RoutingVerifier {
     /// sequence when the connection drops or the server lost the session, and re-sends the request.
     public func route(_ route: RouteRequest) async throws -> RouteAnswer {
         let before = bytesSent + bytesReceived
-        return try await exchangeReopening("extend", message: {
-            guard route.base == agreed.count else {
-                throw GenerationError.baseMismatch(expected: agreed.count, got: route.base)
-            }
-            return .extend(ExtendMessage(route))
-        }, answer: { reply, roundTrip in
-            guard case let .routed(r) = reply else { return nil }
-            guard r.round == route.round else {
-                throw ClientError.unexpectedMessage("routed answer for round \(r.round) while awaiting round \(route.round)")
-            }
-            guard !r.tokens.isEmpty, r.tokens.count <= route.span else {
-                throw GenerationError.invalidVerdict("\(r.tokens.count) routed tokens for a span of \(route.span)")
-            }
-            agreed += route.tokens + r.tokens
-            networkSeconds += max(0, roundTrip - (r.timings.queueMs + r.timings.computeMs) / 1000)
-            return r.answer(wireBytes: bytesSent + bytesReceived - before)
-        })
+        return try await exchangeReopening(
+            "extend",
+            message: {
+                guard route.base == agreed.count else {
+                    throw GenerationError.baseMismatch(expected: agreed.count, got: route.base)
+                }
+                return .extend(ExtendMessage(route))
+            },
+            answer: { reply, roundTrip in
+                guard case .routed(let r) = reply else { return nil }
+                guard r.round == route.round else {
+                    throw ClientError.unexpectedMessage(
+                        "routed answer for round \(r.round) while awaiting round \(route.round)")
+                }
+                guard !r.tokens.isEmpty, r.tokens.count <= route.span else {
+                    throw GenerationError.invalidVerdict("\(r.tokens.count) routed tokens for a span of \(route.span)")
+                }
+                agreed += route.tokens + r.tokens
+                networkSeconds += max(0, roundTrip - (r.timings.queueMs + r.timings.computeMs) / 1000)
+                return r.answer(wireBytes: bytesSent + bytesReceived - before)
+            })
     }
 
     /// Sends the request `message` builds (against the agreed sequence as it is at each attempt) and
@@ -131,8 +144,10 @@ public actor RemoteVerifier: RoutingVerifier {
     /// whole agreed sequence and sends the request again, pausing longer after each failure, until
     /// `maxReconnects` failures in a row. A request whose answer was lost is computed again in the new
     /// session, never applied twice.
-    private func exchangeReopening<Answer>(_ what: String, message: () throws -> WireMessage,
-                                           answer: (WireMessage, Double) throws -> Answer?) async throws -> Answer {
+    private func exchangeReopening<Answer>(
+        _ what: String, message: () throws -> WireMessage,
+        answer: (WireMessage, Double) throws -> Answer?
+    ) async throws -> Answer {
         var failures = 0
         var lastFailure = ""
         while true {
@@ -147,11 +162,11 @@ public actor RemoteVerifier: RoutingVerifier {
                 let roundTrip = ContinuousClock.now - sent
                 let seconds = roundTrip.seconds
                 switch reply {
-                case let .error(e) where [.resync, .notOpen, .idleTimeout].contains(e.code):
+                case .error(let e) where [.resync, .notOpen, .idleTimeout].contains(e.code):
                     lastFailure = e.wireError.description
                     needsReopen = true
                     failures += 1
-                case let .error(e):
+                case .error(let e):
                     throw e.wireError
                 default:
                     guard let result = try answer(reply, seconds) else {
@@ -176,7 +191,9 @@ public actor RemoteVerifier: RoutingVerifier {
     /// Verifies like `verify(_:)` and hands each `provisional` frame of this round to `onProvisional` as
     /// it arrives, before the verdict (needs `Configuration.preemptive`; after a reconnect the re-sent
     /// round may bring another one).
-    public func verify(_ round: DraftRound, onProvisional: @escaping @Sendable (Verdict.Provisional) -> Void) async throws -> Verdict {
+    public func verify(_ round: DraftRound, onProvisional: @escaping @Sendable (Verdict.Provisional) -> Void)
+        async throws -> Verdict
+    {
         provisionalHandler = (round.round, onProvisional)
         defer { provisionalHandler = nil }
         return try await verify(round)
@@ -197,23 +214,26 @@ public actor RemoteVerifier: RoutingVerifier {
     private func reopen(_ original: SessionRequest) async throws {
         reconnects += 1
         let generated = agreed.count - original.prompt.count
-        let resumed = SessionRequest(prompt: agreed, sampling: original.sampling,
-                                     maxTokens: max(0, original.maxTokens - generated), stopTokens: original.stopTokens)
+        let resumed = SessionRequest(
+            prompt: agreed, sampling: original.sampling,
+            maxTokens: max(0, original.maxTokens - generated), stopTokens: original.stopTokens)
         _ = try await openSession(resumed)
         needsReopen = false
     }
 
     private func openSession(_ request: SessionRequest) async throws -> OpenedMessage {
-        var message = OpenMessage(request, draftFingerprint: configuration.draftFingerprint, draftModel: configuration.draftModel)
+        var message = OpenMessage(
+            request, draftFingerprint: configuration.draftFingerprint, draftModel: configuration.draftModel)
         if configuration.preemptive { message.preemptive = true }
         switch try await exchange(.open(message)) {
-        case let .opened(opened):
+        case .opened(let opened):
             guard opened.base == request.prompt.count else {
-                throw ClientError.unexpectedMessage("opened at base \(opened.base) for a sequence of \(request.prompt.count)")
+                throw ClientError.unexpectedMessage(
+                    "opened at base \(opened.base) for a sequence of \(request.prompt.count)")
             }
             lastOpened = opened
             return opened
-        case let .error(e):
+        case .error(let e):
             throw e.wireError
         case let other:
             throw ClientError.unexpectedMessage("\(other.kind) in answer to open")
@@ -231,7 +251,7 @@ public actor RemoteVerifier: RoutingVerifier {
             bytesReceived += Self.frameBytes(reply, masked: false)
             let decoded = try codec.decode(reply)
             // A provisional guess precedes the verdict it anticipates; the answer is the frame after it.
-            guard case let .provisional(p) = decoded else { return decoded }
+            guard case .provisional(let p) = decoded else { return decoded }
             if let handler = provisionalHandler, handler.round == p.round { handler.handle(p.provisional) }
         }
     }
@@ -239,7 +259,8 @@ public actor RemoteVerifier: RoutingVerifier {
     private func connected() async throws -> WebSocketLink {
         if let link, !link.isClosed { return link }
         await dropLink()
-        let link = try await WebSocketLink.connect(url: assistURL, timeout: configuration.timeout, logger: configuration.logger)
+        let link = try await WebSocketLink.connect(
+            url: assistURL, timeout: configuration.timeout, logger: configuration.logger)
         self.link = link
         return link
     }

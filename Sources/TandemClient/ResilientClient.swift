@@ -20,33 +20,41 @@ public struct ResilientClient: Sendable {
     private let generator: ResilientGenerator
     private let tokenizer: Tokenizer?
 
-    public init(drafter: any Drafter, verifier: FailoverVerifier, policy: any WindowPolicy, tokenizer: Tokenizer? = nil,
-                configuration: ResilientGenerator.Configuration = .init()) {
+    public init(
+        drafter: any Drafter, verifier: FailoverVerifier, policy: any WindowPolicy, tokenizer: Tokenizer? = nil,
+        configuration: ResilientGenerator.Configuration = .init()
+    ) {
         self.verifier = verifier
         self.tokenizer = tokenizer
-        generator = ResilientGenerator(drafter: drafter, verifier: verifier, policy: policy, configuration: configuration)
+        generator = ResilientGenerator(
+            drafter: drafter, verifier: verifier, policy: policy, configuration: configuration)
     }
 
     /// Runs one generation; cancelling the consumer (or dropping the stream) stops it.
-    public func generate(_ request: SessionRequest, stopStrings: [String] = []) -> AsyncThrowingStream<ResilientClientEvent, any Error> {
+    public func generate(_ request: SessionRequest, stopStrings: [String] = []) -> AsyncThrowingStream<
+        ResilientClientEvent, any Error
+    > {
         let events = generator.events(request, stopStrings: TextStreamer.stopStrings(stopStrings, tokenizer: tokenizer))
-        return TextStreamer.relay(events, tokenizer: tokenizer, state: TokenSource.verified) { event, streamer, source in
+        return TextStreamer.relay(events, tokenizer: tokenizer, state: TokenSource.verified) {
+            event, streamer, source in
             switch event {
-            case let .token(id):
+            case .token(let id):
                 return .token(id: id, text: streamer.feed(id), source: source)
-            case let .source(new, reason):
+            case .source(let new, let reason):
                 source = new
                 return .source(new, reason: reason)
-            case let .finished(result):
+            case .finished(let result):
                 return .finished(result, text: streamer.finish())
             }
         }
     }
 
     /// Runs one generation to its end.
-    public func run(_ request: SessionRequest, stopStrings: [String] = []) async throws -> (result: GenerationResult, text: String) {
+    public func run(_ request: SessionRequest, stopStrings: [String] = []) async throws -> (
+        result: GenerationResult, text: String
+    ) {
         for try await event in generate(request, stopStrings: stopStrings) {
-            if case let .finished(result, text) = event { return (result, text) }
+            if case .finished(let result, let text) = event { return (result, text) }
         }
         throw CancellationError()
     }

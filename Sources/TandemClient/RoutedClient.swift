@@ -16,27 +16,37 @@ public struct RoutedClient: Sendable {
     ///   - verifier: the connection to the server.
     ///   - configuration: the routing policy, span, lookahead and timeout.
     ///   - tokenizer: turns tokens into text; without it events carry empty text.
-    public init(draft: sending some LanguageModelSession, verifier: RemoteVerifier,
-                configuration: RoutedGenerator.Configuration, tokenizer: Tokenizer? = nil) {
+    public init(
+        draft: sending some LanguageModelSession, verifier: RemoteVerifier,
+        configuration: RoutedGenerator.Configuration, tokenizer: Tokenizer? = nil
+    ) {
         self.verifier = verifier
         self.tokenizer = tokenizer
-        generator = RoutedGenerator(draft: draft, queue: ComputeQueue(label: "tandem.draft"), verifier: verifier,
-                                    configuration: configuration, shaper: SamplingDistribution.factory)
+        generator = RoutedGenerator(
+            draft: draft, queue: ComputeQueue(label: "tandem.draft"), verifier: verifier,
+            configuration: configuration, shaper: SamplingDistribution.factory)
     }
 
     /// A client generating with `draft` (the engine's model) and routing to the server at `server`
     /// (`ws://host:port`). `timeout` bounds connecting and each exchange on the socket; the
     /// generator's `routeTimeout` is how long it waits for an answer before keeping its own token.
-    public init(draft: Model, draftName: String, tokenizer: Tokenizer, server: String,
-                configuration: RoutedGenerator.Configuration, timeout: Duration = .seconds(10), maxReconnects: Int = 2) {
-        let verifier = RemoteVerifier(.init(url: server, draftFingerprint: tokenizer.fingerprint, draftModel: draftName,
-                                            timeout: timeout, maxReconnects: maxReconnects))
+    public init(
+        draft: Model, draftName: String, tokenizer: Tokenizer, server: String,
+        configuration: RoutedGenerator.Configuration, timeout: Duration = .seconds(10), maxReconnects: Int = 2
+    ) {
+        let verifier = RemoteVerifier(
+            .init(
+                url: server, draftFingerprint: tokenizer.fingerprint, draftModel: draftName,
+                timeout: timeout, maxReconnects: maxReconnects))
         self.init(draft: draft.makeSession(), verifier: verifier, configuration: configuration, tokenizer: tokenizer)
     }
 
     /// Runs one generation; cancelling the consumer (or dropping the stream) stops it.
-    public func generate(_ request: SessionRequest, stopStrings: [String] = []) -> AsyncThrowingStream<AssistedEvent, any Error> {
-        let events = generator.generate(request, stopStrings: TextStreamer.stopStrings(stopStrings, tokenizer: tokenizer))
+    public func generate(_ request: SessionRequest, stopStrings: [String] = []) -> AsyncThrowingStream<
+        AssistedEvent, any Error
+    > {
+        let events = generator.generate(
+            request, stopStrings: TextStreamer.stopStrings(stopStrings, tokenizer: tokenizer))
         return TextStreamer.assistedEvents(events, tokenizer: tokenizer)
     }
 }

@@ -58,12 +58,14 @@ struct TextStreamer: Sendable {
     }
 
     /// A generator's plain events as `AssistedEvent`s with their text.
-    static func assistedEvents(_ events: AsyncThrowingStream<GenerationEvent, any Error>,
-                               tokenizer: Tokenizer?) -> AsyncThrowingStream<AssistedEvent, any Error> {
+    static func assistedEvents(
+        _ events: AsyncThrowingStream<GenerationEvent, any Error>,
+        tokenizer: Tokenizer?
+    ) -> AsyncThrowingStream<AssistedEvent, any Error> {
         relay(events, tokenizer: tokenizer, state: ()) { event, streamer, _ in
             switch event {
-            case let .token(id): .token(id: id, text: streamer.feed(id))
-            case let .finished(result): .finished(result, text: streamer.finish())
+            case .token(let id): .token(id: id, text: streamer.feed(id))
+            case .finished(let result): .finished(result, text: streamer.finish())
             }
         }
     }

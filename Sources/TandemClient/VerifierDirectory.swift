@@ -36,9 +36,9 @@ public final class VerifierDirectory: Sendable {
     /// reached and has never answered.
     public func candidates() async throws -> [String] {
         switch source {
-        case let .addresses(list):
+        case .addresses(let list):
             return list
-        case let .coordinator(url, fingerprint, sha256):
+        case .coordinator(let url, let fingerprint, let sha256):
             do {
                 let listing = try await fetch(url: url, fingerprint: fingerprint, sha256: sha256)
                 let addresses = listing.verifiers.map(\.address)
@@ -57,7 +57,8 @@ public final class VerifierDirectory: Sendable {
         var base = url
         while base.hasSuffix("/") { base.removeLast() }
         var components = URLComponents(string: base + RegistryAPI.path)
-        components?.queryItems = [URLQueryItem(name: "tokenizer_fingerprint", value: fingerprint)]
+        components?.queryItems =
+            [URLQueryItem(name: "tokenizer_fingerprint", value: fingerprint)]
             + (sha256.map { [URLQueryItem(name: "model_sha256", value: $0)] } ?? [])
         guard let full = components?.string else { throw ClientError.connectionFailed(url: url, reason: "not a URL") }
         let request = HTTPClientRequest(url: full)
@@ -65,7 +66,8 @@ public final class VerifierDirectory: Sendable {
         let response = try await CoordinatorHTTP.client.execute(request, timeout: .milliseconds(millis))
         let body = try await response.body.collect(upTo: 4 << 20)
         guard response.status.code == 200 else {
-            throw ClientError.unexpectedMessage("the coordinator answered \(response.status.code): \(String(buffer: body).prefix(200))")
+            throw ClientError.unexpectedMessage(
+                "the coordinator answered \(response.status.code): \(String(buffer: body).prefix(200))")
         }
         return try JSONDecoder().decode(VerifierListing.self, from: Data(body.readableBytesView))
     }

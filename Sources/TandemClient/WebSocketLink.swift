@@ -40,7 +40,7 @@ final class WebSocketLink: Sendable {
                 ) { inbound, outbound, _ in
                     link.ready(outbound)
                     for try await message in inbound.messages(maxSize: WireProtocol.maxFrameBytes) {
-                        if case let .text(text) = message { link.push(text) }
+                        if case .text(let text) = message { link.push(text) }
                     }
                 }
                 link.end(.connectionLost("the server closed the connection"))
@@ -98,7 +98,7 @@ final class WebSocketLink: Sendable {
             }
         } onCancel: {
             let waiter: CheckedContinuation<String, any Error>? = state.withLock { s in
-                guard case let .message(waiterID, continuation) = s.waiter, waiterID == id else { return nil }
+                guard case .message(let waiterID, let continuation) = s.waiter, waiterID == id else { return nil }
                 s.waiter = .none
                 return continuation
             }
@@ -122,7 +122,7 @@ final class WebSocketLink: Sendable {
     private func ready(_ writer: WebSocketOutboundWriter) {
         let waiter: CheckedContinuation<Void, any Error>? = state.withLock { s in
             s.writer = writer
-            guard case let .ready(_, continuation) = s.waiter else { return nil }
+            guard case .ready(_, let continuation) = s.waiter else { return nil }
             s.waiter = .none
             return continuation
         }
@@ -131,7 +131,7 @@ final class WebSocketLink: Sendable {
 
     private func push(_ text: String) {
         let waiter: CheckedContinuation<String, any Error>? = state.withLock { s in
-            guard case let .message(_, continuation) = s.waiter else {
+            guard case .message(_, let continuation) = s.waiter else {
                 s.queue.append(text)
                 return nil
             }
@@ -174,7 +174,7 @@ final class WebSocketLink: Sendable {
             guard let self else { return }
             let waiter: Waiter = self.state.withLock { s in
                 switch s.waiter {
-                case let .message(waiterID, _) where waiterID == id, let .ready(waiterID, _) where waiterID == id:
+                case .message(let waiterID, _) where waiterID == id, .ready(let waiterID, _) where waiterID == id:
                     defer { s.waiter = .none }
                     return s.waiter
                 default:
@@ -188,8 +188,8 @@ final class WebSocketLink: Sendable {
     private func resume(_ waiter: Waiter, throwing error: ClientError) {
         switch waiter {
         case .none: break
-        case let .message(_, continuation): continuation.resume(throwing: error)
-        case let .ready(_, continuation): continuation.resume(throwing: error)
+        case .message(_, let continuation): continuation.resume(throwing: error)
+        case .ready(_, let continuation): continuation.resume(throwing: error)
         }
     }
 }
@@ -197,7 +197,7 @@ final class WebSocketLink: Sendable {
 extension ClientError {
     /// Once connected, a failed connection reads as lost.
     fileprivate var asLost: ClientError {
-        if case let .connectionFailed(_, reason) = self { return .connectionLost(reason) }
+        if case .connectionFailed(_, let reason) = self { return .connectionLost(reason) }
         return self
     }
 }

@@ -7,8 +7,10 @@ struct BearerSecretMiddleware<Context: RequestContext>: RouterMiddleware {
     let registry: VerifierRegistry
     let logger: Logger
 
-    func handle(_ request: Request, context: Context,
-                next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         switch request.method {
         case .get, .head, .options:
             return try await next(request, context)

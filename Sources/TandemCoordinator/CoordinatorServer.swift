@@ -20,8 +20,10 @@ public struct CoordinatorServer: Sendable {
     let logger: Logger
 
     /// - Parameter port: 0 picks an ephemeral port (read it from `start()`'s answer).
-    public init(registry: VerifierRegistry, host: String = "127.0.0.1", port: Int = 8070,
-                logger: Logger = Logger(label: "tandem.coordinator")) {
+    public init(
+        registry: VerifierRegistry, host: String = "127.0.0.1", port: Int = 8070,
+        logger: Logger = Logger(label: "tandem.coordinator")
+    ) {
         self.registry = registry
         self.host = host
         self.port = port
@@ -30,7 +32,9 @@ public struct CoordinatorServer: Sendable {
 
     /// Runs until the task is cancelled (or, with `handlingSignals`, until SIGINT/SIGTERM); `onRunning`
     /// gets the bound port. Stale verifiers are pruned (and logged) every third of the heartbeat timeout.
-    public func run(handlingSignals: Bool = false, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    public func run(handlingSignals: Bool = false, onRunning: @escaping @Sendable (Int) async -> Void = { _ in })
+        async throws
+    {
         let app = Application(
             router: Self.router(registry, logger: logger),
             configuration: .init(address: .hostname(host, port: port), serverName: "tandem-coordinator"),
@@ -88,7 +92,9 @@ public struct CoordinatorServer: Sendable {
             await answer(request, logger: logger) { request in
                 let registration: VerifierRegistration = try await body(request)
                 let answer = try registry.register(registration)
-                logger.notice("registered \(registration.address) as \(answer.id) (\(registration.model), sha256 \(registration.modelSha256.prefix(12))…)")
+                logger.notice(
+                    "registered \(registration.address) as \(answer.id) (\(registration.model), sha256 \(registration.modelSha256.prefix(12))…)"
+                )
                 return json(answer, status: .created)
             }
         }
@@ -111,8 +117,10 @@ public struct CoordinatorServer: Sendable {
     }
 
     /// Runs a handler, turning a `RegistryError` into its status and a JSON error body.
-    private static func answer(_ request: Request, logger: Logger,
-                               _ handler: (Request) async throws -> Response) async -> Response {
+    private static func answer(
+        _ request: Request, logger: Logger,
+        _ handler: (Request) async throws -> Response
+    ) async -> Response {
         do {
             return try await handler(request)
         } catch let error as RegistryError {
@@ -147,8 +155,9 @@ public struct CoordinatorServer: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json"],
-                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
 

@@ -25,15 +25,16 @@ public enum RegistryError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .unauthorized:
             return "registration needs the coordinator's shared secret as `Authorization: Bearer SECRET`"
-        case let .invalid(reason):
+        case .invalid(let reason):
             return "invalid request: \(reason)"
-        case let .hashConflict(address, registered, claimed):
+        case .hashConflict(let address, let registered, let claimed):
             return "\(address) is registered with model sha256 \(registered.prefix(16))…, not \(claimed.prefix(16))…; "
                 + "deregister it first or wait for it to time out"
-        case let .hashChanged(id, registered, reported):
-            return "verifier \(id) registered model sha256 \(registered.prefix(16))… but now reports \(reported.prefix(16))…; "
+        case .hashChanged(let id, let registered, let reported):
+            return
+                "verifier \(id) registered model sha256 \(registered.prefix(16))… but now reports \(reported.prefix(16))…; "
                 + "it was dropped and must register again"
-        case let .unknownVerifier(id):
+        case .unknownVerifier(let id):
             return "no live verifier \(id.prefix(64)): it left or missed its heartbeats; register again"
         }
     }

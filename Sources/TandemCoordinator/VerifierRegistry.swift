@@ -32,8 +32,10 @@ public final class VerifierRegistry: Sendable {
     /// - Parameters:
     ///   - secret: the bearer token registrations, heartbeats and leaves must carry (not empty).
     ///   - now: the clock (tests pass a hand-moved one).
-    public init(secret: String, heartbeatTimeout: Duration = .seconds(10),
-                now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
+    public init(
+        secret: String, heartbeatTimeout: Duration = .seconds(10),
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
+    ) {
         self.secret = Array(secret.utf8)
         self.heartbeatTimeout = heartbeatTimeout
         self.now = now
@@ -60,10 +62,14 @@ public final class VerifierRegistry: Sendable {
         let now = self.now()
         let result: Result<String, RegistryError> = state.withLock { s in
             prune(&s, now: now)
-            if let existing = s.records.values.first(where: { Self.sameAddress($0.registration.address, registration.address) }) {
+            if let existing = s.records.values.first(where: {
+                Self.sameAddress($0.registration.address, registration.address)
+            }) {
                 guard existing.registration.modelSha256 == registration.modelSha256 else {
-                    return .failure(.hashConflict(address: registration.address, registered: existing.registration.modelSha256,
-                                                  claimed: registration.modelSha256))
+                    return .failure(
+                        .hashConflict(
+                            address: registration.address, registered: existing.registration.modelSha256,
+                            claimed: registration.modelSha256))
                 }
                 s.records[existing.id]?.registration = registration
                 s.records[existing.id]?.load = registration.load
@@ -72,7 +78,8 @@ public final class VerifierRegistry: Sendable {
             }
             s.registered += 1
             let id = "v-" + UUID().uuidString.lowercased().prefix(13).replacingOccurrences(of: "-", with: "")
-            s.records[id] = Record(id: id, registration: registration, load: registration.load, lastSeen: now, order: s.registered)
+            s.records[id] = Record(
+                id: id, registration: registration, load: registration.load, lastSeen: now, order: s.registered)
             return .success(id)
         }
         return RegistrationAnswer(id: try result.get(), heartbeatTimeoutMs: Self.milliseconds(heartbeatTimeout))
@@ -92,7 +99,8 @@ public final class VerifierRegistry: Sendable {
             guard let record = s.records[id] else { return .unknownVerifier(id) }
             guard record.registration.modelSha256 == heartbeat.modelSha256 else {
                 s.records[id] = nil
-                return .hashChanged(id: id, registered: record.registration.modelSha256, reported: heartbeat.modelSha256)
+                return .hashChanged(
+                    id: id, registered: record.registration.modelSha256, reported: heartbeat.modelSha256)
             }
             s.records[id]?.load = heartbeat.load
             s.records[id]?.lastSeen = now
@@ -117,7 +125,8 @@ public final class VerifierRegistry: Sendable {
             prune(&s, now: now)
             return Array(s.records.values)
         }
-        return records
+        return
+            records
             .filter { r in fingerprint.map { r.registration.tokenizerFingerprint == $0 } ?? true }
             .filter { r in sha256.map { r.registration.modelSha256 == $0.lowercased() } ?? true }
             .map { r in (r, Self.score(r)) }
@@ -129,8 +138,9 @@ public final class VerifierRegistry: Sendable {
             .map { r, score in
                 var registration = r.registration
                 registration.load = r.load
-                return VerifierEntry(id: r.id, registration: registration, score: score,
-                                     lastSeenMs: Self.milliseconds(now - r.lastSeen))
+                return VerifierEntry(
+                    id: r.id, registration: registration, score: score,
+                    lastSeenMs: Self.milliseconds(now - r.lastSeen))
             }
     }
 

@@ -24,8 +24,10 @@ public final class AssistedGenerator: TokenGenerator {
     /// - Parameter proactive: while a window is being verified, draft the next one on the assumption
     ///   that it is fully accepted and the verifier's token is the draft's own guess; keep it when the
     ///   verdict confirms that (with `preemptive`, the provisional verdict steers it). Output is unchanged.
-    public init(drafter: any Drafter, verifier: any Verifier, policy: any WindowPolicy, preemptive: Bool = false,
-                proactive: Bool = false) {
+    public init(
+        drafter: any Drafter, verifier: any Verifier, policy: any WindowPolicy, preemptive: Bool = false,
+        proactive: Bool = false
+    ) {
         self.drafter = drafter
         self.verifier = verifier
         self.policy = Mutex(policy)
@@ -36,14 +38,18 @@ public final class AssistedGenerator: TokenGenerator {
     /// The window policy as the last generation left it.
     public var currentPolicy: any WindowPolicy { policy.withLock { $0 } }
 
-    public func generate(_ request: SessionRequest, stopStrings: StopStrings? = nil) -> AsyncThrowingStream<GenerationEvent, any Error> {
+    public func generate(_ request: SessionRequest, stopStrings: StopStrings? = nil) -> AsyncThrowingStream<
+        GenerationEvent, any Error
+    > {
         .generation { continuation in
             try await self.run(request, stopStrings: stopStrings, continuation: continuation)
         }
     }
 
-    private func run(_ request: SessionRequest, stopStrings: StopStrings?,
-                     continuation: AsyncThrowingStream<GenerationEvent, any Error>.Continuation) async throws -> GenerationResult {
+    private func run(
+        _ request: SessionRequest, stopStrings: StopStrings?,
+        continuation: AsyncThrowingStream<GenerationEvent, any Error>.Continuation
+    ) async throws -> GenerationResult {
         try gate.enter()
         defer { gate.leave() }
 
@@ -58,7 +64,8 @@ public final class AssistedGenerator: TokenGenerator {
         counters.serverCPUSeconds += info.serverCPUSeconds
         do {
             guard info.base == request.prompt.count else {
-                throw GenerationError.invalidVerdict("the verifier opened at base \(info.base), not the prompt's \(request.prompt.count)")
+                throw GenerationError.invalidVerdict(
+                    "the verifier opened at base \(info.base), not the prompt's \(request.prompt.count)")
             }
             var policy = self.policy.withLock { $0 }
             let reason = try await rounds(request, info: info, policy: &policy, sink: &sink, counters: &counters)
@@ -73,8 +80,10 @@ public final class AssistedGenerator: TokenGenerator {
 
     /// Runs rounds from the opened session `info` until the generation ends (shared with
     /// `ResilientGenerator`, which calls it again after a verifier is lost and found).
-    func rounds(_ request: SessionRequest, info: SessionInfo, policy: inout any WindowPolicy,
-                        sink: inout TokenSink, counters: inout GenerationCounters) async throws -> FinishReason {
+    func rounds(
+        _ request: SessionRequest, info: SessionInfo, policy: inout any WindowPolicy,
+        sink: inout TokenSink, counters: inout GenerationCounters
+    ) async throws -> FinishReason {
         let clock = ContinuousClock()
         var agreed = request.prompt.count
         var window = policy.initialWindow
@@ -100,12 +109,15 @@ public final class AssistedGenerator: TokenGenerator {
             if k > 0 {
                 if let ready = proaction?.takeReady(k, counters: &counters) ?? preemption?.takeReady(k) {
                     proposal = ready
-                } else { proposal = try await drafter.propose(k, stopRule: policy.stopRule) }
+                } else {
+                    proposal = try await drafter.propose(k, stopRule: policy.stopRule)
+                }
             }
             var draftSeconds = (clock.now - draftStart).seconds
             let drafts = proposal.tokens
             guard drafts.count <= k else {
-                throw GenerationError.invalidProposal("the drafter proposed \(drafts.count) tokens for a window of \(k)")
+                throw GenerationError.invalidProposal(
+                    "the drafter proposed \(drafts.count) tokens for a window of \(k)")
             }
             if let q = proposal.q, q.count != drafts.count {
                 throw GenerationError.invalidProposal("\(drafts.count) drafts but \(q.count) q distributions")
@@ -117,14 +129,17 @@ public final class AssistedGenerator: TokenGenerator {
             let verdict: Verdict
             if var active = proaction {
                 let plan = PreemptiveDrafting.Plan(
-                    policy: policy, drafts: drafts, draftSeconds: draftSeconds, previous: previous, remaining: sink.remaining,
+                    policy: policy, drafts: drafts, draftSeconds: draftSeconds, previous: previous,
+                    remaining: sink.remaining,
                     agreed: agreed, contextLength: info.contextLength, maxWindow: info.maxWindow,
                     stopTokens: Set(request.stopTokens), vocabularySize: info.vocabularySize)
-                verdict = try await active.verify(draftRound, verifier: verifier, plan: plan, steerOnProvisional: preemptive)
+                verdict = try await active.verify(
+                    draftRound, verifier: verifier, plan: plan, steerOnProvisional: preemptive)
                 proaction = active
             } else if var active = preemption {
                 let plan = PreemptiveDrafting.Plan(
-                    policy: policy, drafts: drafts, draftSeconds: draftSeconds, previous: previous, remaining: sink.remaining,
+                    policy: policy, drafts: drafts, draftSeconds: draftSeconds, previous: previous,
+                    remaining: sink.remaining,
                     agreed: agreed, contextLength: info.contextLength, maxWindow: info.maxWindow,
                     stopTokens: Set(request.stopTokens), vocabularySize: info.vocabularySize)
                 verdict = try await active.verify(draftRound, verifier: verifier, plan: plan)
@@ -140,7 +155,8 @@ public final class AssistedGenerator: TokenGenerator {
                 throw GenerationError.invalidVerdict("accepted \(verdict.accepted) of \(drafts.count) drafts")
             }
             guard verdict.next >= 0, verdict.next < info.vocabularySize else {
-                throw GenerationError.invalidVerdict("next token \(verdict.next) is outside the vocabulary 0..<\(info.vocabularySize)")
+                throw GenerationError.invalidVerdict(
+                    "next token \(verdict.next) is outside the vocabulary 0..<\(info.vocabularySize)")
             }
             let produced = Array(drafts[..<verdict.accepted]) + [verdict.next]
 
@@ -154,11 +170,13 @@ public final class AssistedGenerator: TokenGenerator {
             // cut at a stop token or limit comes back with the kept draft as `next`.
             var kept = verdict.accepted
             if kept < drafts.count, drafts[kept] == verdict.next { kept += 1 }
-            let queue = max(0, verdict.timings.queueSeconds), compute = max(0, verdict.timings.computeSeconds)
-            let stats = RoundStats(proposed: drafts.count, accepted: kept, draftSeconds: draftSeconds,
-                                   networkSeconds: max(0, roundSeconds - queue - compute),
-                                   queueSeconds: queue, verifySeconds: compute,
-                                   draftProbabilities: proposal.probabilities ?? [])
+            let queue = max(0, verdict.timings.queueSeconds)
+            let compute = max(0, verdict.timings.computeSeconds)
+            let stats = RoundStats(
+                proposed: drafts.count, accepted: kept, draftSeconds: draftSeconds,
+                networkSeconds: max(0, roundSeconds - queue - compute),
+                queueSeconds: queue, verifySeconds: compute,
+                draftProbabilities: proposal.probabilities ?? [])
             counters.recordRound(proposed: drafts.count, accepted: kept, positions: drafts.count + 1)
             counters.draftSeconds += stats.draftSeconds
             counters.networkSeconds += stats.networkSeconds

@@ -38,11 +38,12 @@ public final class ComputeQueue: Sendable {
                 do {
                     let value = try work()
                     let ended = clock.now
-                    continuation.resume(returning: Timed(
-                        value: value,
-                        queueSeconds: (started - submitted).seconds,
-                        computeSeconds: (ended - started).seconds,
-                        cpuSeconds: max(0, ThreadCPUClock.now() - cpuStarted)))
+                    continuation.resume(
+                        returning: Timed(
+                            value: value,
+                            queueSeconds: (started - submitted).seconds,
+                            computeSeconds: (ended - started).seconds,
+                            cpuSeconds: max(0, ThreadCPUClock.now() - cpuStarted)))
                 } catch {
                     continuation.resume(throwing: error)
                 }

@@ -22,7 +22,8 @@ public enum ConfidenceScore: String, Sendable, CaseIterable, Codable {
             let top = probabilities.lazy.filter { $0.isFinite }.max() ?? 0
             return clamp(Double(max(top, 0)) / total)
         case .margin:
-            var first = 0.0, second = 0.0
+            var first = 0.0
+            var second = 0.0
             for p in probabilities where p > 0 && p.isFinite {
                 let v = Double(p)
                 if v > first {

@@ -29,8 +29,10 @@ public struct ConfidenceStoppingWindow: WindowPolicy {
     /// - Parameters:
     ///   - costModel: the cost model; its `maxWindow` (e.g. the verifier's 16) bounds every round.
     ///   - thresholdRange: the bounds on θ.
-    public init(costModel: CostModelWindow = CostModelWindow(minWindow: 1, maxWindow: 16),
-                thresholdRange: ClosedRange<Double> = 0.02...0.95) {
+    public init(
+        costModel: CostModelWindow = CostModelWindow(minWindow: 1, maxWindow: 16),
+        thresholdRange: ClosedRange<Double> = 0.02...0.95
+    ) {
         self.costModel = costModel
         let low = thresholdRange.lowerBound.isFinite ? min(max(thresholdRange.lowerBound, 0), 1) : 0
         let high = thresholdRange.upperBound.isFinite ? min(max(thresholdRange.upperBound, low), 1) : 1
@@ -53,7 +55,8 @@ public struct ConfidenceStoppingWindow: WindowPolicy {
     /// The estimated acceptance per probability bin: each bin's kept ÷ judged, shrunk toward the
     /// overall acceptance.
     public var calibration: [Double] {
-        let alpha = costModel.estimates.acceptance, w = Self.calibrationPriorWeight
+        let alpha = costModel.estimates.acceptance
+        let w = Self.calibrationPriorWeight
         return zip(binKept, binJudged).map { kept, judged in min(max((kept + w * alpha) / (judged + w), 0), 1) }
     }
 
@@ -79,12 +82,15 @@ public struct ConfidenceStoppingWindow: WindowPolicy {
     private func currentRule() -> DraftStopRule {
         let e = costModel.estimates
         let best = CostModelWindow.bestWindow(for: e, in: costModel.minWindow...costModel.maxWindow)
-        return DraftStopRule(threshold: Self.threshold(for: e, window: best, in: thresholdRange), calibration: calibration)
+        return DraftStopRule(
+            threshold: Self.threshold(for: e, window: best, in: thresholdRange), calibration: calibration)
     }
 
     /// θ = (t_draft + b) ÷ (α · seconds per token of a `window`-draft round), clamped to `range`.
-    public static func threshold(for estimates: CostModelWindow.Estimates, window: Int,
-                                 in range: ClosedRange<Double>) -> Double {
+    public static func threshold(
+        for estimates: CostModelWindow.Estimates, window: Int,
+        in range: ClosedRange<Double>
+    ) -> Double {
         let tokens = CostModelWindow.expectedTokens(window: window, estimates: estimates)
         let seconds = CostModelWindow.expectedSeconds(window: window, estimates: estimates)
         let marginal = estimates.draftSecondsPerToken + estimates.verifySecondsPerDraft

@@ -35,8 +35,10 @@ public struct CostModelWindow: WindowPolicy {
         /// position at `acceptance`. Positions past the end take the last value.
         public var positionAcceptance: [Double]
 
-        public init(acceptance: Double, roundTripSeconds: Double, draftSecondsPerToken: Double,
-                    verifyBaseSeconds: Double, verifySecondsPerDraft: Double, positionAcceptance: [Double] = []) {
+        public init(
+            acceptance: Double, roundTripSeconds: Double, draftSecondsPerToken: Double,
+            verifyBaseSeconds: Double, verifySecondsPerDraft: Double, positionAcceptance: [Double] = []
+        ) {
             self.acceptance = acceptance
             self.roundTripSeconds = roundTripSeconds
             self.draftSecondsPerToken = draftSecondsPerToken
@@ -47,8 +49,9 @@ public struct CostModelWindow: WindowPolicy {
 
         /// A neutral prior: moderate acceptance, a LAN-like round trip, a draft ten times faster than
         /// one target pass.
-        public static let prior = Estimates(acceptance: 0.6, roundTripSeconds: 0.02, draftSecondsPerToken: 0.004,
-                                            verifyBaseSeconds: 0.04, verifySecondsPerDraft: 0.004)
+        public static let prior = Estimates(
+            acceptance: 0.6, roundTripSeconds: 0.02, draftSecondsPerToken: 0.004,
+            verifyBaseSeconds: 0.04, verifySecondsPerDraft: 0.004)
     }
 
     public let minWindow: Int
@@ -75,8 +78,10 @@ public struct CostModelWindow: WindowPolicy {
     /// Pseudo-trials each position's estimate borrows from the one before it.
     private static let positionPriorWeight = 2.0
 
-    public init(initial: Estimates = .prior, minWindow: Int = 1, maxWindow: Int = 8, smoothing: Double = 0.2,
-                positionSmoothing: Double? = nil) {
+    public init(
+        initial: Estimates = .prior, minWindow: Int = 1, maxWindow: Int = 8, smoothing: Double = 0.2,
+        positionSmoothing: Double? = nil
+    ) {
         self.minWindow = max(0, minWindow)
         self.maxWindow = max(self.minWindow, maxWindow)
         self.smoothing = smoothing.isFinite ? min(max(smoothing, 0.01), 1) : 0.2
@@ -88,7 +93,8 @@ public struct CostModelWindow: WindowPolicy {
         acceptedSum = 2 * min(max(initial.acceptance, 0), 1)
         // The verify line starts as the prior and is fitted on observed rounds only.
         fit = (w: 0, k: 0, kk: 0, v: 0, kv: 0)
-        let a = initial.verifyBaseSeconds, b = initial.verifySecondsPerDraft
+        let a = initial.verifyBaseSeconds
+        let b = initial.verifySecondsPerDraft
         priorSlopeRatio = a > 0 && b >= 0 && (b / a).isFinite ? b / a : 0.1
     }
 
@@ -101,7 +107,8 @@ public struct CostModelWindow: WindowPolicy {
 
     /// Folds one round into the running estimates.
     public mutating func update(with round: RoundStats) {
-        let s = smoothing, keep = 1 - smoothing
+        let s = smoothing
+        let keep = 1 - smoothing
         if round.proposed > 0 {
             let accepted = min(max(round.accepted, 0), round.proposed)
             // Each kept draft is a success; a rejection (if any) is the one failed trial.
@@ -135,10 +142,13 @@ public struct CostModelWindow: WindowPolicy {
         }
         let rtt = round.networkSeconds + round.queueSeconds
         if rtt.isFinite, rtt >= 0 { estimates.roundTripSeconds = keep * estimates.roundTripSeconds + s * rtt }
-        let k = Double(round.proposed), v = round.verifySeconds
+        let k = Double(round.proposed)
+        let v = round.verifySeconds
         if v.isFinite, v >= 0 {
-            fit = (w: keep * fit.w + s, k: keep * fit.k + s * k, kk: keep * fit.kk + s * k * k,
-                   v: keep * fit.v + s * v, kv: keep * fit.kv + s * k * v)
+            fit = (
+                w: keep * fit.w + s, k: keep * fit.k + s * k, kk: keep * fit.kk + s * k * k,
+                v: keep * fit.v + s * v, kv: keep * fit.kv + s * k * v
+            )
             let det = fit.w * fit.kk - fit.k * fit.k
             // Only a spread of window sizes identifies the slope; otherwise the prior's shape, scaled.
             if det > 1e-6 * fit.w * fit.w {
@@ -146,7 +156,8 @@ public struct CostModelWindow: WindowPolicy {
                 estimates.verifySecondsPerDraft = b
                 estimates.verifyBaseSeconds = max((fit.v - b * fit.k) / fit.w, 0)
             } else if fit.w > 0 {
-                let meanK = fit.k / fit.w, meanV = fit.v / fit.w
+                let meanK = fit.k / fit.w
+                let meanV = fit.v / fit.w
                 let a = max(meanV / (1 + priorSlopeRatio * meanK), 0)
                 estimates.verifyBaseSeconds = a
                 estimates.verifySecondsPerDraft = priorSlopeRatio * a
@@ -164,8 +175,11 @@ public struct CostModelWindow: WindowPolicy {
     /// Expected tokens a window of `window` yields under `estimates`: from the per-position
     /// acceptance when there is one, else from the single `acceptance`.
     public static func expectedTokens(window: Int, estimates e: Estimates) -> Double {
-        guard let last = e.positionAcceptance.last else { return expectedTokens(window: window, acceptance: e.acceptance) }
-        var tokens = 1.0, reach = 1.0
+        guard let last = e.positionAcceptance.last else {
+            return expectedTokens(window: window, acceptance: e.acceptance)
+        }
+        var tokens = 1.0
+        var reach = 1.0
         for i in 0..<max(window, 0) {
             reach *= min(max(i < e.positionAcceptance.count ? e.positionAcceptance[i] : last, 0), 1)
             tokens += reach

@@ -7,11 +7,14 @@ public struct DraftOnlyGenerator: TokenGenerator {
         self.drafter = drafter
     }
 
-    public func generate(_ request: SessionRequest, stopStrings: StopStrings? = nil) -> AsyncThrowingStream<GenerationEvent, any Error> {
+    public func generate(_ request: SessionRequest, stopStrings: StopStrings? = nil) -> AsyncThrowingStream<
+        GenerationEvent, any Error
+    > {
         let drafter = self.drafter
         return .generation { continuation in
             let clock = ContinuousClock()
-            var sink = TokenSink(continuation, request: request, stopStrings: stopStrings, clock: clock, start: clock.now)
+            var sink = TokenSink(
+                continuation, request: request, stopStrings: stopStrings, clock: clock, start: clock.now)
             var counters = GenerationCounters()
             let started = clock.now
             try await drafter.start(request)
@@ -22,7 +25,8 @@ public struct DraftOnlyGenerator: TokenGenerator {
                 let stepStart = clock.now
                 let proposal = try await drafter.propose(1)
                 guard proposal.tokens.count <= 1 else {
-                    throw GenerationError.invalidProposal("the drafter proposed \(proposal.tokens.count) tokens for a window of 1")
+                    throw GenerationError.invalidProposal(
+                        "the drafter proposed \(proposal.tokens.count) tokens for a window of 1")
                 }
                 guard let token = proposal.tokens.first else { return sink.result(.contextFull, counters: counters) }
                 try await drafter.advance([token])

@@ -53,7 +53,9 @@ extension Drafter {
     }
 
     /// Default: no speculation.
-    public func speculate(after tokens: [Int], count: Int, stopRule: DraftStopRule?) async throws -> DraftProposal? { nil }
+    public func speculate(after tokens: [Int], count: Int, stopRule: DraftStopRule?) async throws -> DraftProposal? {
+        nil
+    }
 
     /// Default: no guess (no proactive drafting).
     public func guessNext(after tokens: [Int]) async throws -> Int? { nil }

@@ -12,7 +12,9 @@ final class ExclusiveCore<Core>: Sendable {
     }
 
     /// Runs `body` with the core, holding the lock.
-    func withLock<Result: Sendable, Failure: Error>(_ body: (inout sending Core) throws(Failure) -> Result) throws(Failure) -> Result {
+    func withLock<Result: Sendable, Failure: Error>(_ body: (inout sending Core) throws(Failure) -> Result)
+        throws(Failure) -> Result
+    {
         try mutex.withLock { (core: inout sending Core) throws(Failure) -> Result in try body(&core) }
     }
 }

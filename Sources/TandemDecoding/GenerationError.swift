@@ -35,23 +35,24 @@ public enum GenerationError: Error, Equatable, Sendable, CustomStringConvertible
     public var description: String {
         switch self {
         case .emptyPrompt: return "the prompt is empty; it needs at least one token (usually BOS)"
-        case let .tokenOutOfRange(token, vocabularySize):
+        case .tokenOutOfRange(let token, let vocabularySize):
             return "token id \(token) is outside the vocabulary 0..<\(vocabularySize)"
-        case let .promptTooLong(count, contextLength):
+        case .promptTooLong(let count, let contextLength):
             return "the prompt has \(count) tokens but the context holds \(contextLength)"
-        case let .invalidLimit(name, reason): return "invalid \(name): \(reason)"
-        case let .invalidSampling(parameter, reason): return "invalid sampling \(parameter): \(reason)"
+        case .invalidLimit(let name, let reason): return "invalid \(name): \(reason)"
+        case .invalidSampling(let parameter, let reason): return "invalid sampling \(parameter): \(reason)"
         case .notOpen: return "no open session: call open first (again after close or a failed round)"
         case .sessionFinished: return "the session has finished; open a new one to continue"
-        case let .baseMismatch(expected, got):
-            return "round base \(got) does not match the \(expected) agreed tokens the verifier holds; re-open to resync"
-        case let .roundOutOfOrder(last, got): return "round \(got) is not after round \(last)"
-        case let .windowTooLarge(requested, limit):
+        case .baseMismatch(let expected, let got):
+            return
+                "round base \(got) does not match the \(expected) agreed tokens the verifier holds; re-open to resync"
+        case .roundOutOfOrder(let last, let got): return "round \(got) is not after round \(last)"
+        case .windowTooLarge(let requested, let limit):
             return "window of \(requested) drafts exceeds the limit of \(limit)"
-        case let .invalidProposal(reason): return "invalid draft proposal: \(reason)"
-        case let .invalidVerdict(reason): return "invalid verdict: \(reason)"
-        case let .invalidDistribution(reason): return "invalid distribution: \(reason)"
-        case let .invalidModelOutput(reason): return "invalid model output: \(reason)"
+        case .invalidProposal(let reason): return "invalid draft proposal: \(reason)"
+        case .invalidVerdict(let reason): return "invalid verdict: \(reason)"
+        case .invalidDistribution(let reason): return "invalid distribution: \(reason)"
+        case .invalidModelOutput(let reason): return "invalid model output: \(reason)"
         case .generatorBusy: return "this generator is already running a generation"
         }
     }

@@ -1,4 +1,5 @@
 import TandemSampling
+
 /// A `Verifier` over a target `LanguageModelSession` in the same process, implementing the server's
 /// pending-token scheme.
 ///
@@ -20,8 +21,10 @@ public final class InProcessVerifier: Verifier {
     ///   - maxWindow: most drafts taken in one round.
     ///   - shaper: makes the target's sampling distribution for a session's parameters (default: the
     ///     engine's `Sampler`; tests pass their own).
-    public init(session: sending some LanguageModelSession, queue: ComputeQueue = ComputeQueue(label: "tandem.verifier"),
-                maxWindow: Int = 16, shaper: @escaping ShaperFactory = SamplingDistribution.factory) {
+    public init(
+        session: sending some LanguageModelSession, queue: ComputeQueue = ComputeQueue(label: "tandem.verifier"),
+        maxWindow: Int = 16, shaper: @escaping ShaperFactory = SamplingDistribution.factory
+    ) {
         self.queue = queue
         core = ExclusiveCore(VerifierCore(session: session, maxWindow: max(0, maxWindow), makeShaper: shaper))
     }
@@ -38,8 +41,9 @@ public final class InProcessVerifier: Verifier {
         let core = self.core
         let timed = try await queue.run { try core.withLock { try $0.verify(round) } }
         var verdict = timed.value
-        verdict.timings = Verdict.Timings(queueSeconds: timed.queueSeconds, computeSeconds: timed.computeSeconds,
-                                          cpuSeconds: timed.cpuSeconds)
+        verdict.timings = Verdict.Timings(
+            queueSeconds: timed.queueSeconds, computeSeconds: timed.computeSeconds,
+            cpuSeconds: timed.cpuSeconds)
         return verdict
     }
 
@@ -48,13 +52,16 @@ public final class InProcessVerifier: Verifier {
     /// the same rule (greedy: argmax agreement; sampled: the same acceptance test with a copy of the
     /// session's random stream, so the guess matches whenever the early rows match the final ones),
     /// cut at stop tokens and limits like the verdict. The callback must not block.
-    public func verify(_ round: DraftRound, onProvisional: @escaping @Sendable (Verdict.Provisional) -> Void) async throws -> Verdict {
+    public func verify(_ round: DraftRound, onProvisional: @escaping @Sendable (Verdict.Provisional) -> Void)
+        async throws -> Verdict
+    {
         let core = self.core
         let timed = try await queue.run { try core.withLock { try $0.verify(round, onProvisional: onProvisional) } }
         var verdict = timed.value
-        verdict.timings = Verdict.Timings(queueSeconds: timed.queueSeconds, computeSeconds: timed.computeSeconds,
-                                          provisionalSeconds: verdict.timings.provisionalSeconds,
-                                          cpuSeconds: timed.cpuSeconds)
+        verdict.timings = Verdict.Timings(
+            queueSeconds: timed.queueSeconds, computeSeconds: timed.computeSeconds,
+            provisionalSeconds: verdict.timings.provisionalSeconds,
+            cpuSeconds: timed.cpuSeconds)
         return verdict
     }
 
@@ -71,8 +78,9 @@ extension InProcessVerifier: RoutingVerifier {
         let core = self.core
         let timed = try await queue.run { try core.withLock { try $0.route(request) } }
         var answer = timed.value
-        answer.timings = Verdict.Timings(queueSeconds: timed.queueSeconds, computeSeconds: timed.computeSeconds,
-                                         cpuSeconds: timed.cpuSeconds)
+        answer.timings = Verdict.Timings(
+            queueSeconds: timed.queueSeconds, computeSeconds: timed.computeSeconds,
+            cpuSeconds: timed.cpuSeconds)
         return answer
     }
 }
@@ -121,11 +129,13 @@ private final class VerifierCore {
         try session.prefill(Array(target[common...]))
         cached = target
         sessions += 1
-        state = Open(request: request, shaper: shaper, rng: SamplerRNG(seed: request.sampling.seed),
-                     agreed: request.prompt)
+        state = Open(
+            request: request, shaper: shaper, rng: SamplerRNG(seed: request.sampling.seed),
+            agreed: request.prompt)
         state?.finished = request.maxTokens == 0 || request.prompt.count >= contextLength
-        return SessionInfo(sessionID: "in-process-\(sessions)", base: request.prompt.count,
-                           vocabularySize: vocabularySize, contextLength: contextLength, maxWindow: maxWindow)
+        return SessionInfo(
+            sessionID: "in-process-\(sessions)", base: request.prompt.count,
+            vocabularySize: vocabularySize, contextLength: contextLength, maxWindow: maxWindow)
     }
 
     func verify(_ round: DraftRound, onProvisional: ((Verdict.Provisional) -> Void)? = nil) throws -> Verdict {
@@ -135,7 +145,9 @@ private final class VerifierCore {
         guard round.base == open.agreed.count else {
             throw GenerationError.baseMismatch(expected: open.agreed.count, got: round.base)
         }
-        guard round.round > open.lastRound else { throw GenerationError.roundOutOfOrder(last: open.lastRound, got: round.round) }
+        guard round.round > open.lastRound else {
+            throw GenerationError.roundOutOfOrder(last: open.lastRound, got: round.round)
+        }
         let drafts = round.drafts
         let vocabularySize = session.vocabularySize
         // The pass puts base − 1 + k + 1 positions in the cache.
@@ -152,7 +164,8 @@ private final class VerifierCore {
             for (i, qi) in q.enumerated() {
                 try qi.validate(vocabularySize: vocabularySize)
                 guard qi.probability(of: drafts[i]) > 0 else {
-                    throw GenerationError.invalidProposal("draft \(i + 1) (token \(drafts[i])) has probability 0 under its q")
+                    throw GenerationError.invalidProposal(
+                        "draft \(i + 1) (token \(drafts[i])) has probability 0 under its q")
                 }
             }
         }
@@ -167,7 +180,9 @@ private final class VerifierCore {
             rows = try session.evaluate([pending] + drafts) { early in
                 // A guess that cannot be made (malformed rows) is simply not sent.
                 var rng = before.rng
-                guard let outcome = try? judge(early, drafts: drafts, q: round.q, open: before, rng: &rng) else { return }
+                guard let outcome = try? judge(early, drafts: drafts, q: round.q, open: before, rng: &rng) else {
+                    return
+                }
                 let produced = cut(outcome, drafts: drafts, open: before, base: base)
                 guard let next = produced.last else { return }
                 let guess = Verdict.Provisional(accepted: produced.count - 1, next: next)
@@ -200,16 +215,20 @@ private final class VerifierCore {
             throw error
         }
         let next = produced.last ?? outcome.next
-        open.finished = open.request.stopTokens.contains(next) || open.generated >= open.request.maxTokens
+        open.finished =
+            open.request.stopTokens.contains(next) || open.generated >= open.request.maxTokens
             || open.agreed.count >= session.contextLength
         state = open
-        return Verdict(round: round.round, accepted: produced.count - 1, next: next, finished: open.finished,
-                       timings: Verdict.Timings(provisionalSeconds: provisionalSeconds), provisional: provisional)
+        return Verdict(
+            round: round.round, accepted: produced.count - 1, next: next, finished: open.finished,
+            timings: Verdict.Timings(provisionalSeconds: provisionalSeconds), provisional: provisional)
     }
 
     /// The verification rule over one pass's rows (row i judges draft i + 1; the last gives the bonus).
-    private func judge(_ rows: [[Float]], drafts: [Int], q: [SparseDistribution]?, open: Open,
-                       rng: inout SamplerRNG) throws -> VerificationOutcome {
+    private func judge(
+        _ rows: [[Float]], drafts: [Int], q: [SparseDistribution]?, open: Open,
+        rng: inout SamplerRNG
+    ) throws -> VerificationOutcome {
         let vocabularySize = session.vocabularySize
         guard rows.count == drafts.count + 1, rows.allSatisfy({ $0.count == vocabularySize }) else {
             throw GenerationError.invalidModelOutput("expected \(drafts.count + 1) rows of \(vocabularySize) logits")
@@ -245,14 +264,19 @@ private final class VerifierCore {
         guard request.base == open.agreed.count else {
             throw GenerationError.baseMismatch(expected: open.agreed.count, got: request.base)
         }
-        guard request.round > open.lastRound else { throw GenerationError.roundOutOfOrder(last: open.lastRound, got: request.round) }
-        guard request.span >= 1 else { throw GenerationError.invalidLimit(name: "route span", reason: "must be ≥ 1, got \(request.span)") }
+        guard request.round > open.lastRound else {
+            throw GenerationError.roundOutOfOrder(last: open.lastRound, got: request.round)
+        }
+        guard request.span >= 1 else {
+            throw GenerationError.invalidLimit(name: "route span", reason: "must be ≥ 1, got \(request.span)")
+        }
         let vocabularySize = session.vocabularySize
         for token in request.tokens where token < 0 || token >= vocabularySize {
             throw GenerationError.tokenOutOfRange(token: token, vocabularySize: vocabularySize)
         }
         if let stop = request.tokens.firstIndex(where: open.request.stopTokens.contains) {
-            throw GenerationError.invalidProposal("token \(stop + 1) of \(request.tokens.count) is a stop token: the session ended there")
+            throw GenerationError.invalidProposal(
+                "token \(stop + 1) of \(request.tokens.count) is a stop token: the session ended there")
         }
         let base = open.agreed.count
         // The tokens and at least one answer must fit the token limit and the context.
@@ -274,7 +298,8 @@ private final class VerifierCore {
                     throw GenerationError.invalidModelOutput("expected rows of \(vocabularySize) logits")
                 }
                 let p = open.shaper.distribution(row, recent: sequence)
-                let token = open.request.sampling.isGreedy
+                let token =
+                    open.request.sampling.isGreedy
                     ? argmax(p)
                     : try SampledVerification.verify(drafts: [], q: nil, target: { _ in p }, using: &open.rng).next
                 answer.append(token)
@@ -291,7 +316,8 @@ private final class VerifierCore {
         open.generated += request.tokens.count + answer.count
         open.lastRound = request.round
         let last = answer.last ?? pending
-        open.finished = open.request.stopTokens.contains(last) || open.generated >= open.request.maxTokens
+        open.finished =
+            open.request.stopTokens.contains(last) || open.generated >= open.request.maxTokens
             || open.agreed.count >= session.contextLength
         state = open
         return RouteAnswer(round: request.round, tokens: answer, finished: open.finished)

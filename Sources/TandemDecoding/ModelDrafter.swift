@@ -1,5 +1,6 @@
 import Synchronization
 import TandemSampling
+
 /// A `Drafter` over a draft model's `LanguageModelSession`: drafts k tokens autoregressively and rolls
 /// its cache back to the agreed sequence after the verdict.
 ///
@@ -19,8 +20,10 @@ public final class ModelDrafter: Drafter {
     ///   - queue: the draft model's compute queue.
     ///   - proposalTopK: how many tokens each sampled q keeps.
     ///   - shaper: makes the draft's sampling distribution for a session's parameters.
-    public init(session: sending some LanguageModelSession, queue: ComputeQueue = ComputeQueue(label: "tandem.drafter"),
-                proposalTopK: Int = 8, shaper: @escaping ShaperFactory = SamplingDistribution.factory) {
+    public init(
+        session: sending some LanguageModelSession, queue: ComputeQueue = ComputeQueue(label: "tandem.drafter"),
+        proposalTopK: Int = 8, shaper: @escaping ShaperFactory = SamplingDistribution.factory
+    ) {
         self.queue = queue
         core = ExclusiveCore(DrafterCore(session: session, proposalTopK: max(1, proposalTopK), makeShaper: shaper))
     }
@@ -50,7 +53,9 @@ public final class ModelDrafter: Drafter {
         let cancelled = CancelFlag()
         return try await withTaskCancellationHandler {
             try await queue.perform {
-                try core.withLock { try $0.speculate(after: tokens, count: count, stopRule: stopRule) { cancelled.isSet } }
+                try core.withLock {
+                    try $0.speculate(after: tokens, count: count, stopRule: stopRule) { cancelled.isSet }
+                }
             }
         } onCancel: {
             cancelled.set()
@@ -116,7 +121,9 @@ private final class DrafterCore {
         return try draft(after: agreed, count: count, stopRule: stopRule, cancelled: { false })
     }
 
-    func speculate(after tokens: [Int], count: Int, stopRule: DraftStopRule? = nil, cancelled: () -> Bool) throws -> DraftProposal {
+    func speculate(after tokens: [Int], count: Int, stopRule: DraftStopRule? = nil, cancelled: () -> Bool) throws
+        -> DraftProposal
+    {
         discardSpeculation()
         let rngBefore = rng
         let proposal = try draft(after: agreed + tokens, count: count, stopRule: stopRule, cancelled: cancelled)
@@ -145,8 +152,10 @@ private final class DrafterCore {
 
     /// Drafts up to `count` tokens after `sequence`, leaving `sequence` + the drafts but the last in the
     /// cache; stops early (with what it has) when `cancelled` says so, or where `stopRule` says.
-    private func draft(after sequence: [Int], count: Int, stopRule: DraftStopRule? = nil,
-                       cancelled: () -> Bool) throws -> DraftProposal {
+    private func draft(
+        after sequence: [Int], count: Int, stopRule: DraftStopRule? = nil,
+        cancelled: () -> Bool
+    ) throws -> DraftProposal {
         guard let shaper else { throw GenerationError.notOpen }
         let agreed = sequence
         // After the window the cache holds agreed + d1 … d(k−1).
@@ -195,7 +204,8 @@ private final class DrafterCore {
             cached.append(token)
             logits = row
         }
-        return DraftProposal(tokens: drafts, q: sampling.isGreedy ? nil : qs, probabilities: stopRule == nil ? nil : probabilities)
+        return DraftProposal(
+            tokens: drafts, q: sampling.isGreedy ? nil : qs, probabilities: stopRule == nil ? nil : probabilities)
     }
 
     /// The draft's own probability of `token`: under greedy sampling the shaped distribution is one-hot,

@@ -31,7 +31,8 @@ struct PreemptiveDrafting {
         /// The tokens the provisional verdict adds, or nil when it is malformed.
         func tokens(for provisional: Verdict.Provisional) -> [Int]? {
             guard provisional.accepted >= 0, provisional.accepted <= drafts.count,
-                  provisional.next >= 0, provisional.next < vocabularySize else { return nil }
+                provisional.next >= 0, provisional.next < vocabularySize
+            else { return nil }
             return Array(drafts[..<provisional.accepted]) + [provisional.next]
         }
 
@@ -44,9 +45,10 @@ struct PreemptiveDrafting {
             let room = min(remaining - produced, contextLength - agreed - produced)
             if room <= 0 || stopTokens.contains(provisional.next) { return (0, nil) }
             var policy = self.policy
-            let stats = RoundStats(proposed: drafts.count, accepted: kept, draftSeconds: draftSeconds,
-                                   networkSeconds: previous?.networkSeconds ?? 0, queueSeconds: previous?.queueSeconds ?? 0,
-                                   verifySeconds: previous?.verifySeconds ?? 0)
+            let stats = RoundStats(
+                proposed: drafts.count, accepted: kept, draftSeconds: draftSeconds,
+                networkSeconds: previous?.networkSeconds ?? 0, queueSeconds: previous?.queueSeconds ?? 0,
+                verifySeconds: previous?.verifySeconds ?? 0)
             let size = max(0, min(policy.nextWindow(after: stats), maxWindow, room - 1))
             return (size, policy.stopRule)
         }
@@ -88,8 +90,9 @@ struct PreemptiveDrafting {
         defer { ready = nil }
         guard let ready, window > 0, !ready.tokens.isEmpty else { return nil }
         guard ready.tokens.count > window else { return ready }
-        return DraftProposal(tokens: Array(ready.tokens.prefix(window)), q: ready.q.map { Array($0.prefix(window)) },
-                             probabilities: ready.probabilities.map { Array($0.prefix(window)) })
+        return DraftProposal(
+            tokens: Array(ready.tokens.prefix(window)), q: ready.q.map { Array($0.prefix(window)) },
+            probabilities: ready.probabilities.map { Array($0.prefix(window)) })
     }
 
     /// Sends the round, starting a speculative window on the first provisional verdict.
@@ -109,7 +112,8 @@ struct PreemptiveDrafting {
                     let window = plan.window(after: provisional)
                     guard window.size > 0 else { return }
                     let task = Task {
-                        let proposal = try await drafter.speculate(after: tokens, count: window.size, stopRule: window.stopRule)
+                        let proposal = try await drafter.speculate(
+                            after: tokens, count: window.size, stopRule: window.stopRule)
                         return (proposal: proposal, ended: clock.now)
                     }
                     s.speculation = Speculation(tokens: tokens, started: now, task: task)

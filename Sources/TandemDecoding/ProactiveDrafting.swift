@@ -78,14 +78,17 @@ struct ProactiveDrafting {
         counters.proactiveReusedDrafts += used
         counters.proactiveWastedDrafts += ready.tokens.count - used
         guard ready.tokens.count > window else { return ready }
-        return DraftProposal(tokens: Array(ready.tokens.prefix(window)), q: ready.q.map { Array($0.prefix(window)) },
-                             probabilities: ready.probabilities.map { Array($0.prefix(window)) })
+        return DraftProposal(
+            tokens: Array(ready.tokens.prefix(window)), q: ready.q.map { Array($0.prefix(window)) },
+            probabilities: ready.probabilities.map { Array($0.prefix(window)) })
     }
 
     /// Sends the round and, while it is out, drafts the next window on the assumption that the round
     /// is fully accepted (steered by a provisional verdict when `steerOnProvisional`).
-    mutating func verify(_ draftRound: DraftRound, verifier: any Verifier, plan: PreemptiveDrafting.Plan,
-                         steerOnProvisional: Bool) async throws -> Verdict {
+    mutating func verify(
+        _ draftRound: DraftRound, verifier: any Verifier, plan: PreemptiveDrafting.Plan,
+        steerOnProvisional: Bool
+    ) async throws -> Verdict {
         let box = RoundBox()
         round = box
         verdictAt = nil
@@ -110,7 +113,8 @@ struct ProactiveDrafting {
                     guard let tokens, let next = tokens.last else { return nil }
                     let window = plan.window(after: Verdict.Provisional(accepted: drafts.count, next: next))
                     guard window.size > 0,
-                          let proposal = try? await drafter.speculate(after: tokens, count: window.size, stopRule: window.stopRule)
+                        let proposal = try? await drafter.speculate(
+                            after: tokens, count: window.size, stopRule: window.stopRule)
                     else { return nil }
                     return Outcome(tokens: tokens, proposal: proposal, ended: clock.now)
                 }
@@ -140,7 +144,8 @@ struct ProactiveDrafting {
                 let task = Task<Outcome?, Never> {
                     _ = await previous?.task.value
                     guard !Task.isCancelled,
-                          let proposal = try? await drafter.speculate(after: tokens, count: window.size, stopRule: window.stopRule)
+                        let proposal = try? await drafter.speculate(
+                            after: tokens, count: window.size, stopRule: window.stopRule)
                     else { return nil }
                     return Outcome(tokens: tokens, proposal: proposal, ended: clock.now)
                 }
@@ -149,7 +154,8 @@ struct ProactiveDrafting {
         }
         do {
             // Early-exit rows cost the verifier work: ask for them only when they steer.
-            let verdict = steerOnProvisional
+            let verdict =
+                steerOnProvisional
                 ? try await verifier.verify(draftRound, onProvisional: onProvisional)
                 : try await verifier.verify(draftRound)
             verdictAt = clock.now

@@ -23,8 +23,10 @@ public final class ResilientGenerator: TokenGenerator {
         /// The longest the interval grows to.
         public var maxRetryInterval: Duration
 
-        public init(retryEveryTokens: Int = 8, retryInterval: Duration = .milliseconds(500),
-                    maxRetryInterval: Duration = .seconds(15)) {
+        public init(
+            retryEveryTokens: Int = 8, retryInterval: Duration = .milliseconds(500),
+            maxRetryInterval: Duration = .seconds(15)
+        ) {
             self.retryEveryTokens = max(1, retryEveryTokens)
             self.retryInterval = retryInterval
             self.maxRetryInterval = max(retryInterval, maxRetryInterval)
@@ -38,8 +40,10 @@ public final class ResilientGenerator: TokenGenerator {
     private let gate = GenerationGate()
     public let configuration: Configuration
 
-    public init(drafter: any Drafter, verifier: any Verifier, policy: any WindowPolicy,
-                configuration: Configuration = Configuration()) {
+    public init(
+        drafter: any Drafter, verifier: any Verifier, policy: any WindowPolicy,
+        configuration: Configuration = Configuration()
+    ) {
         self.drafter = drafter
         self.verifier = verifier
         self.policy = Mutex(policy)
@@ -48,7 +52,9 @@ public final class ResilientGenerator: TokenGenerator {
     }
 
     /// Runs one generation with source markers. Cancelling the consumer stops it.
-    public func events(_ request: SessionRequest, stopStrings: StopStrings? = nil) -> AsyncThrowingStream<ResilientEvent, any Error> {
+    public func events(_ request: SessionRequest, stopStrings: StopStrings? = nil) -> AsyncThrowingStream<
+        ResilientEvent, any Error
+    > {
         AsyncThrowingStream { continuation in
             let task = Task {
                 do {
@@ -64,16 +70,18 @@ public final class ResilientGenerator: TokenGenerator {
     }
 
     /// The same generation without source markers.
-    public func generate(_ request: SessionRequest, stopStrings: StopStrings? = nil) -> AsyncThrowingStream<GenerationEvent, any Error> {
+    public func generate(_ request: SessionRequest, stopStrings: StopStrings? = nil) -> AsyncThrowingStream<
+        GenerationEvent, any Error
+    > {
         let events = self.events(request, stopStrings: stopStrings)
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
                     for try await event in events {
                         switch event {
-                        case let .token(t): continuation.yield(.token(t))
+                        case .token(let t): continuation.yield(.token(t))
                         case .source: break
-                        case let .finished(result): continuation.yield(.finished(result))
+                        case .finished(let result): continuation.yield(.finished(result))
                         }
                     }
                     continuation.finish()
@@ -85,21 +93,25 @@ public final class ResilientGenerator: TokenGenerator {
         }
     }
 
-    private func run(_ request: SessionRequest, stopStrings: StopStrings?,
-                     continuation: AsyncThrowingStream<ResilientEvent, any Error>.Continuation) async throws -> GenerationResult {
+    private func run(
+        _ request: SessionRequest, stopStrings: StopStrings?,
+        continuation: AsyncThrowingStream<ResilientEvent, any Error>.Continuation
+    ) async throws -> GenerationResult {
         try gate.enter()
         defer { gate.leave() }
 
         let clock = ContinuousClock()
-        var sink = TokenSink(yieldToken: { continuation.yield(.token($0)) }, request: request, stopStrings: stopStrings,
-                             clock: clock, start: clock.now)
+        var sink = TokenSink(
+            yieldToken: { continuation.yield(.token($0)) }, request: request, stopStrings: stopStrings,
+            clock: clock, start: clock.now)
         var counters = GenerationCounters()
         let started = clock.now
         try await drafter.start(request)
         counters.draftSeconds += (clock.now - started).seconds
         var policy = self.policy.withLock { $0 }
         do {
-            let reason = try await generate(request, policy: &policy, sink: &sink, counters: &counters, continuation: continuation)
+            let reason = try await generate(
+                request, policy: &policy, sink: &sink, counters: &counters, continuation: continuation)
             self.policy.withLock { $0 = policy }
             await verifier.close()
             counters.failovers = await (verifier as? any FailoverReporting)?.failovers ?? 0
@@ -110,9 +122,11 @@ public final class ResilientGenerator: TokenGenerator {
         }
     }
 
-    private func generate(_ request: SessionRequest, policy: inout any WindowPolicy, sink: inout TokenSink,
-                          counters: inout GenerationCounters,
-                          continuation: AsyncThrowingStream<ResilientEvent, any Error>.Continuation) async throws -> FinishReason {
+    private func generate(
+        _ request: SessionRequest, policy: inout any WindowPolicy, sink: inout TokenSink,
+        counters: inout GenerationCounters,
+        continuation: AsyncThrowingStream<ResilientEvent, any Error>.Continuation
+    ) async throws -> FinishReason {
         let clock = ContinuousClock()
         var source: TokenSource?
         var lastAttempt: ContinuousClock.Instant?
@@ -129,37 +143,45 @@ public final class ResilientGenerator: TokenGenerator {
             switch probe.take() {
             case .reachable?: openNow = true
             case .unreachable?: interval = min(interval * 2, configuration.maxRetryInterval)
-            case let .failed(error)?: throw error
+            case .failed(let error)?: throw error
             case nil: break
             }
             if !openNow, source == .local, !probe.isBusy, localSinceAttempt >= configuration.retryEveryTokens,
-               lastAttempt.map({ clock.now - $0 >= interval }) ?? true {
+                lastAttempt.map({ clock.now - $0 >= interval }) ?? true
+            {
                 lastAttempt = clock.now
                 localSinceAttempt = 0
                 let sequence = request.prompt + sink.tokens
-                probe.start(verifier, SessionRequest(prompt: sequence, sampling: request.sampling, maxTokens: sink.remaining,
-                                                     stopTokens: request.stopTokens))
+                probe.start(
+                    verifier,
+                    SessionRequest(
+                        prompt: sequence, sampling: request.sampling, maxTokens: sink.remaining,
+                        stopTokens: request.stopTokens))
             }
             if openNow {
                 lastAttempt = clock.now
                 localSinceAttempt = 0
                 // The client owns the sequence: the verifier re-opens with all of it, local tokens included.
                 let sequence = request.prompt + sink.tokens
-                let resumed = SessionRequest(prompt: sequence, sampling: request.sampling, maxTokens: sink.remaining,
-                                             stopTokens: request.stopTokens)
+                let resumed = SessionRequest(
+                    prompt: sequence, sampling: request.sampling, maxTokens: sink.remaining,
+                    stopTokens: request.stopTokens)
                 do {
                     let info = try await verifier.open(resumed)
                     counters.wireBytes += info.wireBytes
                     guard info.base == sequence.count else {
-                        throw GenerationError.invalidVerdict("the verifier opened at base \(info.base), not the sequence's \(sequence.count)")
+                        throw GenerationError.invalidVerdict(
+                            "the verifier opened at base \(info.base), not the sequence's \(sequence.count)")
                     }
                     contextLength = info.contextLength
                     interval = configuration.retryInterval
                     if source != .verified {
-                        continuation.yield(.source(.verified, reason: source == nil ? "verifier opened" : "a verifier answered again"))
+                        continuation.yield(
+                            .source(.verified, reason: source == nil ? "verifier opened" : "a verifier answered again"))
                         source = .verified
                     }
-                    return try await assisted.rounds(resumed, info: info, policy: &policy, sink: &sink, counters: &counters)
+                    return try await assisted.rounds(
+                        resumed, info: info, policy: &policy, sink: &sink, counters: &counters)
                 } catch let error as VerifierUnavailable {
                     if source != .local {
                         continuation.yield(.source(.local, reason: error.reason))
@@ -171,7 +193,8 @@ public final class ResilientGenerator: TokenGenerator {
             let stepStart = clock.now
             let proposal = try await drafter.propose(1)
             guard proposal.tokens.count <= 1 else {
-                throw GenerationError.invalidProposal("the drafter proposed \(proposal.tokens.count) tokens for a window of 1")
+                throw GenerationError.invalidProposal(
+                    "the drafter proposed \(proposal.tokens.count) tokens for a window of 1")
             }
             guard let token = proposal.tokens.first else { return .contextFull }
             try await drafter.advance([token])

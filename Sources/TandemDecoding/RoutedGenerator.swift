@@ -1,4 +1,3 @@
-
 /// Collaborative decoding with token-level routing: the draft model generates on its own and hands
 /// only the positions it is unsure about (per its `RoutingPolicy`) to the cloud.
 ///
@@ -26,8 +25,10 @@ public final class RoutedGenerator: TokenGenerator {
         /// How long routing pauses after a failed or late answer.
         public var retryAfter: Duration
 
-        public init(policy: RoutingPolicy, span: Int = 1, lookahead: Int = 8, routeTimeout: Duration = .seconds(2),
-                    retryAfter: Duration = .seconds(2)) {
+        public init(
+            policy: RoutingPolicy, span: Int = 1, lookahead: Int = 8, routeTimeout: Duration = .seconds(2),
+            retryAfter: Duration = .seconds(2)
+        ) {
             self.policy = policy
             self.span = span
             self.lookahead = lookahead
@@ -38,9 +39,15 @@ public final class RoutedGenerator: TokenGenerator {
         /// Throws `GenerationError.invalidLimit` for out-of-range values.
         public func validate() throws {
             try policy.validate()
-            guard span >= 1 else { throw GenerationError.invalidLimit(name: "route span", reason: "must be ≥ 1, got \(span)") }
-            guard lookahead >= 0 else { throw GenerationError.invalidLimit(name: "lookahead", reason: "must be ≥ 0, got \(lookahead)") }
-            guard routeTimeout > .zero else { throw GenerationError.invalidLimit(name: "route timeout", reason: "must be > 0") }
+            guard span >= 1 else {
+                throw GenerationError.invalidLimit(name: "route span", reason: "must be ≥ 1, got \(span)")
+            }
+            guard lookahead >= 0 else {
+                throw GenerationError.invalidLimit(name: "lookahead", reason: "must be ≥ 0, got \(lookahead)")
+            }
+            guard routeTimeout > .zero else {
+                throw GenerationError.invalidLimit(name: "route timeout", reason: "must be > 0")
+            }
         }
     }
 
@@ -54,23 +61,29 @@ public final class RoutedGenerator: TokenGenerator {
     ///   - queue: the draft model's compute queue.
     ///   - verifier: the cloud (in-process or remote).
     ///   - shaper: makes the draft's sampling distribution for a session's parameters.
-    public init(draft: sending some LanguageModelSession, queue: ComputeQueue = ComputeQueue(label: "tandem.router"),
-                verifier: any RoutingVerifier, configuration: Configuration,
-                shaper: @escaping ShaperFactory = SamplingDistribution.factory) {
+    public init(
+        draft: sending some LanguageModelSession, queue: ComputeQueue = ComputeQueue(label: "tandem.router"),
+        verifier: any RoutingVerifier, configuration: Configuration,
+        shaper: @escaping ShaperFactory = SamplingDistribution.factory
+    ) {
         self.draft = RoutingDraft(session: draft, queue: queue, shaper: shaper)
         self.verifier = verifier
         self.configuration = configuration
     }
 
-    public func generate(_ request: SessionRequest, stopStrings: StopStrings? = nil) -> AsyncThrowingStream<GenerationEvent, any Error> {
+    public func generate(_ request: SessionRequest, stopStrings: StopStrings? = nil) -> AsyncThrowingStream<
+        GenerationEvent, any Error
+    > {
         .generation { continuation in
             try self.gate.enter()
             defer { self.gate.leave() }
             try self.configuration.validate()
             let clock = ContinuousClock()
-            let sink = TokenSink(continuation, request: request, stopStrings: stopStrings, clock: clock, start: clock.now)
-            let run = RoutingRun(request: request, draft: self.draft, verifier: self.verifier,
-                                 configuration: self.configuration, sink: sink)
+            let sink = TokenSink(
+                continuation, request: request, stopStrings: stopStrings, clock: clock, start: clock.now)
+            let run = RoutingRun(
+                request: request, draft: self.draft, verifier: self.verifier,
+                configuration: self.configuration, sink: sink)
             return try await run.run()
         }
     }
@@ -107,8 +120,10 @@ private final class RoutingRun {
     private var pausedUntil: ContinuousClock.Instant?
     private var round = 0
 
-    init(request: SessionRequest, draft: RoutingDraft, verifier: any RoutingVerifier,
-         configuration: RoutedGenerator.Configuration, sink: TokenSink) {
+    init(
+        request: SessionRequest, draft: RoutingDraft, verifier: any RoutingVerifier,
+        configuration: RoutedGenerator.Configuration, sink: TokenSink
+    ) {
         self.request = request
         self.draft = draft
         self.verifier = verifier
@@ -126,7 +141,8 @@ private final class RoutingRun {
         counters.draftSeconds += (clock.now - started).seconds
         if policy.threshold > 0, policy.budget > 0 {
             // Open at once so the server's prefill overlaps the first drafted tokens.
-            let verifier = self.verifier, request = self.request
+            let verifier = self.verifier
+            let request = self.request
             let call = RouteCall(after: nil) {
                 let info = try await verifier.open(request)
                 return RouteCall.Outcome(answer: nil, info: info, sentTokens: 0, seconds: 0)
@@ -181,7 +197,9 @@ private final class RoutingRun {
             if room <= 0 { return sink.remaining <= 0 ? .maxTokens : .contextFull }
             let step = try await nextStep()
             try await append([step.token])
-            if policy.shouldRoute(confidence: step.confidence, routed: counters.routedPositions, generated: generated.count) {
+            if policy.shouldRoute(
+                confidence: step.confidence, routed: counters.routedPositions, generated: generated.count)
+            {
                 counters.routedPositions += 1
                 if canRoute() {
                     launch(guess: step.token)
@@ -197,13 +215,16 @@ private final class RoutingRun {
     /// must wait instead (lookahead used up, a limit or stop token reached, or another uncertain position).
     private func speculate() async throws -> Bool {
         guard speculative.count <= configuration.lookahead,
-              generated.count + speculative.count < request.maxTokens,
-              request.prompt.count + generated.count + speculative.count < contextLength,
-              let last = speculative.last, !request.stopTokens.contains(last) else { return false }
+            generated.count + speculative.count < request.maxTokens,
+            request.prompt.count + generated.count + speculative.count < contextLength,
+            let last = speculative.last, !request.stopTokens.contains(last)
+        else { return false }
         let step = try await nextStep()
         // The routed position is counted in routedPositions already; this one would be the next.
-        if policy.shouldRoute(confidence: step.confidence, routed: counters.routedPositions,
-                              generated: generated.count + speculative.count) {
+        if policy.shouldRoute(
+            confidence: step.confidence, routed: counters.routedPositions,
+            generated: generated.count + speculative.count)
+        {
             held = step
             return false
         }
@@ -239,17 +260,21 @@ private final class RoutingRun {
     /// Sends the position `generated.count` (the draft guessed `guess`, already appended) to the cloud.
     private func launch(guess: Int) {
         round += 1
-        let verifier = self.verifier, round = self.round, span = configuration.span
+        let verifier = self.verifier
+        let round = self.round
+        let span = configuration.span
         let prefix = request.prompt + generated
         // After a failed call the server's state is unknown: re-open with the whole sequence.
         let resync = !synced || (lastCall.map { $0.result != nil && !$0.succeeded } ?? false)
         let base = request.prompt.count + serverGenerated
         let tokens = Array(generated[serverGenerated...])
-        let reopen = SessionRequest(prompt: prefix, sampling: request.sampling,
-                                    maxTokens: request.maxTokens - generated.count, stopTokens: request.stopTokens)
+        let reopen = SessionRequest(
+            prompt: prefix, sampling: request.sampling,
+            maxTokens: request.maxTokens - generated.count, stopTokens: request.stopTokens)
         let prior = lastCall?.result == nil ? lastCall : nil
         let call = RouteCall(after: prior) {
-            var base = base, tokens = tokens
+            var base = base
+            var tokens = tokens
             var info: SessionInfo?
             if resync || prior?.succeeded == false {
                 info = try await verifier.open(reopen)
@@ -258,8 +283,9 @@ private final class RoutingRun {
             }
             let sent = ContinuousClock.now
             let answer = try await verifier.route(RouteRequest(round: round, base: base, tokens: tokens, span: span))
-            return RouteCall.Outcome(answer: answer, info: info, sentTokens: tokens.count,
-                                     seconds: (ContinuousClock.now - sent).seconds)
+            return RouteCall.Outcome(
+                answer: answer, info: info, sentTokens: tokens.count,
+                seconds: (ContinuousClock.now - sent).seconds)
         }
         lastCall = call
         speculative = [guess]
@@ -268,10 +294,12 @@ private final class RoutingRun {
 
     /// Applies the cloud's answer (or falls back when the call failed or the answer is not usable) and
     /// emits everything up to the next uncertain position.
-    private func resolve(_ flight: Flight, _ result: Result<RouteCall.Outcome, any Error>) async throws -> FinishReason? {
-        guard case let .success(outcome) = result, let answer = outcome.answer,
-              answer.round == round, !answer.tokens.isEmpty, answer.tokens.count <= configuration.span,
-              answer.tokens.allSatisfy({ $0 >= 0 && $0 < draft.vocabularySize }) else {
+    private func resolve(_ flight: Flight, _ result: Result<RouteCall.Outcome, any Error>) async throws -> FinishReason?
+    {
+        guard case .success(let outcome) = result, let answer = outcome.answer,
+            answer.round == round, !answer.tokens.isEmpty, answer.tokens.count <= configuration.span,
+            answer.tokens.allSatisfy({ $0 >= 0 && $0 < draft.vocabularySize })
+        else {
             return fallBack()
         }
         if let info = outcome.info {  // the call re-opened the session first
@@ -295,7 +323,8 @@ private final class RoutingRun {
         counters.cloudPasses += cloud.count
         counters.cloudPositions += outcome.sentTokens + cloud.count
         counters.wireBytes += answer.wireBytes
-        let queue = max(0, answer.timings.queueSeconds), compute = max(0, answer.timings.computeSeconds)
+        let queue = max(0, answer.timings.queueSeconds)
+        let compute = max(0, answer.timings.computeSeconds)
         counters.queueSeconds += queue
         counters.verifySeconds += compute
         counters.serverCPUSeconds += max(0, answer.timings.cpuSeconds)
@@ -325,7 +354,7 @@ private final class RoutingRun {
     private func countOpen() {
         guard !openCounted, let result = openCall?.result else { return }
         openCounted = true
-        if case let .success(outcome) = result, let info = outcome.info {
+        if case .success(let outcome) = result, let info = outcome.info {
             contextLength = min(contextLength, info.contextLength)
             counters.wireBytes += info.wireBytes
         }

@@ -1,4 +1,5 @@
 import TandemSampling
+
 /// The draft model in routing mode: generates one token at a time with its confidence, and rolls back
 /// when the cloud's token replaces one of its guesses.
 ///
@@ -100,7 +101,8 @@ private final class RoutingDraftCore {
             row = lastRow
         } else {
             guard let evaluated = try session.evaluate(Array(sequence[cached.count...])).last,
-                  evaluated.count == vocabularySize else {
+                evaluated.count == vocabularySize
+            else {
                 throw GenerationError.invalidModelOutput("the draft returned no row of \(vocabularySize) logits")
             }
             cached = sequence

@@ -33,7 +33,9 @@ public struct RouteAnswer: Sendable, Equatable, Codable {
     /// Bytes this exchange took on the wire, both directions (0 in-process; not itself sent).
     public var wireBytes: Int
 
-    public init(round: Int, tokens: [Int], finished: Bool, timings: Verdict.Timings = Verdict.Timings(), wireBytes: Int = 0) {
+    public init(
+        round: Int, tokens: [Int], finished: Bool, timings: Verdict.Timings = Verdict.Timings(), wireBytes: Int = 0
+    ) {
         self.round = round
         self.tokens = tokens
         self.finished = finished

@@ -48,7 +48,8 @@ public enum SampledVerification {
         }
         let p = try normalized(target(drafts.count), position: drafts.count)
         guard let bonus = drawIndex(p, using: &rng) else {
-            throw GenerationError.invalidDistribution("the target's distribution at position \(drafts.count) has no mass")
+            throw GenerationError.invalidDistribution(
+                "the target's distribution at position \(drafts.count) has no mass")
         }
         return VerificationOutcome(accepted: drafts.count, next: bonus)
     }
@@ -58,7 +59,8 @@ public enum SampledVerification {
         var out = [Double](repeating: 0, count: row.count)
         for (i, v) in row.enumerated() {
             guard v.isFinite, v >= 0 else {
-                throw GenerationError.invalidDistribution("the target's distribution at position \(position) has value \(v)")
+                throw GenerationError.invalidDistribution(
+                    "the target's distribution at position \(position) has value \(v)")
             }
             out[i] = Double(v)
             total += Double(v)

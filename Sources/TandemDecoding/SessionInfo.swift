@@ -16,7 +16,9 @@ public struct SessionInfo: Sendable, Equatable, Codable {
     /// CPU seconds the verifier spent opening the session (the prompt's prefill); 0 when not measured.
     public var serverCPUSeconds: Double = 0
 
-    public init(sessionID: String, base: Int, vocabularySize: Int, contextLength: Int, maxWindow: Int, wireBytes: Int = 0) {
+    public init(
+        sessionID: String, base: Int, vocabularySize: Int, contextLength: Int, maxWindow: Int, wireBytes: Int = 0
+    ) {
         self.sessionID = sessionID
         self.base = base
         self.vocabularySize = vocabularySize

@@ -1,4 +1,5 @@
 import TandemSampling
+
 /// What a client asks a verifier to open: the sequence so far, how to sample, and when to stop.
 public struct SessionRequest: Sendable, Equatable, Codable {
     /// The agreed sequence to start from (the prompt, or the whole sequence when re-opening to resync).
@@ -28,7 +29,9 @@ public struct SessionRequest: Sendable, Equatable, Codable {
         guard prompt.count <= contextLength else {
             throw GenerationError.promptTooLong(count: prompt.count, contextLength: contextLength)
         }
-        guard maxTokens >= 0 else { throw GenerationError.invalidLimit(name: "max tokens", reason: "must be ≥ 0, got \(maxTokens)") }
+        guard maxTokens >= 0 else {
+            throw GenerationError.invalidLimit(name: "max tokens", reason: "must be ≥ 0, got \(maxTokens)")
+        }
         try sampling.validateForSession()
     }
 }

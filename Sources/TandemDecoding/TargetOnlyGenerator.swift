@@ -8,7 +8,9 @@ public struct TargetOnlyGenerator: TokenGenerator {
         generator = AssistedGenerator(drafter: NoDrafter(), verifier: verifier, policy: FixedWindow(0))
     }
 
-    public func generate(_ request: SessionRequest, stopStrings: StopStrings? = nil) -> AsyncThrowingStream<GenerationEvent, any Error> {
+    public func generate(_ request: SessionRequest, stopStrings: StopStrings? = nil) -> AsyncThrowingStream<
+        GenerationEvent, any Error
+    > {
         generator.generate(request, stopStrings: stopStrings)
     }
 }

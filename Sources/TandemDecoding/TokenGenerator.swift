@@ -60,14 +60,16 @@ public struct StopStrings: Sendable {
 /// Anything that turns a request into a stream of tokens: the assisted generator and the baselines.
 public protocol TokenGenerator: Sendable {
     /// Runs one generation. Cancelling the consumer's task (or dropping the stream) stops it.
-    func generate(_ request: SessionRequest, stopStrings: StopStrings?) -> AsyncThrowingStream<GenerationEvent, any Error>
+    func generate(_ request: SessionRequest, stopStrings: StopStrings?) -> AsyncThrowingStream<
+        GenerationEvent, any Error
+    >
 }
 
 extension TokenGenerator {
     /// Runs one generation to the end and returns its result.
     public func run(_ request: SessionRequest, stopStrings: StopStrings? = nil) async throws -> GenerationResult {
         for try await event in generate(request, stopStrings: stopStrings) {
-            if case let .finished(result) = event { return result }
+            if case .finished(let result) = event { return result }
         }
         // The stream only ends without a result when the generation was cancelled.
         throw CancellationError()

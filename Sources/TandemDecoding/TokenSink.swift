@@ -12,15 +12,20 @@ struct TokenSink {
     private(set) var tokens: [Int] = []
     private(set) var firstTokenSeconds: Double?
 
-    init(_ continuation: AsyncThrowingStream<GenerationEvent, any Error>.Continuation, request: SessionRequest,
-         stopStrings: StopStrings?, clock: ContinuousClock, start: ContinuousClock.Instant) {
-        self.init(yieldToken: { continuation.yield(.token($0)) }, request: request, stopStrings: stopStrings,
-                  clock: clock, start: start)
+    init(
+        _ continuation: AsyncThrowingStream<GenerationEvent, any Error>.Continuation, request: SessionRequest,
+        stopStrings: StopStrings?, clock: ContinuousClock, start: ContinuousClock.Instant
+    ) {
+        self.init(
+            yieldToken: { continuation.yield(.token($0)) }, request: request, stopStrings: stopStrings,
+            clock: clock, start: start)
     }
 
     /// A sink that hands each token to `yieldToken` (for streams of other event types).
-    init(yieldToken: @escaping @Sendable (Int) -> Void, request: SessionRequest, stopStrings: StopStrings?,
-         clock: ContinuousClock, start: ContinuousClock.Instant) {
+    init(
+        yieldToken: @escaping @Sendable (Int) -> Void, request: SessionRequest, stopStrings: StopStrings?,
+        clock: ContinuousClock, start: ContinuousClock.Instant
+    ) {
         self.yieldToken = yieldToken
         self.request = request
         stopTokens = Set(request.stopTokens)

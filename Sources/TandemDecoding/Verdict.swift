@@ -12,8 +12,10 @@ public struct Verdict: Sendable, Equatable, Codable {
         /// CPU seconds of the pass on the verifier's compute thread (0 when not measured).
         public var cpuSeconds: Double
 
-        public init(queueSeconds: Double = 0, computeSeconds: Double = 0, provisionalSeconds: Double? = nil,
-                    cpuSeconds: Double = 0) {
+        public init(
+            queueSeconds: Double = 0, computeSeconds: Double = 0, provisionalSeconds: Double? = nil,
+            cpuSeconds: Double = 0
+        ) {
             self.queueSeconds = queueSeconds
             self.computeSeconds = computeSeconds
             self.provisionalSeconds = provisionalSeconds
@@ -51,8 +53,10 @@ public struct Verdict: Sendable, Equatable, Codable {
     /// (0 in-process; not itself sent).
     public var wireBytes: Int
 
-    public init(round: Int, accepted: Int, next: Int, finished: Bool, timings: Timings = Timings(),
-                provisional: Provisional? = nil, wireBytes: Int = 0) {
+    public init(
+        round: Int, accepted: Int, next: Int, finished: Bool, timings: Timings = Timings(),
+        provisional: Provisional? = nil, wireBytes: Int = 0
+    ) {
         self.round = round
         self.accepted = accepted
         self.next = next

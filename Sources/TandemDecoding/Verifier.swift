@@ -13,12 +13,15 @@ public protocol Verifier: Sendable {
     /// Like `verify(_:)`, and calls `onProvisional` as soon as an early-exit guess at the verdict is
     /// known, before the verdict (at most once per round in-process; a transport may repeat it after a
     /// reconnect). The guess can be wrong: only the verdict counts.
-    func verify(_ round: DraftRound, onProvisional: @escaping @Sendable (Verdict.Provisional) -> Void) async throws -> Verdict
+    func verify(_ round: DraftRound, onProvisional: @escaping @Sendable (Verdict.Provisional) -> Void) async throws
+        -> Verdict
 }
 
 extension Verifier {
     /// Default: no early exit; the callback is never called.
-    public func verify(_ round: DraftRound, onProvisional: @escaping @Sendable (Verdict.Provisional) -> Void) async throws -> Verdict {
+    public func verify(_ round: DraftRound, onProvisional: @escaping @Sendable (Verdict.Provisional) -> Void)
+        async throws -> Verdict
+    {
         try await verify(round)
     }
 }

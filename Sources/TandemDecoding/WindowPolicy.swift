@@ -16,8 +16,10 @@ public struct RoundStats: Sendable, Equatable {
     /// reported them (under a stopping rule); empty otherwise.
     public var draftProbabilities: [Double] = []
 
-    public init(proposed: Int, accepted: Int, draftSeconds: Double = 0, networkSeconds: Double = 0,
-                queueSeconds: Double = 0, verifySeconds: Double = 0, draftProbabilities: [Double] = []) {
+    public init(
+        proposed: Int, accepted: Int, draftSeconds: Double = 0, networkSeconds: Double = 0,
+        queueSeconds: Double = 0, verifySeconds: Double = 0, draftProbabilities: [Double] = []
+    ) {
         self.draftProbabilities = draftProbabilities
         self.proposed = proposed
         self.accepted = accepted

@@ -87,7 +87,9 @@ public enum GGUFError: Error, CustomStringConvertible, Equatable, Sendable {
             return "not a GGUF file: magic is 0x\(hex) at byte 0, expected 0x46554747 ('GGUF')"
         case .unsupportedVersion(let version):
             let byteSwapped = version.byteSwapped
-            let hint = byteSwapped == 2 || byteSwapped == 3 ? "; this looks like a big-endian file, which is not supported" : ""
+            let hint =
+                byteSwapped == 2 || byteSwapped == 3
+                ? "; this looks like a big-endian file, which is not supported" : ""
             return "unsupported GGUF version \(version) at byte 4 (only versions 2 and 3 are read\(hint))"
         case .stringLengthPastEnd(let what, let offset, let length, let available):
             return "length \(length) of \(what) at byte \(offset) is past the end of the file (\(available) bytes left)"
@@ -104,7 +106,8 @@ public enum GGUFError: Error, CustomStringConvertible, Equatable, Sendable {
         case .duplicateKey(let key, let offset):
             return "duplicate metadata key '\(key)' at byte \(offset)"
         case .invalidAlignment(let value):
-            return "general.alignment must be a u32 power of two greater than 0, found \(value.typeName) \(value.briefText)"
+            return
+                "general.alignment must be a u32 power of two greater than 0, found \(value.typeName) \(value.briefText)"
         case .tooManyDimensions(let tensor, let count):
             return "tensor '\(tensor)' has \(count) dimensions (at most 4)"
         case .invalidDimension(let tensor, let index, let value):
@@ -114,11 +117,13 @@ public enum GGUFError: Error, CustomStringConvertible, Equatable, Sendable {
         case .unknownTensorType(let tensor, let typeID):
             return "tensor '\(tensor)' has unknown ggml type id \(typeID)"
         case .partialBlock(let tensor, let type, let rowLength):
-            return "tensor '\(tensor)' has row length \(rowLength), not a multiple of the \(type) block size \(type.blockSize)"
+            return
+                "tensor '\(tensor)' has row length \(rowLength), not a multiple of the \(type) block size \(type.blockSize)"
         case .misalignedTensor(let tensor, let offset, let alignment):
             return "tensor '\(tensor)' data offset \(offset) is not a multiple of the alignment \(alignment)"
         case .tensorOutOfBounds(let tensor, let offset, let byteCount, let dataSize):
-            return "tensor '\(tensor)' data (\(byteCount) bytes at offset \(offset)) lies outside the \(dataSize)-byte data section"
+            return
+                "tensor '\(tensor)' data (\(byteCount) bytes at offset \(offset)) lies outside the \(dataSize)-byte data section"
         case .overlappingTensors(let first, let second):
             return "data of tensors '\(first)' and '\(second)' overlap"
         case .duplicateTensor(let name, let offset):

@@ -1,4 +1,5 @@
 import TandemUtilities
+
 /// Describes a GGUF file for people (`text`) and for programs (`json`); this is what
 /// `tandem inspect` prints.
 public struct GGUFInspector: Sendable {
@@ -30,7 +31,8 @@ public struct GGUFInspector: Sendable {
             )
         }
         return byType.map {
-            TypeSummary(type: $0.key, tensorCount: $0.value.tensors, elementCount: $0.value.elements, byteCount: $0.value.bytes)
+            TypeSummary(
+                type: $0.key, tensorCount: $0.value.tensors, elementCount: $0.value.elements, byteCount: $0.value.bytes)
         }.sorted { ($0.byteCount, $1.type.rawValue) > ($1.byteCount, $0.type.rawValue) }
     }
 
@@ -46,7 +48,9 @@ public struct GGUFInspector: Sendable {
     public func text(listTensors: Bool) -> String {
         var lines: [String] = []
         if let path = file.path { lines.append("file: \(path)") }
-        lines.append("GGUF version \(file.version), alignment \(file.alignment), \(file.byteCount) bytes (\(Self.humanBytes(file.byteCount))), tensor data at byte \(file.dataOffset)")
+        lines.append(
+            "GGUF version \(file.version), alignment \(file.alignment), \(file.byteCount) bytes (\(Self.humanBytes(file.byteCount))), tensor data at byte \(file.dataOffset)"
+        )
         lines.append("")
         lines.append("metadata (\(file.metadataKeys.count) keys):")
         for key in file.metadataKeys {
@@ -76,7 +80,9 @@ public struct GGUFInspector: Sendable {
                     + Self.leftPadded(String(summary.byteCount), 12) + " bytes (\(Self.humanBytes(summary.byteCount)))")
         }
         let tensorBytes = file.tensors.reduce(0) { $0 &+ $1.byteCount }
-        lines.append("  total  \(file.tensors.count) tensors, \(parameterCount) parameters, \(tensorBytes) bytes (\(Self.humanBytes(tensorBytes)))")
+        lines.append(
+            "  total  \(file.tensors.count) tensors, \(parameterCount) parameters, \(tensorBytes) bytes (\(Self.humanBytes(tensorBytes)))"
+        )
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -137,11 +143,12 @@ public struct GGUFInspector: Sendable {
                 + "\"parameters\": \(summary.elementCount), \"bytes\": \(summary.byteCount)}"
         }
         let tensorBytes = file.tensors.reduce(0) { $0 &+ $1.byteCount }
-        fields.append((
-            "summary",
-            "{\"tensor_count\": \(file.tensors.count), \"parameter_count\": \(parameterCount), "
-                + "\"tensor_bytes\": \(tensorBytes), \"types\": {\(types.joined(separator: ", "))}}"
-        ))
+        fields.append(
+            (
+                "summary",
+                "{\"tensor_count\": \(file.tensors.count), \"parameter_count\": \(parameterCount), "
+                    + "\"tensor_bytes\": \(tensorBytes), \"types\": {\(types.joined(separator: ", "))}}"
+            ))
         return "{\n" + fields.map { "  \(Self.jsonString($0.0)): \($0.1)" }.joined(separator: ",\n") + "\n}\n"
     }
 

@@ -1,7 +1,7 @@
 #if canImport(Darwin)
-import Darwin
+    import Darwin
 #elseif canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Builds a GGUF file: metadata in insertion order, then tensors in insertion order, each
@@ -79,7 +79,8 @@ public struct GGUFWriter: Sendable {
         let rowLength = dims.first ?? 1
         guard rowLength % type.blockSize == 0, let expectedBytes = type.byteCount(elements: elementCount) else {
             throw GGUFError.invalidTensor(
-                tensor: name, reason: "row length \(rowLength) is not a multiple of the \(type) block size \(type.blockSize)")
+                tensor: name,
+                reason: "row length \(rowLength) is not a multiple of the \(type) block size \(type.blockSize)")
         }
         guard bytes.count == expectedBytes else {
             throw GGUFError.invalidTensor(
@@ -103,7 +104,9 @@ public struct GGUFWriter: Sendable {
             guard entries[index].value == alignmentValue else {
                 throw GGUFError.invalidValue(
                     key: GGUFParser.alignmentKey,
-                    reason: "set to \(entries[index].value.typeName) \(entries[index].value.briefText) but the writer aligns to u32 \(alignment)")
+                    reason:
+                        "set to \(entries[index].value.typeName) \(entries[index].value.briefText) but the writer aligns to u32 \(alignment)"
+                )
             }
         } else if alignment != GGUFParser.defaultAlignment {
             metadata.insert(Entry(key: GGUFParser.alignmentKey, value: alignmentValue), at: 0)

@@ -13,8 +13,8 @@ public enum CPUAffinityError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unsupported: "pinning to a CPU is not supported on this system (Linux only)"
-        case let .invalidCPU(cpu, online): "CPU \(cpu) does not exist (CPUs online: 0…\(online - 1))"
-        case let .failed(code): "the system refused the CPU affinity (errno \(code))"
+        case .invalidCPU(let cpu, let online): "CPU \(cpu) does not exist (CPUs online: 0…\(online - 1))"
+        case .failed(let code): "the system refused the CPU affinity (errno \(code))"
         }
     }
 }
@@ -59,7 +59,9 @@ extension ComputePool {
     public func pin(to cpus: [Int]) throws(CPUAffinityError) {
         try CPUAffinity.validate(cpus)
         let values = cpus.map { Int32($0) }
-        let rc = withHandle { handle in values.withUnsafeBufferPointer { tk_pool_set_cpus(handle, $0.baseAddress, Int32($0.count)) } }
+        let rc = withHandle { handle in
+            values.withUnsafeBufferPointer { tk_pool_set_cpus(handle, $0.baseAddress, Int32($0.count)) }
+        }
         try CPUAffinity.check(rc ?? 0)
     }
 }

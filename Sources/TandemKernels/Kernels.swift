@@ -1,9 +1,9 @@
+import CTandemKernels
+
 /// The compute kernels of the inference engine: matmul over quantized weights, norms, RoPE,
 /// attention and elementwise ops. Every kernel's result for one position (row) is bit-identical
 /// whatever the number of rows processed together and the number of threads.
 public enum Kernels {}
-
-import CTandemKernels
 
 extension Kernels {
     /// The SIMD level the matmul kernels run at: 0 portable scalar, 1 AVX2+FMA+F16C,

@@ -5,7 +5,8 @@ extension Kernels {
     /// Preconditions (caller bugs): x.count and y.count ≥ k·weight.count.
     public static func rmsNorm(_ x: [Float], weight: [Float], eps: Float, count k: Int, output y: inout [Float]) {
         let n = weight.count
-        precondition(k >= 0 && n > 0 && x.count >= k * n && y.count >= k * n, "rmsNorm: buffers too small for \(k)×\(n)")
+        precondition(
+            k >= 0 && n > 0 && x.count >= k * n && y.count >= k * n, "rmsNorm: buffers too small for \(k)×\(n)")
         x.withUnsafeBufferPointer { xp in
             weight.withUnsafeBufferPointer { wp in
                 y.withUnsafeMutableBufferPointer { yp in

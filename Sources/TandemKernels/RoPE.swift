@@ -16,8 +16,10 @@ extension Kernels {
     /// θ scale raised by repeated multiplication), so results track llama.cpp closely.
     /// Preconditions (caller bugs): x.count ≥ k·heads·headDim, positions.count ≥ k,
     /// 0 < ropeDims ≤ headDim and even, freqFactors.count ≥ ropeDims/2.
-    public static func rope(_ x: inout [Float], count k: Int, heads: Int, headDim: Int, ropeDims: Int,
-                            positions: [Int], base: Float, freqFactors: [Float]?, style: RoPEStyle) {
+    public static func rope(
+        _ x: inout [Float], count k: Int, heads: Int, headDim: Int, ropeDims: Int,
+        positions: [Int], base: Float, freqFactors: [Float]?, style: RoPEStyle
+    ) {
         precondition(k >= 0 && heads > 0 && headDim > 0 && x.count >= k * heads * headDim, "rope: buffer too small")
         precondition(positions.count >= k, "rope: \(positions.count) positions for \(k) rows")
         precondition(ropeDims > 0 && ropeDims <= headDim && ropeDims % 2 == 0, "rope: bad ropeDims \(ropeDims)")
@@ -40,7 +42,8 @@ extension Kernels {
                     let v = xp.baseAddress! + (j * heads + h) * headDim
                     for i in 0..<half {
                         let (a, b) = style == .adjacentPairs ? (2 * i, 2 * i + 1) : (i, i + half)
-                        let x0 = v[a], x1 = v[b]
+                        let x0 = v[a]
+                        let x1 = v[b]
                         v[a] = x0 * cosines[i] - x1 * sines[i]
                         v[b] = x0 * sines[i] + x1 * cosines[i]
                     }

@@ -26,7 +26,8 @@ public struct WeightMatrix: @unchecked Sendable {
     public init(name: String, type: GGMLType, rows: Int, cols: Int, bytes: [UInt8]) throws {
         let rowBytes = try Self.validate(name: name, type: type, rows: rows, cols: cols)
         guard bytes.count == rowBytes * rows else {
-            throw KernelError.shape("\(name): \(bytes.count) bytes, expected \(rowBytes * rows) for \(rows)×\(cols) \(type)")
+            throw KernelError.shape(
+                "\(name): \(bytes.count) bytes, expected \(rowBytes * rows) for \(rows)×\(cols) \(type)")
         }
         let storage = OwnedBytes(bytes)
         self.name = name
@@ -44,7 +45,9 @@ public struct WeightMatrix: @unchecked Sendable {
     /// of the type's block size.
     public init(tensor: GGUFTensor) throws {
         let info = tensor.info
-        guard Self.supportedTypes.contains(info.type) else { throw KernelError.unsupportedType(info.type, tensor: info.name) }
+        guard Self.supportedTypes.contains(info.type) else {
+            throw KernelError.unsupportedType(info.type, tensor: info.name)
+        }
         guard let cols = info.dims.first, info.dims.dropFirst(2).allSatisfy({ $0 == 1 }) else {
             throw KernelError.shape("\(info.name): dims \(info.dims) are not a matrix")
         }
@@ -54,17 +57,21 @@ public struct WeightMatrix: @unchecked Sendable {
             throw KernelError.shape("\(info.name): no data")
         }
         // The mapping is immutable and lives as long as `holder` (which holds the tensor).
-        try self.init(name: info.name, type: info.type, rows: rows, cols: cols,
-                      unsafeBase: address, byteCount: info.byteCount, owner: holder)
+        try self.init(
+            name: info.name, type: info.type, rows: rows, cols: cols,
+            unsafeBase: address, byteCount: info.byteCount, owner: holder)
     }
 
     /// A matrix over memory someone else owns (e.g. an mmapped file). `base` must stay valid for
     /// `byteCount` bytes while `owner` is alive; `byteCount` must be rows·rowBytes or more.
-    public init(name: String, type: GGMLType, rows: Int, cols: Int,
-                unsafeBase base: UnsafeRawPointer, byteCount: Int, owner: AnyObject?) throws {
+    public init(
+        name: String, type: GGMLType, rows: Int, cols: Int,
+        unsafeBase base: UnsafeRawPointer, byteCount: Int, owner: AnyObject?
+    ) throws {
         let rowBytes = try Self.validate(name: name, type: type, rows: rows, cols: cols)
         guard byteCount >= rowBytes * rows else {
-            throw KernelError.shape("\(name): \(byteCount) bytes, expected \(rowBytes * rows) for \(rows)×\(cols) \(type)")
+            throw KernelError.shape(
+                "\(name): \(byteCount) bytes, expected \(rowBytes * rows) for \(rows)×\(cols) \(type)")
         }
         self.name = name
         self.type = type
@@ -79,7 +86,8 @@ public struct WeightMatrix: @unchecked Sendable {
         guard supportedTypes.contains(type) else { throw KernelError.unsupportedType(type, tensor: name) }
         guard rows >= 1, cols >= 1 else { throw KernelError.shape("\(name): \(rows)×\(cols) is empty") }
         guard cols % type.blockSize == 0, let rowBytes = type.byteCount(elements: cols) else {
-            throw KernelError.shape("\(name): \(cols) columns is not a multiple of \(type)'s block size \(type.blockSize)")
+            throw KernelError.shape(
+                "\(name): \(cols) columns is not a multiple of \(type)'s block size \(type.blockSize)")
         }
         let (_, overflow) = rowBytes.multipliedReportingOverflow(by: rows)
         guard !overflow else { throw KernelError.shape("\(name): \(rows)×\(cols) overflows") }
@@ -92,8 +100,9 @@ public struct WeightMatrix: @unchecked Sendable {
         precondition(row >= 0 && row < rows, "row \(row) out of 0..<\(rows)")
         precondition(offset >= 0 && out.count - offset >= cols, "output too small")
         out.withUnsafeMutableBufferPointer { buffer in
-            _ = tk_dequantize_row(Int32(type.rawValue), base + row * rowBytes,
-                                  buffer.baseAddress! + offset, Int64(cols))
+            _ = tk_dequantize_row(
+                Int32(type.rawValue), base + row * rowBytes,
+                buffer.baseAddress! + offset, Int64(cols))
         }
         withExtendedLifetime(owner) {}
     }

@@ -77,7 +77,8 @@ public final class Model: Sendable {
 
         tokenEmbedding = try loader.matrix("token_embd.weight", rows: config.vocabularySize, cols: e)
         outputNorm = try loader.vector("output_norm.weight", count: e)
-        output = config.tiedOutput
+        output =
+            config.tiedOutput
             ? tokenEmbedding
             : try loader.matrix("output.weight", rows: config.vocabularySize, cols: e)
 
@@ -86,26 +87,28 @@ public final class Model: Sendable {
         for i in 0..<config.layerCount {
             let p = "blk.\(i)."
             let isQwen = config.architecture == .qwen2
-            layers.append(LayerWeights(
-                attnNorm: try loader.vector(p + "attn_norm.weight", count: e),
-                wq: try loader.matrix(p + "attn_q.weight", rows: config.queryWidth, cols: e),
-                wk: try loader.matrix(p + "attn_k.weight", rows: config.kvWidth, cols: e),
-                wv: try loader.matrix(p + "attn_v.weight", rows: config.kvWidth, cols: e),
-                wo: try loader.matrix(p + "attn_output.weight", rows: e, cols: config.queryWidth),
-                bq: isQwen ? try loader.vector(p + "attn_q.bias", count: config.queryWidth) : nil,
-                bk: isQwen ? try loader.vector(p + "attn_k.bias", count: config.kvWidth) : nil,
-                bv: isQwen ? try loader.vector(p + "attn_v.bias", count: config.kvWidth) : nil,
-                ffnNorm: try loader.vector(p + "ffn_norm.weight", count: e),
-                gate: try loader.matrix(p + "ffn_gate.weight", rows: config.feedForwardLength, cols: e),
-                up: try loader.matrix(p + "ffn_up.weight", rows: config.feedForwardLength, cols: e),
-                down: try loader.matrix(p + "ffn_down.weight", rows: e, cols: config.feedForwardLength)))
+            layers.append(
+                LayerWeights(
+                    attnNorm: try loader.vector(p + "attn_norm.weight", count: e),
+                    wq: try loader.matrix(p + "attn_q.weight", rows: config.queryWidth, cols: e),
+                    wk: try loader.matrix(p + "attn_k.weight", rows: config.kvWidth, cols: e),
+                    wv: try loader.matrix(p + "attn_v.weight", rows: config.kvWidth, cols: e),
+                    wo: try loader.matrix(p + "attn_output.weight", rows: e, cols: config.queryWidth),
+                    bq: isQwen ? try loader.vector(p + "attn_q.bias", count: config.queryWidth) : nil,
+                    bk: isQwen ? try loader.vector(p + "attn_k.bias", count: config.kvWidth) : nil,
+                    bv: isQwen ? try loader.vector(p + "attn_v.bias", count: config.kvWidth) : nil,
+                    ffnNorm: try loader.vector(p + "ffn_norm.weight", count: e),
+                    gate: try loader.matrix(p + "ffn_gate.weight", rows: config.feedForwardLength, cols: e),
+                    up: try loader.matrix(p + "ffn_up.weight", rows: config.feedForwardLength, cols: e),
+                    down: try loader.matrix(p + "ffn_down.weight", rows: e, cols: config.feedForwardLength)))
         }
         self.layers = layers
         ropeFreqs = config.hasRopeFreqs ? try loader.vector("rope_freqs.weight", count: config.ropeDims / 2) : nil
 
         if let layer = config.earlyExitLayer {
             let norm = try loader.vector("early_exit.output_norm.weight", count: e)
-            let head = file.tensorInfo(named: "early_exit.output.weight") == nil
+            let head =
+                file.tensorInfo(named: "early_exit.output.weight") == nil
                 ? nil
                 : try loader.matrix("early_exit.output.weight", rows: config.vocabularySize, cols: e)
             earlyExitHead = EarlyExitHead(layer: layer, norm: norm, output: head)
@@ -159,7 +162,8 @@ struct TensorLoader {
         }
         guard cols % info.type.blockSize == 0 else {
             throw ModelError.tensorUnreadable(
-                name: name, reason: "row length \(cols) is not a multiple of \(info.type)'s block size \(info.type.blockSize)")
+                name: name,
+                reason: "row length \(cols) is not a multiple of \(info.type)'s block size \(info.type.blockSize)")
         }
         do {
             // Zero-copy over the mapping; the matrix keeps the mapping alive.
@@ -177,7 +181,10 @@ struct TensorLoader {
         guard info.elementCount == count, dims.count <= 1 else {
             throw ModelError.tensorShapeMismatch(name: name, expected: [count], found: info.dims)
         }
-        guard info.type == .f32 || info.type == .f16 || info.type == .bf16 || WeightMatrix.supportedTypes.contains(info.type) else {
+        guard
+            info.type == .f32 || info.type == .f16 || info.type == .bf16
+                || WeightMatrix.supportedTypes.contains(info.type)
+        else {
             throw ModelError.unsupportedTensorType(name: name, type: info.type.description)
         }
         do {

@@ -67,7 +67,8 @@ public struct ModelConfig: Sendable, Equatable {
         kvHeadCount = try meta.optionalPositiveInt(p + "attention.head_count_kv") ?? headCount
         let eps = try meta.double(p + "attention.layer_norm_rms_epsilon")
         guard eps > 0, eps.isFinite else {
-            throw ModelError.invalidHyperparameter(key: p + "attention.layer_norm_rms_epsilon", reason: "must be > 0, got \(eps)")
+            throw ModelError.invalidHyperparameter(
+                key: p + "attention.layer_norm_rms_epsilon", reason: "must be > 0, got \(eps)")
         }
         rmsEpsilon = Float(eps)
         let base = try meta.optionalDouble(p + "rope.freq_base") ?? 10000
@@ -157,7 +158,9 @@ struct MetadataReader {
         case .uint32(let v): return Int(v)
         case .int32(let v): return Int(v)
         case .uint64(let v):
-            guard let i = Int(exactly: v) else { throw ModelError.invalidHyperparameter(key: key, reason: "\(v) is too large") }
+            guard let i = Int(exactly: v) else {
+                throw ModelError.invalidHyperparameter(key: key, reason: "\(v) is too large")
+            }
             return i
         case .int64(let v): return Int(v)
         default: throw ModelError.invalidHyperparameter(key: key, reason: "expected an integer")

@@ -64,7 +64,9 @@ public final class ModelSession {
     /// - Throws: `ModelError.tokenOutOfRange`, `.contextOverflow`, `.invalidEarlyExitLayer`; on
     ///   error nothing changes.
     @discardableResult
-    public func append(_ newTokens: [Int], logits request: LogitsRequest = .all, earlyExitLayer: Int? = nil) throws -> ForwardOutput {
+    public func append(_ newTokens: [Int], logits request: LogitsRequest = .all, earlyExitLayer: Int? = nil) throws
+        -> ForwardOutput
+    {
         let config = model.config
         for token in newTokens where token < 0 || token >= config.vocabularySize {
             throw ModelError.tokenOutOfRange(token: token, vocabularySize: config.vocabularySize)
@@ -99,8 +101,10 @@ public final class ModelSession {
     /// without the callback. With `logits: .none` it receives no rows.
     /// - Throws: like `append(_:logits:earlyExitLayer:)`; on error the callback is not called.
     @discardableResult
-    public func append(_ newTokens: [Int], logits request: LogitsRequest = .all, earlyExitLayer: Int,
-                       onEarlyExit: ([[Float]]) -> Void) throws -> ForwardOutput {
+    public func append(
+        _ newTokens: [Int], logits request: LogitsRequest = .all, earlyExitLayer: Int,
+        onEarlyExit: ([[Float]]) -> Void
+    ) throws -> ForwardOutput {
         let config = model.config
         for token in newTokens where token < 0 || token >= config.vocabularySize {
             throw ModelError.tokenOutOfRange(token: token, vocabularySize: config.vocabularySize)
@@ -161,8 +165,10 @@ public final class ModelSession {
         capacity = newCapacity
     }
 
-    private func forward(_ batch: [Int], request: LogitsRequest, earlyExitLayer: Int?,
-                         onEarlyExit: (([[Float]]) -> Void)?) -> ForwardOutput {
+    private func forward(
+        _ batch: [Int], request: LogitsRequest, earlyExitLayer: Int?,
+        onEarlyExit: (([[Float]]) -> Void)?
+    ) -> ForwardOutput {
         let model = self.model
         let config = model.config
         let pool = model.pool
@@ -202,16 +208,22 @@ public final class ModelSession {
             // q, k and v share one input: one dispatch, activations quantized once. The buffers
             // are moved (not copied) in and out so each stays uniquely referenced.
             var qkv = [s.q, s.k, s.v]
-            s.q = []; s.k = []; s.v = []
+            s.q = []
+            s.k = []
+            s.v = []
             Kernels.matmul(layer.qkv, input: s.xn, count: k, outputs: &qkv, pool: pool)
-            s.v = qkv.removeLast(); s.k = qkv.removeLast(); s.q = qkv.removeLast()
+            s.v = qkv.removeLast()
+            s.k = qkv.removeLast()
+            s.q = qkv.removeLast()
             if let b = layer.bq { Kernels.addBias(&s.q, bias: b, count: k) }
             if let b = layer.bk { Kernels.addBias(&s.k, bias: b, count: k) }
             if let b = layer.bv { Kernels.addBias(&s.v, bias: b, count: k) }
-            Kernels.rope(&s.q, count: k, heads: config.headCount, headDim: config.headDim, ropeDims: config.ropeDims,
-                         positions: positions, base: config.ropeBase, freqFactors: model.ropeFreqs, style: config.ropeStyle)
-            Kernels.rope(&s.k, count: k, heads: config.kvHeadCount, headDim: config.headDim, ropeDims: config.ropeDims,
-                         positions: positions, base: config.ropeBase, freqFactors: model.ropeFreqs, style: config.ropeStyle)
+            Kernels.rope(
+                &s.q, count: k, heads: config.headCount, headDim: config.headDim, ropeDims: config.ropeDims,
+                positions: positions, base: config.ropeBase, freqFactors: model.ropeFreqs, style: config.ropeStyle)
+            Kernels.rope(
+                &s.k, count: k, heads: config.kvHeadCount, headDim: config.headDim, ropeDims: config.ropeDims,
+                positions: positions, base: config.ropeBase, freqFactors: model.ropeFreqs, style: config.ropeStyle)
             keys[l].withUnsafeMutableBufferPointer { dst in
                 s.k.withUnsafeBufferPointer { src in
                     (dst.baseAddress! + first * kvw).update(from: src.baseAddress!, count: k * kvw)
@@ -222,18 +234,21 @@ public final class ModelSession {
                     (dst.baseAddress! + first * kvw).update(from: src.baseAddress!, count: k * kvw)
                 }
             }
-            Kernels.attention(query: s.q, count: k, firstPosition: first, keys: keys[l], values: values[l],
-                              heads: config.headCount, kvHeads: config.kvHeadCount, headDim: config.headDim,
-                              output: &s.att, pool: pool)
+            Kernels.attention(
+                query: s.q, count: k, firstPosition: first, keys: keys[l], values: values[l],
+                heads: config.headCount, kvHeads: config.kvHeadCount, headDim: config.headDim,
+                output: &s.att, pool: pool)
             Kernels.matmul(layer.wo, input: s.att, count: k, output: &s.tmp, pool: pool)
             Kernels.add(&s.x, s.tmp, count: k * e)
 
             // Feed-forward (SwiGLU).
             Kernels.rmsNorm(s.x, weight: layer.ffnNorm, eps: config.rmsEpsilon, count: k, output: &s.xn)
             var gateUp = [s.gate, s.up]
-            s.gate = []; s.up = []
+            s.gate = []
+            s.up = []
             Kernels.matmul(layer.gateUp, input: s.xn, count: k, outputs: &gateUp, pool: pool)
-            s.up = gateUp.removeLast(); s.gate = gateUp.removeLast()
+            s.up = gateUp.removeLast()
+            s.gate = gateUp.removeLast()
             Kernels.siluMul(&s.gate, s.up, count: k * ff)
             Kernels.matmul(layer.down, input: s.gate, count: k, output: &s.tmp, pool: pool)
             Kernels.add(&s.x, s.tmp, count: k * e)
@@ -244,9 +259,12 @@ public final class ModelSession {
                 if rowCount > 0 {
                     let exitHidden = Array(s.x[(firstRow * e)..<(k * e)])
                     if let trained = model.earlyExitHead, trained.layer == exit {
-                        exitLogits = head(exitHidden, rows: rowCount, norm: trained.norm, output: trained.output ?? model.output, scratch: &s)
+                        exitLogits = head(
+                            exitHidden, rows: rowCount, norm: trained.norm, output: trained.output ?? model.output,
+                            scratch: &s)
                     } else {
-                        exitLogits = head(exitHidden, rows: rowCount, norm: model.outputNorm, output: model.output, scratch: &s)
+                        exitLogits = head(
+                            exitHidden, rows: rowCount, norm: model.outputNorm, output: model.output, scratch: &s)
                     }
                 }
                 onEarlyExit?(exitLogits ?? [])
@@ -262,7 +280,9 @@ public final class ModelSession {
     }
 
     /// Final norm + output projection for `rows` hidden states.
-    private func head(_ hidden: [Float], rows: Int, norm: [Float], output: WeightMatrix, scratch s: inout Scratch) -> [[Float]] {
+    private func head(_ hidden: [Float], rows: Int, norm: [Float], output: WeightMatrix, scratch s: inout Scratch)
+        -> [[Float]]
+    {
         let config = model.config
         let vocab = output.rows
         grow(&s.xn, to: rows * config.embeddingLength)

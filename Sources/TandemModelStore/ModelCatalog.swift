@@ -90,7 +90,9 @@ public struct ModelCatalog: Sendable {
         if let model = model(named: name) { return [model] }
         if let pair = pair(named: name) {
             return try [pair.draft, pair.target].map { member in
-                guard let model = model(named: member) else { throw ModelStoreError.unknownModel(member, known: knownNames) }
+                guard let model = model(named: member) else {
+                    throw ModelStoreError.unknownModel(member, known: knownNames)
+                }
                 return model
             }
         }

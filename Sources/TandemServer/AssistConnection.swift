@@ -46,8 +46,11 @@ final class AssistConnection {
                     if ContinuousClock.now >= deadline {
                         context.metrics.error(WireErrorCode.idleTimeout.rawValue)
                         logger.info("closing idle connection")
-                        let frame = try? codec.encode(.error(ErrorMessage(
-                            code: .idleTimeout, message: "no message for \(timeout); the session is closed, re-open to continue")))
+                        let frame = try? codec.encode(
+                            .error(
+                                ErrorMessage(
+                                    code: .idleTimeout,
+                                    message: "no message for \(timeout); the session is closed, re-open to continue")))
                         if let frame { try? await outbound.write(.text(frame)) }
                         try? await outbound.close(.normalClosure, reason: "idle")
                         return
@@ -67,8 +70,9 @@ final class AssistConnection {
                 let reply: WireMessage?
                 switch message {
                 case .binary:
-                    reply = .error(ErrorMessage(code: .badFrame, message: "binary frames are not accepted; send JSON text frames"))
-                case let .text(text):
+                    reply = .error(
+                        ErrorMessage(code: .badFrame, message: "binary frames are not accepted; send JSON text frames"))
+                case .text(let text):
                     do {
                         let decoded = try codec.decode(text)
                         if case .close = decoded {
@@ -76,13 +80,14 @@ final class AssistConnection {
                             try await outbound.close(.normalClosure, reason: "closed")
                             return
                         }
-                        if case let .generate(m) = decoded {
+                        if case .generate(let m) = decoded {
                             try await generate(m, outbound: outbound)
                             lastActivity.touch()
                             continue
                         }
                         if case .verify = decoded, let n = context.faults.dropConnectionAtVerify,
-                           context.slots.countVerify() == n {
+                            context.slots.countVerify() == n
+                        {
                             logger.notice("fault injection: dropping the connection at verify \(n)")
                             try? await channel.close()
                             return
@@ -93,7 +98,7 @@ final class AssistConnection {
                     }
                 }
                 if let reply {
-                    if case let .error(e) = reply { context.metrics.error(e.code.rawValue) }
+                    if case .error(let e) = reply { context.metrics.error(e.code.rawValue) }
                     try await outbound.write(.text(try codec.encode(reply)))
                 }
                 lastActivity.touch()
@@ -106,9 +111,10 @@ final class AssistConnection {
     private func handle(_ message: WireMessage) async -> WireMessage {
         do {
             switch message {
-            case let .open(m): return .opened(try await open(m))
-            case let .verify(m): return .verdict(try await verify(m))
-            case let .extend(m): return .routed(try await RouteHandler(context: context).extend(m, verifier: opened ? verifier : nil))
+            case .open(let m): return .opened(try await open(m))
+            case .verify(let m): return .verdict(try await verify(m))
+            case .extend(let m):
+                return .routed(try await RouteHandler(context: context).extend(m, verifier: opened ? verifier : nil))
             case .opened, .verdict, .provisional, .error, .routed:
                 throw WireError(.badFrame, "\"\(message.kind)\" is a server-to-client message")
             case .close, .generate:
@@ -127,22 +133,30 @@ final class AssistConnection {
     private func open(_ m: OpenMessage) async throws -> OpenedMessage {
         let model = context.model
         guard m.protocol == WireProtocol.name else {
-            throw WireError(.protocolVersion, "protocol \"\(m.protocol.prefix(64))\" is not supported; this server speaks \(WireProtocol.name) v\(WireProtocol.version)")
+            throw WireError(
+                .protocolVersion,
+                "protocol \"\(m.protocol.prefix(64))\" is not supported; this server speaks \(WireProtocol.name) v\(WireProtocol.version)"
+            )
         }
         guard m.draftFingerprint == model.fingerprint else {
             let draft = m.draftModel.map { "draft model '\($0.prefix(200))'" } ?? "the draft model"
-            throw WireError(.fingerprintMismatch, "\(draft) has tokenizer fingerprint \(m.draftFingerprint.prefix(16)), but target model '\(model.id)' has \(model.fingerprint.prefix(16)); the two models must share one tokenizer")
+            throw WireError(
+                .fingerprintMismatch,
+                "\(draft) has tokenizer fingerprint \(m.draftFingerprint.prefix(16)), but target model '\(model.id)' has \(model.fingerprint.prefix(16)); the two models must share one tokenizer"
+            )
         }
         opened = false
         if sessionID == nil {
             guard let id = context.slots.acquire() else {
-                throw WireError(.sessionLimit, "the server holds its limit of \(context.slots.limit) sessions; retry later")
+                throw WireError(
+                    .sessionLimit, "the server holds its limit of \(context.slots.limit) sessions; retry later")
             }
             sessionID = id
             context.metrics.sessionsActive.record(context.slots.openCount)
         }
         let info: SessionInfo
-        let clock = ContinuousClock(), openStarted = clock.now
+        let clock = ContinuousClock()
+        let openStarted = clock.now
         do {
             let verifier = try self.verifier ?? makeVerifier()
             self.verifier = verifier
@@ -156,27 +170,34 @@ final class AssistConnection {
         preemptive = m.preemptive ?? false
         context.metrics.sessionsOpened.increment()
         let openSeconds = clock.now - openStarted
-        return OpenedMessage(session: sessionID ?? "", model: model.id, targetFingerprint: model.fingerprint, base: info.base,
-                             limits: WireLimits(maxWindow: info.maxWindow, contextLength: info.contextLength,
-                                                vocabularySize: info.vocabularySize),
-                             modelSha256: model.sha256,
-                             timings: WireTimings(computeMs: openSeconds.seconds * 1000,
-                                                  cpuMs: info.serverCPUSeconds * 1000))
+        return OpenedMessage(
+            session: sessionID ?? "", model: model.id, targetFingerprint: model.fingerprint, base: info.base,
+            limits: WireLimits(
+                maxWindow: info.maxWindow, contextLength: info.contextLength,
+                vocabularySize: info.vocabularySize),
+            modelSha256: model.sha256,
+            timings: WireTimings(
+                computeMs: openSeconds.seconds * 1000,
+                cpuMs: info.serverCPUSeconds * 1000))
     }
 
     private func makeVerifier() throws -> InProcessVerifier {
         let model = context.model
         let contextLength = min(context.limits.contextLength ?? model.contextLength, model.contextLength)
         let session = ContextCappedSession(try model.makeSession(), contextLength: contextLength)
-        return InProcessVerifier(session: session, queue: model.queue, maxWindow: context.limits.maxWindow, shaper: model.shaper)
+        return InProcessVerifier(
+            session: session, queue: model.queue, maxWindow: context.limits.maxWindow, shaper: model.shaper)
     }
 
     private func verify(_ m: VerifyMessage) async throws -> VerdictMessage {
         guard opened, let verifier else {
-            throw WireError(.notOpen, "no open session on this connection: send open first (again after an error on open)")
+            throw WireError(
+                .notOpen, "no open session on this connection: send open first (again after an error on open)")
         }
         guard m.drafts.count <= context.limits.maxWindow else {
-            throw WireError(.windowTooLarge, "a window of \(m.drafts.count) drafts exceeds this server's limit of \(context.limits.maxWindow)")
+            throw WireError(
+                .windowTooLarge,
+                "a window of \(m.drafts.count) drafts exceeds this server's limit of \(context.limits.maxWindow)")
         }
         context.load.roundStarted()
         var produced = 0
@@ -184,14 +205,17 @@ final class AssistConnection {
         let verdict: Verdict
         do {
             if preemptive, let outbound {
-                verdict = try await ProvisionalRelay.verify(m.draftRound, on: verifier, outbound: outbound, metrics: context.metrics)
+                verdict = try await ProvisionalRelay.verify(
+                    m.draftRound, on: verifier, outbound: outbound, metrics: context.metrics)
             } else {
                 verdict = try await verifier.verify(m.draftRound)
             }
         } catch let GenerationError.windowTooLarge(requested, limit) {
             throw WireError(.contextFull, "\(requested) drafts do not fit the context: \(limit) positions are left")
         } catch GenerationError.sessionFinished {
-            throw WireError(.sessionFinished, "the session has finished (stop token, token limit or full context); open a new one to continue")
+            throw WireError(
+                .sessionFinished,
+                "the session has finished (stop token, token limit or full context); open a new one to continue")
         }
         let metrics = context.metrics
         metrics.rounds.increment()
@@ -208,13 +232,17 @@ final class AssistConnection {
     private func generate(_ m: GenerateMessage, outbound: WebSocketOutboundWriter) async throws {
         guard opened, let verifier else {
             context.metrics.error(WireErrorCode.notOpen.rawValue)
-            let frame = try codec.encode(.error(ErrorMessage(
-                code: .notOpen, message: "no open session on this connection: send open first (again after an error on open)")))
+            let frame = try codec.encode(
+                .error(
+                    ErrorMessage(
+                        code: .notOpen,
+                        message: "no open session on this connection: send open first (again after an error on open)")))
             try await outbound.write(.text(frame))
             return
         }
-        try await ServerGeneration.stream(m, verifier: verifier, metrics: context.metrics) { [codec, context, lastActivity] reply in
-            if case let .error(e) = reply { context.metrics.error(e.code.rawValue) }
+        try await ServerGeneration.stream(m, verifier: verifier, metrics: context.metrics) {
+            [codec, context, lastActivity] reply in
+            if case .error(let e) = reply { context.metrics.error(e.code.rawValue) }
             try await outbound.write(.text(try codec.encode(reply)))
             lastActivity.touch()
         }

@@ -22,9 +22,11 @@ public struct CoordinatorRegistration: Sendable {
     public var requestTimeout: Duration
     public var logger: Logger
 
-    public init(coordinator: String, secret: String, registration: VerifierRegistration,
-                retryInterval: Duration = .seconds(1), requestTimeout: Duration = .seconds(5),
-                logger: Logger = Logger(label: "tandem.register")) {
+    public init(
+        coordinator: String, secret: String, registration: VerifierRegistration,
+        retryInterval: Duration = .seconds(1), requestTimeout: Duration = .seconds(5),
+        logger: Logger = Logger(label: "tandem.register")
+    ) {
         var base = coordinator
         while base.hasSuffix("/") { base.removeLast() }
         self.coordinator = base
@@ -107,6 +109,7 @@ public struct CoordinatorRegistration: Sendable {
     }
 
     private static func reason(_ body: Data) -> String {
-        (try? JSONDecoder().decode(RegistryErrorBody.self, from: body))?.error ?? String(decoding: body.prefix(200), as: UTF8.self)
+        (try? JSONDecoder().decode(RegistryErrorBody.self, from: body))?.error
+            ?? String(decoding: body.prefix(200), as: UTF8.self)
     }
 }

@@ -15,8 +15,10 @@ public enum ModelFileDigest {
     ///
     /// - Parameter progress: called after each chunk with (bytes hashed, file size).
     /// - Returns: 64 lowercase hex digits.
-    public static func sha256(path: String, chunkBytes: Int = 8 << 20,
-                              progress: ((_ done: Int64, _ total: Int64) -> Void)? = nil) throws -> String {
+    public static func sha256(
+        path: String, chunkBytes: Int = 8 << 20,
+        progress: ((_ done: Int64, _ total: Int64) -> Void)? = nil
+    ) throws -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw Failure(path: path, reason: "the file does not exist or cannot be read")
         }

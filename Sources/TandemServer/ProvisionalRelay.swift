@@ -11,8 +11,10 @@ import TandemWireConversions
 /// returned only after that task has written everything, so `provisional` always precedes `verdict`.
 enum ProvisionalRelay {
     /// Verifies `round` on `verifier`, writing `provisional{round, accepted, next}` to `outbound` mid-pass.
-    static func verify(_ round: DraftRound, on verifier: InProcessVerifier, outbound: WebSocketOutboundWriter,
-                       metrics: ServerMetrics) async throws -> Verdict {
+    static func verify(
+        _ round: DraftRound, on verifier: InProcessVerifier, outbound: WebSocketOutboundWriter,
+        metrics: ServerMetrics
+    ) async throws -> Verdict {
         let (frames, continuation) = AsyncStream<ProvisionalMessage>.makeStream()
         let number = round.round
         return try await withThrowingTaskGroup(of: Void.self) { group in

@@ -13,8 +13,10 @@ public struct RegistrationService: Service {
     ///   - ports: yields the server's bound port once it listens (finishing without one: nothing to do).
     ///   - registration: the registration for a bound port.
     ///   - load: the server's load now, sampled at each heartbeat.
-    public init(ports: AsyncStream<Int>, registration: @escaping @Sendable (Int) -> CoordinatorRegistration,
-                load: @escaping @Sendable () -> VerifierLoad) {
+    public init(
+        ports: AsyncStream<Int>, registration: @escaping @Sendable (Int) -> CoordinatorRegistration,
+        load: @escaping @Sendable () -> VerifierLoad
+    ) {
         self.ports = ports
         self.registration = registration
         self.load = load

@@ -10,18 +10,25 @@ struct RouteHandler {
     /// - Parameter verifier: the connection's verifier when its session is open, else nil.
     func extend(_ m: ExtendMessage, verifier: InProcessVerifier?) async throws -> RoutedMessage {
         guard let verifier else {
-            throw WireError(.notOpen, "no open session on this connection: send open first (again after an error on open)")
+            throw WireError(
+                .notOpen, "no open session on this connection: send open first (again after an error on open)")
         }
         guard m.span >= 1, m.span <= context.limits.maxWindow else {
-            throw WireError(.invalidRequest, "a span of \(m.span) is outside this server's range 1...\(context.limits.maxWindow)")
+            throw WireError(
+                .invalidRequest, "a span of \(m.span) is outside this server's range 1...\(context.limits.maxWindow)")
         }
         let answer: RouteAnswer
         do {
             answer = try await verifier.route(m.routeRequest)
         } catch let GenerationError.windowTooLarge(requested, limit) {
-            throw WireError(.contextFull, "\(requested) tokens and an answer do not fit the session's token limit or context: \(limit) tokens are left")
+            throw WireError(
+                .contextFull,
+                "\(requested) tokens and an answer do not fit the session's token limit or context: \(limit) tokens are left"
+            )
         } catch GenerationError.sessionFinished {
-            throw WireError(.sessionFinished, "the session has finished (stop token, token limit or full context); open a new one to continue")
+            throw WireError(
+                .sessionFinished,
+                "the session has finished (stop token, token limit or full context); open a new one to continue")
         }
         let metrics = context.metrics
         metrics.rounds.increment()

@@ -10,8 +10,10 @@ enum ServerGeneration {
     /// `finished: true`) or, if a round fails, one `error` and nothing after it.
     ///
     /// - Parameter send: writes one frame to the client; its failure (a dropped connection) ends the loop.
-    static func stream(_ message: GenerateMessage, verifier: InProcessVerifier, metrics: ServerMetrics,
-                       send: (WireMessage) async throws -> Void) async throws {
+    static func stream(
+        _ message: GenerateMessage, verifier: InProcessVerifier, metrics: ServerMetrics,
+        send: (WireMessage) async throws -> Void
+    ) async throws {
         var round = message.round
         var base = message.base
         while true {
@@ -22,7 +24,10 @@ enum ServerGeneration {
             } catch let error as GenerationError {
                 let wire: WireError
                 if case .sessionFinished = error {
-                    wire = WireError(.sessionFinished, "the session has finished (stop token, token limit or full context); open a new one to continue")
+                    wire = WireError(
+                        .sessionFinished,
+                        "the session has finished (stop token, token limit or full context); open a new one to continue"
+                    )
                 } else {
                     wire = WireError(error)
                 }

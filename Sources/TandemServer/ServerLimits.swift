@@ -9,7 +9,9 @@ public struct ServerLimits: Sendable, Equatable {
     /// A connection silent this long gets `error{idle_timeout}` and is closed (its cache freed).
     public var idleTimeout: Duration
 
-    public init(maxSessions: Int = 8, maxWindow: Int = 16, contextLength: Int? = nil, idleTimeout: Duration = .seconds(300)) {
+    public init(
+        maxSessions: Int = 8, maxWindow: Int = 16, contextLength: Int? = nil, idleTimeout: Duration = .seconds(300)
+    ) {
         self.maxSessions = maxSessions
         self.maxWindow = maxWindow
         self.contextLength = contextLength

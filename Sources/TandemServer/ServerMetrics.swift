@@ -17,9 +17,11 @@ final class ServerMetrics: Sendable {
 
     init() {
         var factory = PrometheusMetricsFactory(registry: registry)
-        let buckets: [Duration] = [.microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
-                                   .milliseconds(10), .milliseconds(20), .milliseconds(50), .milliseconds(100),
-                                   .milliseconds(200), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5)]
+        let buckets: [Duration] = [
+            .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
+            .milliseconds(10), .milliseconds(20), .milliseconds(50), .milliseconds(100),
+            .milliseconds(200), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5),
+        ]
         factory.defaultDurationHistogramBuckets = buckets
         self.factory = factory
         sessionsActive = Metrics.Gauge(label: "tandem_sessions_active", factory: factory)

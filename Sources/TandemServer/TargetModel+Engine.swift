@@ -12,9 +12,11 @@ extension TargetModel {
     ///   - tokenizer: the model file's tokenizer; its fingerprint is what drafts must match.
     ///   - sha256: the model file's SHA-256 (`ModelFileDigest`), when computed.
     public init(model: Model, id: String, tokenizer: Tokenizer, sha256: String? = nil) {
-        self.init(id: id, fingerprint: tokenizer.fingerprint, vocabularySize: model.config.vocabularySize,
-                  contextLength: model.config.contextLength, queue: ComputeQueue(label: "tandem.target.\(id)"),
-                  shaper: SamplingDistribution.factory, sha256: sha256) { model.makeSession() }
+        self.init(
+            id: id, fingerprint: tokenizer.fingerprint, vocabularySize: model.config.vocabularySize,
+            contextLength: model.config.contextLength, queue: ComputeQueue(label: "tandem.target.\(id)"),
+            shaper: SamplingDistribution.factory, sha256: sha256
+        ) { model.makeSession() }
     }
 
     /// A target like `init(model:id:tokenizer:)` whose provisional verdicts (early exits) read layer
@@ -26,8 +28,10 @@ extension TargetModel {
         guard (1...max(1, layers)).contains(exitLayer) else {
             throw ModelError.invalidEarlyExitLayer(exitLayer, layerCount: layers)
         }
-        self.init(id: id, fingerprint: tokenizer.fingerprint, vocabularySize: model.config.vocabularySize,
-                  contextLength: model.config.contextLength, queue: ComputeQueue(label: "tandem.target.\(id)"),
-                  shaper: SamplingDistribution.factory, sha256: sha256) { try EarlyExitSession(model.makeSession(), exitLayer: exitLayer) }
+        self.init(
+            id: id, fingerprint: tokenizer.fingerprint, vocabularySize: model.config.vocabularySize,
+            contextLength: model.config.contextLength, queue: ComputeQueue(label: "tandem.target.\(id)"),
+            shaper: SamplingDistribution.factory, sha256: sha256
+        ) { try EarlyExitSession(model.makeSession(), exitLayer: exitLayer) }
     }
 }

@@ -21,10 +21,12 @@ public struct TargetModel: Sendable {
     /// `/v1/models` and to a coordinator.
     public var sha256: String?
 
-    public init(id: String, fingerprint: String, vocabularySize: Int, contextLength: Int,
-                queue: ComputeQueue = ComputeQueue(label: "tandem.target"),
-                shaper: @escaping ShaperFactory = SamplingDistribution.factory, sha256: String? = nil,
-                makeSession: @escaping @Sendable () throws -> any LanguageModelSession) {
+    public init(
+        id: String, fingerprint: String, vocabularySize: Int, contextLength: Int,
+        queue: ComputeQueue = ComputeQueue(label: "tandem.target"),
+        shaper: @escaping ShaperFactory = SamplingDistribution.factory, sha256: String? = nil,
+        makeSession: @escaping @Sendable () throws -> any LanguageModelSession
+    ) {
         self.id = id
         self.fingerprint = fingerprint
         self.vocabularySize = vocabularySize

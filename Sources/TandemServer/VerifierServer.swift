@@ -29,8 +29,10 @@ public struct VerifierServer: Sendable {
     /// - Parameters:
     ///   - port: 0 picks an ephemeral port (read it from `start()`'s answer).
     ///   - faults: injected faults, for tests.
-    public init(model: TargetModel, limits: ServerLimits = ServerLimits(), host: String = "127.0.0.1", port: Int = 8080,
-                faults: FaultInjection = FaultInjection(), logger: Logger = Logger(label: "tandem.server")) {
+    public init(
+        model: TargetModel, limits: ServerLimits = ServerLimits(), host: String = "127.0.0.1", port: Int = 8080,
+        faults: FaultInjection = FaultInjection(), logger: Logger = Logger(label: "tandem.server")
+    ) {
         self.model = model
         self.limits = limits
         self.host = host
@@ -47,7 +49,9 @@ public struct VerifierServer: Sendable {
 
     /// Runs the server until the task is cancelled (or, with `handlingSignals`, until SIGINT/SIGTERM,
     /// then shuts down gracefully); `onRunning` gets the bound port.
-    public func run(handlingSignals: Bool = false, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    public func run(handlingSignals: Bool = false, onRunning: @escaping @Sendable (Int) async -> Void = { _ in })
+        async throws
+    {
         let app = application(onRunning: onRunning)
         if handlingSignals {
             try await app.runService()
@@ -63,8 +67,9 @@ public struct VerifierServer: Sendable {
     }
 
     private func application(onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
-        let context = ServerContext(model: model, limits: limits, faults: faults,
-                                    slots: slots, metrics: ServerMetrics(), load: load)
+        let context = ServerContext(
+            model: model, limits: limits, faults: faults,
+            slots: slots, metrics: ServerMetrics(), load: load)
         let logger = self.logger
         let app = Application(
             router: Self.router(context),
@@ -110,17 +115,19 @@ public struct VerifierServer: Sendable {
         }
         router.get("v1/models") { _, _ -> Response in
             let model = context.model
-            let entry = ModelEntry(id: model.id, object: "model", ownedBy: "tandem",
-                                   tokenizerFingerprint: model.fingerprint,
-                                   contextLength: min(context.limits.contextLength ?? model.contextLength, model.contextLength),
-                                   vocabularySize: model.vocabularySize, maxWindow: context.limits.maxWindow,
-                                   sha256: model.sha256)
+            let entry = ModelEntry(
+                id: model.id, object: "model", ownedBy: "tandem",
+                tokenizerFingerprint: model.fingerprint,
+                contextLength: min(context.limits.contextLength ?? model.contextLength, model.contextLength),
+                vocabularySize: model.vocabularySize, maxWindow: context.limits.maxWindow,
+                sha256: model.sha256)
             return json(ModelList(object: "list", data: [entry]))
         }
         router.get("metrics") { _, _ -> Response in
-            Response(status: .ok,
-                     headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                     body: ResponseBody(byteBuffer: ByteBuffer(string: context.metrics.render())))
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: context.metrics.render())))
         }
         return router
     }
@@ -129,8 +136,9 @@ public struct VerifierServer: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
-        return Response(status: .ok, headers: [.contentType: "application/json"],
-                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
 

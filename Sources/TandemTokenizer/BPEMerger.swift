@@ -17,7 +17,10 @@ struct BPEMerger: Sendable {
     func merge(_ symbols: [Int32], into out: inout [Int]) {
         let n = symbols.count
         if n == 0 { return }
-        if n == 1 { out.append(Int(symbols[0])); return }
+        if n == 1 {
+            out.append(Int(symbols[0]))
+            return
+        }
         var ids = symbols
         var prev = [Int32](unsafeUninitializedCapacity: n) { buf, count in
             for i in 0..<n { buf[i] = Int32(i - 1) }

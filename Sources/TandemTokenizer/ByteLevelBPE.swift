@@ -25,12 +25,14 @@ struct ByteLevelBPE: Sendable {
             // llama.cpp splits at the first space from byte 1, so a merge whose left side is " " parses.
             let u = Array(merge.utf8)
             guard u.count >= 3, let space = u[1...].firstIndex(of: 0x20) else {
-                throw .invalidMetadata(key: "tokenizer.ggml.merges", reason: "entry \(rank) \(merge.debugDescription) is not 'left right'")
+                throw .invalidMetadata(
+                    key: "tokenizer.ggml.merges", reason: "entry \(rank) \(merge.debugDescription) is not 'left right'")
             }
             var joined = u
             joined.remove(at: space)
             guard let l = idByUTF8[ByteKey(Array(u[..<space]))], let r = idByUTF8[ByteKey(Array(u[(space + 1)...]))],
-                  let m = idByUTF8[ByteKey(joined)] else { continue }
+                let m = idByUTF8[ByteKey(joined)]
+            else { continue }
             let key = BPEMerger.key(Int32(truncatingIfNeeded: l), Int32(truncatingIfNeeded: r))
             if ranks[key] == nil { ranks[key] = UInt64(rank) << 32 | UInt64(m) }
         }
@@ -39,7 +41,9 @@ struct ByteLevelBPE: Sendable {
         if pre.ignoresMerges {
             whole.reserveCapacity(v.tokens.count)
             for (id, text) in v.tokens.enumerated() where v.type(of: id) == .normal {
-                if let bytes = ByteLevelMapping.decode(utf8: Array(text.utf8)), whole[ByteKey(bytes)] == nil { whole[ByteKey(bytes)] = id }
+                if let bytes = ByteLevelMapping.decode(utf8: Array(text.utf8)), whole[ByteKey(bytes)] == nil {
+                    whole[ByteKey(bytes)] = id
+                }
             }
         }
         wholeTokens = whole
@@ -50,7 +54,8 @@ struct ByteLevelBPE: Sendable {
     func encode(_ bytes: [UInt8], _ range: Range<Int>, into out: inout [Int]) {
         let (scalars, offsets) = UTF8Scalars.decode(bytes, range)
         for piece in pre.split(scalars) {
-            let lo = offsets[piece.lowerBound], hi = offsets[piece.upperBound]
+            let lo = offsets[piece.lowerBound]
+            let hi = offsets[piece.upperBound]
             encodePiece(Array(bytes[lo..<hi]), into: &out)
         }
     }
@@ -97,8 +102,20 @@ enum UTF8Scalars {
             let b0 = UInt32(bytes[i])
             var len = 1
             var v = b0
-            if b0 >= 0xF0 { len = 4; v = b0 & 0x07 } else if b0 >= 0xE0 { len = 3; v = b0 & 0x0F } else if b0 >= 0xC0 { len = 2; v = b0 & 0x1F }
-            if i + len > end { len = 1; v = 0xFFFD }  // cannot happen for text from a String
+            if b0 >= 0xF0 {
+                len = 4
+                v = b0 & 0x07
+            } else if b0 >= 0xE0 {
+                len = 3
+                v = b0 & 0x0F
+            } else if b0 >= 0xC0 {
+                len = 2
+                v = b0 & 0x1F
+            }
+            if i + len > end {
+                len = 1
+                v = 0xFFFD
+            }  // cannot happen for text from a String
             if len > 1 { for k in 1..<len { v = v << 6 | (UInt32(bytes[i + k]) & 0x3F) } }
             offsets.append(i)
             scalars.append(v)

@@ -55,9 +55,11 @@ public enum ByteLevelMapping {
             let b0 = u[i]
             var v: UInt32
             if b0 < 0x80 {
-                v = UInt32(b0); i += 1
+                v = UInt32(b0)
+                i += 1
             } else if b0 & 0xE0 == 0xC0, i + 1 < u.count {
-                v = UInt32(b0 & 0x1F) << 6 | UInt32(u[i + 1] & 0x3F); i += 2
+                v = UInt32(b0 & 0x1F) << 6 | UInt32(u[i + 1] & 0x3F)
+                i += 2
             } else {
                 return nil
             }

@@ -65,7 +65,8 @@ public enum ChatFormat: String, Sendable, CaseIterable {
     static func trimmed(_ s: String) -> String {
         let scalars = Array(s.unicodeScalars)
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
         return String(String.UnicodeScalarView(scalars[first...last]))
     }
 }

@@ -15,8 +15,10 @@ extension Tokenizer {
     ///   - parseSpecial: recognise special tokens written in a plain (non-chat) prompt, as llama.cpp's
     ///     tools do. Chat prompts always parse the format's own tokens; the user's text is inserted as is.
     /// BOS follows the model's default (``addBOS``).
-    public func promptIDs(_ prompt: String, chat: Bool, format: ChatFormat? = nil, system: String? = nil,
-                          parseSpecial: Bool = true) throws -> [Int] {
+    public func promptIDs(
+        _ prompt: String, chat: Bool, format: ChatFormat? = nil, system: String? = nil,
+        parseSpecial: Bool = true
+    ) throws -> [Int] {
         guard chat else { return encode(prompt, parseSpecial: parseSpecial) }
         let template = try chatTemplate(override: format)
         var messages: [ChatMessage] = []

@@ -68,8 +68,10 @@ public enum PreTokenizerKind: String, Sendable, CaseIterable {
         case .qwen2: return [.llama3(maxDigits: 1)]
         case .starcoder: return [.isolated(.singleNumber), .gpt2]
         case .deepseekLLM:
-            return [.isolated(.crOrLF), .isolated(.deepseekLetters), .isolated(.deepseekPunctuation),
-                    .isolated(.trailingWhitespace), .isolated(.cjkHangul), .isolated(.singleNumber)]
+            return [
+                .isolated(.crOrLF), .isolated(.deepseekLetters), .isolated(.deepseekPunctuation),
+                .isolated(.trailingWhitespace), .isolated(.cjkHangul), .isolated(.singleNumber),
+            ]
         case .falcon: return [.isolated(.falconPunctuation), .gpt2, .isolated(.asciiDigitTriple)]
         case .llamaDefault:
             return [.isolated(.defaultPunctuation), .gpt2, .isolated(.numberRun), .isolated(.asciiDigitTriple)]

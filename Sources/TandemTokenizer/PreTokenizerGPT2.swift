@@ -16,12 +16,16 @@ enum GPT2Scanner {
             if c == 0x27, pos + 1 < end {
                 let n = s[pos + 1]
                 if n == 0x73 || n == 0x74 || n == 0x6D || n == 0x64 {  // s t m d
-                    out.append(start..<(pos + 2)); pos += 2; continue
+                    out.append(start..<(pos + 2))
+                    pos += 2
+                    continue
                 }
                 if pos + 2 < end {
                     let nn = s[pos + 2]
                     if (n == 0x72 && nn == 0x65) || (n == 0x76 && nn == 0x65) || (n == 0x6C && nn == 0x6C) {
-                        out.append(start..<(pos + 3)); pos += 3; continue
+                        out.append(start..<(pos + 3))
+                        pos += 3
+                        continue
                     }
                 }
             }
@@ -31,17 +35,23 @@ enum GPT2Scanner {
             if bodyClass.contains(.letter) {  // ?\p{L}+
                 var p = body + 1
                 while cls(p).contains(.letter) { p += 1 }
-                out.append(start..<p); pos = p; continue
+                out.append(start..<p)
+                pos = p
+                continue
             }
             if bodyClass.contains(.number) {  // ?\p{N}+
                 var p = body + 1
                 while cls(p).contains(.number) { p += 1 }
-                out.append(start..<p); pos = p; continue
+                out.append(start..<p)
+                pos = p
+                continue
             }
             if isOther(bodyClass, body) {  // ?[^\s\p{L}\p{N}]+
                 var p = body + 1
                 while isOther(cls(p), p) { p += 1 }
-                out.append(start..<p); pos = p; continue
+                out.append(start..<p)
+                pos = p
+                continue
             }
             // Here s[pos] is whitespace: \s+(?!\S) backs off one when a non-space follows, else \s+.
             var p = pos
@@ -52,7 +62,8 @@ enum GPT2Scanner {
             } else if run == 0 {
                 p = pos + 1  // unreachable for well-formed classes; never stall
             }
-            out.append(start..<p); pos = p
+            out.append(start..<p)
+            pos = p
         }
     }
 }

@@ -74,7 +74,8 @@ enum IsolatedPattern: Sendable {
             }
         case .falconPunctuation:
             return run(s, from: p, end: end) { v in
-                CharClass.of(v).contains(.punctuation) || [0x24, 0x2B, 0x3C, 0x3D, 0x3E, 0x5E, 0x7E, 0x7C, 0x60].contains(v)
+                CharClass.of(v).contains(.punctuation)
+                    || [0x24, 0x2B, 0x3C, 0x3D, 0x3E, 0x5E, 0x7E, 0x7C, 0x60].contains(v)
             }
         case .defaultPunctuation:
             return run(s, from: p, end: end) { v in
@@ -123,7 +124,8 @@ enum IsolatedPattern: Sendable {
 
     static func isDeepseekLetter(_ v: UInt32) -> Bool {
         if v < 0x80 { return (0x41...0x5A).contains(v) || (0x61...0x7A).contains(v) }
-        var lo = 0, hi = deepseekLetterRanges.count
+        var lo = 0
+        var hi = deepseekLetterRanges.count
         while lo < hi {  // first range whose upper bound is >= v
             let mid = (lo + hi) / 2
             if deepseekLetterRanges[mid].upperBound < v { lo = mid + 1 } else { hi = mid }

@@ -18,12 +18,16 @@ enum Llama3Scanner {
             if c == 0x27, pos + 1 < end {
                 let n = lower(s[pos + 1])
                 if n == 0x73 || n == 0x74 || n == 0x6D || n == 0x64 {
-                    out.append(start..<(pos + 2)); pos += 2; continue
+                    out.append(start..<(pos + 2))
+                    pos += 2
+                    continue
                 }
                 if pos + 2 < end {
                     let nn = lower(s[pos + 2])
                     if (n == 0x72 && nn == 0x65) || (n == 0x76 && nn == 0x65) || (n == 0x6C && nn == 0x6C) {
-                        out.append(start..<(pos + 3)); pos += 3; continue
+                        out.append(start..<(pos + 3))
+                        pos += 3
+                        continue
                     }
                 }
             }
@@ -32,14 +36,18 @@ enum Llama3Scanner {
                 if cc.contains(.letter) || cls(pos + 1).contains(.letter) {
                     var p = pos + 1
                     while cls(p).contains(.letter) { p += 1 }
-                    out.append(start..<p); pos = p; continue
+                    out.append(start..<p)
+                    pos = p
+                    continue
                 }
             }
             // \p{N}{1,maxDigits}
             if cc.contains(.number) {
                 var p = pos + 1
                 while p - pos < maxDigits && cls(p).contains(.number) { p += 1 }
-                out.append(start..<p); pos = p; continue
+                out.append(start..<p)
+                pos = p
+                continue
             }
             // ?[^\s\p{L}\p{N}]+[\r\n]*
             let body = c == 0x20 ? pos + 1 : pos
@@ -47,7 +55,9 @@ enum Llama3Scanner {
                 var p = body + 1
                 while isOther(p) { p += 1 }
                 while p < end && s[p].isCRorLF { p += 1 }
-                out.append(start..<p); pos = p; continue
+                out.append(start..<p)
+                pos = p
+                continue
             }
             // Whitespace run from pos.
             var p = pos
@@ -57,7 +67,9 @@ enum Llama3Scanner {
                 p += 1
             }
             if lastNewlineEnd > 0 {  // \s*[\r\n]+
-                out.append(start..<lastNewlineEnd); pos = lastNewlineEnd; continue
+                out.append(start..<lastNewlineEnd)
+                pos = lastNewlineEnd
+                continue
             }
             let run = p - pos
             if run > 1 && p < end {  // \s+(?!\S)
@@ -65,7 +77,8 @@ enum Llama3Scanner {
             } else if run == 0 {
                 p = pos + 1
             }
-            out.append(start..<p); pos = p  // \s+
+            out.append(start..<p)
+            pos = p  // \s+
         }
     }
 }

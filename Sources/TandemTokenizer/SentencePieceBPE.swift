@@ -61,7 +61,8 @@ struct SentencePieceBPE: Sendable {
         var i = 1
         while i + 3 <= text.count {
             if text[i] == 0xE2 && text[i + 1] == 0x96 && text[i + 2] == 0x81
-                && !(i >= 3 && text[i - 3] == 0xE2 && text[i - 2] == 0x96 && text[i - 1] == 0x81) {
+                && !(i >= 3 && text[i - 3] == 0xE2 && text[i - 2] == 0x96 && text[i - 1] == 0x81)
+            {
                 encodeSegment(Array(text[segmentStart..<i]), into: &out)
                 segmentStart = i
                 i += 3
@@ -91,13 +92,15 @@ struct SentencePieceBPE: Sendable {
     /// Best-score-first merging over one stretch of escaped text.
     private func merge(_ text: [UInt8], into out: inout [Int]) {
         // One symbol per UTF-8 character.
-        var start: [Int] = [], length: [Int] = []
+        var start: [Int] = []
+        var length: [Int] = []
         var i = 0
         while i < text.count {
             let b = text[i]
             var len = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1
             len = min(len, text.count - i)
-            start.append(i); length.append(len)
+            start.append(i)
+            length.append(len)
             i += len
         }
         let n = start.count
@@ -108,7 +111,8 @@ struct SentencePieceBPE: Sendable {
         var scratch: [UInt8] = []
         scratch.reserveCapacity(maxTokenBytes)
         func score(_ l: Int, _ r: Int) -> Float? {
-            let lo = start[l], hi = start[r] + length[r]
+            let lo = start[l]
+            let hi = start[r] + length[r]
             if hi - lo > maxTokenBytes { return nil }
             scratch.removeAll(keepingCapacity: true)
             scratch.append(contentsOf: text[lo..<hi])

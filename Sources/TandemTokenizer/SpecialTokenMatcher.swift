@@ -27,7 +27,9 @@ struct SpecialTokenMatcher: Sendable {
             if type == .userDefined { always = true }
             any = true
         }
-        for i in 0..<256 { groups[i].sort { $0.bytes.count > $1.bytes.count || ($0.bytes.count == $1.bytes.count && $0.id < $1.id) } }
+        for i in 0..<256 {
+            groups[i].sort { $0.bytes.count > $1.bytes.count || ($0.bytes.count == $1.bytes.count && $0.id < $1.id) }
+        }
         byFirstByte = groups
         hasAlwaysMatched = always
         isEmpty = !any
@@ -56,10 +58,16 @@ struct SpecialTokenMatcher: Sendable {
                 var equal = true
                 var k = 1
                 while k < len {
-                    if bytes[pos + k] != entry.bytes[k] { equal = false; break }
+                    if bytes[pos + k] != entry.bytes[k] {
+                        equal = false
+                        break
+                    }
                     k += 1
                 }
-                if equal { matched = entry; break }
+                if equal {
+                    matched = entry
+                    break
+                }
             }
             if let entry = matched {
                 if textStart < pos { out.append(.text(textStart..<pos)) }

@@ -88,7 +88,9 @@ public struct Tokenizer: Sendable {
 
     /// The raw bytes token `id` stands for (control tokens: their text).
     public func bytes(of id: Int) throws -> [UInt8] {
-        guard id >= 0 && id < vocabularySize else { throw TokenizerError.tokenOutOfRange(id: id, vocabularySize: vocabularySize) }
+        guard id >= 0 && id < vocabularySize else {
+            throw TokenizerError.tokenOutOfRange(id: id, vocabularySize: vocabularySize)
+        }
         return core.pieceBytes[id]
     }
 
@@ -152,10 +154,12 @@ final class TokenizerCore: Sendable {
         let n = v.tokens.count
         guard n > 0 else { throw TokenizerError.invalidMetadata(key: "tokenizer.ggml.tokens", reason: "empty") }
         if !v.types.isEmpty && v.types.count != n {
-            throw TokenizerError.invalidMetadata(key: "tokenizer.ggml.token_type", reason: "\(v.types.count) entries for \(n) tokens")
+            throw TokenizerError.invalidMetadata(
+                key: "tokenizer.ggml.token_type", reason: "\(v.types.count) entries for \(n) tokens")
         }
         if !v.scores.isEmpty && v.scores.count != n {
-            throw TokenizerError.invalidMetadata(key: "tokenizer.ggml.scores", reason: "\(v.scores.count) entries for \(n) tokens")
+            throw TokenizerError.invalidMetadata(
+                key: "tokenizer.ggml.scores", reason: "\(v.scores.count) entries for \(n) tokens")
         }
         func checkID(_ id: Int?, _ key: String) throws -> Int? {
             guard let id else { return nil }
@@ -199,7 +203,11 @@ final class TokenizerCore: Sendable {
         if let eosID { eog.insert(eosID) }
         if let eot { eog.insert(eot) }
         for text in Self.endOfTurnTexts + Self.extraEndOfGenerationTexts {
-            if let id = idByUTF8[ByteKey(Array(text.utf8))], v.type(of: id) == .control || v.type(of: id) == .userDefined { eog.insert(id) }
+            if let id = idByUTF8[ByteKey(Array(text.utf8))],
+                v.type(of: id) == .control || v.type(of: id) == .userDefined
+            {
+                eog.insert(id)
+            }
         }
         endOfGeneration = eog
 
@@ -218,7 +226,8 @@ final class TokenizerCore: Sendable {
             return Array(text.utf8)
         case .byte:
             if sentencePiece, text.utf8.count == 6, text.hasPrefix("<0x"), text.hasSuffix(">"),
-               let b = UInt8(text.dropFirst(3).prefix(2), radix: 16) {
+                let b = UInt8(text.dropFirst(3).prefix(2), radix: 16)
+            {
                 return [b]
             }
             return Array(text.utf8)
@@ -230,9 +239,12 @@ final class TokenizerCore: Sendable {
                 var pending: [UInt8] = []
                 while let b = it.next() {
                     pending.append(b)
-                    if pending == [0xE2, 0x96, 0x81] { out.append(0x20); pending.removeAll() }
-                    else if !([0xE2, 0x96, 0x81] as [UInt8]).starts(with: pending) {
-                        out.append(contentsOf: pending); pending.removeAll()
+                    if pending == [0xE2, 0x96, 0x81] {
+                        out.append(0x20)
+                        pending.removeAll()
+                    } else if !([0xE2, 0x96, 0x81] as [UInt8]).starts(with: pending) {
+                        out.append(contentsOf: pending)
+                        pending.removeAll()
                     }
                 }
                 out.append(contentsOf: pending)

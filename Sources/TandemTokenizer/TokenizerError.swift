@@ -33,7 +33,8 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable, Sendable 
             return "token id \(id) is outside the vocabulary (0..<\(size))"
         case .unknownChatTemplate(let excerpt):
             let names = ChatFormat.allCases.map(\.rawValue).joined(separator: ", ")
-            return "unrecognised chat template (starts: \(excerpt.debugDescription)); choose a format explicitly (\(names))"
+            return
+                "unrecognised chat template (starts: \(excerpt.debugDescription)); choose a format explicitly (\(names))"
         case .missingChatTemplate:
             let names = ChatFormat.allCases.map(\.rawValue).joined(separator: ", ")
             return "the model has no tokenizer.chat_template; choose a format explicitly (\(names))"

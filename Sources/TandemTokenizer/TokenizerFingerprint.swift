@@ -24,7 +24,9 @@ enum TokenizerFingerprint {
         int(v.types.count)
         for type in v.types { int(type.rawValue) }
         int(v.scores.count)
-        for score in v.scores { withUnsafeBytes(of: score.bitPattern.littleEndian) { hasher.update(bufferPointer: $0) } }
+        for score in v.scores {
+            withUnsafeBytes(of: score.bitPattern.littleEndian) { hasher.update(bufferPointer: $0) }
+        }
         int(v.merges.count)
         for merge in v.merges { string(merge) }
         optional(bosID)

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The CPU time the calling thread has consumed, in seconds (`CLOCK_THREAD_CPUTIME_ID`).

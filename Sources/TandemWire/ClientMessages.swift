@@ -15,8 +15,10 @@ public struct OpenMessage: Sendable, Equatable, Codable {
     /// drafting); absent or false: verdicts only.
     public var preemptive: Bool?
 
-    public init(protocol: String = WireProtocol.name, draftFingerprint: String, draftModel: String? = nil,
-                sampling: WireSampling, prompt: [Int], maxTokens: Int, stopTokens: [Int], preemptive: Bool? = nil) {
+    public init(
+        protocol: String = WireProtocol.name, draftFingerprint: String, draftModel: String? = nil,
+        sampling: WireSampling, prompt: [Int], maxTokens: Int, stopTokens: [Int], preemptive: Bool? = nil
+    ) {
         self.protocol = `protocol`
         self.draftFingerprint = draftFingerprint
         self.draftModel = draftModel

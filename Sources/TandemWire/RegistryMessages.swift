@@ -68,8 +68,10 @@ public struct VerifierRegistration: Sendable, Equatable, Codable {
     /// Its load at registration.
     public var load: VerifierLoad
 
-    public init(address: String, model: String, tokenizerFingerprint: String, modelSha256: String, contextLength: Int,
-                capacity: Int, load: VerifierLoad = VerifierLoad()) {
+    public init(
+        address: String, model: String, tokenizerFingerprint: String, modelSha256: String, contextLength: Int,
+        capacity: Int, load: VerifierLoad = VerifierLoad()
+    ) {
         self.address = address
         self.model = model
         self.tokenizerFingerprint = tokenizerFingerprint

@@ -19,9 +19,9 @@ public enum RegistryValidation {
             throw .init("address is longer than \(RegistryAPI.maxFieldLength) bytes")
         }
         guard let components = URLComponents(string: address), let scheme = components.scheme,
-              ["ws", "wss"].contains(scheme.lowercased()), let host = components.host, !host.isEmpty,
-              components.port.map({ (1...65535).contains($0) }) ?? true,
-              !address.contains(where: { $0.isWhitespace })
+            ["ws", "wss"].contains(scheme.lowercased()), let host = components.host, !host.isEmpty,
+            components.port.map({ (1...65535).contains($0) }) ?? true,
+            !address.contains(where: { $0.isWhitespace })
         else {
             throw .init("address must be a WebSocket URL like ws://HOST:PORT, got \"\(address.prefix(80))\"")
         }

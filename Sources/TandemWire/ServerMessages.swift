@@ -34,8 +34,10 @@ public struct OpenedMessage: Sendable, Equatable, Codable {
     /// The server's time for opening (the prompt's prefill); absent from servers that do not report it.
     public var timings: WireTimings?
 
-    public init(session: String, model: String, targetFingerprint: String, base: Int, limits: WireLimits,
-                modelSha256: String? = nil, timings: WireTimings? = nil) {
+    public init(
+        session: String, model: String, targetFingerprint: String, base: Int, limits: WireLimits,
+        modelSha256: String? = nil, timings: WireTimings? = nil
+    ) {
         self.session = session
         self.model = model
         self.targetFingerprint = targetFingerprint

@@ -31,16 +31,16 @@ public struct WireCodec: Sendable {
         let header = try encoder.encode(Header(type: message.kind, v: WireProtocol.version))
         let payload: Data
         switch message {
-        case let .open(m): payload = try encoder.encode(m)
-        case let .verify(m): payload = try encoder.encode(m)
-        case let .extend(m): payload = try encoder.encode(m)
+        case .open(let m): payload = try encoder.encode(m)
+        case .verify(let m): payload = try encoder.encode(m)
+        case .extend(let m): payload = try encoder.encode(m)
         case .close: payload = Data("{}".utf8)
-        case let .generate(m): payload = try encoder.encode(m)
-        case let .opened(m): payload = try encoder.encode(m)
-        case let .verdict(m): payload = try encoder.encode(m)
-        case let .provisional(m): payload = try encoder.encode(m)
-        case let .error(m): payload = try encoder.encode(m)
-        case let .routed(m): payload = try encoder.encode(m)
+        case .generate(let m): payload = try encoder.encode(m)
+        case .opened(let m): payload = try encoder.encode(m)
+        case .verdict(let m): payload = try encoder.encode(m)
+        case .provisional(let m): payload = try encoder.encode(m)
+        case .error(let m): payload = try encoder.encode(m)
+        case .routed(let m): payload = try encoder.encode(m)
         }
         // Both are JSON objects: splice `{"type":…,"v":…}` and `{fields…}` into one object.
         var out = Data(header.dropLast())
@@ -70,7 +70,8 @@ public struct WireCodec: Sendable {
         guard let type = envelope.type else { throw WireError(.badFrame, "the frame has no \"type\"") }
         guard let v = envelope.v else { throw WireError(.badFrame, "the frame has no protocol version \"v\"") }
         guard v == WireProtocol.version else {
-            throw WireError(.protocolVersion, "protocol version \(v) is not supported; this side speaks v\(WireProtocol.version)")
+            throw WireError(
+                .protocolVersion, "protocol version \(v) is not supported; this side speaks v\(WireProtocol.version)")
         }
         guard let kind = WireMessage.Kind(rawValue: type) else {
             throw WireError(.unknownType, "unknown message type \"\(type.prefix(64))\"")
@@ -101,10 +102,10 @@ public struct WireCodec: Sendable {
             return p.isEmpty ? "" : "at \(p): "
         }
         switch error {
-        case let .keyNotFound(key, context): return "\(path(context))missing field \"\(key.stringValue)\""
-        case let .typeMismatch(type, context): return "\(path(context))expected \(type)"
-        case let .valueNotFound(type, context): return "\(path(context))expected \(type), found null"
-        case let .dataCorrupted(context): return "\(path(context))\(context.debugDescription)"
+        case .keyNotFound(let key, let context): return "\(path(context))missing field \"\(key.stringValue)\""
+        case .typeMismatch(let type, let context): return "\(path(context))expected \(type)"
+        case .valueNotFound(let type, let context): return "\(path(context))expected \(type), found null"
+        case .dataCorrupted(let context): return "\(path(context))\(context.debugDescription)"
         @unknown default: return "\(error)"
         }
     }

@@ -19,8 +19,10 @@ public struct WireSampling: Sendable, Equatable, Hashable, Codable {
     /// Seed of the target's random draws.
     public var seed: UInt64
 
-    public init(temperature: Float = 1, topK: Int = 0, topP: Float = 1, minP: Float = 0,
-                repeatPenalty: Float = 1, repeatLastN: Int = 64, seed: UInt64 = 0) {
+    public init(
+        temperature: Float = 1, topK: Int = 0, topP: Float = 1, minP: Float = 0,
+        repeatPenalty: Float = 1, repeatLastN: Int = 64, seed: UInt64 = 0
+    ) {
         self.temperature = temperature
         self.topK = topK
         self.topP = topP

@@ -4,8 +4,9 @@ import TandemWire
 extension OpenMessage {
     /// The message for a session request.
     public init(_ request: SessionRequest, draftFingerprint: String, draftModel: String? = nil) {
-        self.init(draftFingerprint: draftFingerprint, draftModel: draftModel, sampling: WireSampling(request.sampling),
-                  prompt: request.prompt, maxTokens: request.maxTokens, stopTokens: request.stopTokens)
+        self.init(
+            draftFingerprint: draftFingerprint, draftModel: draftModel, sampling: WireSampling(request.sampling),
+            prompt: request.prompt, maxTokens: request.maxTokens, stopTokens: request.stopTokens)
     }
 
     /// The session request this message asks for.

@@ -4,14 +4,16 @@ import TandemWire
 extension WireSampling {
     /// The wire form of the decoding core's sampling parameters.
     public init(_ parameters: SamplingParameters) {
-        self.init(temperature: parameters.temperature, topK: parameters.topK, topP: parameters.topP, minP: parameters.minP,
-                  repeatPenalty: parameters.repeatPenalty, repeatLastN: parameters.repeatLastN, seed: parameters.seed)
+        self.init(
+            temperature: parameters.temperature, topK: parameters.topK, topP: parameters.topP, minP: parameters.minP,
+            repeatPenalty: parameters.repeatPenalty, repeatLastN: parameters.repeatLastN, seed: parameters.seed)
     }
 
     /// The decoding core's sampling parameters (not yet range-checked; `SessionRequest.validate` does that).
     public var parameters: SamplingParameters {
-        SamplingParameters(temperature: temperature, topK: topK, topP: topP, minP: minP,
-                           repeatPenalty: repeatPenalty, repeatLastN: repeatLastN, seed: seed)
+        SamplingParameters(
+            temperature: temperature, topK: topK, topP: topP, minP: minP,
+            repeatPenalty: repeatPenalty, repeatLastN: repeatLastN, seed: seed)
     }
 }
 

@@ -28,11 +28,13 @@ struct AssistedGenerate {
         guard maxTokens >= 0 else { throw CommandLineError("--max-tokens must be ≥ 0") }
         let policy = try WindowOption.policy(window)
         try sampling.validate()
-        let setup = try DraftSetup(draftPath: draftPath, parsed: parsed, options: options, chatOptions: chatOptions, mode: "assisted")
+        let setup = try DraftSetup(
+            draftPath: draftPath, parsed: parsed, options: options, chatOptions: chatOptions, mode: "assisted")
         if let cpu { try CPUOption.pin(setup.draft, to: cpu) }
-        let client = AssistedClient(draft: setup.draft, draftName: setup.draftName,
-                                    tokenizer: setup.tokenizer, server: server, policy: policy, preemptive: preemptive,
-                                    proactive: proactive)
+        let client = AssistedClient(
+            draft: setup.draft, draftName: setup.draftName,
+            tokenizer: setup.tokenizer, server: server, policy: policy, preemptive: preemptive,
+            proactive: proactive)
         let request = setup.request(sampling: sampling, maxTokens: maxTokens, ignoreEos: ignoreEos)
         let (result, text) = try await ClientRun.consume(client.generate(request), json: json)
         let reconnects = await client.verifier.reconnects
@@ -59,16 +61,19 @@ enum StatsText {
 
     /// The proactive-drafting line of the stats block.
     static func proactiveLine(_ s: GenerationStats) -> String {
-        String(format: "proactive           hit rate %.2f (%d/%d), drafts reused %d, wasted %d, hidden %.1f ms\n",
-               s.proactiveHitRate ?? 0, s.proactiveHits ?? 0, s.proactiveRounds ?? 0, s.proactiveReusedDrafts ?? 0,
-               s.proactiveWastedDrafts ?? 0, s.proactiveHiddenMs ?? 0)
+        String(
+            format: "proactive           hit rate %.2f (%d/%d), drafts reused %d, wasted %d, hidden %.1f ms\n",
+            s.proactiveHitRate ?? 0, s.proactiveHits ?? 0, s.proactiveRounds ?? 0, s.proactiveReusedDrafts ?? 0,
+            s.proactiveWastedDrafts ?? 0, s.proactiveHiddenMs ?? 0)
     }
 
     /// The preemptive-drafting line of the stats block.
     static func preemptiveLine(_ s: GenerationStats) -> String {
-        String(format: "preemptive          hit rate %.2f (%d/%d), saved %.1f ms, wasted %d drafts, provisional lead %.1f ms\n",
-               s.preemptiveHitRate ?? 0, s.preemptiveHits ?? 0, s.preemptiveRounds ?? 0, s.preemptiveSavedMs ?? 0,
-               s.preemptiveWastedDrafts ?? 0, s.provisionalLeadMs ?? 0)
+        String(
+            format:
+                "preemptive          hit rate %.2f (%d/%d), saved %.1f ms, wasted %d drafts, provisional lead %.1f ms\n",
+            s.preemptiveHitRate ?? 0, s.preemptiveHits ?? 0, s.preemptiveRounds ?? 0, s.preemptiveSavedMs ?? 0,
+            s.preemptiveWastedDrafts ?? 0, s.provisionalLeadMs ?? 0)
     }
 
     /// A few aligned lines.

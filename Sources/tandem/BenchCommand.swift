@@ -6,7 +6,9 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run a benchmark and write its results under bench/results, or emulate a network link.",
-        subcommands: [BenchEngineCommand.self, BenchKernelsCommand.self, BenchLinkCommand.self, BenchAssistCommand.self,
-                      BenchRouteCommand.self, BenchPreemptCommand.self]
+        subcommands: [
+            BenchEngineCommand.self, BenchKernelsCommand.self, BenchLinkCommand.self, BenchAssistCommand.self,
+            BenchRouteCommand.self, BenchPreemptCommand.self,
+        ]
     )
 }

@@ -35,15 +35,23 @@ struct BenchEngineCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("A GGUF model file or installed model name to measure (repeatable; default: the synthetic SmolLM2-135M-shaped suite).", valueName: "file|name"), transform: modelFileArgument)
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A GGUF model file or installed model name to measure (repeatable; default: the synthetic SmolLM2-135M-shaped suite).",
+            valueName: "file|name"), transform: modelFileArgument)
     var model: [String] = []
 
-    @Option(help: ArgumentHelp("Compute thread counts, comma-separated (default: 1,2 with --model, 2 for the suite).",
-                               valueName: "n,n"))
+    @Option(
+        help: ArgumentHelp(
+            "Compute thread counts, comma-separated (default: 1,2 with --model, 2 for the suite).",
+            valueName: "n,n"))
     var threads: String?
 
-    @Option(help: ArgumentHelp("llama.cpp's llama-bench (default: bench/work/llama.cpp/bin/llama-bench if present).",
-                               valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "llama.cpp's llama-bench (default: bench/work/llama.cpp/bin/llama-bench if present).",
+            valueName: "path"))
     var llamaBench: String?
 
     @Flag(help: "Do not run llama-bench.")
@@ -64,9 +72,10 @@ struct BenchEngineCommand: ParsableCommand {
     @Option(help: "Folder for the synthetic model files.")
     var workDirectory: String = "bench/work"
 
-    @Option(help: ArgumentHelp(
-        "Markdown report: the suite's file (default bench/results/engine.md), or with --model a file whose engine section is (re)written.",
-        valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Markdown report: the suite's file (default bench/results/engine.md), or with --model a file whose engine section is (re)written.",
+            valueName: "file"))
     var report: String?
 
     @Option(help: "Timed repetitions of each measurement (the median is reported; k-passes 3× as many).")
@@ -120,8 +129,10 @@ struct BenchEngineCommand: ParsableCommand {
         }
         let built = "bench/work/llama.cpp/bin/llama-bench"
         if FileManager.default.isExecutableFile(atPath: built) { return built }
-        FileHandle.standardError.write(Data(
-            "note: no llama-bench at \(built) (run bench/llamacpp/build.sh, or give --llama-bench PATH); Tandem only\n".utf8))
+        FileHandle.standardError.write(
+            Data(
+                "note: no llama-bench at \(built) (run bench/llamacpp/build.sh, or give --llama-bench PATH); Tandem only\n"
+                    .utf8))
         return nil
     }
 
@@ -135,9 +146,11 @@ struct BenchEngineCommand: ParsableCommand {
         } else {
             // One process per file, so each peak RSS belongs to that file alone.
             for path in paths {
-                var arguments = ["bench", "engine", "--model", path, "--threads", counts.map(String.init).joined(separator: ","),
-                                 "--prefill-tokens", String(prefillTokens), "--depth", String(depth),
-                                 "--repetitions", String(repetitions), "--json"]
+                var arguments = [
+                    "bench", "engine", "--model", path, "--threads", counts.map(String.init).joined(separator: ","),
+                    "--prefill-tokens", String(prefillTokens), "--depth", String(depth),
+                    "--repetitions", String(repetitions), "--json",
+                ]
                 arguments += llama.map { ["--llama-bench", $0] } ?? ["--no-llama-bench"]
                 let output = try Subprocess.run(CommandLine.arguments[0], arguments)
                 results += try JSONDecoder().decode([EngineComparison].self, from: Data(output.utf8))
@@ -150,9 +163,11 @@ struct BenchEngineCommand: ParsableCommand {
             print(table)
         }
         if let report {
-            let old = (try? String(contentsOfFile: report, encoding: .utf8)) ?? "# Real models: Tandem against llama.cpp\n"
-            let section = EngineComparison.markdownSection(table: table, command: reproduceCommand(paths, counts),
-                                                           machine: BenchMachine.describe(), date: Date())
+            let old =
+                (try? String(contentsOfFile: report, encoding: .utf8)) ?? "# Real models: Tandem against llama.cpp\n"
+            let section = EngineComparison.markdownSection(
+                table: table, command: reproduceCommand(paths, counts),
+                machine: BenchMachine.describe(), date: Date())
             try MarkdownSection.replacing(EngineComparison.sectionHeading, in: old, with: section)
                 .write(toFile: report, atomically: true, encoding: .utf8)
             FileHandle.standardError.write(Data("wrote the engine section of \(report)\n".utf8))
@@ -168,14 +183,16 @@ struct BenchEngineCommand: ParsableCommand {
             benchmark.prefillTokens = prefillTokens
             benchmark.passDepth = depth
             benchmark.repetitions = repetitions
-            let printer = ProgressPrinter(label: "Tandem, \(count) thread\(count == 1 ? "" : "s"): \((path as NSString).lastPathComponent)")
+            let printer = ProgressPrinter(
+                label: "Tandem, \(count) thread\(count == 1 ? "" : "s"): \((path as NSString).lastPathComponent)")
             tandem.append(try benchmark.run { printer.update($0) })
             printer.finish()
         }
         var llama: [LlamaBenchFigures] = []
         var failure: String?
         if let llamaBench {
-            FileHandle.standardError.write(Data("llama-bench: \((path as NSString).lastPathComponent), threads \(counts)\n".utf8))
+            FileHandle.standardError.write(
+                Data("llama-bench: \((path as NSString).lastPathComponent), threads \(counts)\n".utf8))
             var run = LlamaBenchRun(executable: llamaBench, model: path)
             run.prefillTokens = prefillTokens
             run.passDepth = depth
@@ -187,8 +204,9 @@ struct BenchEngineCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("llama-bench failed: \(error)\n".utf8))
             }
         }
-        return EngineComparison(model: (path as NSString).lastPathComponent, fileMb: ModelFileSize.megabytes(path),
-                                tandem: tandem, llamaCpp: llama, llamaCppError: failure)
+        return EngineComparison(
+            model: (path as NSString).lastPathComponent, fileMb: ModelFileSize.megabytes(path),
+            tandem: tandem, llamaCpp: llama, llamaCppError: failure)
     }
 
     private func reproduceCommand(_ paths: [String], _ counts: [Int]) -> String {
@@ -209,11 +227,14 @@ struct BenchEngineCommand: ParsableCommand {
             throw CommandLineError("the synthetic suite takes one --threads count")
         }
         let parsed = try types.split(separator: ",").map { name -> GGMLType in
-            guard let type = GGMLType(name: String(name)) else { throw ValidationError("unknown tensor type '\(name)'") }
+            guard let type = GGMLType(name: String(name)) else {
+                throw ValidationError("unknown tensor type '\(name)'")
+            }
             return type
         }
         guard let shape = ModelShape.all.first(where: { $0.name == self.shape }) else {
-            throw ValidationError("unknown shape '\(self.shape)' (known: \(ModelShape.all.map(\.name).joined(separator: ", ")))")
+            throw ValidationError(
+                "unknown shape '\(self.shape)' (known: \(ModelShape.all.map(\.name).joined(separator: ", ")))")
         }
         try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
         var results: [EngineBenchmark.Result] = []
@@ -227,8 +248,10 @@ struct BenchEngineCommand: ParsableCommand {
             // One process per model, so peak RSS belongs to that model alone.
             let output = try Subprocess.run(
                 CommandLine.arguments[0],
-                ["bench", "engine", "--model", path, "--threads", String(threads), "--prefill-tokens", "64",
-                 "--depth", "64", "--repetitions", String(repetitions), "--no-llama-bench", "--json"])
+                [
+                    "bench", "engine", "--model", path, "--threads", String(threads), "--prefill-tokens", "64",
+                    "--depth", "64", "--repetitions", String(repetitions), "--no-llama-bench", "--json",
+                ])
             let decoded = try JSONDecoder().decode([EngineComparison].self, from: Data(output.utf8))
             results += decoded.flatMap(\.tandem)
         }

@@ -30,7 +30,10 @@ struct BenchKernelsCommand: ParsableCommand {
     @Option(help: "Comma-separated k values compared with k = 1.")
     var kList: String = "2,4,8,16"
 
-    @Option(help: "MB of weight copies to rotate through so each call reads weights from DRAM, as in a real forward pass (0: one copy, cache-warm).")
+    @Option(
+        help:
+            "MB of weight copies to rotate through so each call reads weights from DRAM, as in a real forward pass (0: one copy, cache-warm)."
+    )
     var coldMB: Int = 384
 
     @Option(help: "Force a SIMD level (0 scalar, 1 AVX2, 2 AVX-512 VNNI); default: the detected one.")
@@ -41,7 +44,9 @@ struct BenchKernelsCommand: ParsableCommand {
 
     mutating func run() throws {
         if let simd { Kernels.setSIMDLevel(simd) }
-        print("SIMD level \(Kernels.simdLevel); timing: \(wall ? "wall clock" : "1 thread: the thread's CPU time; 2+ threads: wall clock (best run)")")
+        print(
+            "SIMD level \(Kernels.simdLevel); timing: \(wall ? "wall clock" : "1 thread: the thread's CPU time; 2+ threads: wall clock (best run)")"
+        )
         let typeList = try types.split(separator: ",").map { name -> GGMLType in
             guard let type = GGMLType(name: String(name)) else { throw ValidationError("unknown type \(name)") }
             return type
@@ -53,21 +58,31 @@ struct BenchKernelsCommand: ParsableCommand {
             let pool = ComputePool(threads: t)
             let wallForThreads = wall || t > 1
             let dispatch = Self.best(seconds: seconds, wall: wallForThreads) { pool.run { _, _ in } }
-            let w = try WeightMatrix(name: "tiny", type: .q8_0, rows: 16, cols: 64,
-                                     bytes: try Quantizer.quantize([Float](repeating: 0.5, count: 1024), as: .q8_0))
+            let w = try WeightMatrix(
+                name: "tiny", type: .q8_0, rows: 16, cols: 64,
+                bytes: try Quantizer.quantize([Float](repeating: 0.5, count: 1024), as: .q8_0))
             let x = [Float](repeating: 1, count: 64)
             var y = [Float](repeating: 0, count: 16)
-            let tiny = Self.best(seconds: seconds, wall: wallForThreads) { Kernels.matmul(w, input: x, count: 1, output: &y, pool: pool) }
-            print(String(format: "threads %d: empty pool.run %.2f µs, 16×64 q8_0 matmul %.2f µs", t, dispatch * 1e6, tiny * 1e6))
+            let tiny = Self.best(seconds: seconds, wall: wallForThreads) {
+                Kernels.matmul(w, input: x, count: 1, output: &y, pool: pool)
+            }
+            print(
+                String(
+                    format: "threads %d: empty pool.run %.2f µs, 16×64 q8_0 matmul %.2f µs", t, dispatch * 1e6,
+                    tiny * 1e6))
         }
-        print("type  shape        thr   k=1 µs    GB/s  " + ks.dropFirst().map { String(format: "%6@", "k\($0)/k1" as NSString) }.joined(separator: " "))
+        print(
+            "type  shape        thr   k=1 µs    GB/s  "
+                + ks.dropFirst().map { String(format: "%6@", "k\($0)/k1" as NSString) }.joined(separator: " "))
         for type in typeList {
             for (rows, cols) in shapes {
                 guard cols % type.blockSize == 0 else { continue }
                 let values = (0..<(rows * cols)).map { i in Float(sin(Double(i) * 0.37)) * 0.5 }
                 let bytes = try Quantizer.quantize(values, as: type)
                 let copies = max(1, min(1024, coldMB * 1_000_000 / bytes.count))
-                let ws = try (0..<copies).map { _ in try WeightMatrix(name: "bench", type: type, rows: rows, cols: cols, bytes: bytes) }
+                let ws = try (0..<copies).map { _ in
+                    try WeightMatrix(name: "bench", type: type, rows: rows, cols: cols, bytes: bytes)
+                }
                 let x = (0..<(16 * cols)).map { i in Float(cos(Double(i) * 0.11)) }
                 var y = [Float](repeating: 0, count: 16 * rows)
                 for t in threadList {
@@ -83,8 +98,12 @@ struct BenchKernelsCommand: ParsableCommand {
                     }
                     let t1 = times[1] ?? 1
                     let gbs = Double(bytes.count) / t1 / 1e9
-                    let ratios = ks.dropFirst().map { String(format: "%6.2f", (times[$0] ?? 0) / t1) }.joined(separator: " ")
-                    print(String(format: "%-5@ %5d×%-5d  %2d  %8.1f  %6.1f  ", type.description as NSString, rows, cols, t, t1 * 1e6, gbs) + ratios)
+                    let ratios = ks.dropFirst().map { String(format: "%6.2f", (times[$0] ?? 0) / t1) }.joined(
+                        separator: " ")
+                    print(
+                        String(
+                            format: "%-5@ %5d×%-5d  %2d  %8.1f  %6.1f  ", type.description as NSString, rows, cols, t,
+                            t1 * 1e6, gbs) + ratios)
                 }
             }
         }

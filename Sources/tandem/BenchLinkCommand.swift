@@ -9,21 +9,21 @@ struct BenchLinkCommand: AsyncParsableCommand {
         commandName: "link",
         abstract: "Relay TCP through an emulated network link (delay, jitter, bandwidth) until interrupted.",
         discussion: """
-        Accepts connections on --listen and relays each one to --to. Each direction adds half the round-trip \
-        time (± jitter, drawn per chunk but never reordering bytes) and is paced at --bandwidth, like a real \
-        link. A close on either side reaches the other after the bytes ahead of it. Runs in user space on \
-        real sockets: no kernel netem, no privileges. Stop with Ctrl-C.
+            Accepts connections on --listen and relays each one to --to. Each direction adds half the round-trip \
+            time (± jitter, drawn per chunk but never reordering bytes) and is paced at --bandwidth, like a real \
+            link. A close on either side reaches the other after the bytes ahead of it. Runs in user space on \
+            real sockets: no kernel netem, no privileges. Stop with Ctrl-C.
 
-        Durations take a unit (ns, us, ms, s): 50ms, 0.5s. Rates take tc's units (bit, kbit, mbit, gbit): \
-        500kbit, 20mbit, 1gbit.
+            Durations take a unit (ns, us, ms, s): 50ms, 0.5s. Rates take tc's units (bit, kbit, mbit, gbit): \
+            500kbit, 20mbit, 1gbit.
 
-        Example: put a 50 ms, 20 Mbit/s link between a verifier and a client:
-          tandem serve --model target.gguf --port 8080 &
-          tandem bench link --listen 127.0.0.1:9000 --to 127.0.0.1:8080 \\
-              --rtt 50ms --jitter 5ms --bandwidth 20mbit &
-          tandem generate --model draft.gguf --server ws://127.0.0.1:9000 "Hello"
+            Example: put a 50 ms, 20 Mbit/s link between a verifier and a client:
+              tandem serve --model target.gguf --port 8080 &
+              tandem bench link --listen 127.0.0.1:9000 --to 127.0.0.1:8080 \\
+                  --rtt 50ms --jitter 5ms --bandwidth 20mbit &
+              tandem generate --model draft.gguf --server ws://127.0.0.1:9000 "Hello"
 
-        """
+            """
     )
 
     @Option(name: .long, help: "Address to accept connections on (host:port; port 0 picks a free one).")
@@ -105,13 +105,15 @@ struct BenchLinkCommand: AsyncParsableCommand {
 
     /// `up 1.2 MiB, down 34 KiB, 3 connections (1 open)`, plus failures to reach the target.
     static func line(_ counters: LinkCounters, previous: LinkCounters?) -> String {
-        var text = "up \(NumberFormat.bytes(counters.bytesUpstream)), "
+        var text =
+            "up \(NumberFormat.bytes(counters.bytesUpstream)), "
             + "down \(NumberFormat.bytes(counters.bytesDownstream)), "
             + "\(counters.connectionsAccepted) connection\(counters.connectionsAccepted == 1 ? "" : "s") "
             + "(\(counters.connectionsActive) open)"
         if counters.releases > 0 {
             // The emulator's own timing error, on top of the profile's delay.
-            text += ", timer late by \(milliseconds(counters.meanReleaseLateness)) ms on average, "
+            text +=
+                ", timer late by \(milliseconds(counters.meanReleaseLateness)) ms on average, "
                 + "\(milliseconds(counters.maxReleaseLateness)) ms at most"
         }
         if counters.upstreamConnectFailures > (previous?.upstreamConnectFailures ?? 0),

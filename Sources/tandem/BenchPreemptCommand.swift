@@ -28,7 +28,8 @@ struct BenchPreemptCommand: AsyncParsableCommand {
     var draft: String { models.draft }
     var target: String { models.target }
 
-    @Option(help: ArgumentHelp("Prompts: one per line, or JSON Lines with \"prompt\" or \"messages\".", valueName: "file"))
+    @Option(
+        help: ArgumentHelp("Prompts: one per line, or JSON Lines with \"prompt\" or \"messages\".", valueName: "file"))
     var prompts = "bench/prompts/preempt.txt"
 
     @OptionGroup var promptSource: PromptSourceOptions
@@ -36,7 +37,10 @@ struct BenchPreemptCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Round-trip times in ms, comma-separated.", valueName: "ms,ms,…"))
     var rtt = "10,25,50,100"
 
-    @Option(help: ArgumentHelp("Window policies, comma-separated: adaptive, adaptive-profile (the adaptive window fed the profile's costs), doubling or a number.", valueName: "list"))
+    @Option(
+        help: ArgumentHelp(
+            "Window policies, comma-separated: adaptive, adaptive-profile (the adaptive window fed the profile's costs), doubling or a number.",
+            valueName: "list"))
     var windows = "adaptive,adaptive-profile,4"
 
     @Option(help: "Tokens to generate per prompt.")
@@ -45,7 +49,9 @@ struct BenchPreemptCommand: AsyncParsableCommand {
     @Option(help: "Compute threads of each model (the client's draft and the server's target share this machine).")
     var threads = 1
 
-    @Option(help: ArgumentHelp("The target's early-exit layer (default: its trained head, else the middle).", valueName: "L"))
+    @Option(
+        help: ArgumentHelp(
+            "The target's early-exit layer (default: its trained head, else the middle).", valueName: "L"))
     var exitLayer: Int?
 
     @Option(help: ArgumentHelp("Where the Markdown report goes (the JSON goes next to it).", valueName: "file"))
@@ -66,26 +72,37 @@ struct BenchPreemptCommand: AsyncParsableCommand {
 
     private func body() async throws {
         let rtts = try rtt.split(separator: ",").map { part -> Double in
-            guard let value = Double(part.trimmingCharacters(in: .whitespaces)), value >= 0, value <= AssistGrid.maxRTTMs else {
-                throw CommandLineError("--rtt: expected milliseconds in 0…\(Int(AssistGrid.maxRTTMs)) separated by commas, got '\(part)'")
+            guard let value = Double(part.trimmingCharacters(in: .whitespaces)), value >= 0,
+                value <= AssistGrid.maxRTTMs
+            else {
+                throw CommandLineError(
+                    "--rtt: expected milliseconds in 0…\(Int(AssistGrid.maxRTTMs)) separated by commas, got '\(part)'")
             }
             return value
         }
         let policies = windows.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-        guard !rtts.isEmpty, !policies.isEmpty else { throw CommandLineError("--rtt and --windows need at least one value") }
-        for policy in policies where !["adaptive", "adaptive-profile", "doubling"].contains(policy)
-            && !(Int(policy).map { (1...16).contains($0) } ?? false) {
-            throw CommandLineError("--windows: '\(policy)' is not adaptive, adaptive-profile, doubling or a number 1…16")
+        guard !rtts.isEmpty, !policies.isEmpty else {
+            throw CommandLineError("--rtt and --windows need at least one value")
+        }
+        for policy in policies
+        where !["adaptive", "adaptive-profile", "doubling"].contains(policy)
+            && !(Int(policy).map { (1...16).contains($0) } ?? false)
+        {
+            throw CommandLineError(
+                "--windows: '\(policy)' is not adaptive, adaptive-profile, doubling or a number 1…16")
         }
         guard maxTokens >= 1 else { throw CommandLineError("--max-tokens must be ≥ 1") }
         guard threads >= 1 else { throw CommandLineError("--threads must be ≥ 1") }
-        for path in [draft, target] + (promptSource.usesHumanEval ? [] : [prompts]) where !FileManager.default.fileExists(atPath: path) {
+        for path in [draft, target] + (promptSource.usesHumanEval ? [] : [prompts])
+        where !FileManager.default.fileExists(atPath: path) {
             throw CommandLineError("no file at \(path)")
         }
         let lines = try promptSource.texts(promptsFile: prompts, tokenizerModel: target)
 
-        let benchmark = PreemptBenchmark(.init(draftPath: draft, targetPath: target, prompts: lines, rttsMs: rtts,
-                                               policies: policies, maxTokens: maxTokens, threads: threads, exitLayer: exitLayer))
+        let benchmark = PreemptBenchmark(
+            .init(
+                draftPath: draft, targetPath: target, prompts: lines, rttsMs: rtts,
+                policies: policies, maxTokens: maxTokens, threads: threads, exitLayer: exitLayer))
         let started = Date()
         let quiet = json
         let results = try await benchmark.run { done, cells, label in
@@ -95,7 +112,9 @@ struct BenchPreemptCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("[\(done)/\(cells)] \(label)\(eta)\n".utf8))
         }
 
-        let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "n/a"
+        let load =
+            (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(
+                separator: " ") ?? "n/a"
         let header = [
             "Run: \(ISO8601DateFormatter().string(from: started)), \(String(format: "%.0f", Date().timeIntervalSince(started))) s; "
                 + "command: `tandem \(CommandLine.arguments.dropFirst().joined(separator: " "))`",
@@ -109,7 +128,9 @@ struct BenchPreemptCommand: AsyncParsableCommand {
         let markdown = PreemptReport.markdown(results, header: header)
         let jsonText = try PreemptReport.json(results)
         let directory = (out as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
         try markdown.write(toFile: out, atomically: true, encoding: .utf8)
         let jsonPath = (out as NSString).deletingPathExtension + ".json"
         try (jsonText + "\n").write(toFile: jsonPath, atomically: true, encoding: .utf8)
@@ -126,8 +147,9 @@ struct BenchPreemptCommand: AsyncParsableCommand {
 
     private static func cpuModel() -> String {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
-              let colon = line.firstIndex(of: ":") else { return "CPU model unknown" }
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+            let colon = line.firstIndex(of: ":")
+        else { return "CPU model unknown" }
         return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
     }
 }

@@ -28,10 +28,13 @@ struct BenchRouteCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "The target model (GGUF file or installed model name) the verifier runs.", transform: modelFileArgument)
+    @Option(
+        help: "The target model (GGUF file or installed model name) the verifier runs.", transform: modelFileArgument)
     var target = "Models/target.gguf"
 
-    @Option(help: "The draft model (GGUF file or installed model name) that generates and routes.", transform: modelFileArgument)
+    @Option(
+        help: "The draft model (GGUF file or installed model name) that generates and routes.",
+        transform: modelFileArgument)
     var draft = "Models/draft.gguf"
 
     @Option(help: "Prompts: one per line, or JSON Lines with \"prompt\" or \"messages\".")
@@ -42,7 +45,10 @@ struct BenchRouteCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Confidence thresholds to sweep, comma-separated, each in [0, 1].", valueName: "x,y,…"))
     var thresholds = "0,0.01,0.02,0.03,0.05,0.075,0.1,0.15,0.2,0.3,0.5,0.7,1"
 
-    @Option(help: ArgumentHelp("Confidence scores to sweep (top-prob, margin, entropy); the first is also timed at every RTT.", valueName: "a,b,…"))
+    @Option(
+        help: ArgumentHelp(
+            "Confidence scores to sweep (top-prob, margin, entropy); the first is also timed at every RTT.",
+            valueName: "a,b,…"))
     var scores = "top-prob,margin,entropy"
 
     @Option(help: ArgumentHelp("Round-trip times for the link emulator, in milliseconds.", valueName: "ms,…"))
@@ -96,7 +102,8 @@ struct BenchRouteCommand: AsyncParsableCommand {
                 object["target_check_teacher_forced"] = try JSONSerialization.jsonObject(
                     with: encoder.encode(result.check(teacherForced: true)))
                 let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-                try Self.write(String(decoding: data, as: UTF8.self), to: (report as NSString).deletingPathExtension + ".json")
+                try Self.write(
+                    String(decoding: data, as: UTF8.self), to: (report as NSString).deletingPathExtension + ".json")
                 print(String(decoding: data, as: UTF8.self))
             } else {
                 print(result.checkLines())
@@ -119,28 +126,42 @@ struct BenchRouteCommand: AsyncParsableCommand {
             return parsed
         }
         let thresholdValues = try numbers(thresholds, "--thresholds")
-        guard thresholdValues.allSatisfy({ $0 >= 0 && $0 <= 1 }) else { throw CommandLineError("--thresholds must lie in [0, 1]") }
+        guard thresholdValues.allSatisfy({ $0 >= 0 && $0 <= 1 }) else {
+            throw CommandLineError("--thresholds must lie in [0, 1]")
+        }
         let rttValues = try numbers(rtts, "--rtts")
-        guard rttValues.allSatisfy({ $0 >= 0 && $0 <= 10_000 }) else { throw CommandLineError("--rtts must lie in 0…10000 ms") }
-        let scoreValues = try scores.split(separator: ",").map { try RouteOption.score(String($0).trimmingCharacters(in: .whitespaces)) }
-        guard !scoreValues.isEmpty else { throw CommandLineError("--scores needs at least one of top-prob, margin, entropy") }
+        guard rttValues.allSatisfy({ $0 >= 0 && $0 <= 10_000 }) else {
+            throw CommandLineError("--rtts must lie in 0…10000 ms")
+        }
+        let scoreValues = try scores.split(separator: ",").map {
+            try RouteOption.score(String($0).trimmingCharacters(in: .whitespaces))
+        }
+        guard !scoreValues.isEmpty else {
+            throw CommandLineError("--scores needs at least one of top-prob, margin, entropy")
+        }
         guard maxTokens >= 1 else { throw CommandLineError("--max-tokens must be ≥ 1") }
         guard routeSpan >= 1 else { throw CommandLineError("--route-span must be ≥ 1") }
-        guard routeBudget.isFinite, routeBudget >= 0, routeBudget <= 1 else { throw CommandLineError("--route-budget must be in [0, 1]") }
+        guard routeBudget.isFinite, routeBudget >= 0, routeBudget <= 1 else {
+            throw CommandLineError("--route-budget must be in [0, 1]")
+        }
         guard threads >= 1 else { throw CommandLineError("--threads must be ≥ 1") }
-        for (flag, path) in [("--target", target), ("--draft", draft)] + (promptSource.usesHumanEval ? [] : [("--prompts", prompts)])
+        for (flag, path) in [("--target", target), ("--draft", draft)]
+            + (promptSource.usesHumanEval ? [] : [("--prompts", prompts)])
         where !FileManager.default.fileExists(atPath: path) {
             throw CommandLineError("\(flag): no file at \(path)")
         }
         let lines = try promptSource.texts(promptsFile: prompts, tokenizerModel: target)
-        return RouteExperiment.Configuration(targetPath: target, draftPath: draft, prompts: lines, thresholds: thresholdValues,
-                                             scores: scoreValues, rttsMs: rttValues.map { Int($0) }, maxTokens: maxTokens,
-                                             span: routeSpan, budget: routeBudget, threads: threads)
+        return RouteExperiment.Configuration(
+            targetPath: target, draftPath: draft, prompts: lines, thresholds: thresholdValues,
+            scores: scoreValues, rttsMs: rttValues.map { Int($0) }, maxTokens: maxTokens,
+            span: routeSpan, budget: routeBudget, threads: threads)
     }
 
     private static func write(_ text: String, to path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 

@@ -4,10 +4,18 @@ import TandemTokenizer
 /// Prompt options shared by commands that turn user text into token ids (`tokenize`, `generate`):
 /// include with `@OptionGroup var chatOptions: ChatOptions` and call ``promptIDs(_:tokenizer:)``.
 struct ChatOptions: ParsableArguments {
-    @Flag(name: .long, help: "Wrap the text as a user turn in the model's chat format (from its chat template) and add the assistant header.")
+    @Flag(
+        name: .long,
+        help:
+            "Wrap the text as a user turn in the model's chat format (from its chat template) and add the assistant header."
+    )
     var chat = false
 
-    @Option(name: .customLong("chat-format"), help: "Use this chat format instead of the one recognised from the file's template: \(ChatFormat.allCases.map(\.rawValue).joined(separator: ", ")). Implies --chat.")
+    @Option(
+        name: .customLong("chat-format"),
+        help:
+            "Use this chat format instead of the one recognised from the file's template: \(ChatFormat.allCases.map(\.rawValue).joined(separator: ", ")). Implies --chat."
+    )
     var chatFormat: String?
 
     @Option(name: .long, help: "System message for --chat (default: the template's own default, if it has one).")

@@ -13,14 +13,16 @@ enum ClientRun {
     }
 
     /// Streams the text of `events` (unless `json`) and returns the result and the whole text.
-    static func consume(_ events: AsyncThrowingStream<AssistedEvent, any Error>,
-                        json: Bool) async throws -> (result: GenerationResult, text: String) {
+    static func consume(
+        _ events: AsyncThrowingStream<AssistedEvent, any Error>,
+        json: Bool
+    ) async throws -> (result: GenerationResult, text: String) {
         var final: (GenerationResult, String)?
         for try await event in events {
             switch event {
-            case let .token(_, text):
+            case .token(_, let text):
                 show(text, json: json)
-            case let .finished(result, text):
+            case .finished(let result, let text):
                 final = (result, text)
             }
         }
@@ -30,7 +32,8 @@ enum ClientRun {
 
     /// `{"tokens":…,"text":…,<extra>,"stats":…}`: `extra` are already-encoded `"key":value` members.
     static func json(_ result: GenerationResult, text: String, extra: [String] = []) throws -> String {
-        let members = ["\"tokens\":\(JSONText.ints(result.tokens))", "\"text\":\(JSONText.string(text))"]
+        let members =
+            ["\"tokens\":\(JSONText.ints(result.tokens))", "\"text\":\(JSONText.string(text))"]
             + extra + ["\"stats\":\(try StatsText.json(result.stats))"]
         return "{" + members.joined(separator: ",") + "}"
     }

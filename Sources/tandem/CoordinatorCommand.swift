@@ -36,7 +36,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Shared secret verifiers must present (default: $TANDEM_SECRET).")
     var secret: String?
 
-    @Option(name: .long, help: "Seconds without a heartbeat before a verifier is dropped (verifiers beat every third of it).")
+    @Option(
+        name: .long,
+        help: "Seconds without a heartbeat before a verifier is dropped (verifiers beat every third of it).")
     var heartbeatTimeout: Double = 10
 
     func run() async throws {
@@ -48,7 +50,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
             }
             resolved = SharedSecret.resolve(secret)
             guard resolved != nil else {
-                throw CommandLineError("a coordinator needs a shared secret: pass --secret S or set \(SharedSecret.environmentVariable)")
+                throw CommandLineError(
+                    "a coordinator needs a shared secret: pass --secret S or set \(SharedSecret.environmentVariable)")
             }
         }
         guard let secret = resolved else { throw ExitCode.failure }

@@ -48,10 +48,16 @@ struct DemoCommand: AsyncParsableCommand {
 
     @OptionGroup var models: ModelPairOptions
 
-    @Option(name: .long, help: ArgumentHelp("Run a real pair from the model store (pulled first if missing) with coding prompts; replaces --draft/--target.", valueName: "name"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Run a real pair from the model store (pulled first if missing) with coding prompts; replaces --draft/--target.",
+            valueName: "name"))
     var pair: String?
 
-    @Option(name: .long, help: ArgumentHelp("Drafts per round: a number, doubling or adaptive.", valueName: "N|doubling|adaptive"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Drafts per round: a number, doubling or adaptive.", valueName: "N|doubling|adaptive"))
     var window = "adaptive"
 
     @Option(name: .long, help: "Tokens to generate per prompt (default: 48; 128 with --pair).")
@@ -73,20 +79,24 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     private func demo() async throws {
-        var draft = models.draft, target = models.target
+        var draft = models.draft
+        var target = models.target
         let prompts = pair == nil ? Self.prompts : Self.codingPrompts
         let chat = chat || pair != nil
         let maxTokens = maxTokens ?? (pair == nil ? 48 : 128)
         if let pair {
             let store = ModelStore()
             guard let known = store.catalog.pair(named: pair) else {
-                throw CommandLineError("unknown pair '\(pair)'; known pairs: \(store.catalog.pairs.map(\.name).joined(separator: ", "))")
+                throw CommandLineError(
+                    "unknown pair '\(pair)'; known pairs: \(store.catalog.pairs.map(\.name).joined(separator: ", "))")
             }
             let paths = try store.pull(known.name) { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
             (draft, target) = (paths[0], paths[1])
         }
-        for (flag, path) in [("--draft", draft), ("--target", target)] where !FileManager.default.fileExists(atPath: path) {
-            throw CommandLineError("""
+        for (flag, path) in [("--draft", draft), ("--target", target)]
+        where !FileManager.default.fileExists(atPath: path) {
+            throw CommandLineError(
+                """
                 no model at \(path). The bundled pair (Models/draft.gguf, Models/target.gguf) is not in this \
                 checkout; pass \(flag) FILE, e.g. tandem demo --draft Tests/TandemModelTests/Fixtures/llama-s-q8_0.gguf \
                 --target Tests/TandemModelTests/Fixtures/llama-s-f32.gguf
@@ -110,19 +120,22 @@ struct DemoCommand: AsyncParsableCommand {
         // ("Waiting on child channel"); real failures reach the user as thrown errors instead.
         logger.logLevel = .critical
         let name = { (path: String) in (path as NSString).lastPathComponent }
-        let server = VerifierServer(model: TargetModel(model: targetModel, id: name(target), tokenizer: targetTokenizer),
-                                    host: "127.0.0.1", port: 0, logger: logger)
+        let server = VerifierServer(
+            model: TargetModel(model: targetModel, id: name(target), tokenizer: targetTokenizer),
+            host: "127.0.0.1", port: 0, logger: logger)
         let running = try await server.start()
         defer { Task { await running.stop() } }
         print("verifier: \(name(target)) at \(running.assistURL); draft: \(name(draft)); window: \(window)\n")
 
-        let client = AssistedClient(draft: draftModel, draftName: name(draft), tokenizer: tokenizer,
-                                    server: running.assistURL, policy: policy)
+        let client = AssistedClient(
+            draft: draftModel, draftName: name(draft), tokenizer: tokenizer,
+            server: running.assistURL, policy: policy)
         var rows: [(String, GenerationStats)] = []
         var assisted: [GenerationResult] = []
         var requests: [SessionRequest] = []
         for (i, text) in prompts.enumerated() {
-            let prompt = chat ? try tokenizer.promptIDs(text, chat: true, format: nil, system: nil) : tokenizer.encode(text)
+            let prompt =
+                chat ? try tokenizer.promptIDs(text, chat: true, format: nil, system: nil) : tokenizer.encode(text)
             let request = SessionRequest(prompt: prompt, maxTokens: maxTokens, stopTokens: tokenizer.endOfGenerationIDs)
             requests.append(request)
             print("[\(i + 1)] \(text)", terminator: chat ? "\n" : "")
@@ -130,10 +143,10 @@ struct DemoCommand: AsyncParsableCommand {
             var result: GenerationResult?
             for try await event in client.generate(request) {
                 switch event {
-                case let .token(_, piece):
+                case .token(_, let piece):
                     print(piece, terminator: "")
                     fflush(nil)
-                case let .finished(r, _):
+                case .finished(let r, _):
                     result = r
                 }
             }
@@ -147,8 +160,10 @@ struct DemoCommand: AsyncParsableCommand {
         print(Self.table(rows))
 
         // The same prompts with the target alone, one token per round over the same kind of socket.
-        let baselineVerifier = RemoteVerifier(.init(url: running.assistURL, draftFingerprint: tokenizer.fingerprint,
-                                                    draftModel: name(draft)))
+        let baselineVerifier = RemoteVerifier(
+            .init(
+                url: running.assistURL, draftFingerprint: tokenizer.fingerprint,
+                draftModel: name(draft)))
         let baseline = TargetOnlyGenerator(verifier: baselineVerifier)
         var baselineResults: [GenerationResult] = []
         for request in requests {
@@ -156,11 +171,15 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let targetOnly = GenerationStats.aggregate(baselineResults)
         let same = zip(assisted, baselineResults).allSatisfy { $0.tokens == $1.tokens }
-        print(String(format: "target only: %.1f tok/s, %.2f cloud passes/token; assisted: %.1f tok/s (%.2f×), %.2f cloud passes/token; outputs %@",
-                     targetOnly.tokensPerS, targetOnly.cloudPassesPerToken, total.tokensPerS,
-                     targetOnly.tokensPerS > 0 ? total.tokensPerS / targetOnly.tokensPerS : 0, total.cloudPassesPerToken,
-                     same ? "identical (greedy)" : "DIFFER"))
-        print("""
+        print(
+            String(
+                format:
+                    "target only: %.1f tok/s, %.2f cloud passes/token; assisted: %.1f tok/s (%.2f×), %.2f cloud passes/token; outputs %@",
+                targetOnly.tokensPerS, targetOnly.cloudPassesPerToken, total.tokensPerS,
+                targetOnly.tokensPerS > 0 ? total.tokensPerS / targetOnly.tokensPerS : 0, total.cloudPassesPerToken,
+                same ? "identical (greedy)" : "DIFFER"))
+        print(
+            """
             note: here the "cloud" runs on the same CPU as the client, so wall-clock speed favours the \
             target alone; what assistance saves is target forward passes (cloud passes/token above). \
             `tandem bench link` puts an emulated network between a server and a client.
@@ -169,18 +188,25 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     static func table(_ rows: [(String, GenerationStats)]) -> String {
-        let header = ["prompt", "tokens", "accept", "tok/round", "passes/tok", "bytes/tok", "tok/s", "draft ms", "net ms", "verify ms"]
+        let header = [
+            "prompt", "tokens", "accept", "tok/round", "passes/tok", "bytes/tok", "tok/s", "draft ms", "net ms",
+            "verify ms",
+        ]
         var lines = [header]
         for (label, s) in rows {
-            lines.append([label, "\(s.generatedTokens)", String(format: "%.2f", s.acceptanceRate),
-                          String(format: "%.2f", s.tokensPerRound), String(format: "%.2f", s.cloudPassesPerToken),
-                          String(format: "%.1f", s.bytesPerToken), String(format: "%.1f", s.tokensPerS),
-                          String(format: "%.1f", s.draftMs), String(format: "%.1f", s.networkMs), String(format: "%.1f", s.verifyMs)])
+            lines.append([
+                label, "\(s.generatedTokens)", String(format: "%.2f", s.acceptanceRate),
+                String(format: "%.2f", s.tokensPerRound), String(format: "%.2f", s.cloudPassesPerToken),
+                String(format: "%.1f", s.bytesPerToken), String(format: "%.1f", s.tokensPerS),
+                String(format: "%.1f", s.draftMs), String(format: "%.1f", s.networkMs),
+                String(format: "%.1f", s.verifyMs),
+            ])
         }
         let widths = header.indices.map { c in lines.map { $0[c].count }.max() ?? 0 }
         return lines.map { row in
             row.enumerated().map { c, cell in
-                c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                c == 0
+                    ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
                     : String(repeating: " ", count: widths[c] - cell.count) + cell
             }.joined(separator: "  ")
         }.joined(separator: "\n") + "\n"

@@ -18,7 +18,8 @@ struct DraftSetup {
     init(draftPath: String, parsed: [Int]?, options: ModelRunOptions, chatOptions: ChatOptions, mode: String) throws {
         draft = try options.loadModel(path: draftPath)
         guard let tokenizer = TokenText.tokenizer(for: draft.file) else {
-            throw CommandLineError("\(draftPath) has no usable tokenizer; \(mode) generation needs one to match the server's")
+            throw CommandLineError(
+                "\(draftPath) has no usable tokenizer; \(mode) generation needs one to match the server's")
         }
         self.tokenizer = tokenizer
         draftName = (draftPath as NSString).lastPathComponent
@@ -31,7 +32,8 @@ struct DraftSetup {
 
     /// The request for this prompt; it stops at the tokenizer's end-of-generation ids unless `ignoreEos`.
     func request(sampling: SamplingParameters, maxTokens: Int, ignoreEos: Bool) -> SessionRequest {
-        SessionRequest(prompt: prompt, sampling: sampling, maxTokens: maxTokens,
-                       stopTokens: ignoreEos ? [] : tokenizer.endOfGenerationIDs)
+        SessionRequest(
+            prompt: prompt, sampling: sampling, maxTokens: maxTokens,
+            stopTokens: ignoreEos ? [] : tokenizer.endOfGenerationIDs)
     }
 }

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
+import TandemDecoding
 import TandemGGUF
 import TandemModel
-import TandemDecoding
 import TandemModelAdapter
 import TandemSampling
 import TandemTokenizer
@@ -70,48 +70,85 @@ struct GenerateCommand: AsyncParsableCommand {
 
     @OptionGroup var chatOptions: ChatOptions
 
-    @Option(name: .long, help: ArgumentHelp("Assisted mode: the draft model (GGUF file or installed model name) that proposes tokens; needs --server.", valueName: "file|name"), transform: modelFileArgument)
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Assisted mode: the draft model (GGUF file or installed model name) that proposes tokens; needs --server.",
+            valueName: "file|name"), transform: modelFileArgument)
     var draft: String?
 
-    @Option(name: .long, help: ArgumentHelp("Assisted mode: the verifier server, ws://HOST:PORT (see tandem serve).", valueName: "url"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Assisted mode: the verifier server, ws://HOST:PORT (see tandem serve).", valueName: "url"))
     var server: String?
 
-    @Option(name: .long, help: ArgumentHelp("Assisted mode with failover: the coordinator to ask for verifiers.", valueName: "http://HOST:PORT"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Assisted mode with failover: the coordinator to ask for verifiers.", valueName: "http://HOST:PORT"))
     var coordinator: String?
 
-    @Option(name: .long, help: ArgumentHelp("Assisted mode: use only verifiers whose model file has this SHA-256.", valueName: "hex"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Assisted mode: use only verifiers whose model file has this SHA-256.", valueName: "hex"))
     var requireSha256: String?
 
     @Option(name: .long, help: "Failover mode: local tokens between attempts to reach a verifier again.")
     var retryEvery = 8
 
-    @Option(name: .long, help: ArgumentHelp("Assisted mode: drafts per round: a number, doubling or adaptive.", valueName: "N|doubling|adaptive"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Assisted mode: drafts per round: a number, doubling or adaptive.", valueName: "N|doubling|adaptive"))
     var window = "adaptive"
 
-    @Option(name: .long, help: ArgumentHelp("With --server: assist (the draft proposes, the server verifies) or route (the draft generates, the server answers its low-confidence positions).", valueName: "assist|route"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "With --server: assist (the draft proposes, the server verifies) or route (the draft generates, the server answers its low-confidence positions).",
+            valueName: "assist|route"))
     var mode = "assist"
 
-    @Option(name: .long, help: ArgumentHelp("Route mode: route a position when the draft's confidence is below this (0: never, 1: always).", valueName: "x"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Route mode: route a position when the draft's confidence is below this (0: never, 1: always).",
+            valueName: "x"))
     var threshold: Double = 0.4
 
-    @Option(name: .long, help: ArgumentHelp("Route mode: the confidence score: top-prob, margin or entropy.", valueName: "score"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Route mode: the confidence score: top-prob, margin or entropy.", valueName: "score"))
     var score = "top-prob"
 
-    @Option(name: .long, help: ArgumentHelp("Route mode: tokens the server answers per routed position.", valueName: "N"))
+    @Option(
+        name: .long, help: ArgumentHelp("Route mode: tokens the server answers per routed position.", valueName: "N"))
     var routeSpan = 1
 
-    @Option(name: .long, help: ArgumentHelp("Route mode: most routed share of the generated tokens, in [0, 1].", valueName: "fraction"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Route mode: most routed share of the generated tokens, in [0, 1].", valueName: "fraction"))
     var routeBudget: Double = 1
 
-    @Option(name: .long, help: ArgumentHelp("Route mode: how long to wait for the server's answer before keeping the draft's token.", valueName: "ms"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Route mode: how long to wait for the server's answer before keeping the draft's token.", valueName: "ms"))
     var routeTimeoutMs = 2000
-    @Flag(name: .long, help: "Assisted mode: draft the next window on the server's early-exit guess (provisional verdict).")
+    @Flag(
+        name: .long,
+        help: "Assisted mode: draft the next window on the server's early-exit guess (provisional verdict).")
     var preemptive = false
 
-    @Flag(name: .long, help: "Assisted mode: draft the next window while the current one is being verified (assuming it is accepted).")
+    @Flag(
+        name: .long,
+        help: "Assisted mode: draft the next window while the current one is being verified (assuming it is accepted).")
     var proactive = false
 
-    @Option(name: .long, help: ArgumentHelp("Pin this process's compute to CPU N (Linux only; e.g. two 'devices' on one machine).", valueName: "N"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Pin this process's compute to CPU N (Linux only; e.g. two 'devices' on one machine).", valueName: "N"))
     var cpu: Int?
 
     @Option(name: .long, help: "Maximum number of tokens to generate.")
@@ -157,7 +194,10 @@ struct GenerateCommand: AsyncParsableCommand {
             guard mode == "assist", !preemptive, !proactive else {
                 // Failover and offline fallback drive plain assisted rounds; routing has its own fallback.
                 let what = preemptive ? "--preemptive" : proactive ? "--proactive" : "--mode \(mode)"
-                FileHandle.standardError.write(Data("error: \(what) takes one --server; --coordinator, a list of servers and --require-sha256 work in plain assist mode\n".utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        "error: \(what) takes one --server; --coordinator, a list of servers and --require-sha256 work in plain assist mode\n"
+                            .utf8))
                 throw ExitCode.failure
             }
             try await runResilient()
@@ -178,26 +218,36 @@ struct GenerateCommand: AsyncParsableCommand {
             guard options.model == nil else {
                 throw CommandLineError("--model runs locally; with --server the target is the server's (drop --model)")
             }
-            let sampling = SamplingParameters(temperature: temperature, topK: topK, topP: topP, minP: minP,
-                                              repeatPenalty: repeatPenalty, repeatLastN: repeatLastN, seed: seed)
+            let sampling = SamplingParameters(
+                temperature: temperature, topK: topK, topP: topP, minP: minP,
+                repeatPenalty: repeatPenalty, repeatLastN: repeatLastN, seed: seed)
             switch mode {
             case "assist": break
             case "route":
-                guard !preemptive else { throw CommandLineError("--preemptive drafts windows in assist mode; drop it with --mode route") }
-                guard !proactive else { throw CommandLineError("--proactive drafts windows in assist mode; drop it with --mode route") }
-                let configuration = try RouteOption.configuration(threshold: threshold, score: score, span: routeSpan,
-                                                                  budget: routeBudget, timeoutMs: routeTimeoutMs)
-                try await RoutedGenerate(draftPath: draft, server: server, configuration: configuration, sampling: sampling,
-                                         maxTokens: maxTokens, ignoreEos: ignoreEos, json: json,
-                                         options: options, chatOptions: chatOptions).run()
+                guard !preemptive else {
+                    throw CommandLineError("--preemptive drafts windows in assist mode; drop it with --mode route")
+                }
+                guard !proactive else {
+                    throw CommandLineError("--proactive drafts windows in assist mode; drop it with --mode route")
+                }
+                let configuration = try RouteOption.configuration(
+                    threshold: threshold, score: score, span: routeSpan,
+                    budget: routeBudget, timeoutMs: routeTimeoutMs)
+                try await RoutedGenerate(
+                    draftPath: draft, server: server, configuration: configuration, sampling: sampling,
+                    maxTokens: maxTokens, ignoreEos: ignoreEos, json: json,
+                    options: options, chatOptions: chatOptions
+                ).run()
                 return
             default:
                 throw CommandLineError("--mode must be assist or route, not '\(mode)'")
             }
-            try await AssistedGenerate(draftPath: draft, server: server, window: window, sampling: sampling,
-                                       maxTokens: maxTokens, ignoreEos: ignoreEos, json: json,
-                                       options: options, chatOptions: chatOptions, preemptive: preemptive, proactive: proactive,
-                                       cpu: cpu).run()
+            try await AssistedGenerate(
+                draftPath: draft, server: server, window: window, sampling: sampling,
+                maxTokens: maxTokens, ignoreEos: ignoreEos, json: json,
+                options: options, chatOptions: chatOptions, preemptive: preemptive, proactive: proactive,
+                cpu: cpu
+            ).run()
         } catch {
             let message = String(describing: error).replacingOccurrences(of: "\n", with: " ")
             FileHandle.standardError.write(Data("\nerror: \(message)\n".utf8))
@@ -207,8 +257,12 @@ struct GenerateCommand: AsyncParsableCommand {
 
     private func runLocal() throws {
         try reportingErrors {
-            guard !preemptive else { throw CommandLineError("--preemptive needs assisted mode (--draft FILE --server ws://HOST:PORT)") }
-            guard !proactive else { throw CommandLineError("--proactive needs assisted mode (--draft FILE --server ws://HOST:PORT)") }
+            guard !preemptive else {
+                throw CommandLineError("--preemptive needs assisted mode (--draft FILE --server ws://HOST:PORT)")
+            }
+            guard !proactive else {
+                throw CommandLineError("--proactive needs assisted mode (--draft FILE --server ws://HOST:PORT)")
+            }
             let parsed = try options.parsedTokenIDs()
             guard maxTokens >= 0 else { throw CommandLineError("--max-tokens must be ≥ 0") }
             let samplerConfig = SamplerConfig(
@@ -266,13 +320,16 @@ struct GenerateCommand: AsyncParsableCommand {
             let prefillRate = Double(prompt.count) / max(prefillSeconds, 1e-9)
             let decodeRate = decodePasses == 0 ? 0 : Double(decodePasses) / max(decodeSeconds, 1e-9)
             if json {
-                print("{\"tokens\":\(JSONText.ints(generated)),\"text\":\(JSONText.string(tokenizer == nil ? nil : text)),"
-                    + "\"stats\":{\"prompt_tokens\":\(prompt.count),\"generated_tokens\":\(generated.count),"
-                    + "\"prefill_tok_s\":\(JSONText.number(prefillRate)),\"decode_tok_s\":\(JSONText.number(decodeRate))}}")
+                print(
+                    "{\"tokens\":\(JSONText.ints(generated)),\"text\":\(JSONText.string(tokenizer == nil ? nil : text)),"
+                        + "\"stats\":{\"prompt_tokens\":\(prompt.count),\"generated_tokens\":\(generated.count),"
+                        + "\"prefill_tok_s\":\(JSONText.number(prefillRate)),\"decode_tok_s\":\(JSONText.number(decodeRate))}}"
+                )
             } else {
                 print("")
-                let line = String(format: "prompt %d tokens, %.1f tok/s; generated %d tokens, decode %.1f tok/s\n",
-                                  prompt.count, prefillRate, generated.count, decodeRate)
+                let line = String(
+                    format: "prompt %d tokens, %.1f tok/s; generated %d tokens, decode %.1f tok/s\n",
+                    prompt.count, prefillRate, generated.count, decodeRate)
                 FileHandle.standardError.write(Data(line.utf8))
             }
         }

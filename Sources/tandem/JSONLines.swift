@@ -1,4 +1,5 @@
 import TandemUtilities
+
 /// The minimal JSON the `--jsonl` mode needs: parse one JSON string per line, write arrays of ints and
 /// escaped strings. Strict: anything but a single JSON string (with optional surrounding whitespace)
 /// is an error, and so is a lone UTF-16 surrogate (it cannot be encoded as UTF-8).
@@ -9,7 +10,9 @@ enum JSONLines {
 
     static func parseString(_ line: String) throws -> String {
         var it = Array(line.unicodeScalars)[...]
-        func skipSpace() { while let c = it.first, c == " " || c == "\t" || c == "\r" || c == "\n" { it.removeFirst() } }
+        func skipSpace() {
+            while let c = it.first, c == " " || c == "\t" || c == "\r" || c == "\n" { it.removeFirst() }
+        }
         skipSpace()
         guard it.first == "\"" else { throw ParseError(description: "expected a JSON string") }
         it.removeFirst()
@@ -47,10 +50,14 @@ enum JSONLines {
                 case "u":
                     var v = try hex4()
                     if (0xD800...0xDBFF).contains(v) {
-                        guard it.starts(with: ["\\", "u"]) else { throw ParseError(description: "lone surrogate \\u\(String(v, radix: 16))") }
+                        guard it.starts(with: ["\\", "u"]) else {
+                            throw ParseError(description: "lone surrogate \\u\(String(v, radix: 16))")
+                        }
                         it.removeFirst(2)
                         let low = try hex4()
-                        guard (0xDC00...0xDFFF).contains(low) else { throw ParseError(description: "lone surrogate \\u\(String(v, radix: 16))") }
+                        guard (0xDC00...0xDFFF).contains(low) else {
+                            throw ParseError(description: "lone surrogate \\u\(String(v, radix: 16))")
+                        }
                         v = 0x10000 + ((v - 0xD800) << 10) + (low - 0xDC00)
                     } else if (0xDC00...0xDFFF).contains(v) {
                         throw ParseError(description: "lone surrogate \\u\(String(v, radix: 16))")
@@ -61,7 +68,9 @@ enum JSONLines {
                     throw ParseError(description: "invalid escape \\\(e)")
                 }
             default:
-                guard c.value >= 0x20 else { throw ParseError(description: "unescaped control character in JSON string") }
+                guard c.value >= 0x20 else {
+                    throw ParseError(description: "unescaped control character in JSON string")
+                }
                 out.append(c)
             }
         }

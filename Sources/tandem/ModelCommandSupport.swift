@@ -7,15 +7,21 @@ import TandemUtilities
 
 /// Options shared by the commands that run a model (`generate`, `logits`).
 struct ModelRunOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("A GGUF model file (llama or qwen2), or an installed model's name (tandem models list).", valueName: "file|name"), transform: modelFileArgument)
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A GGUF model file (llama or qwen2), or an installed model's name (tandem models list).",
+            valueName: "file|name"), transform: modelFileArgument)
     var model: String?
 
     @Option(name: .long, help: ArgumentHelp("Prompt as comma-separated token ids, e.g. 1,2,3.", valueName: "ids"))
     var tokens: String?
 
-    @Option(name: .long, help: ArgumentHelp(
-        "Prompt as text, tokenized with the model file's tokenizer (BOS as the file says); instead of --tokens.",
-        valueName: "text"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Prompt as text, tokenized with the model file's tokenizer (BOS as the file says); instead of --tokens.",
+            valueName: "text"))
     var prompt: String?
 
     @Option(name: .long, help: "Compute threads (default: all cores).")
@@ -34,7 +40,8 @@ struct ModelRunOptions: ParsableArguments {
             var ids: [Int] = []
             for part in parts {
                 guard let id = Int(part) else {
-                    throw CommandLineError("--tokens: '\(part)' is not a token id (expected comma-separated integers such as 1,2,3)")
+                    throw CommandLineError(
+                        "--tokens: '\(part)' is not a token id (expected comma-separated integers such as 1,2,3)")
                 }
                 ids.append(id)
             }
@@ -47,7 +54,9 @@ struct ModelRunOptions: ParsableArguments {
         var ids = parsed ?? []
         if parsed == nil, let text = prompt {
             guard let tokenizer else {
-                throw CommandLineError("--prompt needs a tokenizer, and \(model ?? "the model") has none (or an unreadable one); use --tokens")
+                throw CommandLineError(
+                    "--prompt needs a tokenizer, and \(model ?? "the model") has none (or an unreadable one); use --tokens"
+                )
             }
             ids = tokenizer.encode(text)
         }
@@ -128,7 +137,8 @@ enum TokenText {
         do {
             return try Tokenizer(gguf: file)
         } catch {
-            FileHandle.standardError.write(Data("note: the model's tokenizer cannot be used (\(error)); printing ids only\n".utf8))
+            FileHandle.standardError.write(
+                Data("note: the model's tokenizer cannot be used (\(error)); printing ids only\n".utf8))
             return nil
         }
     }

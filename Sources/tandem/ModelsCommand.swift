@@ -47,7 +47,9 @@ struct ModelsPullCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            guard !names.isEmpty else { throw CommandLineError("name a model: tandem models pull NAME (see tandem models list)") }
+            guard !names.isEmpty else {
+                throw CommandLineError("name a model: tandem models pull NAME (see tandem models list)")
+            }
             let store = ModelStore()
             for name in names { _ = try store.catalog.models(for: name) }  // every name known before anything is fetched
             var installed: [(String, String)] = []
@@ -59,8 +61,10 @@ struct ModelsPullCommand: ParsableCommand {
                 installed += zip(models.map(\.name), paths)
             }
             if json {
-                print("[" + installed.map { "{\"name\":\(JSONText.string($0.0)),\"path\":\(JSONText.string($0.1))}" }
-                    .joined(separator: ",") + "]")
+                print(
+                    "["
+                        + installed.map { "{\"name\":\(JSONText.string($0.0)),\"path\":\(JSONText.string($0.1))}" }
+                        .joined(separator: ",") + "]")
             } else {
                 installed.forEach { print($0.1) }
             }

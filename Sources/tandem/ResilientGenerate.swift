@@ -39,10 +39,12 @@ struct ResilientGenerate {
         guard retryEvery >= 1 else { throw CommandLineError("--retry-every must be ≥ 1") }
         let required = requireSha256?.lowercased()
         if let required, !RegistryValidation.isSHA256(required) {
-            throw CommandLineError("--require-sha256 must be 64 hex digits (the model file's SHA-256, as `sha256sum` prints it)")
+            throw CommandLineError(
+                "--require-sha256 must be 64 hex digits (the model file's SHA-256, as `sha256sum` prints it)")
         }
         if let coordinator {
-            guard let url = URL(string: coordinator), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+            guard let url = URL(string: coordinator), ["http", "https"].contains(url.scheme ?? ""), url.host != nil
+            else {
                 throw CommandLineError("--coordinator must be http://HOST:PORT, got \"\(coordinator)\"")
             }
         }
@@ -54,19 +56,23 @@ struct ResilientGenerate {
             }
         }
         guard coordinator == nil || servers.isEmpty else {
-            throw CommandLineError("give --coordinator or --server, not both: the coordinator's list replaces explicit addresses")
+            throw CommandLineError(
+                "give --coordinator or --server, not both: the coordinator's list replaces explicit addresses")
         }
         guard coordinator != nil || !servers.isEmpty else {
             throw CommandLineError("give --coordinator http://HOST:PORT or --server ws://HOST:PORT[,ws://HOST:PORT…]")
         }
         let policy = try WindowOption.policy(window)
         try sampling.validate()
-        let setup = try DraftSetup(draftPath: draftPath, parsed: parsed, options: options, chatOptions: chatOptions, mode: "assisted")
-        let directory = VerifierDirectory(coordinator.map { .coordinator(url: $0, fingerprint: setup.tokenizer.fingerprint, sha256: required) }
-                                          ?? .addresses(servers))
-        let client = ResilientClient(draft: setup.draft, draftName: setup.draftName, tokenizer: setup.tokenizer,
-                                     directory: directory, policy: policy, requireSha256: required,
-                                     configuration: .init(retryEveryTokens: retryEvery))
+        let setup = try DraftSetup(
+            draftPath: draftPath, parsed: parsed, options: options, chatOptions: chatOptions, mode: "assisted")
+        let directory = VerifierDirectory(
+            coordinator.map { .coordinator(url: $0, fingerprint: setup.tokenizer.fingerprint, sha256: required) }
+                ?? .addresses(servers))
+        let client = ResilientClient(
+            draft: setup.draft, draftName: setup.draftName, tokenizer: setup.tokenizer,
+            directory: directory, policy: policy, requireSha256: required,
+            configuration: .init(retryEveryTokens: retryEvery))
         let request = setup.request(sampling: sampling, maxTokens: maxTokens, ignoreEos: ignoreEos)
         var final: (GenerationResult, String)?
         var segments: [Segment] = []
@@ -74,12 +80,12 @@ struct ResilientGenerate {
         var wentLocal = false
         for try await event in client.generate(request) {
             switch event {
-            case let .token(_, text, source):
+            case .token(_, let text, let source):
                 if segments.last?.source != source { segments.append(Segment(source: source, start: count, count: 0)) }
                 segments[segments.count - 1].count += 1
                 count += 1
                 ClientRun.show(text, json: json)
-            case let .source(source, reason):
+            case .source(let source, let reason):
                 guard !json else { continue }
                 switch source {
                 case .local:
@@ -91,19 +97,25 @@ struct ResilientGenerate {
                 case .verified:
                     break
                 }
-            case let .finished(result, text):
+            case .finished(let result, let text):
                 final = (result, text)
             }
         }
         guard let (result, text) = final else { throw CancellationError() }
         let used = await client.verifier.history
         if json {
-            print(try ClientRun.json(result, text: text, extra: ["\"segments\":\(try JSONOutput.string(segments))",
-                                                                 "\"verifiers\":\(try JSONOutput.string(used))"]))
+            print(
+                try ClientRun.json(
+                    result, text: text,
+                    extra: [
+                        "\"segments\":\(try JSONOutput.string(segments))",
+                        "\"verifiers\":\(try JSONOutput.string(used))",
+                    ]))
         } else {
             var block = StatsText.block(result.stats)
             block += "local tokens        \(result.stats.localTokens)\n"
-            block += "failovers           \(result.stats.failovers)\(used.isEmpty ? "" : " (verifiers: \(used.joined(separator: ", ")))")\n"
+            block +=
+                "failovers           \(result.stats.failovers)\(used.isEmpty ? "" : " (verifiers: \(used.joined(separator: ", ")))")\n"
             ClientRun.finishText(block: block)
         }
     }
@@ -121,14 +133,20 @@ extension GenerateCommand {
         do {
             guard let draft else { throw CommandLineError("failover mode needs --draft FILE") }
             guard options.model == nil else {
-                throw CommandLineError("--model runs locally; with --coordinator or --server the target is the servers' (drop --model)")
+                throw CommandLineError(
+                    "--model runs locally; with --coordinator or --server the target is the servers' (drop --model)")
             }
-            let sampling = SamplingParameters(temperature: temperature, topK: topK, topP: topP, minP: minP,
-                                              repeatPenalty: repeatPenalty, repeatLastN: repeatLastN, seed: seed)
-            let servers = (server ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            try await ResilientGenerate(draftPath: draft, coordinator: coordinator, servers: servers, requireSha256: requireSha256,
-                                        retryEvery: retryEvery, window: window, sampling: sampling, maxTokens: maxTokens,
-                                        ignoreEos: ignoreEos, json: json, options: options, chatOptions: chatOptions).run()
+            let sampling = SamplingParameters(
+                temperature: temperature, topK: topK, topP: topP, minP: minP,
+                repeatPenalty: repeatPenalty, repeatLastN: repeatLastN, seed: seed)
+            let servers = (server ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                !$0.isEmpty
+            }
+            try await ResilientGenerate(
+                draftPath: draft, coordinator: coordinator, servers: servers, requireSha256: requireSha256,
+                retryEvery: retryEvery, window: window, sampling: sampling, maxTokens: maxTokens,
+                ignoreEos: ignoreEos, json: json, options: options, chatOptions: chatOptions
+            ).run()
         } catch {
             let message = String(describing: error).replacingOccurrences(of: "\n", with: " ")
             FileHandle.standardError.write(Data("\nerror: \(message)\n".utf8))

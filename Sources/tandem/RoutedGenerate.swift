@@ -24,9 +24,11 @@ struct RoutedGenerate {
         guard maxTokens >= 0 else { throw CommandLineError("--max-tokens must be ≥ 0") }
         try configuration.validate()
         try sampling.validate()
-        let setup = try DraftSetup(draftPath: draftPath, parsed: parsed, options: options, chatOptions: chatOptions, mode: "routed")
-        let client = RoutedClient(draft: setup.draft, draftName: setup.draftName,
-                                  tokenizer: setup.tokenizer, server: server, configuration: configuration)
+        let setup = try DraftSetup(
+            draftPath: draftPath, parsed: parsed, options: options, chatOptions: chatOptions, mode: "routed")
+        let client = RoutedClient(
+            draft: setup.draft, draftName: setup.draftName,
+            tokenizer: setup.tokenizer, server: server, configuration: configuration)
         let request = setup.request(sampling: sampling, maxTokens: maxTokens, ignoreEos: ignoreEos)
         let (result, text) = try await ClientRun.consume(client.generate(request), json: json)
         if json {
@@ -63,10 +65,13 @@ enum RouteOption {
         }
     }
 
-    static func configuration(threshold: Double, score: String, span: Int, budget: Double,
-                              timeoutMs: Int) throws -> RoutedGenerator.Configuration {
+    static func configuration(
+        threshold: Double, score: String, span: Int, budget: Double,
+        timeoutMs: Int
+    ) throws -> RoutedGenerator.Configuration {
         guard threshold.isFinite, threshold >= 0, threshold <= 1 else {
-            throw CommandLineError("--threshold must be in [0, 1] (0 routes nothing, 1 routes every position), got \(threshold)")
+            throw CommandLineError(
+                "--threshold must be in [0, 1] (0 routes nothing, 1 routes every position), got \(threshold)")
         }
         guard budget.isFinite, budget >= 0, budget <= 1 else {
             throw CommandLineError("--route-budget must be in [0, 1] (the most routed share of tokens), got \(budget)")

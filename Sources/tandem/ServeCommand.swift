@@ -37,7 +37,10 @@ struct ServeCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("The target model (GGUF file or installed model name).", valueName: "file|name"), transform: modelFileArgument)
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The target model (GGUF file or installed model name).", valueName: "file|name"),
+        transform: modelFileArgument)
     var model: String
 
     @Option(name: .long, help: "Address to listen on.")
@@ -49,7 +52,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Compute threads (default: all cores).")
     var threads: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Pin the model's compute to CPU N (Linux only; e.g. two 'devices' on one machine).", valueName: "N"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Pin the model's compute to CPU N (Linux only; e.g. two 'devices' on one machine).", valueName: "N"))
     var cpu: Int?
 
     @Option(name: .long, help: "Most sessions open at once (one KV cache each).")
@@ -64,16 +70,26 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a silent session is kept before it is closed.")
     var idleTimeout: Double = 300
 
-    @Option(name: .long, help: ArgumentHelp("Register with the coordinator at this URL and heartbeat to it.", valueName: "http://HOST:PORT"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Register with the coordinator at this URL and heartbeat to it.", valueName: "http://HOST:PORT"))
     var register: String?
 
     @Option(name: .long, help: "The coordinator's shared secret (default: $TANDEM_SECRET).")
     var secret: String?
 
-    @Option(name: .long, help: ArgumentHelp("The address clients should use (default: ws://HOST:PORT as bound).", valueName: "ws://HOST:PORT"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The address clients should use (default: ws://HOST:PORT as bound).", valueName: "ws://HOST:PORT"))
     var advertise: String?
 
-    @Option(name: .long, help: ArgumentHelp("Layer whose early exit makes provisional verdicts (1…layers; default: the trained exit head, else the middle).", valueName: "L"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Layer whose early exit makes provisional verdicts (1…layers; default: the trained exit head, else the middle).",
+            valueName: "L"))
     var exitLayer: Int?
 
     func validate() throws {
@@ -83,7 +99,8 @@ struct ServeCommand: AsyncParsableCommand {
         guard maxContext.map({ $0 >= 2 }) ?? true else { throw ValidationError("--max-context must be ≥ 2") }
         // Bounded so the Duration it becomes cannot overflow (1e17 s used to trap).
         guard idleTimeout > 0, idleTimeout.isFinite, idleTimeout <= 31_536_000 else {
-            throw ValidationError("--idle-timeout must be > 0 and at most 31536000 seconds (a year), got \(idleTimeout)")
+            throw ValidationError(
+                "--idle-timeout must be > 0 and at most 31536000 seconds (a year), got \(idleTimeout)")
         }
     }
 
@@ -94,10 +111,12 @@ struct ServeCommand: AsyncParsableCommand {
                 throw CommandLineError("--register must be the coordinator's http://HOST:PORT, got \"\(register)\"")
             }
             guard SharedSecret.resolve(secret) != nil else {
-                throw CommandLineError("--register needs the coordinator's secret: --secret S or \(SharedSecret.environmentVariable)")
+                throw CommandLineError(
+                    "--register needs the coordinator's secret: --secret S or \(SharedSecret.environmentVariable)")
             }
             if advertise == nil, ["0.0.0.0", "::", "[::]"].contains(host) {
-                throw CommandLineError("listening on \(host): pass --advertise ws://REACHABLE-HOST:PORT so clients know where to connect")
+                throw CommandLineError(
+                    "listening on \(host): pass --advertise ws://REACHABLE-HOST:PORT so clients know where to connect")
             }
         } else if advertise != nil {
             throw CommandLineError("--advertise only matters with --register")
@@ -123,15 +142,18 @@ struct ServeCommand: AsyncParsableCommand {
             let loaded = try options.loadModel()
             if let cpu { try CPUOption.pin(loaded, to: cpu) }
             guard let tokenizer = TokenText.tokenizer(for: loaded.file) else {
-                throw CommandLineError("\(model) has no usable tokenizer; a verifier needs one so drafts can be matched to it")
+                throw CommandLineError(
+                    "\(model) has no usable tokenizer; a verifier needs one so drafts can be matched to it")
             }
             sha256 = try Self.hash(model)
             let id = (model as NSString).lastPathComponent
             if let exitLayer {
                 guard (1...loaded.config.layerCount).contains(exitLayer) else {
-                    throw CommandLineError("--exit-layer \(exitLayer) is outside \(id)'s layers 1…\(loaded.config.layerCount)")
+                    throw CommandLineError(
+                        "--exit-layer \(exitLayer) is outside \(id)'s layers 1…\(loaded.config.layerCount)")
                 }
-                target = try TargetModel(model: loaded, id: id, tokenizer: tokenizer, exitLayer: exitLayer, sha256: sha256)
+                target = try TargetModel(
+                    model: loaded, id: id, tokenizer: tokenizer, exitLayer: exitLayer, sha256: sha256)
             } else {
                 target = TargetModel(model: loaded, id: id, tokenizer: tokenizer, sha256: sha256)
             }
@@ -139,8 +161,9 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode.failure
         }
-        let limits = ServerLimits(maxSessions: maxSessions, maxWindow: maxWindow, contextLength: maxContext,
-                                  idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))
+        let limits = ServerLimits(
+            maxSessions: maxSessions, maxWindow: maxWindow, contextLength: maxContext,
+            idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))
         var logger = Logger(label: "tandem.serve")
         logger.logLevel = .notice
         let server = VerifierServer(model: target, limits: limits, host: host, port: port, logger: logger)
@@ -150,8 +173,9 @@ struct ServeCommand: AsyncParsableCommand {
         // SIGINT/SIGTERM shut them down gracefully, the registration first (it deregisters).
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         let app = server.service { port in
-            print("tandem: serving \(target.id) (vocabulary \(target.vocabularySize), context \(target.contextLength)) "
-                  + "at ws://\(host):\(port)/v1/assist — health: http://\(host):\(port)/health — sha256 \(sha256)")
+            print(
+                "tandem: serving \(target.id) (vocabulary \(target.vocabularySize), context \(target.contextLength)) "
+                    + "at ws://\(host):\(port)/v1/assist — health: http://\(host):\(port)/health — sha256 \(sha256)")
             fflush(nil)
             portSink.yield(port)
             portSink.finish()
@@ -161,15 +185,20 @@ struct ServeCommand: AsyncParsableCommand {
             let agent = RegistrationService(ports: ports, registration: registration, load: { server.currentLoad })
             services.append(.init(service: agent, successTerminationBehavior: .gracefullyShutdownGroup))
         }
-        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
-                                                      logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
         try await group.run()
     }
 
     /// The registration for the bound port, when --register was given.
-    private func registrationPlan(target: TargetModel, sha256: String) -> (@Sendable (Int) -> CoordinatorRegistration)? {
+    private func registrationPlan(target: TargetModel, sha256: String) -> (@Sendable (Int) -> CoordinatorRegistration)?
+    {
         guard let register, let secret = SharedSecret.resolve(secret) else { return nil }
-        let advertise = self.advertise, host = self.host, capacity = maxSessions
+        let advertise = self.advertise
+        let host = self.host
+        let capacity = maxSessions
         let contextLength = min(maxContext ?? target.contextLength, target.contextLength)
         let logger: Logger = {
             var logger = Logger(label: "tandem.register")
@@ -178,9 +207,11 @@ struct ServeCommand: AsyncParsableCommand {
         }()
         return { port in
             let address = advertise ?? "ws://\(host):\(port)"
-            let announce = VerifierRegistration(address: address, model: target.id, tokenizerFingerprint: target.fingerprint,
-                                                modelSha256: sha256, contextLength: contextLength, capacity: capacity)
-            return CoordinatorRegistration(coordinator: register, secret: secret, registration: announce, logger: logger)
+            let announce = VerifierRegistration(
+                address: address, model: target.id, tokenizerFingerprint: target.fingerprint,
+                modelSha256: sha256, contextLength: contextLength, capacity: capacity)
+            return CoordinatorRegistration(
+                coordinator: register, secret: secret, registration: announce, logger: logger)
         }
     }
 

@@ -14,21 +14,23 @@ struct TokenizeCommand: ParsableCommand {
         commandName: "tokenize",
         abstract: "Tokenize text with a model's own tokenizer (read from its GGUF file).",
         discussion: """
-        Prints one line per token: the id and the piece (as a JSON string; bytes of an incomplete character as \\xNN). BOS is added as the model does unless --no-bos; special tokens written in TEXT are recognised only with --special (always with --chat).
+            Prints one line per token: the id and the piece (as a JSON string; bytes of an incomplete character as \\xNN). BOS is added as the model does unless --no-bos; special tokens written in TEXT are recognised only with --special (always with --chat).
 
-        --jsonl reads one JSON string per line from standard input and prints one JSON array of ids per line, in order (no BOS; special tokens parsed only with --special). A line that is not a JSON string stops the run with an error naming the line.
+            --jsonl reads one JSON string per line from standard input and prints one JSON array of ids per line, in order (no BOS; special tokens parsed only with --special). A line that is not a JSON string stops the run with an error naming the line.
 
-        Examples:
-          tandem tokenize --model SmolLM2-135M-Instruct-Q8_0.gguf "Hello world"
-          tandem tokenize --model qwen2.5-0.5b-instruct-q8_0.gguf --chat "What is 2+2?"
-          printf '"Hello"\\n"<|im_end|>"\\n' | tandem tokenize --model FILE --jsonl --special
-          tandem tokenize --model FILE --fingerprint
-          tandem tokenize --model FILE --benchmark 4
+            Examples:
+              tandem tokenize --model SmolLM2-135M-Instruct-Q8_0.gguf "Hello world"
+              tandem tokenize --model qwen2.5-0.5b-instruct-q8_0.gguf --chat "What is 2+2?"
+              printf '"Hello"\\n"<|im_end|>"\\n' | tandem tokenize --model FILE --jsonl --special
+              tandem tokenize --model FILE --fingerprint
+              tandem tokenize --model FILE --benchmark 4
 
-        """
+            """
     )
 
-    @Option(name: .long, help: "GGUF file (or installed model name) whose tokenizer to use (a vocab-only file works).", transform: modelFileArgument)
+    @Option(
+        name: .long, help: "GGUF file (or installed model name) whose tokenizer to use (a vocab-only file works).",
+        transform: modelFileArgument)
     var model: String
 
     @Argument(help: "Text to tokenize.")
@@ -79,7 +81,8 @@ struct TokenizeCommand: ParsableCommand {
         } else if let text {
             let ids: [Int]
             do {
-                ids = chatOptions.isChat
+                ids =
+                    chatOptions.isChat
                     ? try chatOptions.promptIDs(text, tokenizer: tokenizer)
                     : tokenizer.encode(text, addBOS: noBOS ? false : nil, parseSpecial: special)
             } catch {
@@ -108,7 +111,10 @@ struct TokenizeCommand: ParsableCommand {
         print("eos          \(id(t.eosID))")
         print("eot          \(id(t.eotID))")
         print("end of gen   \(t.endOfGenerationIDs.map(String.init).joined(separator: " "))")
-        let chat = (try? t.chatTemplate()).map { "\($0.format.rawValue)" + ($0.defaultSystemPrompt.map { " (default system: \(JSONLines.quoted($0)))" } ?? "") }
+        let chat = (try? t.chatTemplate()).map {
+            "\($0.format.rawValue)"
+                + ($0.defaultSystemPrompt.map { " (default system: \(JSONLines.quoted($0)))" } ?? "")
+        }
         print("chat format  \(chat ?? (t.chatTemplate == nil ? "none (no template)" : "unrecognised template"))")
     }
 

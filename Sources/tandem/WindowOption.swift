@@ -12,7 +12,8 @@ enum WindowOption {
         case "cost", "cost-model": return CostModelWindow(minWindow: 1, maxWindow: maxWindow)
         default:
             guard let k = Int(text), k >= 0, k <= 64 else {
-                throw CommandLineError("--window: expected a number of drafts (0…64), doubling or adaptive; got '\(text)'")
+                throw CommandLineError(
+                    "--window: expected a number of drafts (0…64), doubling or adaptive; got '\(text)'")
             }
             return FixedWindow(k)
         }

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TandemDecoding
+import Testing
+
 @testable import TandemBench
 
 #if canImport(FoundationXML)
@@ -8,7 +9,9 @@ import TandemDecoding
 #endif
 
 /// Counters of a hand-made cell: `rounds` rounds of `window` drafts, `accepted` kept per round.
-private func counters(rounds: Int, window: Int, acceptedPerRound: Int, generations: Int = 1, cpu: Double = 0) -> GenerationCounters {
+private func counters(rounds: Int, window: Int, acceptedPerRound: Int, generations: Int = 1, cpu: Double = 0)
+    -> GenerationCounters
+{
     var c = GenerationCounters()
     for _ in 0..<rounds { c.recordRound(proposed: window, accepted: acceptedPerRound, positions: window + 1) }
     c.generations = generations
@@ -21,28 +24,43 @@ private func counters(rounds: Int, window: Int, acceptedPerRound: Int, generatio
     return c
 }
 
-private let profile = CloudProfile(name: "test", summary: "test", passBaseSeconds: 0.030, passSecondsPerPosition: 0.001,
-                                   prefillBaseSeconds: 0.010, prefillSecondsPerToken: 0.0005, draftSecondsPerToken: 0.004)
+private let profile = CloudProfile(
+    name: "test", summary: "test", passBaseSeconds: 0.030, passSecondsPerPosition: 0.001,
+    prefillBaseSeconds: 0.010, prefillSecondsPerToken: 0.0005, draftSecondsPerToken: 0.004)
 
 /// A synthetic run: cloud-only, local-only, windows 1 and 4, doubling and adaptive at two RTTs.
 private func syntheticResult(adaptiveAccepted: Int = 3) -> AssistResult {
     var cells: [AssistCell] = []
     for rtt in [0.0, 50] {
-        cells.append(AssistCell(policy: .cloudOnly, rttMs: rtt, counters: counters(rounds: 40, window: 0, acceptedPerRound: 0, cpu: 0.4),
-                                promptTokens: 3, outputs: [[1, 2, 3]]))
+        cells.append(
+            AssistCell(
+                policy: .cloudOnly, rttMs: rtt,
+                counters: counters(rounds: 40, window: 0, acceptedPerRound: 0, cpu: 0.4),
+                promptTokens: 3, outputs: [[1, 2, 3]]))
         var local = GenerationCounters()
         local.generations = 1
         local.generatedTokens = 40
         local.wallSeconds = 1
-        cells.append(AssistCell(policy: .localOnly, rttMs: rtt, counters: local, promptTokens: 3, outputs: [[1, 2, 4]]))
-        cells.append(AssistCell(policy: .fixed(1), rttMs: rtt, counters: counters(rounds: 20, window: 1, acceptedPerRound: 1, cpu: 0.3),
-                                promptTokens: 3, outputs: [[1, 2, 3]]))
-        cells.append(AssistCell(policy: .fixed(4), rttMs: rtt, counters: counters(rounds: 10, window: 4, acceptedPerRound: 3, cpu: 0.15),
-                                promptTokens: 3, outputs: [[1, 2, 3]]))
-        cells.append(AssistCell(policy: .doubling, rttMs: rtt, counters: counters(rounds: 13, window: 2, acceptedPerRound: 2, cpu: 0.2),
-                                promptTokens: 3, outputs: [[1, 2, 3]]))
-        cells.append(AssistCell(policy: .adaptive, rttMs: rtt, counters: counters(rounds: 10, window: 4, acceptedPerRound: adaptiveAccepted, cpu: 0.15),
-                                promptTokens: 3, outputs: [[1, 2, 3]]))
+        cells.append(
+            AssistCell(policy: .localOnly, rttMs: rtt, counters: local, promptTokens: 3, outputs: [[1, 2, 4]]))
+        cells.append(
+            AssistCell(
+                policy: .fixed(1), rttMs: rtt, counters: counters(rounds: 20, window: 1, acceptedPerRound: 1, cpu: 0.3),
+                promptTokens: 3, outputs: [[1, 2, 3]]))
+        cells.append(
+            AssistCell(
+                policy: .fixed(4), rttMs: rtt,
+                counters: counters(rounds: 10, window: 4, acceptedPerRound: 3, cpu: 0.15),
+                promptTokens: 3, outputs: [[1, 2, 3]]))
+        cells.append(
+            AssistCell(
+                policy: .doubling, rttMs: rtt, counters: counters(rounds: 13, window: 2, acceptedPerRound: 2, cpu: 0.2),
+                promptTokens: 3, outputs: [[1, 2, 3]]))
+        cells.append(
+            AssistCell(
+                policy: .adaptive, rttMs: rtt,
+                counters: counters(rounds: 10, window: 4, acceptedPerRound: adaptiveAccepted, cpu: 0.15),
+                promptTokens: 3, outputs: [[1, 2, 3]]))
     }
     return AssistResult(cells: cells, profile: profile, greedy: true, wallSeconds: 12)
 }
@@ -66,23 +84,28 @@ struct AssistBenchTests {
         // 10 rounds of window 4 (positions 5 each), 3 of 4 kept: 40 tokens, 40 drafts.
         let assisted = counters(rounds: 10, window: 4, acceptedPerRound: 3)
         let expectedAssisted = (0.010 + 3 * 0.0005) + 10 * (rtt + 0.030) + 40 * 0.001 + 40 * 0.004
-        let a = AssistCostModel.modelledSeconds(policy: .fixed(4), counters: assisted, promptTokens: 3, rttSeconds: rtt, profile: profile)
+        let a = AssistCostModel.modelledSeconds(
+            policy: .fixed(4), counters: assisted, promptTokens: 3, rttSeconds: rtt, profile: profile)
         #expect(abs(a - expectedAssisted) < 1e-12)
 
         let cloud = counters(rounds: 40, window: 0, acceptedPerRound: 0)
         let expectedCloud = (0.010 + 3 * 0.0005) + rtt + 40 * 0.030
-        let c = AssistCostModel.modelledSeconds(policy: .cloudOnly, counters: cloud, promptTokens: 3, rttSeconds: rtt, profile: profile)
+        let c = AssistCostModel.modelledSeconds(
+            policy: .cloudOnly, counters: cloud, promptTokens: 3, rttSeconds: rtt, profile: profile)
         #expect(abs(c - expectedCloud) < 1e-12)
 
         var local = GenerationCounters()
         local.generatedTokens = 40
-        let l = AssistCostModel.modelledSeconds(policy: .localOnly, counters: local, promptTokens: 3, rttSeconds: rtt, profile: profile)
+        let l = AssistCostModel.modelledSeconds(
+            policy: .localOnly, counters: local, promptTokens: 3, rttSeconds: rtt, profile: profile)
         #expect(abs(l - 40 * 0.004) < 1e-12)
 
         let row = AssistRow(policy: .fixed(4), rttMs: 50, counters: assisted, promptTokens: 3, profile: profile)
         #expect(abs((row.modelledLatencyMsPerToken ?? 0) - 1000 * expectedAssisted / 40) < 1e-9)
         #expect(abs((row.modelledTokensPerS ?? 0) - 40 / expectedAssisted) < 1e-9)
-        #expect(AssistRow(policy: .fixed(4), rttMs: 50, counters: assisted, promptTokens: 3, profile: nil).modelledLatencyMsPerToken == nil)
+        #expect(
+            AssistRow(policy: .fixed(4), rttMs: 50, counters: assisted, promptTokens: 3, profile: nil)
+                .modelledLatencyMsPerToken == nil)
     }
 
     @Test("--preemptive adds the adaptive-preemptive column, whose modelled time subtracts what each hit hides")
@@ -97,24 +120,30 @@ struct AssistBenchTests {
         let rtt = 0.05
         var c = counters(rounds: 10, window: 4, acceptedPerRound: 3)
         c.preemptiveHits = 6
-        let assisted = AssistCostModel.modelledSeconds(policy: .adaptive, counters: c, promptTokens: 3, rttSeconds: rtt, profile: profile)
-        let preemptive = AssistCostModel.modelledSeconds(policy: .adaptivePreemptive, counters: c, promptTokens: 3,
-                                                         rttSeconds: rtt, profile: profile, exitFraction: 0.5)
+        let assisted = AssistCostModel.modelledSeconds(
+            policy: .adaptive, counters: c, promptTokens: 3, rttSeconds: rtt, profile: profile)
+        let preemptive = AssistCostModel.modelledSeconds(
+            policy: .adaptivePreemptive, counters: c, promptTokens: 3,
+            rttSeconds: rtt, profile: profile, exitFraction: 0.5)
         // Mean window 4: a hit hides min(4 drafts · 4 ms, half of a 5-position pass (30 + 4 · 1 ms)) = 16 ms.
         #expect(abs((assisted - preemptive) - 6 * min(4 * 0.004, 0.5 * (0.030 + 4 * 0.001))) < 1e-12)
-        let late = AssistCostModel.modelledSeconds(policy: .adaptivePreemptive, counters: c, promptTokens: 3,
-                                                   rttSeconds: rtt, profile: profile, exitFraction: 0.9)
+        let late = AssistCostModel.modelledSeconds(
+            policy: .adaptivePreemptive, counters: c, promptTokens: 3,
+            rttSeconds: rtt, profile: profile, exitFraction: 0.9)
         #expect(late > preemptive, "a later exit leaves less of the pass to hide drafting behind")
     }
 
     @Test("rows encode with the issue's snake_case keys plus the documented extras")
     func rowKeys() throws {
-        let row = AssistRow(policy: .adaptive, rttMs: 25, counters: counters(rounds: 10, window: 4, acceptedPerRound: 2, cpu: 0.3),
-                            promptTokens: 3, profile: profile)
+        let row = AssistRow(
+            policy: .adaptive, rttMs: 25, counters: counters(rounds: 10, window: 4, acceptedPerRound: 2, cpu: 0.3),
+            promptTokens: 3, profile: profile)
         let object = try #require(JSONSerialization.jsonObject(with: JSONEncoder().encode(row)) as? [String: Any])
-        for key in ["policy", "rtt_ms", "acceptance_rate", "tokens_per_round", "tokens_per_s", "server_cpu_s_per_token",
-                    "bytes_per_token", "ttft_ms", "per_position_acceptance", "server_passes_per_token", "draft_ms",
-                    "network_ms", "verify_ms", "queue_ms", "modelled_latency_ms_per_token"] {
+        for key in [
+            "policy", "rtt_ms", "acceptance_rate", "tokens_per_round", "tokens_per_s", "server_cpu_s_per_token",
+            "bytes_per_token", "ttft_ms", "per_position_acceptance", "server_passes_per_token", "draft_ms",
+            "network_ms", "verify_ms", "queue_ms", "modelled_latency_ms_per_token",
+        ] {
             #expect(object[key] != nil, "missing \(key)")
         }
         #expect(object["policy"] as? String == "adaptive")
@@ -122,11 +151,15 @@ struct AssistBenchTests {
         #expect(abs((object["tokens_per_round"] as? Double ?? -1) - 3) < 1e-12)
         #expect(abs((object["server_cpu_s_per_token"] as? Double ?? -1) - 0.01) < 1e-12)
         #expect(try JSONDecoder().decode(AssistRow.self, from: JSONEncoder().encode(row)) == row)
-        let plain = try JSONSerialization.jsonObject(with: JSONEncoder().encode(
-            AssistRow(policy: .fixed(1), rttMs: 0, counters: counters(rounds: 2, window: 1, acceptedPerRound: 1), promptTokens: 1, profile: nil)))
+        let plain = try JSONSerialization.jsonObject(
+            with: JSONEncoder().encode(
+                AssistRow(
+                    policy: .fixed(1), rttMs: 0, counters: counters(rounds: 2, window: 1, acceptedPerRound: 1),
+                    promptTokens: 1, profile: nil)))
         #expect((plain as? [String: Any])?["modelled_latency_ms_per_token"] == nil, "absent without a profile")
-        #expect([AssistPolicy.fixed(8), .doubling, .adaptive, .cloudOnly, .localOnly].map(\.description)
-            == ["8", "doubling", "adaptive", "cloud-only", "local-only"])
+        #expect(
+            [AssistPolicy.fixed(8), .doubling, .adaptive, .cloudOnly, .localOnly].map(\.description)
+                == ["8", "doubling", "adaptive", "cloud-only", "local-only"])
     }
 
     @Test("the grid parses lists and refuses bad values with the option's name")
@@ -145,7 +178,8 @@ struct AssistBenchTests {
     @Test("the profiled adaptive policy sees the profile's draft and pass times, not the measured ones")
     func profiledPolicy() {
         let policy = ProfiledWindowPolicy(profile: profile)
-        let measured = RoundStats(proposed: 4, accepted: 2, draftSeconds: 9, networkSeconds: 0.05, queueSeconds: 3, verifySeconds: 7)
+        let measured = RoundStats(
+            proposed: 4, accepted: 2, draftSeconds: 9, networkSeconds: 0.05, queueSeconds: 3, verifySeconds: 7)
         let seen = policy.profiled(measured)
         #expect(abs(seen.draftSeconds - 0.016) < 1e-12)
         #expect(abs(seen.verifySeconds - 0.034) < 1e-12)
@@ -158,8 +192,9 @@ struct AssistBenchTests {
             window = wide.nextWindow(after: RoundStats(proposed: window, accepted: window, networkSeconds: 0.1))
         }
         #expect(window == 8)
-        let slowDraft = CloudProfile(name: "slow", summary: "", passBaseSeconds: 0.010, passSecondsPerPosition: 0.001,
-                                     prefillBaseSeconds: 0, prefillSecondsPerToken: 0, draftSecondsPerToken: 0.050)
+        let slowDraft = CloudProfile(
+            name: "slow", summary: "", passBaseSeconds: 0.010, passSecondsPerPosition: 0.001,
+            prefillBaseSeconds: 0, prefillSecondsPerToken: 0, draftSecondsPerToken: 0.050)
         var narrow = ProfiledWindowPolicy(profile: slowDraft)
         window = narrow.initialWindow
         for _ in 0..<30 {
@@ -172,9 +207,10 @@ struct AssistBenchTests {
     func report() {
         let result = syntheticResult()
         let grid = AssistGrid(rttsMs: [0, 50], windows: [1, 4], prompts: ["p"], maxTokens: 40)
-        let context = AssistReport.Context(command: "tandem bench assist --test", date: "2026-01-01T00:00:00Z", machine: "test cpu; 2 cores",
-                                           draft: "d.gguf", target: "t.gguf", sampling: "greedy", serverThreads: 1,
-                                           plots: ["a.svg", "b.svg", "c.svg"])
+        let context = AssistReport.Context(
+            command: "tandem bench assist --test", date: "2026-01-01T00:00:00Z", machine: "test cpu; 2 cores",
+            draft: "d.gguf", target: "t.gguf", sampling: "greedy", serverThreads: 1,
+            plots: ["a.svg", "b.svg", "c.svg"])
         let text = AssistReport(result: result, grid: grid, context: context).render()
         #expect(text.contains("`tandem bench assist --test`"))
         #expect(text.contains("noisy under load"))
@@ -230,9 +266,11 @@ struct AssistBenchTests {
     @Test("plots: well-formed SVG with a polyline per policy")
     func plots() throws {
         let result = syntheticResult()
-        for (chart, lines) in [(AssistPlots.tokensPerSecond(result, modelled: false), 6),
-                               (AssistPlots.tokensPerSecond(result, modelled: true), 6),
-                               (AssistPlots.acceptance(result), 2)] {
+        for (chart, lines) in [
+            (AssistPlots.tokensPerSecond(result, modelled: false), 6),
+            (AssistPlots.tokensPerSecond(result, modelled: true), 6),
+            (AssistPlots.acceptance(result), 2),
+        ] {
             let svg = chart.render()
             let parser = XMLParser(data: Data(svg.utf8))
             #expect(parser.parse(), "not well-formed: \(parser.parserError.map { "\($0)" } ?? "")")

@@ -1,13 +1,14 @@
 import Foundation
-import Testing
 import TandemBench
 import TandemTokenizer
+import Testing
 
 /// Prompt files (plain text, JSON Lines with prompts or conversations) and the HumanEval loader, on
 /// small fixtures written by the tests (never the real data).
 @Suite struct BenchPromptTests {
     static func temporary(_ name: String, _ text: String) throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-prompts-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tandem-prompts-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent(name).path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
@@ -21,15 +22,19 @@ import TandemTokenizer
 
     @Test func jsonLinesCarryMultiLinePromptsAndConversations() throws {
         let text = """
-        {"prompt": "def f(x):\\n    \\"\\"\\"Twice x.\\"\\"\\"\\n"}
+            {"prompt": "def f(x):\\n    \\"\\"\\"Twice x.\\"\\"\\"\\n"}
 
-        {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi\\nthere"}]}
-        """
+            {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi\\nthere"}]}
+            """
         let path = try Self.temporary("p.jsonl", text)
         let prompts = try BenchPromptFile.load(path: path)
         #expect(prompts.count == 2)
         #expect(prompts[0] == .text("def f(x):\n    \"\"\"Twice x.\"\"\"\n"))
-        #expect(prompts[1] == .chat([ChatMessage(role: "system", content: "Be brief."), ChatMessage(role: "user", content: "Hi\nthere")]))
+        #expect(
+            prompts[1]
+                == .chat([
+                    ChatMessage(role: "system", content: "Be brief."), ChatMessage(role: "user", content: "Hi\nthere"),
+                ]))
         // A file that starts with { is JSON Lines whatever its name.
         let named = try Self.temporary("p.txt", "{\"prompt\": \"a\\nb\"}\n")
         #expect(try BenchPromptFile.load(path: named) == [.text("a\nb")])
@@ -38,8 +43,10 @@ import TandemTokenizer
     @Test func conversationsRenderWithTheChatTemplate() throws {
         let chat = BenchPrompt.chat([ChatMessage(role: "user", content: "Hi")])
         let template = ChatTemplate(format: .chatml, defaultSystemPrompt: "You are Qwen.")
-        #expect(try chat.rendered(template: template)
-            == "<|im_start|>system\nYou are Qwen.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n")
+        #expect(
+            try chat.rendered(template: template)
+                == "<|im_start|>system\nYou are Qwen.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"
+        )
         #expect(throws: BenchPromptError.noChatTemplate) { try chat.rendered(template: nil) }
         #expect(try BenchPrompt.text("as is").rendered(template: nil) == "as is")
         // Plain prompts never consult the tokenizer.
@@ -49,10 +56,12 @@ import TandemTokenizer
     }
 
     @Test func malformedLinesAreNamed() throws {
-        for (text, fragment) in [("{\"prompt\": \"a\"}\n{\"text\": \"b\"}\n", "line 2"),
-                                 ("{\"prompt\": \"a\", \"messages\": []}\n", "both"),
-                                 ("{\"prompt\": \"\"}\n", "empty"),
-                                 ("{not json\n", "line 1")] {
+        for (text, fragment) in [
+            ("{\"prompt\": \"a\"}\n{\"text\": \"b\"}\n", "line 2"),
+            ("{\"prompt\": \"a\", \"messages\": []}\n", "both"),
+            ("{\"prompt\": \"\"}\n", "empty"),
+            ("{not json\n", "line 1"),
+        ] {
             let path = try Self.temporary("bad.jsonl", text)
             do {
                 _ = try BenchPromptFile.load(path: path)
@@ -66,9 +75,10 @@ import TandemTokenizer
         #expect(throws: BenchPromptError.self) { try BenchPromptFile.load(path: "/nonexistent/prompts.txt") }
     }
 
-    static let humanEvalLines = (0..<6).map {
-        "{\"task_id\": \"HumanEval/\($0)\", \"prompt\": \"def f\($0)():\\n    pass\\n\", \"canonical_solution\": \"\", \"test\": \"\", \"entry_point\": \"f\($0)\"}"
-    }.joined(separator: "\n") + "\n"
+    static let humanEvalLines =
+        (0..<6).map {
+            "{\"task_id\": \"HumanEval/\($0)\", \"prompt\": \"def f\($0)():\\n    pass\\n\", \"canonical_solution\": \"\", \"test\": \"\", \"entry_point\": \"f\($0)\"}"
+        }.joined(separator: "\n") + "\n"
 
     @Test func humanEvalLoadsFromJSONLinesAndGzip() throws {
         let plain = try Self.temporary("HumanEval.jsonl", Self.humanEvalLines)
@@ -97,6 +107,8 @@ import TandemTokenizer
             #expect(throws: BenchPromptError.badRange(bad)) { try HumanEval.parseRanges(bad) }
         }
         #expect(HumanEval.tuning == 0...79 && HumanEval.reporting == 80...163)
-        #expect(throws: BenchPromptError.self) { try HumanEval.parse("{\"task_id\": \"x\", \"prompt\": \"p\"}", name: "bad") }
+        #expect(throws: BenchPromptError.self) {
+            try HumanEval.parse("{\"task_id\": \"x\", \"prompt\": \"p\"}", name: "bad")
+        }
     }
 }

@@ -18,8 +18,11 @@ private func passLine(k: Int, ms: Double, threads: Int = 2) -> String {
     @Test func parsesJSONLinesAndSkipsBlankOnes() throws {
         let rows = try LlamaBenchRun.parse(jsonl: sampleLines)
         #expect(rows.count == 2)
-        #expect(rows[0] == LlamaBenchRow(nPrompt: 512, nGen: 0, nDepth: 0, nThreads: 2, avgNs: 4e9,
-                                         samplesNs: [4.1e9, 3.9e9, 4e9]))
+        #expect(
+            rows[0]
+                == LlamaBenchRow(
+                    nPrompt: 512, nGen: 0, nDepth: 0, nThreads: 2, avgNs: 4e9,
+                    samplesNs: [4.1e9, 3.9e9, 4e9]))
         #expect(rows[0].medianSeconds == 4)
     }
 
@@ -31,7 +34,8 @@ private func passLine(k: Int, ms: Double, threads: Int = 2) -> String {
 
     @Test func computesSpeedsAndPassRatios() throws {
         let passes = [(1, 40.0), (2, 60.0), (4, 100.0), (8, 180.0), (16, 320.0)]
-        let text = sampleLines + passes.map { passLine(k: $0.0, ms: $0.1) }.joined(separator: "\n")
+        let text =
+            sampleLines + passes.map { passLine(k: $0.0, ms: $0.1) }.joined(separator: "\n")
             + "\n" + passLine(k: 1, ms: 99, threads: 1)
         let figures = try LlamaBenchRun(executable: "llama-bench", model: "m.gguf")
             .figuresFrom(try LlamaBenchRun.parse(jsonl: text), threads: 2)
@@ -54,10 +58,11 @@ private func passLine(k: Int, ms: Double, threads: Int = 2) -> String {
 
     @Test func invocationsMatchTandemsMeasurements() {
         let args = LlamaBenchRun(executable: "llama-bench", model: "m.gguf").arguments(threads: 1)
-        #expect(args == [
-            ["-m", "m.gguf", "-t", "1", "-r", "3", "-o", "jsonl", "-p", "512", "-n", "64"],
-            ["-m", "m.gguf", "-t", "1", "-r", "3", "-o", "jsonl", "-p", "1,2,4,8,16", "-n", "0", "-d", "512"],
-        ])
+        #expect(
+            args == [
+                ["-m", "m.gguf", "-t", "1", "-r", "3", "-o", "jsonl", "-p", "512", "-n", "64"],
+                ["-m", "m.gguf", "-t", "1", "-r", "3", "-o", "jsonl", "-p", "1,2,4,8,16", "-n", "0", "-d", "512"],
+            ])
     }
 }
 
@@ -70,11 +75,13 @@ private func passLine(k: Int, ms: Double, threads: Int = 2) -> String {
     }
 
     @Test func rowsPutLlamaCppBesideTandemWithTheRatio() {
-        let llama = LlamaBenchFigures(threads: 2, prefillTokS: 200, decodeTokS: 25, passMs: [:],
-                                      passRatio: ["2": 1.5, "4": 2.5, "8": 4.9, "16": 5.5], peakRssMb: 550)
+        let llama = LlamaBenchFigures(
+            threads: 2, prefillTokS: 200, decodeTokS: 25, passMs: [:],
+            passRatio: ["2": 1.5, "4": 2.5, "8": 4.9, "16": 5.5], peakRssMb: 550)
         let table = EngineComparison.table([
-            EngineComparison(model: "m.gguf", fileMb: 469, tandem: [tandem(threads: 1), tandem(threads: 2)],
-                             llamaCpp: [llama]),
+            EngineComparison(
+                model: "m.gguf", fileMb: 469, tandem: [tandem(threads: 1), tandem(threads: 2)],
+                llamaCpp: [llama])
         ])
         let lines = table.split(separator: "\n")
         #expect(lines.count == 4)
@@ -90,8 +97,9 @@ private func passLine(k: Int, ms: Double, threads: Int = 2) -> String {
     }
 
     @Test func jsonUsesSnakeCaseAndRoundTrips() throws {
-        let value = EngineComparison(model: "m.gguf", fileMb: 1, tandem: [tandem(threads: 2)], llamaCpp: [],
-                                     llamaCppError: "llama-bench exited with status 1")
+        let value = EngineComparison(
+            model: "m.gguf", fileMb: 1, tandem: [tandem(threads: 2)], llamaCpp: [],
+            llamaCppError: "llama-bench exited with status 1")
         let data = try JSONEncoder().encode(value)
         let text = String(decoding: data, as: UTF8.self)
         #expect(text.contains("\"llama_cpp_error\""))
@@ -121,7 +129,8 @@ private func passLine(k: Int, ms: Double, threads: Int = 2) -> String {
     }
 
     @Test func appendsAMissingSection() {
-        #expect(MarkdownSection.replacing("## C", in: "# Title\n\n## A\na\n", with: "## C\nc\n")
+        #expect(
+            MarkdownSection.replacing("## C", in: "# Title\n\n## A\na\n", with: "## C\nc\n")
                 == "# Title\n\n## A\na\n\n## C\nc\n")
     }
 }

@@ -48,7 +48,8 @@ import Testing
         let sorted = samples.sorted()
         let median = sorted[sorted.count / 2]
         let rtt = Double(rttMilliseconds)
-        print("link rtt \(rttMilliseconds) ms: measured min \(sorted[0]) ms, median \(median) ms, max \(sorted.last ?? 0) ms; "
+        print(
+            "link rtt \(rttMilliseconds) ms: measured min \(sorted[0]) ms, median \(median) ms, max \(sorted.last ?? 0) ms; "
                 + "timer late by \(Self.milliseconds(counters.meanReleaseLateness)) ms on average, "
                 + "\(Self.milliseconds(counters.maxReleaseLateness)) ms at most over \(counters.releases) releases")
         #expect(sorted[0] >= rtt * 0.95, "a round trip was faster than the link allows")

@@ -5,8 +5,9 @@ import Testing
 
 /// The modelled latency of `tandem bench preempt` and its report's target check.
 @Suite struct PreemptReportTests {
-    static let profile = PreemptProfile(name: "test", passBase: 0.020, passPerPosition: 0.001, draftPerToken: 0.010,
-                                        exitFraction: 0.5)
+    static let profile = PreemptProfile(
+        name: "test", passBase: 0.020, passPerPosition: 0.001, draftPerToken: 0.010,
+        exitFraction: 0.5)
 
     @Test func modelledLatencyPricesTheCounts() {
         // 10 rounds of 4 drafts, 30 tokens, RTT 25 ms: 10·25 + (10·20 + 1·50) + 40·10 = 900 ms.
@@ -22,7 +23,9 @@ import Testing
         #expect(Self.profile.secondsPerToken(tokens: 0, rounds: 0, drafts: 0, hits: 0, rtt: 0.1) == 0)
     }
 
-    static func row(rtt: Double, preemptive: Bool, msPerToken: Double, modelled: Double, policy: String = "adaptive") -> String {
+    static func row(rtt: Double, preemptive: Bool, msPerToken: Double, modelled: Double, policy: String = "adaptive")
+        -> String
+    {
         """
         {"rtt_ms":\(rtt),"policy":"\(policy)","preemptive":\(preemptive),"prompts":2,"tokens":96,"rounds":40,"drafts":100,
          "acceptance_rate":0.6,"tokens_per_round":2.4,"ms_per_token":\(msPerToken),"decode_ms_per_token":\(msPerToken),
@@ -78,11 +81,16 @@ import Testing
     @Test func theJSONUsesSnakeCaseKeys() throws {
         let results = try Self.results([Self.row(rtt: 25, preemptive: true, msPerToken: 16, modelled: 44)])
         let text = try PreemptReport.json(results)
-        for key in ["\"rtt_ms\"", "\"preemptive_hit_rate\"", "\"saved_ms_per_round\"", "\"preemptive_wasted_drafts\"",
-                    "\"provisional_lead_ms\"", "\"modelled_ms_per_token\"", "\"server_provisional_ms\"", "\"exit_fraction\""] {
+        for key in [
+            "\"rtt_ms\"", "\"preemptive_hit_rate\"", "\"saved_ms_per_round\"", "\"preemptive_wasted_drafts\"",
+            "\"provisional_lead_ms\"", "\"modelled_ms_per_token\"", "\"server_provisional_ms\"", "\"exit_fraction\"",
+        ] {
             #expect(text.contains(key), "missing \(key)")
         }
-        #expect(PreemptReport.verdicts(try Self.results([Self.row(rtt: 10, preemptive: true, msPerToken: 1, modelled: 1)]),
-                                       policy: "adaptive").first?.hasPrefix("target not checked") == true)
+        #expect(
+            PreemptReport.verdicts(
+                try Self.results([Self.row(rtt: 10, preemptive: true, msPerToken: 1, modelled: 1)]),
+                policy: "adaptive"
+            ).first?.hasPrefix("target not checked") == true)
     }
 }

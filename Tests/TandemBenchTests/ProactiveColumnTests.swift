@@ -1,6 +1,6 @@
-import Testing
 import TandemBench
 import TandemDecoding
+import Testing
 
 /// `bench assist --proactive`: a proactive twin of every assisted column, and its modelled time.
 @Suite struct ProactiveColumnTests {
@@ -26,14 +26,17 @@ import TandemDecoding
         c.proposed = 30
         c.cloudPositions = 40
         let profile = try #require(CloudProfile.all.first)
-        let plain = AssistCostModel.modelledSeconds(policy: .fixed(3), counters: c, promptTokens: 3, rttSeconds: 0.05, profile: profile)
+        let plain = AssistCostModel.modelledSeconds(
+            policy: .fixed(3), counters: c, promptTokens: 3, rttSeconds: 0.05, profile: profile)
         var hits = c
         hits.proactiveHits = 6
-        let proactive = AssistCostModel.modelledSeconds(policy: .proactive(.fixed(3)), counters: hits, promptTokens: 3,
-                                                        rttSeconds: 0.05, profile: profile)
+        let proactive = AssistCostModel.modelledSeconds(
+            policy: .proactive(.fixed(3)), counters: hits, promptTokens: 3,
+            rttSeconds: 0.05, profile: profile)
         #expect(proactive < plain)
-        let noHits = AssistCostModel.modelledSeconds(policy: .proactive(.fixed(3)), counters: c, promptTokens: 3,
-                                                     rttSeconds: 0.05, profile: profile)
+        let noHits = AssistCostModel.modelledSeconds(
+            policy: .proactive(.fixed(3)), counters: c, promptTokens: 3,
+            rttSeconds: 0.05, profile: profile)
         #expect(noHits == plain)
         let row = AssistRow(policy: .proactive(.fixed(3)), rttMs: 50, counters: hits, promptTokens: 3, profile: nil)
         #expect(row.policy == "3-proactive")

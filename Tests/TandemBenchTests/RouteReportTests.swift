@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TandemBench
 
 @Suite("Routing benchmark measures and report")
@@ -14,21 +15,28 @@ struct RouteReportTests {
         #expect(RouteQuality.tokenMatch([], reference: []) == 1)
     }
 
-    func point(_ score: String, _ threshold: Double, routed: Double, match: Double, agreement: Double) -> RouteReport.Point {
-        RouteReport.Point(score: score, threshold: threshold, routedFraction: routed, cloudPassesPerToken: routed, bytesPerToken: 10,
-                          tokenMatch: match, prefixMatch: match, exactCompletions: 0, targetAgreement: agreement,
-                          targetPerplexity: 5, routeReplaced: 1, routeFallbacks: 0)
+    func point(_ score: String, _ threshold: Double, routed: Double, match: Double, agreement: Double)
+        -> RouteReport.Point
+    {
+        RouteReport.Point(
+            score: score, threshold: threshold, routedFraction: routed, cloudPassesPerToken: routed, bytesPerToken: 10,
+            tokenMatch: match, prefixMatch: match, exactCompletions: 0, targetAgreement: agreement,
+            targetPerplexity: 5, routeReplaced: 1, routeFallbacks: 0)
     }
 
     @Test("the check takes the best point within the routed share and compares it with the halfway bar")
     func check() {
-        let baseline = RouteReport.Baseline(draftTokenMatch: 0.2, draftTargetAgreement: 0.6, draftExactCompletions: 0,
-                                            draftPerplexity: 8, targetPerplexity: 4)
-        let report = RouteReport(target: "t", draft: "d", prompts: 2, maxTokens: 8, span: 1, budget: 1, baseline: baseline,
-                                 points: [point("margin", 0.1, routed: 0.08, match: 0.55, agreement: 0.75),
-                                          point("margin", 0.3, routed: 0.3, match: 0.9, agreement: 0.95),
-                                          point("entropy", 0.2, routed: 0.1, match: 0.5, agreement: 0.85)],
-                                 latency: [])
+        let baseline = RouteReport.Baseline(
+            draftTokenMatch: 0.2, draftTargetAgreement: 0.6, draftExactCompletions: 0,
+            draftPerplexity: 8, targetPerplexity: 4)
+        let report = RouteReport(
+            target: "t", draft: "d", prompts: 2, maxTokens: 8, span: 1, budget: 1, baseline: baseline,
+            points: [
+                point("margin", 0.1, routed: 0.08, match: 0.55, agreement: 0.75),
+                point("margin", 0.3, routed: 0.3, match: 0.9, agreement: 0.95),
+                point("entropy", 0.2, routed: 0.1, match: 0.5, agreement: 0.85),
+            ],
+            latency: [])
         let byPosition = report.check()
         #expect(abs(byPosition.bar - 0.6) < 1e-12)
         #expect(byPosition.best == 0.55)

@@ -174,7 +174,9 @@ private final class SVGCollector: NSObject, XMLParserDelegate {
         var shapes: [String] = []
         for (index, element) in doc.elements.enumerated() where element.name == "polyline" {
             let marker = doc.elements[index + 1]
-            let kind = marker.name == "polygon" ? "polygon:\(marker.attributes["points"]?.split(separator: " ").count ?? 0)" : marker.name
+            let kind =
+                marker.name == "polygon"
+                ? "polygon:\(marker.attributes["points"]?.split(separator: " ").count ?? 0)" : marker.name
             shapes.append(kind)
         }
         #expect(shapes.count == 6)

@@ -1,6 +1,6 @@
-import Testing
 import TandemBench
 import TandemDecoding
+import Testing
 
 /// The bench's adaptive column: windows bounded at 16 and cut by the confidence stopping rule, priced
 /// with the profile's costs under a profile.
@@ -18,7 +18,8 @@ import TandemDecoding
     @Test("under the profile, a longer round trip lowers the threshold")
     func thresholdFollowsTheRoundTrip() {
         func settle(rtt: Double) -> (window: Int, tau: Double) {
-            var policy = ProfiledWindowPolicy(profile: .a100Jetson, maxWindow: AssistPolicy.maxStoppingWindow, stopsOnConfidence: true)
+            var policy = ProfiledWindowPolicy(
+                profile: .a100Jetson, maxWindow: AssistPolicy.maxStoppingWindow, stopsOnConfidence: true)
             var window = policy.initialWindow
             for round in 0..<60 {
                 // Two of every three drafts kept, the rest rejected at the next position.
@@ -27,7 +28,8 @@ import TandemDecoding
             }
             return (window, policy.stopRule?.threshold ?? -1)
         }
-        let lan = settle(rtt: 0), wan = settle(rtt: 0.1)
+        let lan = settle(rtt: 0)
+        let wan = settle(rtt: 0.1)
         #expect(lan.tau > wan.tau && wan.tau > 0)
         #expect(wan.window == 16 && lan.window == 16, "the rule, not the bound, shortens rounds")
     }

@@ -7,7 +7,8 @@ struct TestClient {
 
     /// Connects to 127.0.0.1:`port` and runs `body`; the connection closes when `body` returns.
     static func withConnection<T: Sendable>(
-        port: Int, _ body: (_ reader: inout Reader, _ writer: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws -> T
+        port: Int,
+        _ body: (_ reader: inout Reader, _ writer: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws -> T
     ) async throws -> T {
         let connection = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)

@@ -1,8 +1,8 @@
 import NIOCore
 import NIOPosix
 import Synchronization
-import Testing
 import TandemBench
+import Testing
 
 /// Small NIO servers on 127.0.0.1 for the emulator to relay to.
 enum TestServers {

@@ -2,9 +2,9 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
-import Testing
 import TandemCoordinator
 import TandemWire
+import Testing
 
 /// One HTTP exchange with a coordinator: status and body.
 func exchange(_ method: String, _ url: String, secret: String? = nil, body: Data? = nil) async throws -> (Int, Data) {
@@ -20,11 +20,15 @@ func exchange(_ method: String, _ url: String, secret: String? = nil, body: Data
     return (Int(response.status.code), Data(bytes.readableBytesView))
 }
 
-func withCoordinator<T>(heartbeatTimeout: Duration = .seconds(30), _ body: (RunningCoordinator) async throws -> T) async throws -> T {
+func withCoordinator<T>(heartbeatTimeout: Duration = .seconds(30), _ body: (RunningCoordinator) async throws -> T)
+    async throws -> T
+{
     var logger = Logger(label: "test.coordinator")
     logger.logLevel = .critical
-    let running = try await CoordinatorServer(registry: VerifierRegistry(secret: "s3cret", heartbeatTimeout: heartbeatTimeout),
-                                              host: "127.0.0.1", port: 0, logger: logger).start()
+    let running = try await CoordinatorServer(
+        registry: VerifierRegistry(secret: "s3cret", heartbeatTimeout: heartbeatTimeout),
+        host: "127.0.0.1", port: 0, logger: logger
+    ).start()
     do {
         let value = try await body(running)
         await running.stop()
@@ -56,11 +60,13 @@ struct CoordinatorHTTPTests {
             #expect(listing.verifiers.map(\.address) == ["ws://127.0.0.1:9001"])
             #expect(listing.verifiers.first?.modelSha256 == sha("a"))
             #expect(String(decoding: list, as: UTF8.self).contains("\"model_sha256\""))
-            let other = try JSONDecoder().decode(VerifierListing.self, from: try await exchange("GET", base + "?tokenizer_fingerprint=fp-z").1)
+            let other = try JSONDecoder().decode(
+                VerifierListing.self, from: try await exchange("GET", base + "?tokenizer_fingerprint=fp-z").1)
             #expect(other.verifiers.isEmpty)
             #expect(try await exchange("GET", base + "?model_sha256=xyz").0 == 400)
 
-            let beat = try encoder.encode(VerifierHeartbeat(modelSha256: sha("a"), load: VerifierLoad(activeSessions: 2)))
+            let beat = try encoder.encode(
+                VerifierHeartbeat(modelSha256: sha("a"), load: VerifierLoad(activeSessions: 2)))
             #expect(try await exchange("POST", "\(base)/\(id)/heartbeat", body: beat).0 == 401)
             #expect(try await exchange("POST", "\(base)/\(id)/heartbeat", secret: "s3cret", body: beat).0 == 200)
             #expect(try await exchange("POST", "\(base)/nobody/heartbeat", secret: "s3cret", body: beat).0 == 404)
@@ -101,9 +107,12 @@ struct CoordinatorHTTPTests {
     func hashConflict() async throws {
         try await withCoordinator { c in
             let base = c.url + RegistryAPI.path
-            #expect(try await exchange("POST", base, secret: "s3cret", body: try encoder.encode(registration(port: 9010))).0 == 201)
-            let (status, answer) = try await exchange("POST", base, secret: "s3cret",
-                                                      body: try encoder.encode(registration(port: 9010, sha256: sha("e"))))
+            #expect(
+                try await exchange("POST", base, secret: "s3cret", body: try encoder.encode(registration(port: 9010))).0
+                    == 201)
+            let (status, answer) = try await exchange(
+                "POST", base, secret: "s3cret",
+                body: try encoder.encode(registration(port: 9010, sha256: sha("e"))))
             #expect(status == 409)
             #expect(try JSONDecoder().decode(RegistryErrorBody.self, from: answer).error.contains("sha256"))
             let listing = try JSONDecoder().decode(VerifierListing.self, from: try await exchange("GET", base).1)
@@ -115,10 +124,16 @@ struct CoordinatorHTTPTests {
     func staleOverHTTP() async throws {
         try await withCoordinator(heartbeatTimeout: .milliseconds(1500)) { c in
             let base = c.url + RegistryAPI.path
-            #expect(try await exchange("POST", base, secret: "s3cret", body: try encoder.encode(registration(port: 9020))).0 == 201)
-            #expect(try JSONDecoder().decode(VerifierListing.self, from: try await exchange("GET", base).1).verifiers.count == 1)
+            #expect(
+                try await exchange("POST", base, secret: "s3cret", body: try encoder.encode(registration(port: 9020))).0
+                    == 201)
+            #expect(
+                try JSONDecoder().decode(VerifierListing.self, from: try await exchange("GET", base).1).verifiers.count
+                    == 1)
             try await Task.sleep(for: .milliseconds(3200))
-            #expect(try JSONDecoder().decode(VerifierListing.self, from: try await exchange("GET", base).1).verifiers.isEmpty)
+            #expect(
+                try JSONDecoder().decode(VerifierListing.self, from: try await exchange("GET", base).1).verifiers
+                    .isEmpty)
         }
     }
 }

@@ -1,7 +1,8 @@
 import Synchronization
-import Testing
-@testable import TandemCoordinator
 import TandemWire
+import Testing
+
+@testable import TandemCoordinator
 
 /// Time that moves only when a test says so.
 final class ManualTime: Sendable {
@@ -12,10 +13,13 @@ final class ManualTime: Sendable {
 
 func sha(_ c: Character) -> String { String(repeating: c, count: 64) }
 
-func registration(port: Int, fingerprint: String = "fp-a", sha256: String = sha("a"), capacity: Int = 4,
-                  load: VerifierLoad = VerifierLoad()) -> VerifierRegistration {
-    VerifierRegistration(address: "ws://127.0.0.1:\(port)", model: "target.gguf", tokenizerFingerprint: fingerprint,
-                         modelSha256: sha256, contextLength: 256, capacity: capacity, load: load)
+func registration(
+    port: Int, fingerprint: String = "fp-a", sha256: String = sha("a"), capacity: Int = 4,
+    load: VerifierLoad = VerifierLoad()
+) -> VerifierRegistration {
+    VerifierRegistration(
+        address: "ws://127.0.0.1:\(port)", model: "target.gguf", tokenizerFingerprint: fingerprint,
+        modelSha256: sha256, contextLength: 256, capacity: capacity, load: load)
 }
 
 @Suite("Verifier registry (fake clock)")
@@ -30,8 +34,12 @@ struct RegistryTests {
     func secret() throws {
         let registry = self.registry
         try registry.authorize("Bearer s3cret")
-        for header in [nil, "", "s3cret", "Bearer", "Bearer ", "Bearer s3cre", "Bearer s3cret2", "bearer s3cret", "Basic s3cret"] {
-            #expect(throws: RegistryError.unauthorized, "\(String(describing: header))") { try registry.authorize(header) }
+        for header in [
+            nil, "", "s3cret", "Bearer", "Bearer ", "Bearer s3cre", "Bearer s3cret2", "bearer s3cret", "Basic s3cret",
+        ] {
+            #expect(throws: RegistryError.unauthorized, "\(String(describing: header))") {
+                try registry.authorize(header)
+            }
         }
         let open = VerifierRegistry(secret: "")
         #expect(throws: RegistryError.unauthorized) { try open.authorize("Bearer ") }
@@ -62,10 +70,13 @@ struct RegistryTests {
     @Test("the listing is filtered by fingerprint and hash and ranked by load over capacity")
     func ranking() throws {
         let registry = self.registry
-        let busy = try registry.register(registration(port: 2001, capacity: 2, load: VerifierLoad(activeSessions: 1, queuedRounds: 0)))
-        let idle = try registry.register(registration(port: 2002, capacity: 8, load: VerifierLoad(activeSessions: 1, queuedRounds: 1)))
+        let busy = try registry.register(
+            registration(port: 2001, capacity: 2, load: VerifierLoad(activeSessions: 1, queuedRounds: 0)))
+        let idle = try registry.register(
+            registration(port: 2002, capacity: 8, load: VerifierLoad(activeSessions: 1, queuedRounds: 1)))
         let other = try registry.register(registration(port: 2003, fingerprint: "fp-b"))
-        let otherModel = try registry.register(registration(port: 2004, sha256: sha("b"), load: VerifierLoad(activeSessions: 0)))
+        let otherModel = try registry.register(
+            registration(port: 2004, sha256: sha("b"), load: VerifierLoad(activeSessions: 0)))
         let listed = registry.list(fingerprint: "fp-a")
         #expect(listed.map(\.id) == [otherModel.id, idle.id, busy.id])
         #expect(listed.map(\.score) == [0, 0.25, 0.5])
@@ -76,8 +87,10 @@ struct RegistryTests {
         _ = try registry.heartbeat(id: busy.id, VerifierHeartbeat(modelSha256: sha("a"), load: VerifierLoad()))
         #expect(registry.list(fingerprint: "fp-a", sha256: sha("a")).map(\.id) == [busy.id, idle.id])
         // Equal scores: fewer recent tokens per second first.
-        _ = try registry.heartbeat(id: idle.id, VerifierHeartbeat(modelSha256: sha("a"), load: VerifierLoad(tokensPerS: 5)))
-        _ = try registry.heartbeat(id: busy.id, VerifierHeartbeat(modelSha256: sha("a"), load: VerifierLoad(tokensPerS: 9)))
+        _ = try registry.heartbeat(
+            id: idle.id, VerifierHeartbeat(modelSha256: sha("a"), load: VerifierLoad(tokensPerS: 5)))
+        _ = try registry.heartbeat(
+            id: busy.id, VerifierHeartbeat(modelSha256: sha("a"), load: VerifierLoad(tokensPerS: 9)))
         #expect(registry.list(fingerprint: "fp-a", sha256: sha("a")).map(\.id) == [idle.id, busy.id])
     }
 
@@ -85,7 +98,10 @@ struct RegistryTests {
     func hashConflicts() throws {
         let registry = self.registry
         let first = try registry.register(registration(port: 3001, sha256: sha("a")))
-        #expect(throws: RegistryError.hashConflict(address: "ws://127.0.0.1:3001/v1/assist", registered: sha("a"), claimed: sha("c"))) {
+        #expect(
+            throws: RegistryError.hashConflict(
+                address: "ws://127.0.0.1:3001/v1/assist", registered: sha("a"), claimed: sha("c"))
+        ) {
             var r = registration(port: 3001, sha256: sha("c"))
             r.address += "/v1/assist"
             _ = try registry.register(r)
@@ -134,7 +150,8 @@ struct RegistryTests {
         #expect(registry.count == 0)
         let good = try registry.register(registration(port: 4002))
         #expect(throws: RegistryError.self) {
-            try registry.heartbeat(id: good.id, VerifierHeartbeat(modelSha256: sha("a"), load: VerifierLoad(activeSessions: -1)))
+            try registry.heartbeat(
+                id: good.id, VerifierHeartbeat(modelSha256: sha("a"), load: VerifierLoad(activeSessions: -1)))
         }
     }
 

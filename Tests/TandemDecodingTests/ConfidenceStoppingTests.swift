@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import TandemDecoding
 import TandemTestSupport
+import Testing
+
+@testable import TandemDecoding
 
 /// The confidence stopping rule: the drafter ends a window once it is unsure the window so far will be
 /// accepted, the policy prices the threshold and learns the calibration, and greedy output stays the
@@ -71,7 +72,8 @@ import TandemTestSupport
         // it is not the top one (0.1 each against 0.7).
         let model = Self.scheduled([:].merging((3...40).map { ($0, 0.7) }) { a, _ in a })
         let drafter = ModelDrafter(session: model.makeSession(), proposalTopK: 4)
-        try await drafter.start(SessionRequest(prompt: [1, 2, 3], sampling: .init(temperature: 1, seed: 3), maxTokens: 30))
+        try await drafter.start(
+            SessionRequest(prompt: [1, 2, 3], sampling: .init(temperature: 1, seed: 3), maxTokens: 30))
         let rule = DraftStopRule(threshold: 0.5, calibration: [0, 0, 1, 1])
         var cut = 0
         for _ in 0..<20 {
@@ -89,8 +91,9 @@ import TandemTestSupport
     }
 
     @Test func thresholdFallsAsTheRoundTripGrowsAndRisesWithTheDraftCost() {
-        var e = CostModelWindow.Estimates(acceptance: 0.6, roundTripSeconds: 0, draftSecondsPerToken: 0.005,
-                                          verifyBaseSeconds: 0.033, verifySecondsPerDraft: 0.0004)
+        var e = CostModelWindow.Estimates(
+            acceptance: 0.6, roundTripSeconds: 0, draftSecondsPerToken: 0.005,
+            verifyBaseSeconds: 0.033, verifySecondsPerDraft: 0.0004)
         let range = 0.0...1.0
         let lan = ConfidenceStoppingWindow.threshold(for: e, window: 4, in: range)
         e.roundTripSeconds = 0.1
@@ -115,13 +118,16 @@ import TandemTestSupport
         #expect(before.count == ConfidenceStoppingWindow.calibrationBins && Set(before).count == 1, "the prior: flat")
         // Confident drafts (0.9) are always kept; unsure ones (0.1) always rejected.
         for _ in 0..<50 {
-            let window = policy.nextWindow(after: RoundStats(proposed: 3, accepted: 2, draftSeconds: 0.003, networkSeconds: 0.05,
-                                                             verifySeconds: 0.01, draftProbabilities: [0.9, 0.9, 0.1]))
+            let window = policy.nextWindow(
+                after: RoundStats(
+                    proposed: 3, accepted: 2, draftSeconds: 0.003, networkSeconds: 0.05,
+                    verifySeconds: 0.01, draftProbabilities: [0.9, 0.9, 0.1]))
             #expect(window == 16)
         }
         let rule = policy.stopRule
         #expect(rule != nil)
-        let high = rule?.acceptance(ofProbability: 0.9) ?? 0, low = rule?.acceptance(ofProbability: 0.1) ?? 1
+        let high = rule?.acceptance(ofProbability: 0.9) ?? 0
+        let low = rule?.acceptance(ofProbability: 0.1) ?? 1
         #expect(high > 0.9 && low < 0.1, "learnt: \(high) at 0.9, \(low) at 0.1")
         #expect(rule.map { policy.thresholdRange.contains($0.threshold) } == true)
         // Plain policies set no rule.
@@ -154,8 +160,10 @@ import TandemTestSupport
             #expect(result.tokens == reference, "τ \(threshold), \(policy)")
             #expect(result.stats.accepted + result.stats.rounds == 60)
         }
-        let ruled = try await makeAssisted(target: target, draft: draft, policy: FixedRule(window: 8, threshold: threshold))
-            .run(SessionRequest(prompt: prompt, maxTokens: 60))
+        let ruled = try await makeAssisted(
+            target: target, draft: draft, policy: FixedRule(window: 8, threshold: threshold)
+        )
+        .run(SessionRequest(prompt: prompt, maxTokens: 60))
         let meanWindow = Double(ruled.stats.proposed) / Double(ruled.stats.rounds)
         if threshold == 0 {
             #expect(meanWindow > 6, "no rule: full windows but for the last rounds")

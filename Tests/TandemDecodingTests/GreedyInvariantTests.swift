@@ -1,6 +1,7 @@
-import Testing
-@testable import TandemDecoding
 import TandemTestSupport
+import Testing
+
+@testable import TandemDecoding
 
 /// Greedy assisted decoding must reproduce the target's own greedy output exactly, whatever the draft
 /// and the window policy; with the draft equal to the target, every draft is accepted.
@@ -47,10 +48,12 @@ import TandemTestSupport
     }
 
     @Test func oneTargetPassOfKPlusOnePositionsPerRound() async throws {
-        let targetLog = SessionRecorder(), draftLog = SessionRecorder()
+        let targetLog = SessionRecorder()
+        let draftLog = SessionRecorder()
         let draft = ToyModel.perturbed(Self.target, disagreement: 0.3)
-        let generator = makeAssisted(target: Self.target, draft: draft, policy: FixedWindow(3),
-                                     targetRecorder: targetLog, draftRecorder: draftLog)
+        let generator = makeAssisted(
+            target: Self.target, draft: draft, policy: FixedWindow(3),
+            targetRecorder: targetLog, draftRecorder: draftLog)
         let result = try await generator.run(SessionRequest(prompt: Self.prompt, maxTokens: 40))
         let log = targetLog.snapshot
         #expect(log.prefills == [Self.prompt.count - 1], "the prompt's last token stays pending")
@@ -103,8 +106,10 @@ import TandemTestSupport
     @Test func contextFullEndsTheGeneration() async throws {
         let small = ToyModel.hashed(vocabularySize: 32, contextLength: 20, seed: 1, scale: 4)
         let recorder = SessionRecorder()
-        let result = try await makeAssisted(target: small, draft: small, policy: FixedWindow(8), targetRecorder: recorder)
-            .run(SessionRequest(prompt: Self.prompt, maxTokens: 100))
+        let result = try await makeAssisted(
+            target: small, draft: small, policy: FixedWindow(8), targetRecorder: recorder
+        )
+        .run(SessionRequest(prompt: Self.prompt, maxTokens: 100))
         #expect(result.tokens == small.greedy(prompt: Self.prompt, count: 17))
         #expect(result.finishReason == .contextFull)
         #expect(recorder.snapshot.maxCount <= 20)
@@ -118,7 +123,9 @@ import TandemTestSupport
         let first = letters(reference).range(of: stop)!
         let cut = letters(reference).distance(from: letters(reference).startIndex, to: first.upperBound)
         let result = try await makeAssisted(target: Self.target, draft: Self.target, policy: FixedWindow(6))
-            .run(SessionRequest(prompt: Self.prompt, maxTokens: 40), stopStrings: StopStrings([stop], detokenize: letters))
+            .run(
+                SessionRequest(prompt: Self.prompt, maxTokens: 40),
+                stopStrings: StopStrings([stop], detokenize: letters))
         #expect(result.tokens == Array(reference.prefix(cut)))
         #expect(result.finishReason == .stopString(stop))
     }
@@ -129,10 +136,10 @@ import TandemTestSupport
         var result: GenerationResult?
         for try await event in generator.generate(SessionRequest(prompt: Self.prompt, maxTokens: 12)) {
             switch event {
-            case let .token(t):
+            case .token(let t):
                 #expect(result == nil)
                 tokens.append(t)
-            case let .finished(r): result = r
+            case .finished(let r): result = r
             }
         }
         #expect(tokens == Self.target.greedy(prompt: Self.prompt, count: 12))

@@ -1,7 +1,8 @@
 import Synchronization
-import Testing
-@testable import TandemDecoding
 import TandemTestSupport
+import Testing
+
+@testable import TandemDecoding
 
 @Suite struct ModelDrafterTests {
     static let model = ToyModel.hashed(vocabularySize: 16, contextLength: 40, seed: 5, scale: 3)
@@ -20,13 +21,16 @@ import TandemTestSupport
         try await drafter.advance([reference[0], reference[1], correction])
         #expect(recorder.snapshot.counts.last == 5, "rolled back to the agreed sequence minus its last token")
         let second = try await drafter.propose(2)
-        #expect(second.tokens == Self.model.greedy(prompt: Self.prompt + [reference[0], reference[1], correction], count: 2))
+        #expect(
+            second.tokens
+                == Self.model.greedy(prompt: Self.prompt + [reference[0], reference[1], correction], count: 2))
         #expect(recorder.snapshot.passes.suffix(2) == [1, 1], "the last agreed token is fed with the window")
     }
 
     @Test func sampledDraftsComeWithTheirQ() async throws {
         let drafter = ModelDrafter(session: Self.model.makeSession(), proposalTopK: 3)
-        try await drafter.start(SessionRequest(prompt: Self.prompt, sampling: SamplingParameters(temperature: 1, seed: 9), maxTokens: 30))
+        try await drafter.start(
+            SessionRequest(prompt: Self.prompt, sampling: SamplingParameters(temperature: 1, seed: 9), maxTokens: 30))
         let proposal = try await drafter.propose(5)
         let q = try #require(proposal.q)
         #expect(proposal.tokens.count == 5 && q.count == 5)
@@ -64,9 +68,11 @@ import TandemTestSupport
     @Test func concurrentGenerationsOnOneGeneratorAreRefused() async throws {
         let (entered, enter) = AsyncStream.makeStream(of: Void.self)
         let (released, release) = AsyncStream.makeStream(of: Void.self)
-        let gated = GatedVerifier(inner: InProcessVerifier(session: Self.model.makeSession()), enter: enter, released: released)
-        let generator = AssistedGenerator(drafter: ModelDrafter(session: Self.model.makeSession()), verifier: gated,
-                                          policy: FixedWindow(2))
+        let gated = GatedVerifier(
+            inner: InProcessVerifier(session: Self.model.makeSession()), enter: enter, released: released)
+        let generator = AssistedGenerator(
+            drafter: ModelDrafter(session: Self.model.makeSession()), verifier: gated,
+            policy: FixedWindow(2))
         let request = SessionRequest(prompt: [1], maxTokens: 20)
         let first = Task { try await generator.run(request) }
         for await _ in entered { break }  // the first generation is inside `open`
@@ -80,7 +86,8 @@ import TandemTestSupport
 
     @Test func droppingTheStreamStopsTheGeneration() async throws {
         let recorder = SessionRecorder()
-        let generator = makeAssisted(target: Self.model, draft: Self.model, policy: FixedWindow(1), targetRecorder: recorder)
+        let generator = makeAssisted(
+            target: Self.model, draft: Self.model, policy: FixedWindow(1), targetRecorder: recorder)
         var seen = 0
         for try await event in generator.generate(SessionRequest(prompt: [1], maxTokens: 400)) {
             if case .token = event { seen += 1 }

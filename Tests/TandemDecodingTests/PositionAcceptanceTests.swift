@@ -1,16 +1,20 @@
 import Testing
+
 @testable import TandemDecoding
 
 /// The cost model's per-position acceptance: drafts that agreed so far tend to keep agreeing, which a
 /// single α misses.
 @Suite struct PositionAcceptanceTests {
-    static let costs = CostModelWindow.Estimates(acceptance: 0.5, roundTripSeconds: 0.05, draftSecondsPerToken: 0.005,
-                                                 verifyBaseSeconds: 0.03, verifySecondsPerDraft: 0.0005)
+    static let costs = CostModelWindow.Estimates(
+        acceptance: 0.5, roundTripSeconds: 0.05, draftSecondsPerToken: 0.005,
+        verifyBaseSeconds: 0.03, verifySecondsPerDraft: 0.0005)
 
     @Test func expectedTokensFromPositions() {
         var e = Self.costs
-        #expect(CostModelWindow.expectedTokens(window: 3, estimates: e) == CostModelWindow.expectedTokens(window: 3, acceptance: 0.5),
-                "no positions: the single-α formula")
+        #expect(
+            CostModelWindow.expectedTokens(window: 3, estimates: e)
+                == CostModelWindow.expectedTokens(window: 3, acceptance: 0.5),
+            "no positions: the single-α formula")
         e.positionAcceptance = [0.5, 0.8]
         // 1 + 0.5 + 0.5·0.8 + 0.5·0.8·0.8 (position 3 takes the last estimate).
         #expect(abs(CostModelWindow.expectedTokens(window: 3, estimates: e) - (1 + 0.5 + 0.4 + 0.32)) < 1e-12)
@@ -23,8 +27,10 @@ import Testing
         var k = 4
         for round in 0..<200 {
             let accepted = round % 2 == 0 ? 0 : k
-            k = policy.nextWindow(after: RoundStats(proposed: k, accepted: accepted, draftSeconds: 0.005 * Double(k),
-                                                    networkSeconds: 0.05, verifySeconds: 0.03 + 0.0005 * Double(k)))
+            k = policy.nextWindow(
+                after: RoundStats(
+                    proposed: k, accepted: accepted, draftSeconds: 0.005 * Double(k),
+                    networkSeconds: 0.05, verifySeconds: 0.03 + 0.0005 * Double(k)))
         }
         let positions = policy.estimates.positionAcceptance
         #expect(positions.count >= 2)
@@ -51,8 +57,10 @@ import Testing
         // Passes of 0.3 ms on this machine against a prior of 40 ms + 4 ms per draft, all at k = 1.
         var policy = CostModelWindow(minWindow: 1, maxWindow: 8)
         for _ in 0..<20 {
-            policy.update(with: RoundStats(proposed: 1, accepted: 1, draftSeconds: 0.0002, networkSeconds: 0.010,
-                                           verifySeconds: 0.0003))
+            policy.update(
+                with: RoundStats(
+                    proposed: 1, accepted: 1, draftSeconds: 0.0002, networkSeconds: 0.010,
+                    verifySeconds: 0.0003))
         }
         let e = policy.estimates
         #expect(abs(e.verifyBaseSeconds - 0.0003 / 1.1) < 1e-9, "\(e)")

@@ -1,7 +1,8 @@
 import Synchronization
-import Testing
-@testable import TandemDecoding
 import TandemTestSupport
+import Testing
+
+@testable import TandemDecoding
 
 /// Early-exit preemptive drafting in-process: the provisional verdict, the drafter's speculative
 /// branch, and the generator's output, which must not change whatever the early head guesses.
@@ -55,10 +56,11 @@ import TandemTestSupport
         let generator = makeAssisted(target: Self.wrong, draft: Self.draft, policy: FixedWindow(4), preemptive: true)
         var streamed: [Int] = []
         var result: GenerationResult?
-        for try await event in generator.generate(SessionRequest(prompt: Self.prompt, maxTokens: 40), stopStrings: nil) {
+        for try await event in generator.generate(SessionRequest(prompt: Self.prompt, maxTokens: 40), stopStrings: nil)
+        {
             switch event {
-            case let .token(t): streamed.append(t)
-            case let .finished(r): result = r
+            case .token(let t): streamed.append(t)
+            case .finished(let r): result = r
             }
         }
         let final = try #require(result)
@@ -66,13 +68,17 @@ import TandemTestSupport
         #expect(final.tokens == Self.target.greedy(prompt: Self.prompt, count: 40))
         #expect(final.counters.preemptiveHits == 0)
         #expect(final.counters.preemptiveRounds > 0)
-        #expect(final.counters.preemptiveWastedDrafts >= final.counters.preemptiveRounds, "each miss drafted at least one token")
+        #expect(
+            final.counters.preemptiveWastedDrafts >= final.counters.preemptiveRounds,
+            "each miss drafted at least one token")
         #expect(final.stats.preemptiveHitRate == 0)
     }
 
     @Test func aTargetWithoutEarlyExitSendsNoProvisional() async throws {
-        let result = try await makeAssisted(target: Self.target, draft: Self.draft, policy: FixedWindow(4), preemptive: true)
-            .run(SessionRequest(prompt: Self.prompt, maxTokens: 32))
+        let result = try await makeAssisted(
+            target: Self.target, draft: Self.draft, policy: FixedWindow(4), preemptive: true
+        )
+        .run(SessionRequest(prompt: Self.prompt, maxTokens: 32))
         #expect(result.tokens == Self.target.greedy(prompt: Self.prompt, count: 32))
         #expect(result.counters.provisionals == 0)
         #expect(result.counters.preemptiveRounds == 0)
@@ -125,7 +131,8 @@ import TandemTestSupport
             let policy: any WindowPolicy = policyName == "doubling" ? DoublingWindow() : FixedWindow(4)
             let request = SessionRequest(prompt: Self.prompt, sampling: sampling, maxTokens: 40)
             let plain = try await makeAssisted(target: target, draft: Self.draft, policy: policy).run(request)
-            let preemptive = try await makeAssisted(target: target, draft: Self.draft, policy: policy, preemptive: true).run(request)
+            let preemptive = try await makeAssisted(target: target, draft: Self.draft, policy: policy, preemptive: true)
+                .run(request)
             #expect(preemptive.tokens == plain.tokens, "\(policyName)")
             #expect(preemptive.counters.preemptiveRounds > 0)
         }

@@ -1,7 +1,8 @@
 import Synchronization
-import Testing
-@testable import TandemDecoding
 import TandemTestSupport
+import Testing
+
+@testable import TandemDecoding
 
 /// Proactive drafting in-process: the drafter drafts the next window while the round is verified; the
 /// output must not change whatever the verdict says, and a miss must roll the drafter back exactly.
@@ -17,18 +18,27 @@ import TandemTestSupport
 
     static func policies() -> [(String, any WindowPolicy)] {
         [1, 2, 4, 8].map { ("fixed \($0)", FixedWindow($0) as any WindowPolicy) }
-            + [("doubling", DoublingWindow()), ("adaptive", CostModelWindow()),
-               ("adaptive stopping", ConfidenceStoppingWindow(costModel: CostModelWindow(minWindow: 1, maxWindow: 16)))]
+            + [
+                ("doubling", DoublingWindow()), ("adaptive", CostModelWindow()),
+                (
+                    "adaptive stopping",
+                    ConfidenceStoppingWindow(costModel: CostModelWindow(minWindow: 1, maxWindow: 16))
+                ),
+            ]
     }
 
     /// A generator whose verifier holds each round until the drafter has started speculating on it, so
     /// every speculation's assumption is fixed before its verdict (that is the overlap under test: were
     /// drafting not concurrent with the wait for the verdict, no round would ever hit).
-    static func gated(target: ToyModel, draft: ToyModel, policy: any WindowPolicy, maxTokens: Int,
-                      proposalTopK: Int = 8, preemptive: Bool = false) -> AssistedGenerator {
+    static func gated(
+        target: ToyModel, draft: ToyModel, policy: any WindowPolicy, maxTokens: Int,
+        proposalTopK: Int = 8, preemptive: Bool = false
+    ) -> AssistedGenerator {
         let drafter = SpeculationCountingDrafter(ModelDrafter(session: draft.makeSession(), proposalTopK: proposalTopK))
-        let verifier = SpeculationGatedVerifier(InProcessVerifier(session: target.makeSession(), maxWindow: 16), drafter: drafter)
-        return AssistedGenerator(drafter: drafter, verifier: verifier, policy: policy, preemptive: preemptive, proactive: true)
+        let verifier = SpeculationGatedVerifier(
+            InProcessVerifier(session: target.makeSession(), maxWindow: 16), drafter: drafter)
+        return AssistedGenerator(
+            drafter: drafter, verifier: verifier, policy: policy, preemptive: preemptive, proactive: true)
     }
 
     @Test func greedyOutputWithEqualsWithoutEqualsTheTargetsAtEveryWindow() async throws {
@@ -36,8 +46,11 @@ import TandemTestSupport
         let request = SessionRequest(prompt: Self.prompt, maxTokens: 48)
         for (name, policy) in Self.policies() {
             let plain = try await makeAssisted(target: Self.target, draft: Self.draft, policy: policy).run(request)
-            let proactive = try await makeAssisted(target: Self.target, draft: Self.draft, policy: policy, proactive: true).run(request)
-            let gated = try await Self.gated(target: Self.target, draft: Self.draft, policy: policy, maxTokens: 48).run(request)
+            let proactive = try await makeAssisted(
+                target: Self.target, draft: Self.draft, policy: policy, proactive: true
+            ).run(request)
+            let gated = try await Self.gated(target: Self.target, draft: Self.draft, policy: policy, maxTokens: 48).run(
+                request)
             #expect(plain.tokens == reference, "\(name)")
             #expect(proactive.tokens == reference, "\(name)")
             #expect(gated.tokens == reference, "\(name), gated")
@@ -60,7 +73,9 @@ import TandemTestSupport
             let s = result.counters
             #expect(s.proactiveRounds > 0, "\(name)")
             #expect(s.proactiveHits == s.proactiveRounds, "\(name): every window accepted and every guess the target's")
-            #expect(s.proactiveWastedDrafts == 0 || name.hasPrefix("adaptive"), "\(name): \(s.proactiveWastedDrafts) wasted")
+            #expect(
+                s.proactiveWastedDrafts == 0 || name.hasPrefix("adaptive"), "\(name): \(s.proactiveWastedDrafts) wasted"
+            )
             #expect(s.proactiveHiddenSeconds > 0, "\(name)")
             #expect(result.stats.proactiveHitRate == 1, "\(name)")
         }
@@ -68,19 +83,21 @@ import TandemTestSupport
 
     @Test(arguments: ["fixed 1", "fixed 4", "doubling", "adaptive"])
     func forcedMissesRollBackAndEmitNoThrownAwayToken(_ policyName: String) async throws {
-        let policy: any WindowPolicy = switch policyName {
-        case "fixed 1": FixedWindow(1)
-        case "fixed 4": FixedWindow(4)
-        case "doubling": DoublingWindow()
-        default: CostModelWindow()
-        }
+        let policy: any WindowPolicy =
+            switch policyName {
+            case "fixed 1": FixedWindow(1)
+            case "fixed 4": FixedWindow(4)
+            case "doubling": DoublingWindow()
+            default: CostModelWindow()
+            }
         let generator = Self.gated(target: Self.target, draft: Self.alwaysWrong, policy: policy, maxTokens: 40)
         var streamed: [Int] = []
         var result: GenerationResult?
-        for try await event in generator.generate(SessionRequest(prompt: Self.prompt, maxTokens: 40), stopStrings: nil) {
+        for try await event in generator.generate(SessionRequest(prompt: Self.prompt, maxTokens: 40), stopStrings: nil)
+        {
             switch event {
-            case let .token(t): streamed.append(t)
-            case let .finished(r): result = r
+            case .token(let t): streamed.append(t)
+            case .finished(let r): result = r
             }
         }
         let final = try #require(result)
@@ -100,14 +117,19 @@ import TandemTestSupport
         let reference = Self.target.greedy(prompt: Self.prompt, count: 48)
         for (name, policy) in Self.policies() {
             let request = SessionRequest(prompt: Self.prompt, maxTokens: 48)
-            let both = try await makeAssisted(target: target, draft: Self.draft, policy: policy, preemptive: true, proactive: true)
-                .run(request)
+            let both = try await makeAssisted(
+                target: target, draft: Self.draft, policy: policy, preemptive: true, proactive: true
+            )
+            .run(request)
             #expect(both.tokens == reference, "\(head), \(name)")
-            #expect(both.counters.provisionals == both.counters.rounds, "\(head), \(name): every pass makes a provisional")
+            #expect(
+                both.counters.provisionals == both.counters.rounds, "\(head), \(name): every pass makes a provisional")
             #expect(both.counters.proactiveRounds > 0, "\(head), \(name)")
             #expect(both.counters.preemptiveRounds == 0, "proactive drafting takes the provisional over")
-            let gated = try await Self.gated(target: target, draft: Self.draft, policy: policy, maxTokens: 48, preemptive: true)
-                .run(request)
+            let gated = try await Self.gated(
+                target: target, draft: Self.draft, policy: policy, maxTokens: 48, preemptive: true
+            )
+            .run(request)
             #expect(gated.tokens == reference, "\(head), \(name), gated")
         }
     }
@@ -127,8 +149,11 @@ import TandemTestSupport
             let sampling = SamplingParameters(temperature: 1, seed: seed)
             let request = SessionRequest(prompt: Self.prompt, sampling: sampling, maxTokens: 40)
             let plain = try await makeAssisted(target: Self.target, draft: Self.draft, policy: policy()).run(request)
-            let proactive = try await makeAssisted(target: Self.target, draft: Self.draft, policy: policy(), proactive: true).run(request)
-            let gated = try await Self.gated(target: Self.target, draft: Self.draft, policy: policy(), maxTokens: 40).run(request)
+            let proactive = try await makeAssisted(
+                target: Self.target, draft: Self.draft, policy: policy(), proactive: true
+            ).run(request)
+            let gated = try await Self.gated(target: Self.target, draft: Self.draft, policy: policy(), maxTokens: 40)
+                .run(request)
             #expect(proactive.tokens == plain.tokens, "\(policyName), seed \(seed)")
             #expect(gated.tokens == plain.tokens, "\(policyName), seed \(seed), gated")
             #expect(gated.counters.proactiveRounds > 0)
@@ -148,7 +173,9 @@ import TandemTestSupport
             try await drafter.start(SessionRequest(prompt: Self.prompt, sampling: sampling, maxTokens: 64))
             let window = try await drafter.propose(3)
             let guess = try #require(try await drafter.guessNext(after: window.tokens))
-            #expect(guess == Self.draft.greedy(prompt: Self.prompt + window.tokens, count: 1).first, "the draft's own most likely token")
+            #expect(
+                guess == Self.draft.greedy(prompt: Self.prompt + window.tokens, count: 1).first,
+                "the draft's own most likely token")
             // Hit: the speculation after the window and the guess is what a fresh drafter proposes there.
             let assumed = window.tokens + [guess]
             let speculative = try #require(try await drafter.speculate(after: assumed, count: 3))
@@ -226,7 +253,9 @@ final class SpeculationGatedVerifier: Verifier {
         return try await base.verify(round)
     }
 
-    func verify(_ round: DraftRound, onProvisional: @escaping @Sendable (Verdict.Provisional) -> Void) async throws -> Verdict {
+    func verify(_ round: DraftRound, onProvisional: @escaping @Sendable (Verdict.Provisional) -> Void) async throws
+        -> Verdict
+    {
         try await hold(round)
         return try await base.verify(round, onProvisional: onProvisional)
     }

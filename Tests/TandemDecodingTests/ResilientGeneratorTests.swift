@@ -1,8 +1,9 @@
 import Foundation
 import Synchronization
-import Testing
-@testable import TandemDecoding
 import TandemTestSupport
+import Testing
+
+@testable import TandemDecoding
 
 /// An in-process verifier that can be switched off: while down, `open` and `verify` throw
 /// `VerifierUnavailable`, as a client with no reachable server does.
@@ -20,8 +21,10 @@ actor SwitchableVerifier: Verifier, FailoverReporting {
     private(set) var opens = 0
     var failovers: Int { 0 }
 
-    init(_ base: InProcessVerifier, startDown: Bool = false, downAfterVerifies: Int? = nil, upAfterOpens: Int? = nil,
-         failure: (any Error)? = nil) {
+    init(
+        _ base: InProcessVerifier, startDown: Bool = false, downAfterVerifies: Int? = nil, upAfterOpens: Int? = nil,
+        failure: (any Error)? = nil
+    ) {
         self.base = base
         down = startDown
         self.downAfterVerifies = downAfterVerifies
@@ -62,17 +65,22 @@ actor SwitchableVerifier: Verifier, FailoverReporting {
     static let prompt = [3, 1, 4]
 
     func generator(_ verifier: SwitchableVerifier, retryEvery: Int = 3) -> ResilientGenerator {
-        ResilientGenerator(drafter: ModelDrafter(session: Self.draft.makeSession()), verifier: verifier, policy: FixedWindow(3),
-                           configuration: .init(retryEveryTokens: retryEvery, retryInterval: .zero))
+        ResilientGenerator(
+            drafter: ModelDrafter(session: Self.draft.makeSession()), verifier: verifier, policy: FixedWindow(3),
+            configuration: .init(retryEveryTokens: retryEvery, retryInterval: .zero))
     }
 
-    func collect(_ generator: ResilientGenerator, maxTokens: Int) async throws -> (tokens: [Int], markers: [(TokenSource, Int)], GenerationResult) {
-        var tokens: [Int] = [], markers: [(TokenSource, Int)] = [], result: GenerationResult?
+    func collect(_ generator: ResilientGenerator, maxTokens: Int) async throws -> (
+        tokens: [Int], markers: [(TokenSource, Int)], GenerationResult
+    ) {
+        var tokens: [Int] = []
+        var markers: [(TokenSource, Int)] = []
+        var result: GenerationResult?
         for try await event in generator.events(SessionRequest(prompt: Self.prompt, maxTokens: maxTokens)) {
             switch event {
-            case let .token(t): tokens.append(t)
-            case let .source(s, _): markers.append((s, tokens.count))
-            case let .finished(r): result = r
+            case .token(let t): tokens.append(t)
+            case .source(let s, _): markers.append((s, tokens.count))
+            case .finished(let r): result = r
             }
         }
         return (tokens, markers, try #require(result))
@@ -101,31 +109,41 @@ actor SwitchableVerifier: Verifier, FailoverReporting {
         let opens = await verifier.opens
         // Later attempts run in the background, so a loaded machine may finish before any of them starts:
         // only the first attempt and the ceiling are certain.
-        #expect(opens >= 1 && opens <= 1 + 24 / 3, "one attempt at the start, then at most one every 3 local tokens: \(opens)")
+        #expect(
+            opens >= 1 && opens <= 1 + 24 / 3,
+            "one attempt at the start, then at most one every 3 local tokens: \(opens)")
     }
 
     @Test("lost mid-generation and back: local tokens in between, then assisted rounds resume on the whole sequence")
     func downAndBack() async throws {
-        let verifier = SwitchableVerifier(InProcessVerifier(session: Self.target.makeSession()), downAfterVerifies: 4,
-                                          upAfterOpens: 2)
+        let verifier = SwitchableVerifier(
+            InProcessVerifier(session: Self.target.makeSession()), downAfterVerifies: 4,
+            upAfterOpens: 2)
         let (tokens, markers, result) = try await collect(generator(verifier), maxTokens: 60)
         #expect(result.tokens == tokens)
         #expect(tokens.count == 60)
         #expect(markers.map(\.0) == [.verified, .local, .verified])
-        let localFrom = markers[1].1, resumedAt = markers[2].1
+        let localFrom = markers[1].1
+        let resumedAt = markers[2].1
         #expect(result.counters.localTokens == resumedAt - localFrom)
-        #expect(result.counters.localTokens >= 3 * 3, "three attempts, at least three local tokens apart, the third answered")
+        #expect(
+            result.counters.localTokens >= 3 * 3,
+            "three attempts, at least three local tokens apart, the third answered")
         #expect(Array(tokens[..<localFrom]) == Self.target.greedy(prompt: Self.prompt, count: localFrom))
-        #expect(Array(tokens[localFrom..<resumedAt])
-            == Self.draft.greedy(prompt: Self.prompt + tokens[..<localFrom], count: resumedAt - localFrom))
-        #expect(Array(tokens[resumedAt...]) == Self.target.greedy(prompt: Self.prompt + tokens[..<resumedAt], count: 60 - resumedAt))
+        #expect(
+            Array(tokens[localFrom..<resumedAt])
+                == Self.draft.greedy(prompt: Self.prompt + tokens[..<localFrom], count: resumedAt - localFrom))
+        #expect(
+            Array(tokens[resumedAt...])
+                == Self.target.greedy(prompt: Self.prompt + tokens[..<resumedAt], count: 60 - resumedAt))
         #expect(result.stats.localTokens == result.counters.localTokens)
     }
 
     @Test("a verifier error other than unreachability surfaces")
     func realErrorsSurface() async throws {
-        let verifier = SwitchableVerifier(InProcessVerifier(session: Self.target.makeSession()),
-                                          failure: GenerationError.invalidVerdict("made up"))
+        let verifier = SwitchableVerifier(
+            InProcessVerifier(session: Self.target.makeSession()),
+            failure: GenerationError.invalidVerdict("made up"))
         await #expect(throws: GenerationError.invalidVerdict("made up")) {
             _ = try await collect(generator(verifier), maxTokens: 10)
         }
@@ -133,7 +151,8 @@ actor SwitchableVerifier: Verifier, FailoverReporting {
 
     @Test("local and failover counts add up across generations and reach the stats as snake_case keys")
     func countersMerge() throws {
-        var a = GenerationCounters(), b = GenerationCounters()
+        var a = GenerationCounters()
+        var b = GenerationCounters()
         a.localTokens = 3
         a.failovers = 1
         b.localTokens = 4
@@ -153,10 +172,12 @@ actor SwitchableVerifier: Verifier, FailoverReporting {
 @Suite struct ResilientRetryTests {
     @Test("failed attempts space out: with a long interval only the first attempt happens in a short local run")
     func backoff() async throws {
-        let verifier = SwitchableVerifier(InProcessVerifier(session: ResilientGeneratorTests.target.makeSession()), startDown: true)
-        let generator = ResilientGenerator(drafter: ModelDrafter(session: ResilientGeneratorTests.draft.makeSession()),
-                                           verifier: verifier, policy: FixedWindow(3),
-                                           configuration: .init(retryEveryTokens: 1, retryInterval: .seconds(3600)))
+        let verifier = SwitchableVerifier(
+            InProcessVerifier(session: ResilientGeneratorTests.target.makeSession()), startDown: true)
+        let generator = ResilientGenerator(
+            drafter: ModelDrafter(session: ResilientGeneratorTests.draft.makeSession()),
+            verifier: verifier, policy: FixedWindow(3),
+            configuration: .init(retryEveryTokens: 1, retryInterval: .seconds(3600)))
         let result = try await generator.run(SessionRequest(prompt: ResilientGeneratorTests.prompt, maxTokens: 30))
         #expect(result.counters.localTokens == 30)
         #expect(await verifier.opens == 1, "the interval since the first attempt has not passed")
@@ -178,10 +199,15 @@ struct CountingDrafter: Drafter {
     func start(_ request: SessionRequest) async throws { try await base.start(request) }
     func propose(_ count: Int) async throws -> DraftProposal { try await base.propose(count) }
     func advance(_ tokens: [Int]) async throws {
-        let count = progress.tokens.withLock { $0 += tokens.count; return $0 }
+        let count = progress.tokens.withLock {
+            $0 += tokens.count
+            return $0
+        }
         if count == holdAt {
             let deadline = ContinuousClock.now + .seconds(10)
-            while !progress.probeEntered.withLock({ $0 }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(1)) }
+            while !progress.probeEntered.withLock({ $0 }), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(1))
+            }
         }
         try await base.advance(tokens)
     }
@@ -214,16 +240,21 @@ actor SlowUnreachableVerifier: Verifier {
     func probesDoNotStall() async throws {
         let progress = LocalProgress()
         let verifier = SlowUnreachableVerifier(progress: progress)
-        let drafter = CountingDrafter(base: ModelDrafter(session: ResilientGeneratorTests.draft.makeSession()), progress: progress, holdAt: 10)
-        let generator = ResilientGenerator(drafter: drafter, verifier: verifier, policy: FixedWindow(3),
-                                           configuration: .init(retryEveryTokens: 3, retryInterval: .zero))
+        let drafter = CountingDrafter(
+            base: ModelDrafter(session: ResilientGeneratorTests.draft.makeSession()), progress: progress, holdAt: 10)
+        let generator = ResilientGenerator(
+            drafter: drafter, verifier: verifier, policy: FixedWindow(3),
+            configuration: .init(retryEveryTokens: 3, retryInterval: .zero))
         let result = try await generator.run(SessionRequest(prompt: ResilientGeneratorTests.prompt, maxTokens: 60))
         #expect(result.counters.localTokens == 60)
-        #expect(result.tokens == ResilientGeneratorTests.draft.greedy(prompt: ResilientGeneratorTests.prompt, count: 60))
+        #expect(
+            result.tokens == ResilientGeneratorTests.draft.greedy(prompt: ResilientGeneratorTests.prompt, count: 60))
         #expect(await verifier.opens >= 2)
         // The last probe is cancelled when the generation ends; let it finish its bookkeeping.
         let deadline = ContinuousClock.now + .seconds(10)
-        while await !verifier.localTokensDuringProbe, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        while await !verifier.localTokensDuringProbe, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
         #expect(await verifier.localTokensDuringProbe, "local tokens were made while an attempt was in flight")
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 import Synchronization
-import Testing
-@testable import TandemDecoding
 import TandemTestSupport
+import Testing
+
+@testable import TandemDecoding
 
 /// A routing verifier over an in-process one that logs every answered route and can delay or refuse.
 final class ScriptedRouter: RoutingVerifier {
@@ -13,7 +14,8 @@ final class ScriptedRouter: RoutingVerifier {
     let refuse: Bool
     private let log = Mutex<[(request: RouteRequest, answer: RouteAnswer)]>([])
 
-    init(target: ToyModel, delay: Duration = .zero, refuse: Bool = false, recorder: SessionRecorder = SessionRecorder()) {
+    init(target: ToyModel, delay: Duration = .zero, refuse: Bool = false, recorder: SessionRecorder = SessionRecorder())
+    {
         inner = InProcessVerifier(session: target.makeSession(recorder: recorder))
         self.delay = delay
         self.refuse = refuse
@@ -45,20 +47,28 @@ struct RoutingTests {
     static let draft = ToyModel.perturbed(target, disagreement: 0.35)
     static let prompt = [3, 1, 4]
 
-    func generator(_ verifier: any RoutingVerifier, threshold: Double, score: ConfidenceScore = .topProbability,
-                   span: Int = 1, budget: Double = 1, lookahead: Int = 8, timeout: Duration = .seconds(30),
-                   draftRecorder: SessionRecorder = SessionRecorder()) -> RoutedGenerator {
-        RoutedGenerator(draft: Self.draft.makeSession(recorder: draftRecorder), verifier: verifier,
-                        configuration: .init(policy: RoutingPolicy(score: score, threshold: threshold, budget: budget),
-                                             span: span, lookahead: lookahead, routeTimeout: timeout, retryAfter: .milliseconds(20)))
+    func generator(
+        _ verifier: any RoutingVerifier, threshold: Double, score: ConfidenceScore = .topProbability,
+        span: Int = 1, budget: Double = 1, lookahead: Int = 8, timeout: Duration = .seconds(30),
+        draftRecorder: SessionRecorder = SessionRecorder()
+    ) -> RoutedGenerator {
+        RoutedGenerator(
+            draft: Self.draft.makeSession(recorder: draftRecorder), verifier: verifier,
+            configuration: .init(
+                policy: RoutingPolicy(score: score, threshold: threshold, budget: budget),
+                span: span, lookahead: lookahead, routeTimeout: timeout, retryAfter: .milliseconds(20)))
     }
 
-    @Test("threshold 0 routes nothing: the output is the draft's own greedy output", arguments: ConfidenceScore.allCases)
+    @Test(
+        "threshold 0 routes nothing: the output is the draft's own greedy output", arguments: ConfidenceScore.allCases)
     func thresholdZero(score: ConfidenceScore) async throws {
         let router = ScriptedRouter(target: Self.target)
-        let result = try await generator(router, threshold: 0, score: score).run(SessionRequest(prompt: Self.prompt, maxTokens: 40))
+        let result = try await generator(router, threshold: 0, score: score).run(
+            SessionRequest(prompt: Self.prompt, maxTokens: 40))
         #expect(result.tokens == Self.draft.greedy(prompt: Self.prompt, count: 40))
-        #expect(result.tokens != Self.target.greedy(prompt: Self.prompt, count: 40), "the pair must differ for the test to mean anything")
+        #expect(
+            result.tokens != Self.target.greedy(prompt: Self.prompt, count: 40),
+            "the pair must differ for the test to mean anything")
         #expect(result.counters.routedPositions == 0)
         #expect(result.counters.cloudPasses == 0)
         #expect(result.stats.routedFraction == 0)
@@ -107,7 +117,9 @@ struct RoutingTests {
                     let start = request.base - Self.prompt.count
                     #expect(Array(tokens[start..<position]) == request.tokens)
                 }
-                if result.counters.routedPositions > 0, result.counters.routedPositions < tokens.count * 3 / 4 { partial += 1 }
+                if result.counters.routedPositions > 0, result.counters.routedPositions < tokens.count * 3 / 4 {
+                    partial += 1
+                }
             }
         }
         // The check means something only where some positions are routed and most are not.
@@ -124,12 +136,14 @@ struct RoutingTests {
             let router = ScriptedRouter(target: Self.target, delay: .milliseconds(25))
             var emitted: [Int] = []
             var final: GenerationResult?
-            for try await event in generator(router, threshold: 0.5, lookahead: lookahead, draftRecorder: recorder).generate(request) {
+            for try await event in generator(router, threshold: 0.5, lookahead: lookahead, draftRecorder: recorder)
+                .generate(request)
+            {
                 switch event {
-                case let .token(token):
+                case .token(let token):
                     #expect(final == nil)
                     emitted.append(token)
-                case let .finished(result):
+                case .finished(let result):
                     final = result
                 }
             }
@@ -172,7 +186,8 @@ struct RoutingTests {
     func budget() async throws {
         for budget in [0.05, 0.1, 0.25] {
             let router = ScriptedRouter(target: Self.target)
-            let result = try await generator(router, threshold: 1, budget: budget).run(SessionRequest(prompt: Self.prompt, maxTokens: 60))
+            let result = try await generator(router, threshold: 1, budget: budget).run(
+                SessionRequest(prompt: Self.prompt, maxTokens: 60))
             #expect(result.tokens.count == 60)
             #expect(result.counters.routedPositions >= 1)
             #expect(result.stats.routedFraction <= budget + 1e-9, "budget \(budget)")
@@ -255,7 +270,8 @@ struct InProcessRouteTests {
         #expect(next.tokens == Self.target.greedy(prompt: prompt + [7, 8, 9] + answer.tokens, count: 1))
         // A verification round continues from the routed sequence.
         let verdict = try await verifier.verify(DraftRound(round: 3, base: 10, drafts: []))
-        #expect(verdict.next == Self.target.greedy(prompt: prompt + [7, 8, 9] + answer.tokens + next.tokens, count: 1)[0])
+        #expect(
+            verdict.next == Self.target.greedy(prompt: prompt + [7, 8, 9] + answer.tokens + next.tokens, count: 1)[0])
     }
 
     @Test("the session's token limit cuts the span and finishes the session")
@@ -273,7 +289,9 @@ struct InProcessRouteTests {
     @Test("bad requests get typed errors and leave the session usable")
     func errors() async throws {
         let verifier = InProcessVerifier(session: Self.target.makeSession())
-        await #expect(throws: GenerationError.notOpen) { try await verifier.route(RouteRequest(round: 1, base: 1, tokens: [])) }
+        await #expect(throws: GenerationError.notOpen) {
+            try await verifier.route(RouteRequest(round: 1, base: 1, tokens: []))
+        }
         _ = try await verifier.open(SessionRequest(prompt: [1, 2], maxTokens: 10, stopTokens: [31]))
         await #expect(throws: GenerationError.baseMismatch(expected: 2, got: 5)) {
             try await verifier.route(RouteRequest(round: 1, base: 5, tokens: []))
@@ -284,7 +302,9 @@ struct InProcessRouteTests {
         await #expect(throws: GenerationError.invalidLimit(name: "route span", reason: "must be ≥ 1, got 0")) {
             try await verifier.route(RouteRequest(round: 1, base: 2, tokens: [], span: 0))
         }
-        await #expect(throws: GenerationError.self) { try await verifier.route(RouteRequest(round: 1, base: 2, tokens: [31, 4])) }
+        await #expect(throws: GenerationError.self) {
+            try await verifier.route(RouteRequest(round: 1, base: 2, tokens: [31, 4]))
+        }
         await #expect(throws: GenerationError.windowTooLarge(requested: 10, limit: 9)) {
             try await verifier.route(RouteRequest(round: 1, base: 2, tokens: Array(repeating: 4, count: 10)))
         }

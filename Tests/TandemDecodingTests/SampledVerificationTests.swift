@@ -1,9 +1,10 @@
-import TandemSampling
-import Testing
 import TandemModel
 import TandemModelAdapter
-@testable import TandemDecoding
+import TandemSampling
 import TandemTestSupport
+import Testing
+
+@testable import TandemDecoding
 
 /// The lossless rule: the distribution of generated sequences is the target's own, whatever the draft;
 /// plain draft sampling fails the same test.
@@ -56,11 +57,14 @@ import TandemTestSupport
     func assistedSamplingMatchesTheTarget(configuration: Int) async throws {
         let (name, sampling, topK) = Self.configurations[configuration]
         // Windows of 1, 2 and 3 in turn, so full windows (bonus tokens) and rejections both occur.
-        let generator = makeAssisted(target: Self.target, draft: Self.draft, policy: DoublingWindow(initial: 1, maxWindow: 4),
-                                     proposalTopK: topK)
+        let generator = makeAssisted(
+            target: Self.target, draft: Self.draft, policy: DoublingWindow(initial: 1, maxWindow: 4),
+            proposalTopK: topK)
         let test = try await Self.chiSquare(sampling, generator: generator)
-        #expect(!test.rejectsAtOnePerMille,
-                "\(name): chi-square \(test.statistic) > \(test.criticalValue) (df \(test.degreesOfFreedom)), impossible \(test.impossibleObserved)")
+        #expect(
+            !test.rejectsAtOnePerMille,
+            "\(name): chi-square \(test.statistic) > \(test.criticalValue) (df \(test.degreesOfFreedom)), impossible \(test.impossibleObserved)"
+        )
         #expect(test.degreesOfFreedom >= 20)
     }
 
@@ -80,7 +84,8 @@ import TandemTestSupport
     }
 
     @Test func seededRunsAreReproducible() async throws {
-        let request = SessionRequest(prompt: Self.prompt, sampling: SamplingParameters(temperature: 1, seed: 42), maxTokens: 40)
+        let request = SessionRequest(
+            prompt: Self.prompt, sampling: SamplingParameters(temperature: 1, seed: 42), maxTokens: 40)
         let a = try await makeAssisted(target: Self.target, draft: Self.draft, policy: FixedWindow(3)).run(request)
         let b = try await makeAssisted(target: Self.target, draft: Self.draft, policy: FixedWindow(3)).run(request)
         #expect(a.tokens == b.tokens && a.stats.accepted == b.stats.accepted)
@@ -112,7 +117,9 @@ import TandemTestSupport
 
     @Test func equalDistributionsAlwaysAccept() throws {
         let p: [Float] = [0.1, 0.6, 0.3]
-        let q = [SparseDistribution(ids: [0, 1, 2], probabilities: p), SparseDistribution(ids: [0, 1, 2], probabilities: p)]
+        let q = [
+            SparseDistribution(ids: [0, 1, 2], probabilities: p), SparseDistribution(ids: [0, 1, 2], probabilities: p),
+        ]
         var rng = SamplerRNG(seed: 1)
         for drafts in [[0, 1], [2, 2], [1, 0]] {
             let outcome = try SampledVerification.verify(drafts: drafts, q: q, target: { _ in p }, using: &rng)

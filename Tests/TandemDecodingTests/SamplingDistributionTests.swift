@@ -1,7 +1,8 @@
-import TandemSampling
-import Testing
 import TandemModel
 import TandemModelAdapter
+import TandemSampling
+import Testing
+
 @testable import TandemDecoding
 
 /// The default shaper (the engine's `Sampler`) and RNG (`SamplerRNG`) keep the values the decoding
@@ -26,14 +27,19 @@ import TandemModelAdapter
 
     @Test func rngMatchesTheEngineStream() {
         var rng = SamplerRNG(seed: 42)
-        #expect((0..<3).map { _ in rng.next() } == [1546998764402558742, 6990951692964543102, 12544586762248559009])
+        #expect(
+            (0..<3).map { _ in rng.next() } == [
+                1_546_998_764_402_558_742, 6_990_951_692_964_543_102, 12_544_586_762_248_559_009,
+            ])
     }
 
     @Test func invalidParametersAreRefused() {
         #expect(throws: GenerationError.invalidSampling(parameter: "top-p", reason: "must be in (0, 1], got 1.5")) {
             try SamplingDistribution.factory(SamplingParameters(topP: 1.5))
         }
-        #expect(throws: GenerationError.self) { try SamplingDistribution.factory(SamplingParameters(temperature: .nan)) }
+        #expect(throws: GenerationError.self) {
+            try SamplingDistribution.factory(SamplingParameters(temperature: .nan))
+        }
         #expect(throws: GenerationError.self) { try SamplingDistribution.factory(SamplingParameters(topK: -1)) }
     }
 

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import TandemDecoding
 import TandemTestSupport
+import Testing
+
+@testable import TandemDecoding
 
 @Suite struct StatsTests {
     static let target = ToyModel.hashed(vocabularySize: 32, seed: 1, scale: 4)
@@ -9,20 +10,25 @@ import TandemTestSupport
     static let request = SessionRequest(prompt: [4, 8], maxTokens: 30)
 
     @Test func encodesWithSnakeCaseKeys() async throws {
-        let result = try await makeAssisted(target: Self.target, draft: Self.draft, policy: FixedWindow(2)).run(Self.request)
+        let result = try await makeAssisted(target: Self.target, draft: Self.draft, policy: FixedWindow(2)).run(
+            Self.request)
         let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(result.stats)) as? [String: Any]
         let keys = Set(json?.keys.map { $0 } ?? [])
-        #expect(keys == ["acceptance_rate", "tokens_per_round", "rounds", "cloud_passes_per_token",
-                         "cloud_positions_per_token", "bytes_per_token", "tokens_per_s", "ttft_ms", "draft_ms",
-                         "network_ms", "queue_ms", "verify_ms", "server_cpu_s_per_token", "per_position_acceptance",
-                         "generated_tokens", "proposed", "accepted", "local_tokens", "failovers",
-                         "routed_fraction", "routed_positions", "route_replaced", "route_fallbacks"])
+        #expect(
+            keys == [
+                "acceptance_rate", "tokens_per_round", "rounds", "cloud_passes_per_token",
+                "cloud_positions_per_token", "bytes_per_token", "tokens_per_s", "ttft_ms", "draft_ms",
+                "network_ms", "queue_ms", "verify_ms", "server_cpu_s_per_token", "per_position_acceptance",
+                "generated_tokens", "proposed", "accepted", "local_tokens", "failovers",
+                "routed_fraction", "routed_positions", "route_replaced", "route_fallbacks",
+            ])
         let decoded = try JSONDecoder().decode(GenerationStats.self, from: JSONEncoder().encode(result.stats))
         #expect(decoded == result.stats)
     }
 
     @Test func assistedStatsAddUp() async throws {
-        let result = try await makeAssisted(target: Self.target, draft: Self.draft, policy: FixedWindow(4)).run(Self.request)
+        let result = try await makeAssisted(target: Self.target, draft: Self.draft, policy: FixedWindow(4)).run(
+            Self.request)
         let s = result.stats
         #expect(s.generatedTokens == 30)
         #expect(s.proposed > 0 && s.accepted <= s.proposed)
@@ -44,9 +50,12 @@ import TandemTestSupport
             .run(Self.request)
         #expect(targetOnly.tokens == Self.target.greedy(prompt: Self.request.prompt, count: 30))
         #expect(targetOnly.stats.cloudPassesPerToken == 1 && targetOnly.stats.cloudPositionsPerToken == 1)
-        #expect(targetOnly.stats.proposed == 0 && targetOnly.stats.acceptanceRate == 0 && targetOnly.stats.tokensPerRound == 1)
+        #expect(
+            targetOnly.stats.proposed == 0 && targetOnly.stats.acceptanceRate == 0
+                && targetOnly.stats.tokensPerRound == 1)
 
-        let draftOnly = try await DraftOnlyGenerator(drafter: ModelDrafter(session: Self.draft.makeSession())).run(Self.request)
+        let draftOnly = try await DraftOnlyGenerator(drafter: ModelDrafter(session: Self.draft.makeSession())).run(
+            Self.request)
         #expect(draftOnly.tokens == Self.draft.greedy(prompt: Self.request.prompt, count: 30))
         #expect(draftOnly.stats.rounds == 0 && draftOnly.stats.cloudPassesPerToken == 0)
         #expect(draftOnly.stats.generatedTokens == 30 && draftOnly.stats.draftMs > 0)
@@ -62,7 +71,8 @@ import TandemTestSupport
         #expect(total.generatedTokens == 47)
         #expect(total.rounds == a.stats.rounds + b.stats.rounds)
         #expect(total.proposed == a.stats.proposed + b.stats.proposed)
-        #expect(abs(total.acceptanceRate - Double(a.stats.accepted + b.stats.accepted) / Double(total.proposed)) < 1e-12)
+        #expect(
+            abs(total.acceptanceRate - Double(a.stats.accepted + b.stats.accepted) / Double(total.proposed)) < 1e-12)
         #expect(abs(total.ttftMs - (a.stats.ttftMs + b.stats.ttftMs) / 2) < 1e-9)
         #expect(b.tokens == Self.target.greedy(prompt: [9], count: 17), "a second generation on the same pair")
     }

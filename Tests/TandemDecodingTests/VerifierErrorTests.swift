@@ -1,14 +1,18 @@
-import Testing
-@testable import TandemDecoding
 import TandemTestSupport
+import Testing
+
+@testable import TandemDecoding
 
 /// Inputs a client (or a buggy peer) can send are refused with typed errors, and leave the session usable.
 @Suite struct VerifierErrorTests {
     static let target = ToyModel.hashed(vocabularySize: 16, contextLength: 64, seed: 1, scale: 4)
     static let prompt = [2, 7, 9]
 
-    func opened(_ sampling: SamplingParameters = .greedy, maxWindow: Int = 8, recorder: SessionRecorder = SessionRecorder())
-        async throws -> InProcessVerifier {
+    func opened(
+        _ sampling: SamplingParameters = .greedy, maxWindow: Int = 8, recorder: SessionRecorder = SessionRecorder()
+    )
+        async throws -> InProcessVerifier
+    {
         let verifier = InProcessVerifier(session: Self.target.makeSession(recorder: recorder), maxWindow: maxWindow)
         _ = try await verifier.open(SessionRequest(prompt: Self.prompt, sampling: sampling, maxTokens: 20))
         return verifier
@@ -16,15 +20,21 @@ import TandemTestSupport
 
     @Test func verifyBeforeOpenOrAfterClose() async throws {
         let verifier = InProcessVerifier(session: Self.target.makeSession())
-        await #expect(throws: GenerationError.notOpen) { try await verifier.verify(DraftRound(round: 1, base: 3, drafts: [])) }
+        await #expect(throws: GenerationError.notOpen) {
+            try await verifier.verify(DraftRound(round: 1, base: 3, drafts: []))
+        }
         _ = try await verifier.open(SessionRequest(prompt: Self.prompt, maxTokens: 5))
         await verifier.close()
-        await #expect(throws: GenerationError.notOpen) { try await verifier.verify(DraftRound(round: 1, base: 3, drafts: [])) }
+        await #expect(throws: GenerationError.notOpen) {
+            try await verifier.verify(DraftRound(round: 1, base: 3, drafts: []))
+        }
     }
 
     @Test func badRequestsAreRefused() async throws {
         let verifier = InProcessVerifier(session: Self.target.makeSession())
-        await #expect(throws: GenerationError.emptyPrompt) { try await verifier.open(SessionRequest(prompt: [], maxTokens: 5)) }
+        await #expect(throws: GenerationError.emptyPrompt) {
+            try await verifier.open(SessionRequest(prompt: [], maxTokens: 5))
+        }
         await #expect(throws: GenerationError.tokenOutOfRange(token: 16, vocabularySize: 16)) {
             try await verifier.open(SessionRequest(prompt: [1, 16], maxTokens: 5))
         }
@@ -34,7 +44,9 @@ import TandemTestSupport
         await #expect(throws: GenerationError.promptTooLong(count: 65, contextLength: 64)) {
             try await verifier.open(SessionRequest(prompt: Array(repeating: 1, count: 65), maxTokens: 5))
         }
-        await #expect(throws: GenerationError.self) { try await verifier.open(SessionRequest(prompt: [1], maxTokens: -1)) }
+        await #expect(throws: GenerationError.self) {
+            try await verifier.open(SessionRequest(prompt: [1], maxTokens: -1))
+        }
         await #expect(throws: GenerationError.self) {
             try await verifier.open(SessionRequest(prompt: [1], sampling: SamplingParameters(topP: 0), maxTokens: 5))
         }
@@ -60,10 +72,13 @@ import TandemTestSupport
             try await verifier.verify(DraftRound(round: 1, base: 3, drafts: [3], q: [q]))
         }
         await #expect(throws: GenerationError.self, "q not a distribution") {
-            try await verifier.verify(DraftRound(round: 1, base: 3, drafts: [1], q: [SparseDistribution(ids: [1], probabilities: [3])]))
+            try await verifier.verify(
+                DraftRound(round: 1, base: 3, drafts: [1], q: [SparseDistribution(ids: [1], probabilities: [3])]))
         }
         await #expect(throws: GenerationError.self, "q with an id outside the vocabulary") {
-            try await verifier.verify(DraftRound(round: 1, base: 3, drafts: [1], q: [SparseDistribution(ids: [1, 40], probabilities: [0.5, 0.5])]))
+            try await verifier.verify(
+                DraftRound(
+                    round: 1, base: 3, drafts: [1], q: [SparseDistribution(ids: [1, 40], probabilities: [0.5, 0.5])]))
         }
         #expect(recorder.snapshot.passes.isEmpty, "refused before any compute")
         // Still usable, and a replayed round is refused.
@@ -82,7 +97,9 @@ import TandemTestSupport
         // A window longer than the budget is cut to it: two tokens, the second a kept draft.
         let verdict = try await verifier.verify(DraftRound(round: 1, base: 3, drafts: Array(reference.prefix(4))))
         #expect(verdict.accepted == 1 && verdict.next == reference[1] && verdict.finished)
-        await #expect(throws: GenerationError.sessionFinished) { try await verifier.verify(DraftRound(round: 2, base: 5, drafts: [])) }
+        await #expect(throws: GenerationError.sessionFinished) {
+            try await verifier.verify(DraftRound(round: 2, base: 5, drafts: []))
+        }
     }
 
     @Test func reopeningReusesTheCachedPrefix() async throws {
@@ -107,7 +124,8 @@ struct ScriptedVerifier: Verifier {
     let answer: @Sendable (DraftRound) -> Verdict
 
     func open(_ request: SessionRequest) async throws -> SessionInfo {
-        SessionInfo(sessionID: "scripted", base: request.prompt.count, vocabularySize: 16, contextLength: 64, maxWindow: 8)
+        SessionInfo(
+            sessionID: "scripted", base: request.prompt.count, vocabularySize: 16, contextLength: 64, maxWindow: 8)
     }
 
     func verify(_ round: DraftRound) async throws -> Verdict { answer(round) }
@@ -118,8 +136,9 @@ struct ScriptedVerifier: Verifier {
     static let draft = ToyModel.hashed(vocabularySize: 16, contextLength: 64, seed: 1, scale: 4)
 
     func run(_ answer: @escaping @Sendable (DraftRound) -> Verdict) async throws -> GenerationResult {
-        let generator = AssistedGenerator(drafter: ModelDrafter(session: Self.draft.makeSession()),
-                                          verifier: ScriptedVerifier(answer: answer), policy: FixedWindow(3))
+        let generator = AssistedGenerator(
+            drafter: ModelDrafter(session: Self.draft.makeSession()),
+            verifier: ScriptedVerifier(answer: answer), policy: FixedWindow(3))
         return try await generator.run(SessionRequest(prompt: [1, 2], maxTokens: 10))
     }
 

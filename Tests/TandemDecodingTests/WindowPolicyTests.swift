@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TandemDecoding
 
 @Suite struct WindowPolicyTests {
@@ -20,8 +21,9 @@ import Testing
         #expect(windows == [2, 4, 8, 8, 4, 2, 1, 1, 2])
     }
 
-    static let base = CostModelWindow.Estimates(acceptance: 0.8, roundTripSeconds: 0.001, draftSecondsPerToken: 0.001,
-                                                verifyBaseSeconds: 0.010, verifySecondsPerDraft: 0.001)
+    static let base = CostModelWindow.Estimates(
+        acceptance: 0.8, roundTripSeconds: 0.001, draftSecondsPerToken: 0.001,
+        verifyBaseSeconds: 0.010, verifySecondsPerDraft: 0.001)
 
     @Test func costModelFormulas() {
         #expect(abs(CostModelWindow.expectedTokens(window: 3, acceptance: 0.5) - 1.875) < 1e-12)
@@ -56,15 +58,19 @@ import Testing
         // Every draft rejected: acceptance falls and the window shrinks to 1.
         var k = policy.initialWindow
         for _ in 0..<20 {
-            k = policy.nextWindow(after: RoundStats(proposed: k, accepted: 0, draftSeconds: 0.001 * Double(k),
-                                                    networkSeconds: 0.001, verifySeconds: 0.010 + 0.001 * Double(k)))
+            k = policy.nextWindow(
+                after: RoundStats(
+                    proposed: k, accepted: 0, draftSeconds: 0.001 * Double(k),
+                    networkSeconds: 0.001, verifySeconds: 0.010 + 0.001 * Double(k)))
         }
         #expect(k == 1)
         #expect(policy.estimates.acceptance < 0.05)
         // Every draft accepted over a slow link: the window grows to the maximum.
         for _ in 0..<30 {
-            k = policy.nextWindow(after: RoundStats(proposed: k, accepted: k, draftSeconds: 0.001 * Double(k),
-                                                    networkSeconds: 0.15, verifySeconds: 0.010 + 0.001 * Double(k)))
+            k = policy.nextWindow(
+                after: RoundStats(
+                    proposed: k, accepted: k, draftSeconds: 0.001 * Double(k),
+                    networkSeconds: 0.15, verifySeconds: 0.010 + 0.001 * Double(k)))
         }
         #expect(k == 8)
         #expect(policy.estimates.acceptance > 0.95)
@@ -76,8 +82,10 @@ import Testing
         // verify(k) = 30 ms + 5 ms·k, observed over a spread of windows.
         for i in 0..<60 {
             let k = 1 + i % 8
-            policy.update(with: RoundStats(proposed: k, accepted: k / 2, draftSeconds: 0.002 * Double(k),
-                                           verifySeconds: 0.030 + 0.005 * Double(k)))
+            policy.update(
+                with: RoundStats(
+                    proposed: k, accepted: k / 2, draftSeconds: 0.002 * Double(k),
+                    verifySeconds: 0.030 + 0.005 * Double(k)))
         }
         #expect(abs(policy.estimates.verifyBaseSeconds - 0.030) < 0.001)
         #expect(abs(policy.estimates.verifySecondsPerDraft - 0.005) < 0.0002)

@@ -76,7 +76,8 @@ struct FuzzTests {
             case 3:  // insert 1–8 random bytes
                 let count = Int.random(in: 1...8, using: &generator)
                 let start = Int.random(in: 0...bytes.count, using: &generator)
-                bytes.insert(contentsOf: (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }, at: start)
+                bytes.insert(
+                    contentsOf: (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }, at: start)
             default:  // delete 1–8 bytes, then maybe truncate
                 let count = Int.random(in: 1...8, using: &generator)
                 let start = Int.random(in: 0...(bytes.count - count), using: &generator)

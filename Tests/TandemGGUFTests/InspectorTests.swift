@@ -18,8 +18,10 @@ struct InspectorTests {
         #expect(text.contains("GGUF version 3, alignment 32"))
         #expect(text.contains("  general.architecture: string \"llama\"\n"))
         #expect(text.contains("  llama.block_count: u32 2\n"))
-        #expect(text.contains(
-            "  long.tokens: array<string>[1000] [\"tok0\", \"tok1\", \"tok2\", \"tok3\", \"tok4\", \"tok5\", \"tok6\", \"tok7\", ...]\n"))
+        #expect(
+            text.contains(
+                "  long.tokens: array<string>[1000] [\"tok0\", \"tok1\", \"tok2\", \"tok3\", \"tok4\", \"tok5\", \"tok6\", \"tok7\", ...]\n"
+            ))
         #expect(text.contains("  tokenizer.ggml.token_type: array<i32>[4] [1, 1, 3, 6]\n"))
         #expect(text.contains("  nested: array<array<u8>>[2] [[1], [2, 3]]\n"))
         #expect(text.contains("\"line\\nbreak\\t\\\"quoted\\\" \\u0001\""))

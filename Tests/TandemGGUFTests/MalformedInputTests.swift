@@ -49,14 +49,16 @@ struct MalformedHeaderTests {
     @Test func metadataCountPastEnd() {
         var raw = RawGGUF()
         raw.header(tensors: 0, entries: 1 << 40)
-        #expect(parseError(raw.bytes) == .countPastEnd(what: "metadata entries", offset: 16, count: 1 << 40, available: 0))
+        #expect(
+            parseError(raw.bytes) == .countPastEnd(what: "metadata entries", offset: 16, count: 1 << 40, available: 0))
     }
 
     @Test func tensorCountPastEnd() {
         var raw = RawGGUF()
         raw.header(tensors: UInt64.max, entries: 0)
         raw.zeros(100)
-        #expect(parseError(raw.bytes) == .countPastEnd(what: "tensor infos", offset: 8, count: UInt64.max, available: 100))
+        #expect(
+            parseError(raw.bytes) == .countPastEnd(what: "tensor infos", offset: 8, count: UInt64.max, available: 100))
     }
 }
 
@@ -79,8 +81,10 @@ struct MalformedMetadataTests {
         let offset = raw.bytes.count
         raw.u64(UInt64.max)
         raw.bytes += Array("model".utf8)
-        #expect(parseError(raw.bytes) == .stringLengthPastEnd(
-            what: "string value of 'general.name'", offset: offset, length: UInt64.max, available: 5))
+        #expect(
+            parseError(raw.bytes)
+                == .stringLengthPastEnd(
+                    what: "string value of 'general.name'", offset: offset, length: UInt64.max, available: 5))
     }
 
     @Test func arrayCountPastEnd() {
@@ -93,8 +97,10 @@ struct MalformedMetadataTests {
         raw.u64(1 << 62)
         raw.string("a")
         let error = parseError(raw.bytes)
-        #expect(error == .countPastEnd(
-            what: "array<string> 'tokenizer.ggml.tokens'", offset: countOffset, count: 1 << 62, available: 9))
+        #expect(
+            error
+                == .countPastEnd(
+                    what: "array<string> 'tokenizer.ggml.tokens'", offset: countOffset, count: 1 << 62, available: 9))
         #expect(error?.description.contains("tokenizer.ggml.tokens") == true)
     }
 
@@ -108,7 +114,9 @@ struct MalformedMetadataTests {
         let countOffset = raw.bytes.count
         raw.u64(10)
         raw.zeros(79)
-        #expect(parseError(raw.bytes) == .countPastEnd(what: "array<string> 'k'", offset: countOffset, count: 10, available: 79))
+        #expect(
+            parseError(raw.bytes)
+                == .countPastEnd(what: "array<string> 'k'", offset: countOffset, count: 10, available: 79))
     }
 
     @Test func unknownValueType() {
@@ -264,7 +272,9 @@ struct MalformedTensorInfoTests {
     }
 
     @Test func fiveDimensions() {
-        #expect(parseError(singleTensor(dims: [1, 1, 1, 1, 1])) == .tooManyDimensions(tensor: "blk.0.attn_q.weight", count: 5))
+        #expect(
+            parseError(singleTensor(dims: [1, 1, 1, 1, 1]))
+                == .tooManyDimensions(tensor: "blk.0.attn_q.weight", count: 5))
     }
 
     @Test func hugeDimensionCount() {
@@ -310,8 +320,9 @@ struct MalformedTensorInfoTests {
 
     @Test func offsetBeyondIntRange() {
         let offset: UInt64 = 0xFFFF_FFFF_FFFF_FFE0
-        guard case .tensorOutOfBounds(tensor: "blk.0.attn_q.weight", offset: offset, byteCount: 4, dataSize: _) =
-            parseError(singleTensor(dims: [1], offset: offset))
+        guard
+            case .tensorOutOfBounds(tensor: "blk.0.attn_q.weight", offset: offset, byteCount: 4, dataSize: _) =
+                parseError(singleTensor(dims: [1], offset: offset))
         else {
             Issue.record("expected tensorOutOfBounds")
             return
@@ -378,7 +389,9 @@ struct MalformedTensorInfoTests {
         raw.tensorInfo("empty", dims: [0], type: 0, offset: 0)
         let end = raw.bytes.count
         let error = parseError(raw.bytes)
-        #expect(error == .truncated(what: "padding before the tensor data", offset: end, needed: 32 - end % 32, available: 0))
+        #expect(
+            error
+                == .truncated(what: "padding before the tensor data", offset: end, needed: 32 - end % 32, available: 0))
     }
 
     @Test func truncatedTensorInfo() {
@@ -412,6 +425,7 @@ struct OpeningFileTests {
         let path = temporaryPath("empty.gguf")
         defer { try? FileManager.default.removeItem(atPath: path) }
         #expect(FileManager.default.createFile(atPath: path, contents: Data()))
-        #expect(ggufError { _ = try GGUFFile(path: path) } == .truncated(what: "magic", offset: 0, needed: 4, available: 0))
+        #expect(
+            ggufError { _ = try GGUFFile(path: path) } == .truncated(what: "magic", offset: 0, needed: 4, available: 0))
     }
 }

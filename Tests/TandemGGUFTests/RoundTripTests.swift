@@ -41,10 +41,13 @@ struct RoundTripTests {
         for (key, value) in everyValue {
             #expect(file.value(key) == value, "\(key)")
         }
-        let expectedKeys = (alignment == 32 ? [] : ["general.alignment"])
-            + ["general.architecture", "general.name", "llama.block_count", "llama.rope.freq_base",
-               "tokenizer.ggml.add_bos_token", "tokenizer.ggml.tokens", "tokenizer.ggml.token_type",
-               "tokenizer.ggml.scores"]
+        let expectedKeys =
+            (alignment == 32 ? [] : ["general.alignment"])
+            + [
+                "general.architecture", "general.name", "llama.block_count", "llama.rope.freq_base",
+                "tokenizer.ggml.add_bos_token", "tokenizer.ggml.tokens", "tokenizer.ggml.token_type",
+                "tokenizer.ggml.scores",
+            ]
             + everyValue.map(\.0)
         #expect(file.metadataKeys == expectedKeys)
         #expect(file.metadata.count == expectedKeys.count)
@@ -57,9 +60,10 @@ struct RoundTripTests {
     func tensorsKeepNamesTypesShapesAndBytes(alignment: Int) throws {
         let file = try GGUFFile(bytes: try sampleWriter(alignment: alignment).serialize())
 
-        #expect(file.tensors.map(\.name) == [
-            "output_norm.weight", "token_embd.weight", "blk.0.attn_q.weight", "blk.0.ffn_up.weight",
-        ])
+        #expect(
+            file.tensors.map(\.name) == [
+                "output_norm.weight", "token_embd.weight", "blk.0.attn_q.weight", "blk.0.ffn_up.weight",
+            ])
         #expect(file.tensors.map(\.type) == [.f32, .q8_0, .q4_0, .f16])
         #expect(file.tensors.map(\.dims) == [[8], [32, 4], [64, 2], [4, 3, 2]])
         #expect(file.tensors.map(\.elementCount) == [8, 128, 128, 24])
@@ -127,7 +131,8 @@ struct RoundTripTests {
         let path = temporaryPath("prefault.gguf")
         defer { try? FileManager.default.removeItem(atPath: path) }
         var writer = GGUFWriter()
-        try writer.addTensor(name: "big", type: .f32, dims: [64 * 1024], bytes: patternBytes(count: 256 * 1024, seed: 9))
+        try writer.addTensor(
+            name: "big", type: .f32, dims: [64 * 1024], bytes: patternBytes(count: 256 * 1024, seed: 9))
         try writer.write(to: path)
 
         let file = try GGUFFile(path: path)

@@ -86,9 +86,12 @@ func sampleWriter(version: UInt32 = 3, alignment: Int = 32) throws -> GGUFWriter
     writer.set("tokenizer.ggml.token_type", .array([.int32(1), .int32(1), .int32(3), .int32(6)]))
     writer.set("tokenizer.ggml.scores", .array([.float32(0), .float32(-1), .float32(-2.5), .float32(-3)]))
     try writer.addTensor(name: "output_norm.weight", type: .f32, dims: [8], bytes: patternBytes(count: 32, seed: 1))
-    try writer.addTensor(name: "token_embd.weight", type: .q8_0, dims: [32, 4], bytes: patternBytes(count: 136, seed: 2))
-    try writer.addTensor(name: "blk.0.attn_q.weight", type: .q4_0, dims: [64, 2], bytes: patternBytes(count: 72, seed: 3))
-    try writer.addTensor(name: "blk.0.ffn_up.weight", type: .f16, dims: [4, 3, 2], bytes: patternBytes(count: 48, seed: 4))
+    try writer.addTensor(
+        name: "token_embd.weight", type: .q8_0, dims: [32, 4], bytes: patternBytes(count: 136, seed: 2))
+    try writer.addTensor(
+        name: "blk.0.attn_q.weight", type: .q4_0, dims: [64, 2], bytes: patternBytes(count: 72, seed: 3))
+    try writer.addTensor(
+        name: "blk.0.ffn_up.weight", type: .f16, dims: [4, 3, 2], bytes: patternBytes(count: 48, seed: 4))
     return writer
 }
 

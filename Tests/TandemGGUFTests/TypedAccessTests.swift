@@ -61,7 +61,8 @@ struct TypedAccessTests {
             #expect(error == expected, "\(accessor)(\(key))")
             #expect(error?.description.contains("'\(key)'") == true)
         }
-        let description = GGUFError.typeMismatch(key: "types", expected: "array<string>", found: "array<i32>").description
+        let description = GGUFError.typeMismatch(key: "types", expected: "array<string>", found: "array<i32>")
+            .description
         #expect(description == "metadata key 'types' is array<i32>, expected array<string>")
     }
 

@@ -20,7 +20,8 @@ struct WriterTests {
 
         var conflicting = GGUFWriter(alignment: 64)
         conflicting.set("general.alignment", .uint32(32))
-        guard case .invalidValue(key: "general.alignment", reason: _) = ggufError({ _ = try conflicting.serialize() }) else {
+        guard case .invalidValue(key: "general.alignment", reason: _) = ggufError({ _ = try conflicting.serialize() })
+        else {
             Issue.record("expected invalidValue for general.alignment")
             return
         }

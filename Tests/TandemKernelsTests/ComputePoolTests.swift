@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import TandemKernels
 
 @Suite struct ComputePoolTests {
@@ -34,7 +35,9 @@ import Testing
                     for _ in 0..<100 {
                         pool.run { i, _ in
                             if i == 0 {
-                                if state.inside.add(1, ordering: .sequentiallyConsistent).newValue != 1 { state.overlap.store(true, ordering: .relaxed) }
+                                if state.inside.add(1, ordering: .sequentiallyConsistent).newValue != 1 {
+                                    state.overlap.store(true, ordering: .relaxed)
+                                }
                                 state.inside.subtract(1, ordering: .sequentiallyConsistent)
                             }
                         }

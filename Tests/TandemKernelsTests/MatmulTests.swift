@@ -1,6 +1,7 @@
 import CTandemKernels
-import Testing
 import TandemGGUF
+import Testing
+
 @testable import TandemKernels
 
 /// Tests compare SIMD levels through explicit-level entry points, never by switching the
@@ -27,7 +28,8 @@ import TandemGGUF
         for r in 0..<w.rows {
             w.dequantizeRow(r, into: &row)
             for j in 0..<k {
-                var s = 0.0, m = 0.0
+                var s = 0.0
+                var m = 0.0
                 for c in 0..<w.cols {
                     let t = Double(row[c]) * Double(acts[j][c])
                     s += t
@@ -42,7 +44,9 @@ import TandemGGUF
 
     @Test(arguments: matmulTypes)
     func matchesDequantizedReference(type: GGMLType) throws {
-        let rows = 37, cols = 512, k = 3
+        let rows = 37
+        let cols = 512
+        let k = 3
         let w = try randomMatrix(type, rows: rows, cols: cols, seed: 21)
         let x = randomFloats(k * cols, scale: 2, seed: 22)
         var y = [Float](repeating: .nan, count: k * rows)
@@ -63,23 +67,29 @@ import TandemGGUF
     }
 
     func checkBitIdentity(type: GGMLType, level: Int) throws {
-        let rows = 70, cols = 768
+        let rows = 70
+        let cols = 768
         let w = try randomMatrix(type, rows: rows, cols: cols, seed: 31)
         // k past one column group (9, 17), prefill-sized (64) and past the 64-column tile (67).
-        let ks = [1, 2, 3, 5, 8, 9, 16, 17, 64, 67], kMax = 67
+        let ks = [1, 2, 3, 5, 8, 9, 16, 17, 64, 67]
+        let kMax = 67
         let x = randomFloats(kMax * cols, scale: 1.5, seed: 32)
         // Each position alone, one thread.
         var single = [Float](repeating: 0, count: kMax * rows)
         for j in 0..<kMax {
             var y = [Float](repeating: .nan, count: rows)
-            Kernels.matmul(w, input: Array(x[(j * cols)..<((j + 1) * cols)]), count: 1, output: &y, pool: Self.pool1, simdLevel: level)
+            Kernels.matmul(
+                w, input: Array(x[(j * cols)..<((j + 1) * cols)]), count: 1, output: &y, pool: Self.pool1,
+                simdLevel: level)
             single.replaceSubrange((j * rows)..<((j + 1) * rows), with: y)
         }
         for k in ks {
             for pool in [Self.pool1, Self.pool2, Self.pool3] {
                 var y = [Float](repeating: .nan, count: k * rows)
                 Kernels.matmul(w, input: Array(x[0..<(k * cols)]), count: k, output: &y, pool: pool, simdLevel: level)
-                #expect(bits(y) == bits(Array(single[0..<(k * rows)])), "\(type) level \(level) k=\(k) threads=\(pool.threadCount)")
+                #expect(
+                    bits(y) == bits(Array(single[0..<(k * rows)])),
+                    "\(type) level \(level) k=\(k) threads=\(pool.threadCount)")
             }
         }
     }
@@ -88,7 +98,8 @@ import TandemGGUF
     @Test(arguments: matmulTypes)
     func oddSizesMatchReferenceAndAreBitIdentical(type: GGMLType) throws {
         let cols = type.blockSize == 256 ? 768 : (type.blockSize == 32 ? 224 : 203)
-        let rows = 21, k = 9
+        let rows = 21
+        let k = 9
         let w = try randomMatrix(type, rows: rows, cols: cols, seed: 51)
         let x = randomFloats(k * cols, scale: 2, seed: 52)
         var y = [Float](repeating: .nan, count: k * rows)
@@ -105,10 +116,15 @@ import TandemGGUF
     }
 
     @Test func fusedMatmulEqualsSeparateCalls() throws {
-        let cols = 512, k = 5
-        let ws = [try randomMatrix(.q8_0, rows: 40, cols: cols, seed: 1), try randomMatrix(.q4_K, rows: 24, cols: cols, seed: 2),
-                  try randomMatrix(.f16, rows: 8, cols: cols, seed: 3), try randomMatrix(.q5_0, rows: 33, cols: cols, seed: 4),
-                  try randomMatrix(.q4_1, rows: 35, cols: cols, seed: 6)]
+        let cols = 512
+        let k = 5
+        let ws = [
+            try randomMatrix(.q8_0, rows: 40, cols: cols, seed: 1),
+            try randomMatrix(.q4_K, rows: 24, cols: cols, seed: 2),
+            try randomMatrix(.f16, rows: 8, cols: cols, seed: 3),
+            try randomMatrix(.q5_0, rows: 33, cols: cols, seed: 4),
+            try randomMatrix(.q4_1, rows: 35, cols: cols, seed: 6),
+        ]
         let x = randomFloats(k * cols, seed: 5)
         var outs = ws.map { [Float](repeating: .nan, count: k * $0.rows) }
         Kernels.matmul(ws, input: x, count: k, outputs: &outs, pool: Self.pool2)
@@ -124,7 +140,9 @@ import TandemGGUF
     @Test(arguments: matmulTypes)
     func simdMatchesScalar(type: GGMLType) throws {
         let detected = Int(tk_simd_level())
-        let rows = 19, cols = 1024, k = 4
+        let rows = 19
+        let cols = 1024
+        let k = 4
         let w = try randomMatrix(type, rows: rows, cols: cols, seed: 41)
         let x = randomFloats(k * cols, seed: 42)
         let (_, mag) = try Self.reference(w, x: x, k: k)
@@ -136,8 +154,9 @@ import TandemGGUF
         }
         for level in 1..<results.count {
             for i in 0..<(k * rows) {
-                #expect(abs(Double(results[level][i]) - Double(results[0][i])) <= 1e-5 * mag[i] + 1e-6,
-                        "\(type) level \(level) [\(i)]")
+                #expect(
+                    abs(Double(results[level][i]) - Double(results[0][i])) <= 1e-5 * mag[i] + 1e-6,
+                    "\(type) level \(level) [\(i)]")
             }
         }
     }
@@ -159,8 +178,9 @@ import TandemGGUF
 
     @Test func dequantizeRowWritesAtOffset() throws {
         let values = randomFloats(64, seed: 9)
-        let w = try WeightMatrix(name: "f", type: .f32, rows: 2, cols: 32,
-                                 bytes: values.withUnsafeBytes { Array($0) })
+        let w = try WeightMatrix(
+            name: "f", type: .f32, rows: 2, cols: 32,
+            bytes: values.withUnsafeBytes { Array($0) })
         var out = [Float](repeating: -1, count: 40)
         w.dequantizeRow(1, into: &out, at: 8)
         #expect(out[0..<8].allSatisfy { $0 == -1 })
@@ -177,7 +197,8 @@ import TandemGGUF
         // A block whose scale is exactly 1 (amax 127) holding half-integers, and a tie in |max|.
         x[0] = 127
         for i in 1..<32 { x[i] = Float(i) - 16.5 }
-        x[256] = -5; x[300] = 5
+        x[256] = -5
+        x[300] = 5
         let bytes = tk_act_row_bytes(Int32(weightType.rawValue), Int64(cols))
         var outputs: [[UInt8]] = []
         for level in [0, detected] {

@@ -1,12 +1,14 @@
-import Testing
 import TandemGGUF
+import Testing
+
 @testable import TandemKernels
 
 @Suite struct QuantizerTests {
     /// Max |x − dequant(quant(x))| relative to the block's max |x|, per type.
     static let roundTripBounds: [(GGMLType, Double)] = [
         (.f32, 0.0), (.f16, 1e-3), (.bf16, 8e-3), (.q8_0, 1.0 / 127 / 2 + 1e-3),
-        (.q4_0, 1.0 / 8 + 2e-3), (.q4_1, 1.0 / 15 + 2e-3), (.q5_0, 1.0 / 16 + 2e-3), (.q4_K, 0.12), (.q6_K, 0.04), (.q8_K, 1.0 / 127 / 2 + 1e-4),
+        (.q4_0, 1.0 / 8 + 2e-3), (.q4_1, 1.0 / 15 + 2e-3), (.q5_0, 1.0 / 16 + 2e-3), (.q4_K, 0.12), (.q6_K, 0.04),
+        (.q8_K, 1.0 / 127 / 2 + 1e-4),
     ]
 
     @Test(arguments: roundTripBounds)
@@ -41,7 +43,9 @@ import TandemGGUF
 
     @Test func q8_0LayoutMatchesGGML() throws {
         var x = [Float](repeating: 0, count: 32)
-        x[0] = 1.27; x[1] = -0.5; x[31] = 0.01
+        x[0] = 1.27
+        x[1] = -0.5
+        x[31] = 0.01
         let b = try Quantizer.quantize(x, as: .q8_0)
         // d = 1.27/127 = 0.01 as fp16 first, then qs = round(x/d).
         #expect(b.count == 34)
@@ -55,12 +59,15 @@ import TandemGGUF
             try Quantizer.quantize([Float](repeating: 0, count: 256), as: .q2_K)
         }
         #expect(throws: KernelError.self) { try Quantizer.quantize([Float](repeating: 0, count: 33), as: .q8_0) }
-        #expect(throws: KernelError.self) { try Quantizer.dequantize([UInt8](repeating: 0, count: 33), as: .q8_0, count: 32) }
+        #expect(throws: KernelError.self) {
+            try Quantizer.dequantize([UInt8](repeating: 0, count: 33), as: .q8_0, count: 32)
+        }
     }
 
     @Test func allZeroBlocksStayZero() throws {
         for type in [GGMLType.q8_0, .q4_0, .q4_1, .q5_0, .q4_K, .q6_K, .q8_K] {
-            let y = try Quantizer.dequantize(try Quantizer.quantize([Float](repeating: 0, count: 256), as: type), as: type, count: 256)
+            let y = try Quantizer.dequantize(
+                try Quantizer.quantize([Float](repeating: 0, count: 256), as: type), as: type, count: 256)
             #expect(y.allSatisfy { $0 == 0 }, "\(type)")
         }
     }
@@ -74,12 +81,13 @@ import TandemGGUF
         // Keep the fp16 scales finite and modest: 0x2Cxx..0x33xx ≈ 0.06 … 0.25.
         for b in 0..<blocks {
             let base = b * type.blockBytes
-            let scaleOffsets: [Int] = switch type {
-            case .q4_K: [0, 2]
-            case .q6_K: [208]
-            case .q4_1: [0, 2]
-            default: [0]
-            }
+            let scaleOffsets: [Int] =
+                switch type {
+                case .q4_K: [0, 2]
+                case .q6_K: [208]
+                case .q4_1: [0, 2]
+                default: [0]
+                }
             for o in scaleOffsets { bytes[base + o + 1] = 0x2C | (bytes[base + o + 1] & 0x07) }
         }
         let got = try Quantizer.dequantize(bytes, as: type, count: type.blockSize * blocks)
@@ -108,7 +116,8 @@ private func specDequantize(_ b: [UInt8], type: GGMLType, blocks: Int) -> [Float
             }
             out += y
         case .q4_1:
-            let d = half(b[o], b[o + 1]), m = half(b[o + 2], b[o + 3])
+            let d = half(b[o], b[o + 1])
+            let m = half(b[o + 2], b[o + 3])
             var y = [Float](repeating: 0, count: 32)
             for j in 0..<16 {
                 y[j] = Float(Int(b[o + 4 + j] & 0xF)) * d + m
@@ -128,12 +137,17 @@ private func specDequantize(_ b: [UInt8], type: GGMLType, blocks: Int) -> [Float
             }
             out += y
         case .q4_K:
-            let d = half(b[o], b[o + 1]), dmin = half(b[o + 2], b[o + 3])
+            let d = half(b[o], b[o + 1])
+            let dmin = half(b[o + 2], b[o + 3])
             let s = Array(b[(o + 4)..<(o + 16)]).map(Int.init)
             let qs = Array(b[(o + 16)..<(o + 144)])
             for sub in 0..<8 {
-                let sc: Int, m: Int
-                if sub < 4 { sc = s[sub] & 63; m = s[sub + 4] & 63 } else {
+                let sc: Int
+                let m: Int
+                if sub < 4 {
+                    sc = s[sub] & 63
+                    m = s[sub + 4] & 63
+                } else {
                     sc = (s[sub + 4] & 0xF) | ((s[sub - 4] >> 6) << 4)
                     m = (s[sub + 4] >> 4) | ((s[sub] >> 6) << 4)
                 }
@@ -147,7 +161,9 @@ private func specDequantize(_ b: [UInt8], type: GGMLType, blocks: Int) -> [Float
             let d = half(b[o + 208], b[o + 209])
             var y = [Float](repeating: 0, count: 256)
             for n in 0..<2 {
-                let ql = o + 64 * n, qh = o + 128 + 32 * n, sc = o + 192 + 8 * n
+                let ql = o + 64 * n
+                let qh = o + 128 + 32 * n
+                let sc = o + 192 + 8 * n
                 for l in 0..<32 {
                     let isc = l / 16
                     let q1 = Int((b[ql + l] & 0xF) | ((b[qh + l] >> 0) & 3) << 4) - 32

@@ -1,10 +1,11 @@
 import TandemGGUF
+
 @testable import TandemKernels
 
 /// Deterministic xorshift generator so failures reproduce.
 struct SeededRandom: RandomNumberGenerator {
     var state: UInt64
-    init(seed: UInt64) { state = seed &* 0x9E3779B97F4A7C15 | 1 }
+    init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 | 1 }
     mutating func next() -> UInt64 {
         state ^= state << 13
         state ^= state >> 7

@@ -1,10 +1,12 @@
-import Testing
 import TandemGGUF
+import Testing
+
 @testable import TandemKernels
 
 @Suite struct WeightMatrixTests {
     @Test func fromGGUFTensorIsZeroCopyAndShaped() throws {
-        let cols = 64, rows = 3
+        let cols = 64
+        let rows = 3
         let values = randomFloats(cols * rows, seed: 5)
         let q = try Quantizer.quantize(values, as: .q8_0)
         var writer = GGUFWriter()
@@ -21,6 +23,8 @@ import TandemGGUF
         #expect(row == Array(want[(2 * cols)..<(3 * cols)]))
         let v = try WeightMatrix(tensor: try file.tensor(named: "v"))
         #expect(v.rows == 1 && v.cols == cols)
-        #expect(throws: KernelError.unsupportedType(.q2_K, tensor: "bad")) { try WeightMatrix(tensor: try file.tensor(named: "bad")) }
+        #expect(throws: KernelError.unsupportedType(.q2_K, tensor: "bad")) {
+            try WeightMatrix(tensor: try file.tensor(named: "bad"))
+        }
     }
 }

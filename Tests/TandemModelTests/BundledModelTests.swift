@@ -1,7 +1,7 @@
 import Foundation
+import TandemModel
 import TandemSampling
 import Testing
-import TandemModel
 
 /// The bundled draft/target pair (Models/) against the training framework's own logits: a second,
 /// independent check of the engine on real trained weights (see tools/train/README.md for the format).

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TandemModel
+import Testing
 
 /// The split pass behind preemptive drafting: early-exit rows handed out mid-pass are the same rows the
 /// whole-pass API returns, and handing them out changes nothing in the final logits.

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TandemGGUF
+import Testing
+
 @testable import TandemModel
 
 @Suite("model errors")
@@ -58,8 +59,12 @@ struct ErrorTests {
 
     @Test func invalidEarlyExitLayer() throws {
         let session = try Fixtures.model("llama-s-f32.gguf").makeSession()
-        #expect(throws: ModelError.invalidEarlyExitLayer(0, layerCount: 2)) { try session.append([1], earlyExitLayer: 0) }
-        #expect(throws: ModelError.invalidEarlyExitLayer(3, layerCount: 2)) { try session.append([1], earlyExitLayer: 3) }
+        #expect(throws: ModelError.invalidEarlyExitLayer(0, layerCount: 2)) {
+            try session.append([1], earlyExitLayer: 0)
+        }
+        #expect(throws: ModelError.invalidEarlyExitLayer(3, layerCount: 2)) {
+            try session.append([1], earlyExitLayer: 3)
+        }
         #expect(session.count == 0)
     }
 
@@ -114,8 +119,10 @@ struct ErrorTests {
             #expect(error.description.contains("llama.attention.head_count"))
         }
         // 3 KV heads do not divide 4 heads.
-        #expect(throws: ModelError.invalidHyperparameter(
-            key: "llama.attention.head_count_kv", reason: "3 KV heads do not divide 4 heads")) {
+        #expect(
+            throws: ModelError.invalidHyperparameter(
+                key: "llama.attention.head_count_kv", reason: "3 KV heads do not divide 4 heads")
+        ) {
             try Self.load { $0.metadata["llama.attention.head_count_kv"] = .uint32(3) }
         }
         // Zero layers.
@@ -127,14 +134,20 @@ struct ErrorTests {
             try Self.load { $0.metadata["llama.vocab_size"] = .uint32(600) }
         }
         // Feed-forward length disagreeing with the tensors.
-        #expect(throws: ModelError.tensorShapeMismatch(name: "blk.0.ffn_gate.weight", expected: [256, 1024], found: [256, 512])) {
+        #expect(
+            throws: ModelError.tensorShapeMismatch(
+                name: "blk.0.ffn_gate.weight", expected: [256, 1024], found: [256, 512])
+        ) {
             try Self.load { $0.metadata["llama.feed_forward_length"] = .uint32(1024) }
         }
     }
 
     @Test func tensorShapeMismatch() throws {
         // Same byte count, transposed dims.
-        #expect(throws: ModelError.tensorShapeMismatch(name: "blk.0.ffn_down.weight", expected: [512, 256], found: [256, 512])) {
+        #expect(
+            throws: ModelError.tensorShapeMismatch(
+                name: "blk.0.ffn_down.weight", expected: [512, 256], found: [256, 512])
+        ) {
             try Self.load { $0.retypeDims["blk.0.ffn_down.weight"] = [256, 512] }
         }
     }
@@ -145,7 +158,8 @@ struct ErrorTests {
         #expect(throws: ModelError.unsupportedTensorType(name: "blk.0.attn_q.weight", type: "I32")) {
             try Self.load {
                 $0.dropTensors = ["blk.0.attn_q.weight"]
-                $0.extraTensors.append(("blk.0.attn_q.weight", .i32, info.dims, [UInt8](repeating: 0, count: info.byteCount)))
+                $0.extraTensors.append(
+                    ("blk.0.attn_q.weight", .i32, info.dims, [UInt8](repeating: 0, count: info.byteCount)))
             }
         }
     }

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import TandemGGUF
 import TandemKernels
+import Testing
+
 @testable import TandemModel
 
 /// Properties the speculative-decoding protocol relies on: a multi-position pass must give
@@ -10,7 +11,9 @@ import TandemKernels
 @Suite("forward-pass invariants")
 struct InvariantTests {
     static let files = ["llama-s-f32.gguf", "qwen2-s-f32.gguf", "llama-576-q4_k_m.gguf", "llama-s-q4_k.gguf"]
-    static let prompt = [464, 329, 318, 257, 133, 13, 198, 40, 110, 17, 5, 511, 0, 99, 100, 101, 7, 7, 7, 256, 300, 512, 1]
+    static let prompt = [
+        464, 329, 318, 257, 133, 13, 198, 40, 110, 17, 5, 511, 0, 99, 100, 101, 7, 7, 7, 256, 300, 512, 1,
+    ]
 
     @Test("one multi-position append == sequential single-token appends (pools of 1 and 2)", arguments: files)
     func batchEqualsSequential(_ name: String) throws {
@@ -66,7 +69,9 @@ struct InvariantTests {
         #expect(mismatch(again, fresh) == nil)
     }
 
-    @Test("logits .last is the last row of .all; .none returns nothing", arguments: ["llama-s-f32.gguf", "qwen2-s-q8_0.gguf"])
+    @Test(
+        "logits .last is the last row of .all; .none returns nothing",
+        arguments: ["llama-s-f32.gguf", "qwen2-s-q8_0.gguf"])
     func logitsRequests(_ name: String) throws {
         let model = try Fixtures.model(name)
         let all = try model.makeSession().append(Self.prompt, logits: .all).logits
@@ -78,7 +83,9 @@ struct InvariantTests {
         #expect(all.allSatisfy { $0.count == model.config.vocabularySize })
     }
 
-    @Test("early exit at the last layer == normal logits (no trained head)", arguments: ["llama-s-f32.gguf", "qwen2-s-q8_0.gguf", "llama-576-q4_k_m.gguf"])
+    @Test(
+        "early exit at the last layer == normal logits (no trained head)",
+        arguments: ["llama-s-f32.gguf", "qwen2-s-q8_0.gguf", "llama-576-q4_k_m.gguf"])
     func earlyExitAtLastLayer(_ name: String) throws {
         let model = try Fixtures.model(name, threads: 2)
         #expect(model.config.earlyExitLayer == nil)
@@ -103,7 +110,8 @@ struct InvariantTests {
         if ownOutput {
             let embd = source.tensorInfo(named: "token_embd.weight")!
             // A different head: the embedding rows scaled by 0.5.
-            let values = try Quantizer.dequantize(source.tensor(named: "token_embd.weight").bytes, as: embd.type, count: embd.elementCount)
+            let values = try Quantizer.dequantize(
+                source.tensor(named: "token_embd.weight").bytes, as: embd.type, count: embd.elementCount)
             ownHead = floatBytes(values.map { $0 * 0.5 })
             rewrite.extraTensors.append(("early_exit.output.weight", .f32, embd.dims, ownHead))
         }
@@ -117,7 +125,8 @@ struct InvariantTests {
         cut.dropTensors.insert("output_norm.weight")
         cut.extraTensors.append(("output_norm.weight", .f32, [e], floatBytes(exitNorm)))
         if ownOutput {
-            cut.extraTensors.append(("output.weight", .f32, source.tensorInfo(named: "token_embd.weight")!.dims, ownHead))
+            cut.extraTensors.append(
+                ("output.weight", .f32, source.tensorInfo(named: "token_embd.weight")!.dims, ownHead))
         }
         let oneBlock = try Model(file: cut.apply(to: source), threads: 1)
 

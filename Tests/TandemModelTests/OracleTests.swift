@@ -1,7 +1,8 @@
 import Foundation
+import TandemGGUF
 import TandemSampling
 import Testing
-import TandemGGUF
+
 @testable import TandemModel
 
 /// Logits against llama.cpp's reference outputs (Fixtures/*.json, copied from the oracle).
@@ -50,26 +51,34 @@ struct OracleTests {
             let deltaLlama = maxAbsDiff(logits, c.next_logits)
             worst = max(worst, delta)
             worstVsLlama = max(worstVsLlama, deltaLlama)
-            perCase.append("k=\(c.prompt_ids.count): \(String(format: "%.2e", delta)) / \(String(format: "%.2e", deltaLlama))")
+            perCase.append(
+                "k=\(c.prompt_ids.count): \(String(format: "%.2e", delta)) / \(String(format: "%.2e", deltaLlama))")
             #expect(delta <= exactTol, "\(name) case \(caseIndex): max |Δ| to exact \(delta) > \(exactTol)")
             if useC {
-                #expect(deltaLlama <= Self.llamaCppTolerance, "\(name) case \(caseIndex): max |Δ| to llama.cpp \(deltaLlama) > 0.05")
+                #expect(
+                    deltaLlama <= Self.llamaCppTolerance,
+                    "\(name) case \(caseIndex): max |Δ| to llama.cpp \(deltaLlama) > 0.05")
             }
             // Single-token passes quantize activations exactly like llama.cpp for every quantized
             // file, so a one-token prompt (and its one-token decode steps) is held to C as well.
             let singleTokenC = !["F32", "F16", "BF16"].contains(oracle.weights) && c.prompt_ids.count == 1
             if singleTokenC {
-                #expect(deltaLlama <= Self.llamaCppTolerance, "\(name) case \(caseIndex): single token, |Δ| to llama.cpp \(deltaLlama)")
+                #expect(
+                    deltaLlama <= Self.llamaCppTolerance,
+                    "\(name) case \(caseIndex): single token, |Δ| to llama.cpp \(deltaLlama)")
             }
             let caseC = useC || singleTokenC
 
             // Argmax.
             if caseC {
                 if topMargin(c.next_logits) > 2 * Self.llamaCppTolerance {
-                    #expect(Sampler.argmax(logits) == argmax(c.next_logits), "\(name) case \(caseIndex): argmax vs llama.cpp")
+                    #expect(
+                        Sampler.argmax(logits) == argmax(c.next_logits),
+                        "\(name) case \(caseIndex): argmax vs llama.cpp")
                 }
             } else if topMargin(c.exact_next_logits) > 2 * exactTol {
-                #expect(Sampler.argmax(logits) == argmax(c.exact_next_logits), "\(name) case \(caseIndex): argmax vs exact")
+                #expect(
+                    Sampler.argmax(logits) == argmax(c.exact_next_logits), "\(name) case \(caseIndex): argmax vs exact")
             }
 
             // Greedy continuation, one decode pass per step.
@@ -84,8 +93,9 @@ struct OracleTests {
                 next = try session.append([token], logits: .last).logits[0]
             }
         }
-        print("ORACLE \(name): max|Δ| vs exact = \(String(format: "%.3e", worst)), vs llama.cpp = \(String(format: "%.3e", worstVsLlama)); "
-            + "criterion \(criterion)\(useC ? " and C: llama.cpp ≤ 0.05" : ""); greedy steps checked: \(greedyChecked)/48; "
-            + "per case (vs exact / vs llama.cpp): \(perCase.joined(separator: ", "))")
+        print(
+            "ORACLE \(name): max|Δ| vs exact = \(String(format: "%.3e", worst)), vs llama.cpp = \(String(format: "%.3e", worstVsLlama)); "
+                + "criterion \(criterion)\(useC ? " and C: llama.cpp ≤ 0.05" : ""); greedy steps checked: \(greedyChecked)/48; "
+                + "per case (vs exact / vs llama.cpp): \(perCase.joined(separator: ", "))")
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TandemModel
+import Testing
 
 /// The folder named by `TANDEM_REAL_MODELS` (the real model files, e.g. /work/models), or nil.
 enum RealModelFolder {
@@ -15,7 +15,10 @@ enum RealModelFolder {
 /// fixtures' README): the prompt's ids, the last position's 10 largest logits, a greedy continuation
 /// with llama.cpp's top-1/top-2 margin at each step, and the tolerance for |Δlogit|.
 struct RealModelReference: Decodable {
-    struct Entry: Decodable { let id: Int; let logit: Double }
+    struct Entry: Decodable {
+        let id: Int
+        let logit: Double
+    }
     struct Top: Decodable { let top: [Entry] }
     struct Dump: Decodable {
         let tokens: [Int]
@@ -36,8 +39,9 @@ struct RealModelReference: Decodable {
 /// file FAILS. Unset, Swift Testing reports the suite as skipped, with the reason, never as passed.
 @Suite(
     "Real model files against llama.cpp",
-    .enabled(if: RealModelFolder.path != nil,
-             "set TANDEM_REAL_MODELS to the folder holding qwen2.5-coder-0.5b-instruct.gguf to run this check"))
+    .enabled(
+        if: RealModelFolder.path != nil,
+        "set TANDEM_REAL_MODELS to the folder holding qwen2.5-coder-0.5b-instruct.gguf to run this check"))
 struct RealModelReferenceTests {
     @Test("Qwen2.5-Coder-0.5B: top-1, the top-10 logits and the greedy continuation match llama.cpp")
     func qwenCoderHalfBillion() throws {
@@ -46,8 +50,9 @@ struct RealModelReferenceTests {
         let reference = try JSONDecoder().decode(RealModelReference.self, from: Data(contentsOf: url))
         let folder = try #require(RealModelFolder.path)
         let path = (folder as NSString).appendingPathComponent(reference.file)
-        try #require(FileManager.default.fileExists(atPath: path),
-                     "\(RealModelFolder.variable)=\(folder) but \(path) is missing")
+        try #require(
+            FileManager.default.fileExists(atPath: path),
+            "\(RealModelFolder.variable)=\(folder) but \(path) is missing")
 
         let model = try Model(path: path, threads: 2)
         let session = model.makeSession()

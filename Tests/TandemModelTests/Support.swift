@@ -1,6 +1,7 @@
 import Foundation
 import TandemGGUF
 import TandemKernels
+
 @testable import TandemModel
 
 enum Fixtures {
@@ -57,9 +58,15 @@ func maxAbsDiff(_ a: [Float], _ b: [Double]) -> Double {
 
 /// Gap between the largest and the second largest value.
 func topMargin(_ values: [Double]) -> Double {
-    var first = -Double.infinity, second = -Double.infinity
+    var first = -Double.infinity
+    var second = -Double.infinity
     for v in values {
-        if v > first { second = first; first = v } else if v > second { second = v }
+        if v > first {
+            second = first
+            first = v
+        } else if v > second {
+            second = v
+        }
     }
     return first - second
 }
@@ -72,11 +79,11 @@ func argmax(_ values: [Double]) -> Int {
 
 /// Rewrites a GGUF file with edits, to make broken or variant models for tests.
 struct GGUFRewrite {
-    var metadata: [String: GGUFValue?] = [:]          // nil value: remove the key
+    var metadata: [String: GGUFValue?] = [:]  // nil value: remove the key
     var dropTensors: Set<String> = []
     var renameTensors: [String: String] = [:]
     var extraTensors: [(name: String, type: GGMLType, dims: [Int], bytes: [UInt8])] = []
-    var retypeDims: [String: [Int]] = [:]             // lie about a tensor's dims (same byte count)
+    var retypeDims: [String: [Int]] = [:]  // lie about a tensor's dims (same byte count)
 
     func apply(to source: GGUFFile) throws -> GGUFFile {
         var writer = GGUFWriter()
@@ -92,8 +99,9 @@ struct GGUFRewrite {
         }
         for info in source.tensors where !dropTensors.contains(info.name) {
             let bytes = source.tensor(info).bytes
-            try writer.addTensor(name: renameTensors[info.name] ?? info.name, type: info.type,
-                                 dims: retypeDims[info.name] ?? info.dims, bytes: bytes)
+            try writer.addTensor(
+                name: renameTensors[info.name] ?? info.name, type: info.type,
+                dims: retypeDims[info.name] ?? info.dims, bytes: bytes)
         }
         for t in extraTensors {
             try writer.addTensor(name: t.name, type: t.type, dims: t.dims, bytes: t.bytes)

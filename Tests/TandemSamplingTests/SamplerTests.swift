@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TandemSampling
 
 @Suite("sampler")
@@ -41,10 +42,14 @@ struct SamplerTests {
         let sc = (0..<200).map { _ in c.sample(logits).token }
         #expect(sa != sc)
         // The PRNG itself is a fixed function of the seed.
-        var r1 = SamplerRNG(seed: 42), r2 = SamplerRNG(seed: 42)
+        var r1 = SamplerRNG(seed: 42)
+        var r2 = SamplerRNG(seed: 42)
         #expect((0..<10).map { _ in r1.next() } == (0..<10).map { _ in r2.next() })
         var r3 = SamplerRNG(seed: 7)
-        for _ in 0..<1000 { let u = r3.nextUnit(); #expect(u >= 0 && u < 1) }
+        for _ in 0..<1000 {
+            let u = r3.nextUnit()
+            #expect(u >= 0 && u < 1)
+        }
     }
 
     @Test func topKKeepsTheKLargest() throws {
@@ -85,8 +90,8 @@ struct SamplerTests {
         func kept(_ m: Float) throws -> Set<Int> {
             Self.support(try Sampler(config: SamplerConfig(minP: m)).distribution(logits))
         }
-        #expect(try kept(0.5) == [1, 3])      // ≥ 0.25
-        #expect(try kept(0.2) == [1, 2, 3])   // ≥ 0.10
+        #expect(try kept(0.5) == [1, 3])  // ≥ 0.25
+        #expect(try kept(0.2) == [1, 2, 3])  // ≥ 0.10
         #expect(try kept(0.05) == [0, 1, 2, 3])
         #expect(try kept(0.9) == [1])
     }

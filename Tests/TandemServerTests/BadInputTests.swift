@@ -1,17 +1,18 @@
 import Foundation
-import TandemWireConversions
-import Testing
-@testable import TandemClient
 import TandemDecoding
 import TandemServer
-import TandemWire
 import TandemTestSupport
+import TandemWire
+import TandemWireConversions
+import Testing
+
+@testable import TandemClient
 
 @Suite("Bad input gets an error frame and the server keeps serving", .timeLimit(.minutes(2)))
 struct BadInputTests {
     /// Expects an error frame with `code`.
     func expectError(_ reply: WireMessage, _ code: WireErrorCode, sourceLocation: SourceLocation = #_sourceLocation) {
-        guard case let .error(e) = reply else {
+        guard case .error(let e) = reply else {
             Issue.record("expected error \(code), got \(reply)", sourceLocation: sourceLocation)
             return
         }
@@ -36,13 +37,19 @@ struct BadInputTests {
             expectError(try await raw.send("{\"type\":\"open\",\"v\":9}"), .protocolVersion)
             expectError(try await raw.send(.extend(ExtendMessage(round: 1, base: 1, tokens: [1]))), .notOpen)
             expectError(try await raw.send(.provisional(ProvisionalMessage(round: 1, accepted: 0, next: 1))), .badFrame)
-            expectError(try await raw.send(.verdict(VerdictMessage(round: 1, accepted: 0, next: 1, finished: false))), .badFrame)
+            expectError(
+                try await raw.send(.verdict(VerdictMessage(round: 1, accepted: 0, next: 1, finished: false))), .badFrame
+            )
             try await raw.link.sendBinary([0, 1, 2, 255])
             expectError(try raw.codec.decode(try await raw.link.receive(timeout: .seconds(10))), .badFrame)
             // The same connection then serves a session.
-            guard case .opened = try await raw.send(openMessage()) else { Issue.record("open failed"); return }
+            guard case .opened = try await raw.send(openMessage()) else {
+                Issue.record("open failed")
+                return
+            }
             guard case .verdict = try await raw.send(.verify(VerifyMessage(round: 1, base: 3, drafts: [4]))) else {
-                Issue.record("verify failed"); return
+                Issue.record("verify failed")
+                return
             }
             await raw.close()
             try await expectServing(server)
@@ -59,31 +66,39 @@ struct BadInputTests {
             expectError(try await raw.send(openMessage(Array(repeating: 1, count: 65))), .contextFull)
             expectError(try await raw.send(openMessage([])), .invalidRequest)
             expectError(try await raw.send(.verify(VerifyMessage(round: 1, base: 3, drafts: [1]))), .notOpen)
-            guard case let .opened(opened) = try await raw.send(openMessage([1, 2, 3], maxTokens: 200)) else {
-                Issue.record("open failed"); return
+            guard case .opened(let opened) = try await raw.send(openMessage([1, 2, 3], maxTokens: 200)) else {
+                Issue.record("open failed")
+                return
             }
             #expect(opened.base == 3)
             #expect(opened.limits == WireLimits(maxWindow: 8, contextLength: 64, vocabularySize: 64))
             #expect(opened.targetFingerprint == Toys.fingerprint)
-            expectError(try await raw.send(.verify(VerifyMessage(round: 1, base: 3, drafts: [1, 64]))), .tokenOutOfRange)
-            expectError(try await raw.send(.verify(VerifyMessage(round: 1, base: 3, drafts: Array(repeating: 1, count: 9)))), .windowTooLarge)
+            expectError(
+                try await raw.send(.verify(VerifyMessage(round: 1, base: 3, drafts: [1, 64]))), .tokenOutOfRange)
+            expectError(
+                try await raw.send(.verify(VerifyMessage(round: 1, base: 3, drafts: Array(repeating: 1, count: 9)))),
+                .windowTooLarge)
             expectError(try await raw.send(.verify(VerifyMessage(round: 1, base: 4, drafts: [1]))), .resync)
-            guard case let .verdict(v1) = try await raw.send(.verify(VerifyMessage(round: 1, base: 3, drafts: []))) else {
-                Issue.record("verify failed"); return
+            guard case .verdict(let v1) = try await raw.send(.verify(VerifyMessage(round: 1, base: 3, drafts: [])))
+            else {
+                Issue.record("verify failed")
+                return
             }
             #expect(v1.accepted == 0)
             #expect(v1.next == Toys.target.greedy(prompt: [1, 2, 3], count: 1)[0])
             // The same round again is refused, never applied twice.
             expectError(try await raw.send(.verify(VerifyMessage(round: 1, base: 4, drafts: []))), .roundOrder)
             // Fill the context: 4 agreed, 60 left; 8 drafts per round until a window no longer fits.
-            var base = 4, round = 2
+            var base = 4
+            var round = 2
             var lastError: WireErrorCode?
             while round < 100 {
-                let reply = try await raw.send(.verify(VerifyMessage(round: round, base: base, drafts: Array(repeating: 0, count: 8))))
+                let reply = try await raw.send(
+                    .verify(VerifyMessage(round: round, base: base, drafts: Array(repeating: 0, count: 8))))
                 round += 1
                 switch reply {
-                case let .verdict(v): base += v.accepted + 1
-                case let .error(e): lastError = e.code
+                case .verdict(let v): base += v.accepted + 1
+                case .error(let e): lastError = e.code
                 default: Issue.record("unexpected \(reply)")
                 }
                 if lastError != nil { break }
@@ -98,14 +113,19 @@ struct BadInputTests {
     func sessionLimit() async throws {
         try await withServer(limits: ServerLimits(maxSessions: 1)) { server in
             let first = try await RawConnection.connect(server)
-            guard case .opened = try await first.send(openMessage()) else { Issue.record("open failed"); return }
+            guard case .opened = try await first.send(openMessage()) else {
+                Issue.record("open failed")
+                return
+            }
             let second = try await RawConnection.connect(server)
             expectError(try await second.send(openMessage()), .sessionLimit)
             try await first.link.send(try first.codec.encode(.close))
             // The slot is free once the server has processed the close.
             var opened = false
             for _ in 0..<50 where !opened {
-                if case .opened = try await second.send(openMessage()) { opened = true } else {
+                if case .opened = try await second.send(openMessage()) {
+                    opened = true
+                } else {
                     try await Task.sleep(for: .milliseconds(20))
                 }
             }
@@ -119,7 +139,10 @@ struct BadInputTests {
     func idleTimeout() async throws {
         try await withServer(limits: ServerLimits(maxSessions: 1, idleTimeout: .milliseconds(300))) { server in
             let raw = try await RawConnection.connect(server)
-            guard case .opened = try await raw.send(openMessage()) else { Issue.record("open failed"); return }
+            guard case .opened = try await raw.send(openMessage()) else {
+                Issue.record("open failed")
+                return
+            }
             let frame = try await raw.link.receive(timeout: .seconds(10))
             expectError(try raw.codec.decode(frame), .idleTimeout)
             // Its slot is free: a new client gets the only session.
@@ -132,7 +155,8 @@ struct BadInputTests {
     @Test("a client re-opens after its idle session expired and loses no token")
     func idleRecovery() async throws {
         try await withServer(limits: ServerLimits(idleTimeout: .milliseconds(400))) { server in
-            let verifier = RemoteVerifier(.init(url: server.assistURL, draftFingerprint: Toys.fingerprint, timeout: .seconds(10)))
+            let verifier = RemoteVerifier(
+                .init(url: server.assistURL, draftFingerprint: Toys.fingerprint, timeout: .seconds(10)))
             _ = try await verifier.open(SessionRequest(prompt: [1, 2, 3], maxTokens: 10))
             let v1 = try await verifier.verify(DraftRound(round: 1, base: 3, drafts: []))
             try await Task.sleep(for: .milliseconds(1200))
@@ -161,8 +185,10 @@ struct BadInputTests {
             try await expectServing(server)
             let (metricsStatus, metrics) = try await httpGet(server.httpURL + "/metrics")
             #expect(metricsStatus == 200)
-            for name in ["tandem_sessions_opened_total 1", "tandem_rounds_total", "tandem_drafts_proposed_total",
-                         "tandem_drafts_accepted_total", "tandem_verify_seconds_bucket", "tandem_sessions_active"] {
+            for name in [
+                "tandem_sessions_opened_total 1", "tandem_rounds_total", "tandem_drafts_proposed_total",
+                "tandem_drafts_accepted_total", "tandem_verify_seconds_bucket", "tandem_sessions_active",
+            ] {
                 #expect(metrics.contains(name), "missing \(name)")
             }
             let (missing, _) = try await httpGet(server.httpURL + "/nope")
@@ -177,9 +203,15 @@ struct SlotTests {
     func refusedOpenFreesSlot() async throws {
         try await withServer(limits: ServerLimits(maxSessions: 1)) { server in
             let first = try await RawConnection.connect(server)
-            guard case .error = try await first.send(openMessage([1, 999])) else { Issue.record("bad open accepted"); return }
+            guard case .error = try await first.send(openMessage([1, 999])) else {
+                Issue.record("bad open accepted")
+                return
+            }
             let second = try await RawConnection.connect(server)
-            guard case .opened = try await second.send(openMessage()) else { Issue.record("the slot was not freed"); return }
+            guard case .opened = try await second.send(openMessage()) else {
+                Issue.record("the slot was not freed")
+                return
+            }
             await first.close()
             await second.close()
         }
@@ -192,9 +224,14 @@ struct OversizeTests {
     func oversized() async throws {
         try await withServer { server in
             let other = try await RawConnection.connect(server)
-            guard case .opened = try await other.send(openMessage()) else { Issue.record("open failed"); return }
+            guard case .opened = try await other.send(openMessage()) else {
+                Issue.record("open failed")
+                return
+            }
             let hostile = try await RawConnection.connect(server)
-            let huge = "{\"type\":\"open\",\"v\":2,\"prompt\":[" + String(repeating: "1,", count: WireProtocol.maxFrameBytes / 2) + "1]}"
+            let huge =
+                "{\"type\":\"open\",\"v\":2,\"prompt\":["
+                + String(repeating: "1,", count: WireProtocol.maxFrameBytes / 2) + "1]}"
             do {
                 let reply = try await hostile.send(huge)
                 if case .opened = reply { Issue.record("an oversized open was served") }
@@ -204,7 +241,8 @@ struct OversizeTests {
             }
             // The other session on the same server is untouched.
             guard case .verdict = try await other.send(.verify(VerifyMessage(round: 1, base: 3, drafts: [1]))) else {
-                Issue.record("the other session stopped being served"); return
+                Issue.record("the other session stopped being served")
+                return
             }
             await hostile.close()
             await other.close()

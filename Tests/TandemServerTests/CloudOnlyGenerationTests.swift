@@ -1,10 +1,11 @@
-import TandemWireConversions
-import Testing
-@testable import TandemClient
 import TandemDecoding
 import TandemServer
-import TandemWire
 import TandemTestSupport
+import TandemWire
+import TandemWireConversions
+import Testing
+
+@testable import TandemClient
 
 @Suite("Cloud-only generation (generate) over a loopback server", .timeLimit(.minutes(2)))
 struct CloudOnlyGenerationTests {
@@ -12,17 +13,20 @@ struct CloudOnlyGenerationTests {
     func equalsTargetOnly() async throws {
         for prompt in [[1, 5, 9], [3], [40, 41, 42, 43]] {
             let (cloud, targetOnly, streamed) = try await withServer { server in
-                let generator = CloudOnlyGenerator(url: server.assistURL, fingerprint: Toys.fingerprint, timeout: .seconds(10))
+                let generator = CloudOnlyGenerator(
+                    url: server.assistURL, fingerprint: Toys.fingerprint, timeout: .seconds(10))
                 var streamed: [Int] = []
                 var result: GenerationResult?
                 for try await event in generator.generate(SessionRequest(prompt: prompt, maxTokens: 40)) {
                     switch event {
-                    case let .token(id): streamed.append(id)
-                    case let .finished(r): result = r
+                    case .token(let id): streamed.append(id)
+                    case .finished(let r): result = r
                     }
                 }
-                let verifier = RemoteVerifier(.init(url: server.assistURL, draftFingerprint: Toys.fingerprint, timeout: .seconds(10)))
-                let baseline = try await TargetOnlyGenerator(verifier: verifier).run(SessionRequest(prompt: prompt, maxTokens: 40))
+                let verifier = RemoteVerifier(
+                    .init(url: server.assistURL, draftFingerprint: Toys.fingerprint, timeout: .seconds(10)))
+                let baseline = try await TargetOnlyGenerator(verifier: verifier).run(
+                    SessionRequest(prompt: prompt, maxTokens: 40))
                 return (try #require(result), baseline, streamed)
             }
             #expect(cloud.tokens == targetOnly.tokens, "prompt \(prompt)")
@@ -60,7 +64,7 @@ struct CloudOnlyGenerationTests {
         try await withServer { server in
             let raw = try await RawConnection.connect(server)
             let reply = try await raw.send(.generate(GenerateMessage(round: 1, base: 3)))
-            guard case let .error(e) = reply else {
+            guard case .error(let e) = reply else {
                 Issue.record("expected an error, got \(reply)")
                 return
             }
@@ -82,19 +86,20 @@ struct CloudOnlyGenerationTests {
                 return
             }
             let wrong = try await raw.send(.generate(GenerateMessage(round: 1, base: 7)))
-            guard case let .error(e) = wrong else {
+            guard case .error(let e) = wrong else {
                 Issue.record("expected resync, got \(wrong)")
                 return
             }
             #expect(e.code == .resync)
 
-            guard case let .verdict(first) = try await raw.send(.generate(GenerateMessage(round: 2, base: 3))) else {
+            guard case .verdict(let first) = try await raw.send(.generate(GenerateMessage(round: 2, base: 3))) else {
                 Issue.record("no verdict")
                 return
             }
             var verdicts = [first]
             while verdicts.last?.finished == false, verdicts.count < 10 {
-                guard case let .verdict(v) = try raw.codec.decode(try await raw.link.receive(timeout: .seconds(10))) else { break }
+                guard case .verdict(let v) = try raw.codec.decode(try await raw.link.receive(timeout: .seconds(10)))
+                else { break }
                 verdicts.append(v)
             }
             #expect(verdicts.map(\.round) == [2, 3, 4, 5])
@@ -102,7 +107,7 @@ struct CloudOnlyGenerationTests {
             #expect(verdicts.map(\.finished) == [false, false, false, true])
             #expect(verdicts.map(\.next) == Toys.target.greedy(prompt: [1, 2, 3], count: 4))
             // The session is finished: a further generate is refused.
-            guard case let .error(done) = try await raw.send(.generate(GenerateMessage(round: 6, base: 7))) else {
+            guard case .error(let done) = try await raw.send(.generate(GenerateMessage(round: 6, base: 7))) else {
                 Issue.record("a finished session accepted generate")
                 return
             }

@@ -1,15 +1,16 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
-import TandemModelAdapter
-import TandemWireConversions
-import Testing
 import TandemClient
 import TandemDecoding
 import TandemModel
+import TandemModelAdapter
 import TandemTokenizer
 import TandemWire
+import TandemWireConversions
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The bundled pair under Models/ (the target serves in `tandem serve` subprocesses; the draft runs here).
 enum Bundled {
@@ -27,8 +28,9 @@ final class Cluster: @unchecked Sendable {
     private(set) var verifiers: [SpawnedTandem] = []
 
     init(verifiers count: Int, heartbeatTimeout: Double = 1.5) throws {
-        coordinator = try SpawnedTandem.start(["coordinator", "--port", "0", "--heartbeat-timeout", "\(heartbeatTimeout)"],
-                                              environment: ["TANDEM_SECRET": Self.secret])
+        coordinator = try SpawnedTandem.start(
+            ["coordinator", "--port", "0", "--heartbeat-timeout", "\(heartbeatTimeout)"],
+            environment: ["TANDEM_SECRET": Self.secret])
         url = try #require(coordinator.httpAddress, "coordinator printed: \(coordinator.banner)")
         for _ in 0..<count { _ = try addVerifier() }
     }
@@ -36,8 +38,10 @@ final class Cluster: @unchecked Sendable {
     /// Starts one more verifier registering with the coordinator (with `secret`, by flag).
     @discardableResult
     func addVerifier(secret: String = Cluster.secret) throws -> SpawnedTandem {
-        let verifier = try SpawnedTandem.start(["serve", "--model", Bundled.target, "--port", "0", "--threads", "1",
-                                                "--register", url, "--secret", secret])
+        let verifier = try SpawnedTandem.start([
+            "serve", "--model", Bundled.target, "--port", "0", "--threads", "1",
+            "--register", url, "--secret", secret,
+        ])
         _ = try #require(verifier.assistAddress, "serve printed: \(verifier.banner)")
         verifiers.append(verifier)
         return verifier
@@ -80,15 +84,22 @@ struct FailoverRig {
     let verifier: FailoverVerifier
     let client: ResilientClient
 
-    init(cluster: Cluster, pauses: [Int], retryEveryTokens: Int = 4, retryInterval: Duration = .milliseconds(100)) throws {
+    init(cluster: Cluster, pauses: [Int], retryEveryTokens: Int = 4, retryInterval: Duration = .milliseconds(100))
+        throws
+    {
         draft = try Model(path: Bundled.draft, threads: 1)
         tokenizer = try Tokenizer(gguf: draft.file)
-        gate = GatedDrafter(ModelDrafter(session: draft.makeSession(), shaper: SamplingDistribution.factory), pauses: pauses)
-        let directory = VerifierDirectory(.coordinator(url: cluster.url, fingerprint: tokenizer.fingerprint, sha256: nil))
-        verifier = FailoverVerifier(.init(directory: directory, draftFingerprint: tokenizer.fingerprint, draftModel: "draft.gguf",
-                                          timeout: .seconds(20), logger: quietLogger()))
-        client = ResilientClient(drafter: gate, verifier: verifier, policy: FixedWindow(4), tokenizer: tokenizer,
-                                 configuration: .init(retryEveryTokens: retryEveryTokens, retryInterval: retryInterval))
+        gate = GatedDrafter(
+            ModelDrafter(session: draft.makeSession(), shaper: SamplingDistribution.factory), pauses: pauses)
+        let directory = VerifierDirectory(
+            .coordinator(url: cluster.url, fingerprint: tokenizer.fingerprint, sha256: nil))
+        verifier = FailoverVerifier(
+            .init(
+                directory: directory, draftFingerprint: tokenizer.fingerprint, draftModel: "draft.gguf",
+                timeout: .seconds(20), logger: quietLogger()))
+        client = ResilientClient(
+            drafter: gate, verifier: verifier, policy: FixedWindow(4), tokenizer: tokenizer,
+            configuration: .init(retryEveryTokens: retryEveryTokens, retryInterval: retryInterval))
     }
 
     /// Runs a generation in the background, collecting its events.
@@ -112,11 +123,11 @@ struct EventSummary {
     init(_ events: [ResilientClientEvent]) {
         for event in events {
             switch event {
-            case let .token(id, _, source):
+            case .token(let id, _, let source):
                 tokens.append(id)
                 sources.append(source)
-            case let .source(source, _): markers.append((source, tokens.count))
-            case let .finished(r, _): result = r
+            case .source(let source, _): markers.append((source, tokens.count))
+            case .finished(let r, _): result = r
             }
         }
     }
@@ -155,7 +166,9 @@ struct CoordinationTests {
         #expect(history.last != first)
     }
 
-    @Test("all verifiers killed: the draft continues alone and the stream says so; a restarted verifier resumes assistance")
+    @Test(
+        "all verifiers killed: the draft continues alone and the stream says so; a restarted verifier resumes assistance"
+    )
     func killAllThenRestart() async throws {
         let cluster = try Cluster(verifiers: 2)
         #expect(try await cluster.waitUntilAllListed())
@@ -171,15 +184,18 @@ struct CoordinationTests {
         rig.gate.resume()
         #expect(try await rig.gate.waitUntilPaused(), "the draft went on alone to the second pause")
         let restarted = try cluster.addVerifier()
-        #expect(try await cluster.waitFor { $0.verifiers.map(\.address) == [restarted.assistAddress].compactMap { $0 } },
-                "the dead verifiers are dropped and the new one listed")
+        #expect(
+            try await cluster.waitFor { $0.verifiers.map(\.address) == [restarted.assistAddress].compactMap { $0 } },
+            "the dead verifiers are dropped and the new one listed")
         rig.gate.resume()
         #expect(try await rig.gate.waitUntilPaused())
         let deadline = ContinuousClock.now + .seconds(60)
         while await rig.verifier.currentAddress != restarted.assistAddress, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
-        #expect(await rig.verifier.currentAddress == restarted.assistAddress, "a background attempt reached the new verifier")
+        #expect(
+            await rig.verifier.currentAddress == restarted.assistAddress,
+            "a background attempt reached the new verifier")
         rig.gate.resume()
         let summary = EventSummary(try await run.value)
         let result = try #require(summary.result)
@@ -188,7 +204,8 @@ struct CoordinationTests {
         #expect(result.tokens.count == 100)
         #expect(summary.markers.map(\.0) == [.verified, .local, .verified], "\(summary.markers)")
         try #require(summary.markers.count == 3)
-        let localFrom = summary.markers[1].1, resumedAt = summary.markers[2].1
+        let localFrom = summary.markers[1].1
+        let resumedAt = summary.markers[2].1
         #expect(localFrom >= 12)
         #expect(resumedAt >= 30)
         #expect(result.counters.localTokens == resumedAt - localFrom)
@@ -215,11 +232,14 @@ struct CoordinationTests {
         let initial = try await cluster.listing(fingerprint: rig.tokenizer.fingerprint)
         let busy = try #require(initial.verifiers.first?.address)
         // Hold a session on the verifier the coordinator would pick first.
-        let holder = RemoteVerifier(.init(url: busy, draftFingerprint: rig.tokenizer.fingerprint, timeout: .seconds(20)))
+        let holder = RemoteVerifier(
+            .init(url: busy, draftFingerprint: rig.tokenizer.fingerprint, timeout: .seconds(20)))
         _ = try await holder.open(SessionRequest(prompt: [1, 2, 3], maxTokens: 10))
-        #expect(try await cluster.waitFor { listing in
-            listing.verifiers.count == 2 && listing.verifiers.last?.address == busy && listing.verifiers.last?.load.activeSessions == 1
-        }, "the heartbeat reports the session and the busy verifier moves down")
+        #expect(
+            try await cluster.waitFor { listing in
+                listing.verifiers.count == 2 && listing.verifiers.last?.address == busy
+                    && listing.verifiers.last?.load.activeSessions == 1
+            }, "the heartbeat reports the session and the busy verifier moves down")
         _ = try await rig.verifier.open(SessionRequest(prompt: [1, 2, 3], maxTokens: 10))
         let chosen = await rig.verifier.currentAddress
         #expect(chosen != nil)
@@ -242,34 +262,41 @@ struct CoordinationTests {
         let listed = try await cluster.listing().verifiers.map(\.address)
         #expect(listed == [cluster.verifiers[0].assistAddress].compactMap { $0 })
         cluster.verifiers[0].stop()
-        #expect(try await cluster.waitFor(timeout: .seconds(60)) { $0.verifiers.isEmpty }, "a graceful stop deregisters")
+        #expect(
+            try await cluster.waitFor(timeout: .seconds(60)) { $0.verifiers.isEmpty }, "a graceful stop deregisters")
     }
 
     @Test("a stale verifier is dropped after the timeout and registers again when it comes back")
     func staleDropAndReturn() async throws {
         let cluster = try Cluster(verifiers: 2, heartbeatTimeout: 1.5)
         #expect(try await cluster.waitUntilAllListed())
-        let frozen = cluster.verifiers[0], other = cluster.verifiers[1]
+        let frozen = cluster.verifiers[0]
+        let other = cluster.verifiers[1]
         // SIGSTOP: alive but silent, like a verifier cut off from the coordinator.
         Glibc.kill(frozen.process.processIdentifier, SIGSTOP)
-        #expect(try await cluster.waitFor { $0.verifiers.map(\.address) == [other.assistAddress].compactMap { $0 } },
-                "dropped after missing heartbeats")
+        #expect(
+            try await cluster.waitFor { $0.verifiers.map(\.address) == [other.assistAddress].compactMap { $0 } },
+            "dropped after missing heartbeats")
         Glibc.kill(frozen.process.processIdentifier, SIGCONT)
         #expect(try await cluster.waitUntilAllListed(), "it registered again")
         #expect(frozen.stderr.contains("registering again"), "\(frozen.stderr)")
     }
 
-    @Test("tandem generate --coordinator: target-identical output; with every verifier gone it finishes locally and says so")
+    @Test(
+        "tandem generate --coordinator: target-identical output; with every verifier gone it finishes locally and says so"
+    )
     func generateCommand() async throws {
         let cluster = try Cluster(verifiers: 2)
         #expect(try await cluster.waitUntilAllListed())
         let common = ["--prompt", Self.prompt, "--max-tokens", "40", "--ignore-eos"]
         let local = try await TandemCLI.run(["generate", "--model", Bundled.target, "--json"] + common)
-        let assisted = try await TandemCLI.run(["generate", "--draft", Bundled.draft, "--coordinator", cluster.url, "--json"] + common)
+        let assisted = try await TandemCLI.run(
+            ["generate", "--draft", Bundled.draft, "--coordinator", cluster.url, "--json"] + common)
         #expect(local.status == 0, "\(local.stderr)")
         #expect(assisted.status == 0, "\(assisted.stderr)")
         let localJSON = try #require(JSONSerialization.jsonObject(with: Data(local.stdout.utf8)) as? [String: Any])
-        let assistedJSON = try #require(JSONSerialization.jsonObject(with: Data(assisted.stdout.utf8)) as? [String: Any])
+        let assistedJSON = try #require(
+            JSONSerialization.jsonObject(with: Data(assisted.stdout.utf8)) as? [String: Any])
         #expect(assistedJSON["tokens"] as? [Int] == localJSON["tokens"] as? [Int])
         let stats = try #require(assistedJSON["stats"] as? [String: Any])
         #expect(stats["local_tokens"] as? Int == 0)
@@ -277,11 +304,13 @@ struct CoordinationTests {
         #expect((stats["rounds"] as? Int ?? 0) > 0)
 
         for verifier in cluster.verifiers { verifier.kill() }
-        let offline = try await TandemCLI.run(["generate", "--draft", Bundled.draft, "--coordinator", cluster.url] + common)
+        let offline = try await TandemCLI.run(
+            ["generate", "--draft", Bundled.draft, "--coordinator", cluster.url] + common)
         #expect(offline.status == 0, "\(offline.stderr)")
         #expect(offline.stderr.contains("[local:"), "\(offline.stderr)")
         #expect(offline.stderr.contains("local tokens        40"), "\(offline.stderr)")
-        let offlineJSON = try await TandemCLI.run(["generate", "--draft", Bundled.draft, "--coordinator", cluster.url, "--json"] + common)
+        let offlineJSON = try await TandemCLI.run(
+            ["generate", "--draft", Bundled.draft, "--coordinator", cluster.url, "--json"] + common)
         let json = try #require(JSONSerialization.jsonObject(with: Data(offlineJSON.stdout.utf8)) as? [String: Any])
         let offlineStats = try #require(json["stats"] as? [String: Any])
         #expect(offlineStats["local_tokens"] as? Int == 40)
@@ -290,8 +319,11 @@ struct CoordinationTests {
         #expect(segments.count == 1)
         #expect(segments.first?["source"] as? String == "local")
 
-        let badHash = try await TandemCLI.run(["generate", "--draft", Bundled.draft, "--coordinator", cluster.url,
-                                               "--require-sha256", "xyz"] + common)
+        let badHash = try await TandemCLI.run(
+            [
+                "generate", "--draft", Bundled.draft, "--coordinator", cluster.url,
+                "--require-sha256", "xyz",
+            ] + common)
         #expect(badHash.status == 1)
         #expect(badHash.stderr.contains("--require-sha256"))
     }
@@ -301,19 +333,27 @@ struct CoordinationTests {
         let noSecret = try await TandemCLI.run(["coordinator", "--port", "0"])
         #expect(noSecret.status == 1)
         #expect(noSecret.stderr.contains("TANDEM_SECRET"), "\(noSecret.stderr)")
-        let serveNoSecret = try await TandemCLI.run(["serve", "--model", Bundled.target, "--port", "0",
-                                                     "--register", "http://127.0.0.1:9"])
+        let serveNoSecret = try await TandemCLI.run([
+            "serve", "--model", Bundled.target, "--port", "0",
+            "--register", "http://127.0.0.1:9",
+        ])
         #expect(serveNoSecret.status == 1)
         #expect(serveNoSecret.stderr.contains("--secret"), "\(serveNoSecret.stderr)")
-        let badRegister = try await TandemCLI.run(["serve", "--model", Bundled.target, "--port", "0", "--register", "ws://x:1",
-                                                   "--secret", "s"])
+        let badRegister = try await TandemCLI.run([
+            "serve", "--model", Bundled.target, "--port", "0", "--register", "ws://x:1",
+            "--secret", "s",
+        ])
         #expect(badRegister.status == 1)
         #expect(badRegister.stderr.contains("--register"), "\(badRegister.stderr)")
-        let badList = try await TandemCLI.run(["generate", "--draft", Bundled.draft, "--server", "ws://127.0.0.1:9,nonsense",
-                                               "--prompt", "x"])
+        let badList = try await TandemCLI.run([
+            "generate", "--draft", Bundled.draft, "--server", "ws://127.0.0.1:9,nonsense",
+            "--prompt", "x",
+        ])
         #expect(badList.status == 1)
         #expect(badList.stderr.contains("--server"), "\(badList.stderr)")
-        let badCoordinator = try await TandemCLI.run(["generate", "--draft", Bundled.draft, "--coordinator", "ftp://x", "--prompt", "x"])
+        let badCoordinator = try await TandemCLI.run([
+            "generate", "--draft", Bundled.draft, "--coordinator", "ftp://x", "--prompt", "x",
+        ])
         #expect(badCoordinator.status == 1)
         #expect(badCoordinator.stderr.contains("--coordinator"), "\(badCoordinator.stderr)")
     }

@@ -9,8 +9,13 @@ struct DurationBoundsTests {
         (["serve", "--model", "/nonexistent.gguf", "--idle-timeout", "1e17"], "--idle-timeout"),
         (["bench", "assist", "--rtt", "1e13"], "--rtt"),
         (["bench", "preempt", "--rtt", "1e13"], "--rtt"),
-        (["bench", "link", "--listen", "127.0.0.1:0", "--to", "127.0.0.1:1", "--rtt", "1ms", "--report-every", "1e300"],
-         "--report-every"),
+        (
+            [
+                "bench", "link", "--listen", "127.0.0.1:0", "--to", "127.0.0.1:1", "--rtt", "1ms", "--report-every",
+                "1e300",
+            ],
+            "--report-every"
+        ),
     ]
 
     @Test("a huge duration is refused with a message naming the option", arguments: 0..<cases.count)

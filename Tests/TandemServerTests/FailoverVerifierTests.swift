@@ -1,20 +1,22 @@
 import Crypto
 import Foundation
 import Logging
-import TandemWireConversions
-import Testing
 import TandemClient
 import TandemCoordinator
 import TandemDecoding
 import TandemServer
-import TandemWire
 import TandemTestSupport
+import TandemWire
+import TandemWireConversions
+import Testing
 
 /// A toy target that reports a model hash.
 func hashedToyTarget(_ sha256: String) -> TargetModel {
     let model = Toys.target
-    return TargetModel(id: "toy-target", fingerprint: Toys.fingerprint, vocabularySize: model.vocabularySize,
-                       contextLength: model.contextLength, sha256: sha256) { model.makeSession() }
+    return TargetModel(
+        id: "toy-target", fingerprint: Toys.fingerprint, vocabularySize: model.vocabularySize,
+        contextLength: model.contextLength, sha256: sha256
+    ) { model.makeSession() }
 }
 
 func quietLogger() -> Logger {
@@ -23,11 +25,16 @@ func quietLogger() -> Logger {
     return logger
 }
 
-func failoverClient(_ directory: VerifierDirectory, requireSha256: String? = nil,
-                    fingerprint: String = Toys.fingerprint) -> (FailoverVerifier, ResilientClient) {
-    let verifier = FailoverVerifier(.init(directory: directory, draftFingerprint: fingerprint, draftModel: "toy-draft",
-                                          requireSha256: requireSha256, timeout: .seconds(10), logger: quietLogger()))
-    let client = ResilientClient(drafter: ModelDrafter(session: Toys.draft.makeSession()), verifier: verifier, policy: FixedWindow(3))
+func failoverClient(
+    _ directory: VerifierDirectory, requireSha256: String? = nil,
+    fingerprint: String = Toys.fingerprint
+) -> (FailoverVerifier, ResilientClient) {
+    let verifier = FailoverVerifier(
+        .init(
+            directory: directory, draftFingerprint: fingerprint, draftModel: "toy-draft",
+            requireSha256: requireSha256, timeout: .seconds(10), logger: quietLogger()))
+    let client = ResilientClient(
+        drafter: ModelDrafter(session: Toys.draft.makeSession()), verifier: verifier, policy: FixedWindow(3))
     return (verifier, client)
 }
 
@@ -59,7 +66,7 @@ struct FailoverVerifierTests {
                 let (_, models) = try await httpGet(b.httpURL + "/v1/models")
                 #expect(models.contains(Self.shaB))
                 let raw = try await RawConnection.connect(a)
-                guard case let .opened(opened) = try await raw.send(openMessage()) else {
+                guard case .opened(let opened) = try await raw.send(openMessage()) else {
                     Issue.record("no opened")
                     return
                 }
@@ -82,7 +89,8 @@ struct FailoverVerifierTests {
     @Test("a server's refusal that every server would repeat surfaces instead of going local")
     func fingerprintMismatchSurfaces() async throws {
         try await withServer { server in
-            let (_, client) = failoverClient(VerifierDirectory(.addresses([server.assistURL])), fingerprint: "another-tokenizer")
+            let (_, client) = failoverClient(
+                VerifierDirectory(.addresses([server.assistURL])), fingerprint: "another-tokenizer")
             await #expect(throws: WireError.self) {
                 _ = try await client.run(SessionRequest(prompt: [1], maxTokens: 5))
             }
@@ -93,9 +101,12 @@ struct FailoverVerifierTests {
     func coordinatorDown() async throws {
         let registry = VerifierRegistry(secret: "s", heartbeatTimeout: .seconds(60))
         let coordinator = try await CoordinatorServer(registry: registry, port: 0, logger: quietLogger()).start()
-        _ = try registry.register(VerifierRegistration(address: "ws://127.0.0.1:1234", model: "m", tokenizerFingerprint: Toys.fingerprint,
-                                                       modelSha256: Self.shaA, contextLength: 64, capacity: 2))
-        let directory = VerifierDirectory(.coordinator(url: coordinator.url, fingerprint: Toys.fingerprint, sha256: nil))
+        _ = try registry.register(
+            VerifierRegistration(
+                address: "ws://127.0.0.1:1234", model: "m", tokenizerFingerprint: Toys.fingerprint,
+                modelSha256: Self.shaA, contextLength: 64, capacity: 2))
+        let directory = VerifierDirectory(
+            .coordinator(url: coordinator.url, fingerprint: Toys.fingerprint, sha256: nil))
         #expect(try await directory.candidates() == ["ws://127.0.0.1:1234"])
         let other = VerifierDirectory(.coordinator(url: coordinator.url, fingerprint: "not-this-one", sha256: nil))
         #expect(try await other.candidates().isEmpty)
@@ -108,7 +119,9 @@ struct FailoverVerifierTests {
     @Test("the model file digest is the SHA-256 of the whole file, whatever the chunk size")
     func fileDigest() throws {
         let path = try RealModels.path("llama-s-q8_0.gguf")
-        let whole = SHA256.hash(data: try Data(contentsOf: URL(fileURLWithPath: path))).map { String(format: "%02x", $0) }.joined()
+        let whole = SHA256.hash(data: try Data(contentsOf: URL(fileURLWithPath: path))).map {
+            String(format: "%02x", $0)
+        }.joined()
         var calls = 0
         let chunked = try ModelFileDigest.sha256(path: path, chunkBytes: 100_003) { done, total in
             calls += 1

@@ -1,10 +1,11 @@
-import TandemWireConversions
-import Testing
-@testable import TandemClient
 import TandemDecoding
 import TandemServer
-import TandemWire
 import TandemTestSupport
+import TandemWire
+import TandemWireConversions
+import Testing
+
+@testable import TandemClient
 
 @Suite("Assisted generation over a loopback server", .timeLimit(.minutes(2)))
 struct LoopbackGenerationTests {
@@ -36,14 +37,15 @@ struct LoopbackGenerationTests {
         let prompt = [2, 4, 6]
         let expected = Toys.target.greedy(prompt: prompt, count: 50)
         for dropAt in [1, 3, 6] {
-            let (tokens, reconnects) = try await withServer(faults: FaultInjection(dropConnectionAtVerify: dropAt)) { server in
+            let (tokens, reconnects) = try await withServer(faults: FaultInjection(dropConnectionAtVerify: dropAt)) {
+                server in
                 let client = toyClient(server, policy: FixedWindow(3))
                 var streamed: [Int] = []
                 var final: [Int] = []
                 for try await event in client.generate(SessionRequest(prompt: prompt, maxTokens: 50)) {
                     switch event {
-                    case let .token(id, _): streamed.append(id)
-                    case let .finished(result, _): final = result.tokens
+                    case .token(let id, _): streamed.append(id)
+                    case .finished(let result, _): final = result.tokens
                     }
                 }
                 #expect(streamed == final)
@@ -90,7 +92,8 @@ struct LoopbackGenerationTests {
     func sampled() async throws {
         let result = try await withServer { server in
             let client = toyClient(server, policy: FixedWindow(4))
-            let request = SessionRequest(prompt: [1, 2], sampling: SamplingParameters(temperature: 0.8, seed: 3), maxTokens: 30)
+            let request = SessionRequest(
+                prompt: [1, 2], sampling: SamplingParameters(temperature: 0.8, seed: 3), maxTokens: 30)
             return try await client.run(request).result
         }
         #expect(result.tokens.count == 30)

@@ -17,7 +17,8 @@ struct PreemptiveCommandLineTests {
 
     /// Starts `tandem serve` on a free port and returns it and its ws:// address.
     static func serve(_ extra: [String]) async throws -> (SpawnedTandem, String) {
-        let serve = try await SpawnedTandem.launch(["serve", "--model", target, "--port", "0", "--threads", "1"] + extra)
+        let serve = try await SpawnedTandem.launch(
+            ["serve", "--model", target, "--port", "0", "--threads", "1"] + extra)
         guard let url = serve.assistAddress, serve.banner.contains("/v1/assist") else {
             throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "serve printed: \(serve.banner)"])
         }
@@ -28,17 +29,24 @@ struct PreemptiveCommandLineTests {
     func generatePreemptive() async throws {
         let (server, url) = try await Self.serve(["--exit-layer", "2"])
         defer { server.kill() }
-        let local = try await Self.run(["generate", "--model", Self.target, "--prompt", "Return the", "--max-tokens", "24", "--json"])
-        let assisted = try await Self.run(["generate", "--draft", Self.draft, "--server", url, "--prompt", "Return the",
-                                                "--max-tokens", "24", "--window", "4", "--preemptive", "--json"])
+        let local = try await Self.run([
+            "generate", "--model", Self.target, "--prompt", "Return the", "--max-tokens", "24", "--json",
+        ])
+        let assisted = try await Self.run([
+            "generate", "--draft", Self.draft, "--server", url, "--prompt", "Return the",
+            "--max-tokens", "24", "--window", "4", "--preemptive", "--json",
+        ])
         #expect(local.status == 0, "\(local.stderr)")
         #expect(assisted.status == 0, "\(assisted.stderr)")
         let localJSON = try #require(JSONSerialization.jsonObject(with: Data(local.stdout.utf8)) as? [String: Any])
-        let assistedJSON = try #require(JSONSerialization.jsonObject(with: Data(assisted.stdout.utf8)) as? [String: Any])
+        let assistedJSON = try #require(
+            JSONSerialization.jsonObject(with: Data(assisted.stdout.utf8)) as? [String: Any])
         #expect(assistedJSON["tokens"] as? [Int] == localJSON["tokens"] as? [Int])
         let stats = try #require(assistedJSON["stats"] as? [String: Any])
-        for key in ["preemptive_rounds", "preemptive_hits", "preemptive_hit_rate", "preemptive_saved_ms",
-                    "preemptive_wasted_drafts", "provisional_lead_ms"] {
+        for key in [
+            "preemptive_rounds", "preemptive_hits", "preemptive_hit_rate", "preemptive_saved_ms",
+            "preemptive_wasted_drafts", "provisional_lead_ms",
+        ] {
             #expect(stats[key] != nil, "missing \(key)")
         }
         let rate = try #require(stats["preemptive_hit_rate"] as? Double)
@@ -46,8 +54,10 @@ struct PreemptiveCommandLineTests {
         #expect((stats["preemptive_rounds"] as? Int ?? 0) > 0)
 
         // The human form prints a preemptive line on stderr.
-        let human = try await Self.run(["generate", "--draft", Self.draft, "--server", url, "--prompt", "Return the",
-                                             "--max-tokens", "8", "--preemptive"])
+        let human = try await Self.run([
+            "generate", "--draft", Self.draft, "--server", url, "--prompt", "Return the",
+            "--max-tokens", "8", "--preemptive",
+        ])
         #expect(human.status == 0, "\(human.stderr)")
         #expect(human.stderr.contains("preemptive          hit rate"))
     }

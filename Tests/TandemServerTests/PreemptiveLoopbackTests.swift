@@ -1,15 +1,16 @@
 import Foundation
 import Logging
-import TandemModelAdapter
-import TandemWireConversions
-import Testing
-@testable import TandemClient
 import TandemDecoding
 import TandemModel
+import TandemModelAdapter
 import TandemServer
+import TandemTestSupport
 import TandemTokenizer
 import TandemWire
-import TandemTestSupport
+import TandemWireConversions
+import Testing
+
+@testable import TandemClient
 
 /// Early-exit preemptive drafting over a real loopback socket: the provisional frame leaves the server
 /// mid-pass and arrives before the verdict, only for sessions that asked for it, and the output stays
@@ -21,7 +22,8 @@ struct PreemptiveLoopbackTests {
 
     /// The bundled pair (the target has a trained exit head at layer 2 of 4).
     static func bundled() throws -> (target: Model, draft: Model, tokenizer: Tokenizer) {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let target = try Model(path: root.appendingPathComponent("Models/target.gguf").path, threads: 1)
         let draft = try Model(path: root.appendingPathComponent("Models/draft.gguf").path, threads: 1)
         return (target, draft, try Tokenizer(gguf: target.file))
@@ -37,7 +39,8 @@ struct PreemptiveLoopbackTests {
 
     /// Frames after one `verify` on a raw connection, with their arrival times, up to the verdict.
     static func framesOfOneRound(_ raw: RawConnection, drafts: [Int], base: Int) async throws
-        -> [(message: WireMessage, at: ContinuousClock.Instant)] {
+        -> [(message: WireMessage, at: ContinuousClock.Instant)]
+    {
         try await raw.link.send(try raw.codec.encode(.verify(VerifyMessage(round: 1, base: base, drafts: drafts))))
         var frames: [(WireMessage, ContinuousClock.Instant)] = []
         while true {
@@ -57,22 +60,33 @@ struct PreemptiveLoopbackTests {
         let reference = try await RealModels.targetGreedy(target, prompt: prompt, count: 8)
         try await withServer(model: model) { server in
             let raw = try await RawConnection.connect(server)
-            let opened = try await raw.send(.open(OpenMessage(draftFingerprint: tokenizer.fingerprint, sampling: .greedy,
-                                                              prompt: prompt, maxTokens: 32, stopTokens: [], preemptive: true)))
-            guard case .opened = opened else { Issue.record("open failed: \(opened)"); return }
+            let opened = try await raw.send(
+                .open(
+                    OpenMessage(
+                        draftFingerprint: tokenizer.fingerprint, sampling: .greedy,
+                        prompt: prompt, maxTokens: 32, stopTokens: [], preemptive: true)))
+            guard case .opened = opened else {
+                Issue.record("open failed: \(opened)")
+                return
+            }
             let frames = try await Self.framesOfOneRound(raw, drafts: reference, base: prompt.count)
             #expect(frames.count == 2, "one provisional, then the verdict")
-            guard frames.count == 2, case let .provisional(p) = frames[0].message, case let .verdict(v) = frames[1].message else {
+            guard frames.count == 2, case .provisional(let p) = frames[0].message,
+                case .verdict(let v) = frames[1].message
+            else {
                 Issue.record("unexpected frames: \(frames.map(\.message))")
                 return
             }
             #expect(p.round == 1)
             #expect(p.accepted >= 0 && p.accepted <= reference.count)
             let provisionalMs = try #require(v.timings.provisionalMs)
-            #expect(provisionalMs >= 0 && provisionalMs <= v.timings.computeMs, "the provisional is made inside the pass")
+            #expect(
+                provisionalMs >= 0 && provisionalMs <= v.timings.computeMs, "the provisional is made inside the pass")
             let gap = frames[1].at - frames[0].at
             #expect(gap >= .zero)
-            print("provisional → verdict on the wire: \(gap) (server: provisional at \(provisionalMs) ms of a \(v.timings.computeMs) ms pass)")
+            print(
+                "provisional → verdict on the wire: \(gap) (server: provisional at \(provisionalMs) ms of a \(v.timings.computeMs) ms pass)"
+            )
             await raw.close()
         }
     }
@@ -88,7 +102,7 @@ struct PreemptiveLoopbackTests {
                 }
                 let frames = try await Self.framesOfOneRound(raw, drafts: [4, 5], base: 3)
                 #expect(frames.count == 1)
-                guard case let .verdict(v) = frames.first?.message else {
+                guard case .verdict(let v) = frames.first?.message else {
                     Issue.record("expected a verdict first, got \(frames.map(\.message))")
                     return
                 }
@@ -115,8 +129,8 @@ struct PreemptiveLoopbackTests {
                 var final: GenerationResult?
                 for try await event in client.generate(SessionRequest(prompt: prompt, maxTokens: 40)) {
                     switch event {
-                    case let .token(id, _): streamed.append(id)
-                    case let .finished(result, _): final = result
+                    case .token(let id, _): streamed.append(id)
+                    case .finished(let result, _): final = result
                     }
                 }
                 let result = try #require(final)
@@ -140,17 +154,25 @@ struct PreemptiveLoopbackTests {
     func bundledPairEveryWindow() async throws {
         let (target, draft, tokenizer) = try Self.bundled()
         let prompts = ["Return the", "This module provides"].map { tokenizer.encode($0) }
-        for (label, model) in [("trained exit head", TargetModel(model: target, id: "target.gguf", tokenizer: tokenizer)),
-                               ("exit at the last layer", try TargetModel(model: target, id: "target.gguf", tokenizer: tokenizer,
-                                                                           exitLayer: target.config.layerCount))] {
+        for (label, model) in [
+            ("trained exit head", TargetModel(model: target, id: "target.gguf", tokenizer: tokenizer)),
+            (
+                "exit at the last layer",
+                try TargetModel(
+                    model: target, id: "target.gguf", tokenizer: tokenizer,
+                    exitLayer: target.config.layerCount)
+            ),
+        ] {
             try await withServer(model: model) { server in
                 for prompt in prompts {
                     let expected = try await RealModels.targetGreedy(target, prompt: prompt, count: 32)
-                    for window in ["1", "2", "4", "8", "doubling", "adaptive"] where label == "trained exit head" || window == "4" {
+                    for window in ["1", "2", "4", "8", "doubling", "adaptive"]
+                    where label == "trained exit head" || window == "4" {
                         for preemptive in [false, true] {
-                            let client = AssistedClient(draft: draft, draftName: "draft.gguf", tokenizer: tokenizer,
-                                                        server: server.assistURL, policy: Self.policy(window),
-                                                        timeout: .seconds(30), preemptive: preemptive)
+                            let client = AssistedClient(
+                                draft: draft, draftName: "draft.gguf", tokenizer: tokenizer,
+                                server: server.assistURL, policy: Self.policy(window),
+                                timeout: .seconds(30), preemptive: preemptive)
                             let (result, _) = try await client.run(SessionRequest(prompt: prompt, maxTokens: 32))
                             #expect(result.tokens == expected, "\(label), window \(window), preemptive \(preemptive)")
                             let s = result.counters

@@ -1,10 +1,11 @@
 import Foundation
-import Testing
-@testable import TandemClient
 import TandemDecoding
 import TandemModel
 import TandemServer
 import TandemTestSupport
+import Testing
+
+@testable import TandemClient
 
 /// Proactive drafting over a real loopback socket: the drafter drafts the next window while the round
 /// travels and is verified; the output stays exactly the target's, with and without it, and a draft
@@ -30,7 +31,8 @@ struct ProactiveLoopbackTests {
         let expected = Toys.target.greedy(prompt: prompt, count: 40)
         try await withServer { server in
             for window in ["1", "2", "4", "8", "doubling", "adaptive", "adaptive stopping"] {
-                let plain = try await toyClient(server, policy: Self.policy(window)).run(SessionRequest(prompt: prompt, maxTokens: 40))
+                let plain = try await toyClient(server, policy: Self.policy(window)).run(
+                    SessionRequest(prompt: prompt, maxTokens: 40))
                 let proactive = try await toyClient(server, policy: Self.policy(window), proactive: true)
                     .run(SessionRequest(prompt: prompt, maxTokens: 40))
                 #expect(plain.result.tokens == expected, "window \(window)")
@@ -54,8 +56,8 @@ struct ProactiveLoopbackTests {
                 var final: GenerationResult?
                 for try await event in client.generate(SessionRequest(prompt: prompt, maxTokens: 40)) {
                     switch event {
-                    case let .token(id, _): streamed.append(id)
-                    case let .finished(result, _): final = result
+                    case .token(let id, _): streamed.append(id)
+                    case .finished(let result, _): final = result
                     }
                 }
                 let result = try #require(final)
@@ -74,8 +76,10 @@ struct ProactiveLoopbackTests {
         for (name, target) in [("exact", Self.exactHead), ("wrong", Self.wrongHead)] {
             try await withServer(model: Toys.targetModel(target)) { server in
                 for window in ["1", "4", "doubling", "adaptive"] {
-                    let result = try await toyClient(server, policy: Self.policy(window), preemptive: true, proactive: true)
-                        .run(SessionRequest(prompt: prompt, maxTokens: 40)).result
+                    let result = try await toyClient(
+                        server, policy: Self.policy(window), preemptive: true, proactive: true
+                    )
+                    .run(SessionRequest(prompt: prompt, maxTokens: 40)).result
                     #expect(result.tokens == expected, "\(name), window \(window)")
                     #expect(result.counters.provisionals == result.counters.rounds, "\(name), window \(window)")
                     #expect(result.counters.proactiveRounds > 0, "\(name), window \(window)")
@@ -90,9 +94,11 @@ struct ProactiveLoopbackTests {
         try await withServer { server in
             for window in ["1", "4", "doubling"] {
                 for seed: UInt64 in [7, 8] {
-                    let request = SessionRequest(prompt: prompt, sampling: SamplingParameters(temperature: 1, seed: seed), maxTokens: 40)
+                    let request = SessionRequest(
+                        prompt: prompt, sampling: SamplingParameters(temperature: 1, seed: seed), maxTokens: 40)
                     let plain = try await toyClient(server, policy: Self.policy(window)).run(request)
-                    let proactive = try await toyClient(server, policy: Self.policy(window), proactive: true).run(request)
+                    let proactive = try await toyClient(server, policy: Self.policy(window), proactive: true).run(
+                        request)
                     #expect(proactive.result.tokens == plain.result.tokens, "window \(window), seed \(seed)")
                 }
             }

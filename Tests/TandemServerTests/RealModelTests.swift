@@ -1,13 +1,13 @@
 import Foundation
-import TandemModelAdapter
-import TandemWireConversions
-import Testing
 import TandemClient
 import TandemDecoding
 import TandemModel
+import TandemModelAdapter
 import TandemServer
 import TandemTokenizer
 import TandemWire
+import TandemWireConversions
+import Testing
 
 /// The engine's fixture models: llama-s-f16 as target, llama-s-q8_0 as draft (same 513-token tokenizer,
 /// different weights), qwen2-s-q8_0 as a draft with another tokenizer.
@@ -25,7 +25,8 @@ enum RealModels {
     /// The target's own greedy run, in-process (the reference).
     static func targetGreedy(_ model: Model, prompt: [Int], count: Int) async throws -> [Int] {
         let verifier = InProcessVerifier(session: model.makeSession(), shaper: SamplingDistribution.factory)
-        return try await TargetOnlyGenerator(verifier: verifier).run(SessionRequest(prompt: prompt, maxTokens: count)).tokens
+        return try await TargetOnlyGenerator(verifier: verifier).run(SessionRequest(prompt: prompt, maxTokens: count))
+            .tokens
     }
 }
 
@@ -43,13 +44,15 @@ struct RealModelTests {
                 let expected = try await RealModels.targetGreedy(target, prompt: prompt, count: 40)
                 #expect(expected.count == 40)
                 for window in ["1", "4", "doubling", "adaptive"] {
-                    let policy: any WindowPolicy = switch window {
-                    case "doubling": DoublingWindow()
-                    case "adaptive": CostModelWindow()
-                    default: FixedWindow(Int(window) ?? 1)
-                    }
-                    let client = AssistedClient(draft: draft, draftName: "llama-s-q8_0", tokenizer: draftTokenizer,
-                                                server: server.assistURL, policy: policy, timeout: .seconds(30))
+                    let policy: any WindowPolicy =
+                        switch window {
+                        case "doubling": DoublingWindow()
+                        case "adaptive": CostModelWindow()
+                        default: FixedWindow(Int(window) ?? 1)
+                        }
+                    let client = AssistedClient(
+                        draft: draft, draftName: "llama-s-q8_0", tokenizer: draftTokenizer,
+                        server: server.assistURL, policy: policy, timeout: .seconds(30))
                     let (result, text) = try await client.run(SessionRequest(prompt: prompt, maxTokens: 40))
                     #expect(result.tokens == expected, "prompt \(prompt), window \(window)")
                     #expect(text == (try draftTokenizer.decode(expected, skipSpecial: true)))
@@ -67,8 +70,9 @@ struct RealModelTests {
         let expected = try await RealModels.targetGreedy(target, prompt: prompt, count: 48)
         let model = TargetModel(model: target, id: "llama-s-f16", tokenizer: tokenizer)
         try await withServer(model: model, faults: FaultInjection(dropConnectionAtVerify: 4)) { server in
-            let client = AssistedClient(draft: draft, draftName: "llama-s-q8_0", tokenizer: tokenizer,
-                                        server: server.assistURL, policy: FixedWindow(3), timeout: .seconds(30))
+            let client = AssistedClient(
+                draft: draft, draftName: "llama-s-q8_0", tokenizer: tokenizer,
+                server: server.assistURL, policy: FixedWindow(3), timeout: .seconds(30))
             let (result, _) = try await client.run(SessionRequest(prompt: prompt, maxTokens: 48))
             #expect(result.tokens == expected)
             #expect(await client.verifier.reconnects == 1)
@@ -82,8 +86,9 @@ struct RealModelTests {
         #expect(tokenizer.fingerprint != otherTokenizer.fingerprint)
         let model = TargetModel(model: target, id: "llama-s-f16", tokenizer: tokenizer)
         try await withServer(model: model) { server in
-            let client = AssistedClient(draft: other, draftName: "qwen2-s-q8_0", tokenizer: otherTokenizer,
-                                        server: server.assistURL, policy: FixedWindow(2), timeout: .seconds(30))
+            let client = AssistedClient(
+                draft: other, draftName: "qwen2-s-q8_0", tokenizer: otherTokenizer,
+                server: server.assistURL, policy: FixedWindow(2), timeout: .seconds(30))
             do {
                 _ = try await client.run(SessionRequest(prompt: [1, 2], maxTokens: 4))
                 Issue.record("served a draft with another tokenizer")

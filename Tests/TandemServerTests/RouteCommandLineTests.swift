@@ -4,14 +4,17 @@ import Testing
 @Suite("tandem generate --mode route / bench route", .serialized, .timeLimit(.minutes(5)))
 struct RouteCommandLineTests {
     static let models = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Models")
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
+            "Models")
 
     @Test("route mode against an unreachable server completes with the draft's tokens and reports fallbacks as JSON")
     func unreachableServer() async throws {
         let url = try await withServer { server in "ws://127.0.0.1:\(server.port)" }
         let draft = Self.models.appendingPathComponent("draft.gguf").path
-        let output = try await TandemCLI.run(["generate", "--draft", draft, "--server", url, "--mode", "route",
-                                              "--threshold", "0.5", "--prompt", "Return the", "--max-tokens", "12", "--json"])
+        let output = try await TandemCLI.run([
+            "generate", "--draft", draft, "--server", url, "--mode", "route",
+            "--threshold", "0.5", "--prompt", "Return the", "--max-tokens", "12", "--json",
+        ])
         #expect(output.status == 0, "\(output.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any])
         let tokens = try #require(object["tokens"] as? [Int])
@@ -23,28 +26,37 @@ struct RouteCommandLineTests {
         #expect(fallbacks == routed)
         #expect(stats["routed_fraction"] is Double)
         // The same tokens as the draft alone.
-        let local = try await TandemCLI.run(["generate", "--model", draft, "--prompt", "Return the", "--max-tokens", "12", "--json"])
-        let localObject = try #require(try JSONSerialization.jsonObject(with: Data(local.stdout.utf8)) as? [String: Any])
+        let local = try await TandemCLI.run([
+            "generate", "--model", draft, "--prompt", "Return the", "--max-tokens", "12", "--json",
+        ])
+        let localObject = try #require(
+            try JSONSerialization.jsonObject(with: Data(local.stdout.utf8)) as? [String: Any])
         #expect(localObject["tokens"] as? [Int] == tokens)
     }
 
-    @Test("bad routing options exit 1 with a clear message", arguments: [
-        (["--mode", "teleport"], "--mode must be assist or route"),
-        (["--mode", "route", "--threshold", "1.5"], "--threshold must be in [0, 1]"),
-        (["--mode", "route", "--score", "vibes"], "--score must be top-prob, margin or entropy"),
-        (["--mode", "route", "--route-span", "0"], "--route-span must be ≥ 1"),
-        (["--mode", "route", "--route-budget", "2"], "--route-budget must be in [0, 1]"),
-    ])
+    @Test(
+        "bad routing options exit 1 with a clear message",
+        arguments: [
+            (["--mode", "teleport"], "--mode must be assist or route"),
+            (["--mode", "route", "--threshold", "1.5"], "--threshold must be in [0, 1]"),
+            (["--mode", "route", "--score", "vibes"], "--score must be top-prob, margin or entropy"),
+            (["--mode", "route", "--route-span", "0"], "--route-span must be ≥ 1"),
+            (["--mode", "route", "--route-budget", "2"], "--route-budget must be in [0, 1]"),
+        ])
     func badOptions(_ extra: [String], _ message: String) async throws {
-        let output = try await TandemCLI.run(["generate", "--draft", Self.models.appendingPathComponent("draft.gguf").path,
-                                              "--server", "ws://127.0.0.1:9", "--prompt", "x"] + extra)
+        let output = try await TandemCLI.run(
+            [
+                "generate", "--draft", Self.models.appendingPathComponent("draft.gguf").path,
+                "--server", "ws://127.0.0.1:9", "--prompt", "x",
+            ] + extra)
         #expect(output.status == 1)
         #expect(output.stderr.contains(message), "\(output.stderr)")
     }
 
     @Test("bench route on one prompt: threshold 0 is the draft alone, threshold 1 the target alone")
     func benchRoute() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-route-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tandem-route-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let prompts = directory.appendingPathComponent("prompts.txt")

@@ -1,14 +1,15 @@
 import Foundation
-import TandemModelAdapter
-import TandemWireConversions
-import Testing
-@testable import TandemClient
 import TandemDecoding
 import TandemModel
+import TandemModelAdapter
 import TandemServer
+import TandemTestSupport
 import TandemTokenizer
 import TandemWire
-import TandemTestSupport
+import TandemWireConversions
+import Testing
+
+@testable import TandemClient
 
 @Suite("Token-level routing over a loopback server", .serialized, .timeLimit(.minutes(3)))
 struct RoutingLoopbackTests {
@@ -16,19 +17,25 @@ struct RoutingLoopbackTests {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     func expectError(_ reply: WireMessage, _ code: WireErrorCode, sourceLocation: SourceLocation = #_sourceLocation) {
-        guard case let .error(e) = reply else {
+        guard case .error(let e) = reply else {
             Issue.record("expected error \(code), got \(reply)", sourceLocation: sourceLocation)
             return
         }
         #expect(e.code == code, "\(e.message)", sourceLocation: sourceLocation)
     }
 
-    func routedClient(_ url: String, threshold: Double, span: Int = 1, draft: ToyModel = Toys.draft) -> (RoutedGenerator, RemoteVerifier) {
-        let verifier = RemoteVerifier(.init(url: url, draftFingerprint: Toys.fingerprint, draftModel: "toy-draft",
-                                            timeout: .seconds(10), maxReconnects: 1))
-        let generator = RoutedGenerator(draft: draft.makeSession(), verifier: verifier,
-                                        configuration: .init(policy: RoutingPolicy(threshold: threshold), span: span,
-                                                             routeTimeout: .seconds(20)))
+    func routedClient(_ url: String, threshold: Double, span: Int = 1, draft: ToyModel = Toys.draft) -> (
+        RoutedGenerator, RemoteVerifier
+    ) {
+        let verifier = RemoteVerifier(
+            .init(
+                url: url, draftFingerprint: Toys.fingerprint, draftModel: "toy-draft",
+                timeout: .seconds(10), maxReconnects: 1))
+        let generator = RoutedGenerator(
+            draft: draft.makeSession(), verifier: verifier,
+            configuration: .init(
+                policy: RoutingPolicy(threshold: threshold), span: span,
+                routeTimeout: .seconds(20)))
         return (generator, verifier)
     }
 
@@ -37,16 +44,29 @@ struct RoutingLoopbackTests {
         try await withServer(limits: ServerLimits(maxWindow: 8, contextLength: 64)) { server in
             let raw = try await RawConnection.connect(server)
             expectError(try await raw.send(.extend(ExtendMessage(round: 1, base: 3, tokens: [1]))), .notOpen)
-            guard case .opened = try await raw.send(openMessage([1, 2, 3], maxTokens: 40)) else { Issue.record("open failed"); return }
+            guard case .opened = try await raw.send(openMessage([1, 2, 3], maxTokens: 40)) else {
+                Issue.record("open failed")
+                return
+            }
             expectError(try await raw.send(.extend(ExtendMessage(round: 1, base: 7, tokens: [1]))), .resync)
-            expectError(try await raw.send(.extend(ExtendMessage(round: 1, base: 3, tokens: [1, 64]))), .tokenOutOfRange)
-            expectError(try await raw.send(.extend(ExtendMessage(round: 1, base: 3, tokens: [1, -1]))), .tokenOutOfRange)
-            expectError(try await raw.send(.extend(ExtendMessage(round: 1, base: 3, tokens: [], span: 0))), .invalidRequest)
-            expectError(try await raw.send(.extend(ExtendMessage(round: 1, base: 3, tokens: [], span: 9))), .invalidRequest)
-            expectError(try await raw.send(.extend(ExtendMessage(round: 1, base: 3, tokens: Array(repeating: 5, count: 61)))), .contextFull)
+            expectError(
+                try await raw.send(.extend(ExtendMessage(round: 1, base: 3, tokens: [1, 64]))), .tokenOutOfRange)
+            expectError(
+                try await raw.send(.extend(ExtendMessage(round: 1, base: 3, tokens: [1, -1]))), .tokenOutOfRange)
+            expectError(
+                try await raw.send(.extend(ExtendMessage(round: 1, base: 3, tokens: [], span: 0))), .invalidRequest)
+            expectError(
+                try await raw.send(.extend(ExtendMessage(round: 1, base: 3, tokens: [], span: 9))), .invalidRequest)
+            expectError(
+                try await raw.send(.extend(ExtendMessage(round: 1, base: 3, tokens: Array(repeating: 5, count: 61)))),
+                .contextFull)
             expectError(try await raw.send(.routed(RoutedMessage(round: 1, tokens: [1], finished: false))), .badFrame)
-            guard case let .routed(answer) = try await raw.send(.extend(ExtendMessage(round: 2, base: 3, tokens: [5, 6], span: 2))) else {
-                Issue.record("extend failed"); return
+            guard
+                case .routed(let answer) = try await raw.send(
+                    .extend(ExtendMessage(round: 2, base: 3, tokens: [5, 6], span: 2)))
+            else {
+                Issue.record("extend failed")
+                return
             }
             #expect(answer.round == 2)
             #expect(answer.tokens == Toys.target.greedy(prompt: [1, 2, 3, 5, 6], count: 2))
@@ -102,14 +122,15 @@ struct RoutingLoopbackTests {
         let model = TargetModel(model: target, id: "target.gguf", tokenizer: try Tokenizer(gguf: target.file))
         try await withServer(model: model) { server in
             for (threshold, expected) in [(1.0, expectedTarget), (0.0, draftAlone)] {
-                let client = RoutedClient(draft: draft, draftName: "draft.gguf", tokenizer: tokenizer, server: server.assistURL,
-                                          configuration: .init(policy: RoutingPolicy(threshold: threshold), routeTimeout: .seconds(30)))
+                let client = RoutedClient(
+                    draft: draft, draftName: "draft.gguf", tokenizer: tokenizer, server: server.assistURL,
+                    configuration: .init(policy: RoutingPolicy(threshold: threshold), routeTimeout: .seconds(30)))
                 var streamed: [Int] = []
                 var final: GenerationResult?
                 for try await event in client.generate(SessionRequest(prompt: prompt, maxTokens: 24)) {
                     switch event {
-                    case let .token(id, _): streamed.append(id)
-                    case let .finished(result, _): final = result
+                    case .token(let id, _): streamed.append(id)
+                    case .finished(let result, _): final = result
                     }
                 }
                 let result = try #require(final)

@@ -1,14 +1,16 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Logging
-@testable import TandemClient
 import TandemDecoding
 import TandemServer
-import TandemWire
 import TandemTestSupport
+import TandemWire
 import TandemWireConversions
+
+@testable import TandemClient
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// The toy pair most tests use: a target and a draft that disagrees with it a third of the time.
 enum Toys {
@@ -17,19 +19,25 @@ enum Toys {
     static let fingerprint = "toy-tokenizer-v1"
 
     static func targetModel(_ model: ToyModel = target, fingerprint: String = fingerprint) -> TargetModel {
-        TargetModel(id: "toy-target", fingerprint: fingerprint, vocabularySize: model.vocabularySize,
-                    contextLength: model.contextLength) { model.makeSession() }
+        TargetModel(
+            id: "toy-target", fingerprint: fingerprint, vocabularySize: model.vocabularySize,
+            contextLength: model.contextLength
+        ) { model.makeSession() }
     }
 }
 
 /// Starts a loopback server on an ephemeral port for the duration of `body`.
-func withServer<T>(model: TargetModel = Toys.targetModel(), limits: ServerLimits = ServerLimits(),
-                   faults: FaultInjection = FaultInjection(),
-                   _ body: (RunningServer) async throws -> T) async throws -> T {
+func withServer<T>(
+    model: TargetModel = Toys.targetModel(), limits: ServerLimits = ServerLimits(),
+    faults: FaultInjection = FaultInjection(),
+    _ body: (RunningServer) async throws -> T
+) async throws -> T {
     var logger = Logger(label: "test.server")
     logger.logLevel = .warning
-    let running = try await VerifierServer(model: model, limits: limits, host: "127.0.0.1", port: 0,
-                                           faults: faults, logger: logger).start()
+    let running = try await VerifierServer(
+        model: model, limits: limits, host: "127.0.0.1", port: 0,
+        faults: faults, logger: logger
+    ).start()
     do {
         let value = try await body(running)
         await running.stop()
@@ -41,12 +49,17 @@ func withServer<T>(model: TargetModel = Toys.targetModel(), limits: ServerLimits
 }
 
 /// A client over the toy draft.
-func toyClient(_ server: RunningServer, policy: any WindowPolicy, draft: ToyModel = Toys.draft,
-               fingerprint: String = Toys.fingerprint, preemptive: Bool = false, proactive: Bool = false) -> AssistedClient {
-    let verifier = RemoteVerifier(.init(url: server.assistURL, draftFingerprint: fingerprint, draftModel: "toy-draft",
-                                        timeout: .seconds(10), preemptive: preemptive))
-    return AssistedClient(drafter: ModelDrafter(session: draft.makeSession()), verifier: verifier, policy: policy,
-                          preemptive: preemptive, proactive: proactive)
+func toyClient(
+    _ server: RunningServer, policy: any WindowPolicy, draft: ToyModel = Toys.draft,
+    fingerprint: String = Toys.fingerprint, preemptive: Bool = false, proactive: Bool = false
+) -> AssistedClient {
+    let verifier = RemoteVerifier(
+        .init(
+            url: server.assistURL, draftFingerprint: fingerprint, draftModel: "toy-draft",
+            timeout: .seconds(10), preemptive: preemptive))
+    return AssistedClient(
+        drafter: ModelDrafter(session: draft.makeSession()), verifier: verifier, policy: policy,
+        preemptive: preemptive, proactive: proactive)
 }
 
 /// A raw connection for sending hand-made frames.
@@ -57,7 +70,8 @@ struct RawConnection {
     static func connect(_ server: RunningServer) async throws -> RawConnection {
         var logger = Logger(label: "test.raw")
         logger.logLevel = .warning
-        return RawConnection(link: try await WebSocketLink.connect(url: server.assistURL, timeout: .seconds(10), logger: logger))
+        return RawConnection(
+            link: try await WebSocketLink.connect(url: server.assistURL, timeout: .seconds(10), logger: logger))
     }
 
     /// Sends a text frame and returns the decoded answer.
@@ -73,10 +87,14 @@ struct RawConnection {
     func close() async { await link.close() }
 }
 
-func openMessage(_ prompt: [Int] = [1, 2, 3], maxTokens: Int = 32, fingerprint: String = Toys.fingerprint,
-                 preemptive: Bool? = nil) -> WireMessage {
-    .open(OpenMessage(draftFingerprint: fingerprint, draftModel: "toy-draft", sampling: .greedy, prompt: prompt,
-                      maxTokens: maxTokens, stopTokens: [], preemptive: preemptive))
+func openMessage(
+    _ prompt: [Int] = [1, 2, 3], maxTokens: Int = 32, fingerprint: String = Toys.fingerprint,
+    preemptive: Bool? = nil
+) -> WireMessage {
+    .open(
+        OpenMessage(
+            draftFingerprint: fingerprint, draftModel: "toy-draft", sampling: .greedy, prompt: prompt,
+            maxTokens: maxTokens, stopTokens: [], preemptive: preemptive))
 }
 
 /// GET over loopback HTTP; returns status and body.

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A `tandem` subprocess that runs in the background (a coordinator or a verifier): started, its

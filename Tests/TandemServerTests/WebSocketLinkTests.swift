@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import TandemClient
 import TandemWire
+import Testing
+
+@testable import TandemClient
 
 @Suite("WebSocketLink.receive")
 struct WebSocketLinkTests {
@@ -41,7 +42,7 @@ struct WebSocketLinkTests {
             #expect(await iterator.next() == .cancelled)
             // A frame after the cancelled wait goes to the next receive.
             let answer = try await raw.send("not json")
-            guard case let .error(error) = answer else {
+            guard case .error(let error) = answer else {
                 Issue.record("expected an error frame, got \(answer)")
                 return
             }

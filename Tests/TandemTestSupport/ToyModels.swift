@@ -164,7 +164,8 @@ public final class ToySession: LanguageModelSession {
 
     private func check(_ newTokens: [Int]) throws {
         guard newTokens.allSatisfy({ $0 >= 0 && $0 < model.vocabularySize }),
-              tokens.count + newTokens.count <= model.contextLength else { throw Failure() }
+            tokens.count + newTokens.count <= model.contextLength
+        else { throw Failure() }
     }
 }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TandemTokenizer
 
 /// The BPE core over small hand-built vocabularies.
@@ -10,12 +11,14 @@ import Testing
         let merges = ["h e", "l l", "he ll", "hell o", "Ġ w", "o r", "Ġw or", "Ġwor l", "Ġworl d"]
         for m in merges {
             let parts = m.split(separator: " ")
-            tokens.append(parts.joined()); types.append(.normal)
+            tokens.append(parts.joined())
+            types.append(.normal)
         }
         tokens += ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "[ADDED]"]
         types += [.control, .control, .control, .userDefined]
-        return TokenizerVocabulary(model: "gpt2", pre: pre, tokens: tokens, types: types, merges: merges,
-                                   bosID: 265, eosID: 265)
+        return TokenizerVocabulary(
+            model: "gpt2", pre: pre, tokens: tokens, types: types, merges: merges,
+            bosID: 265, eosID: 265)
     }
 
     @Test func byteMappingIsABijection() {
@@ -47,7 +50,10 @@ import Testing
 
     @Test func specialTokensOnlyWhenAsked() throws {
         let t = try Tokenizer(vocabulary: Self.tinyVocabulary())
-        let end = 265, start = 266, imEnd = 267, added = 268
+        let end = 265
+        let start = 266
+        let imEnd = 267
+        let added = 268
         let plain = t.encode("<|im_start|>hello<|im_end|>")
         #expect(!plain.contains(start) && !plain.contains(imEnd))
         let parsed = t.encode("<|im_start|>hello<|im_end|>", parseSpecial: true)
@@ -62,7 +68,9 @@ import Testing
 
     @Test func outOfRangeIdsAreErrors() throws {
         let t = try Tokenizer(vocabulary: Self.tinyVocabulary())
-        #expect(throws: TokenizerError.tokenOutOfRange(id: 9999, vocabularySize: t.vocabularySize)) { try t.decode([9999]) }
+        #expect(throws: TokenizerError.tokenOutOfRange(id: 9999, vocabularySize: t.vocabularySize)) {
+            try t.decode([9999])
+        }
         #expect(throws: TokenizerError.self) { try t.piece(-1) }
         var stream = t.makeStreamingDecoder()
         #expect(throws: TokenizerError.self) { try stream.feed(-5) }
@@ -72,7 +80,9 @@ import Testing
         var v = Self.tinyVocabulary()
         v.model = "wordpiece"
         #expect(throws: TokenizerError.unsupportedModel("wordpiece")) { try Tokenizer(vocabulary: v) }
-        #expect(throws: TokenizerError.unknownPreTokenizer("nope")) { try Tokenizer(vocabulary: Self.tinyVocabulary(pre: "nope")) }
+        #expect(throws: TokenizerError.unknownPreTokenizer("nope")) {
+            try Tokenizer(vocabulary: Self.tinyVocabulary(pre: "nope"))
+        }
         var bad = Self.tinyVocabulary()
         bad.bosID = 100_000
         #expect(throws: TokenizerError.self) { try Tokenizer(vocabulary: bad) }
@@ -82,13 +92,17 @@ import Testing
         let base = try Tokenizer(vocabulary: Self.tinyVocabulary()).fingerprint
         #expect(base.count == 64 && base.allSatisfy(\.isHexDigit))
         #expect(try Tokenizer(vocabulary: Self.tinyVocabulary()).fingerprint == base)
-        var v = Self.tinyVocabulary(); v.tokens[300 - 40] = "changed"
+        var v = Self.tinyVocabulary()
+        v.tokens[300 - 40] = "changed"
         #expect(try Tokenizer(vocabulary: v).fingerprint != base)
-        v = Self.tinyVocabulary(); v.merges.swapAt(0, 1)
+        v = Self.tinyVocabulary()
+        v.merges.swapAt(0, 1)
         #expect(try Tokenizer(vocabulary: v).fingerprint != base)
-        v = Self.tinyVocabulary(); v.types[266] = .userDefined
+        v = Self.tinyVocabulary()
+        v.types[266] = .userDefined
         #expect(try Tokenizer(vocabulary: v).fingerprint != base)
-        v = Self.tinyVocabulary(); v.eosID = 267
+        v = Self.tinyVocabulary()
+        v.eosID = 267
         #expect(try Tokenizer(vocabulary: v).fingerprint != base)
         #expect(try Tokenizer(vocabulary: Self.tinyVocabulary(pre: "qwen2")).fingerprint != base)
     }
@@ -101,7 +115,7 @@ import Testing
     }
 
     @Test func bosDefaultsFollowLlamaCpp() throws {
-        #expect(try Fixtures.tokenizer("llama-bpe").addBOS == true)       // llama-bpe implies add_bos
+        #expect(try Fixtures.tokenizer("llama-bpe").addBOS == true)  // llama-bpe implies add_bos
         #expect(try Fixtures.tokenizer("qwen2").addBOS == false)
         #expect(try Fixtures.tokenizer("llama-spm").addBOS == true)
         let llama3 = try Fixtures.tokenizer("llama-bpe")
@@ -133,19 +147,25 @@ import Testing
     /// A SentencePiece vocabulary where "a▁b" is a token: words are then not independent, and the
     /// whole text must merge as one (as llama.cpp does).
     @Test func cutsOnlyWhenNoTokenSpansAWordStart() throws {
-        var tokens = ["<unk>", "<s>", "</s>"] + (0..<256).map { b in
-            let hex = String(b, radix: 16, uppercase: true)
-            return "<0x" + (hex.count == 1 ? "0" + hex : hex) + ">"
-        }
+        var tokens =
+            ["<unk>", "<s>", "</s>"]
+            + (0..<256).map { b in
+                let hex = String(b, radix: 16, uppercase: true)
+                return "<0x" + (hex.count == 1 ? "0" + hex : hex) + ">"
+            }
         var types: [TokenType] = [.unknown, .control, .control] + Array(repeating: .byte, count: 256)
         let pieces = ["▁", "a", "b", "▁a", "▁b", "a▁", "a▁b"]
         tokens += pieces
         types += Array(repeating: .normal, count: pieces.count)
         let scores: [Float] = Array(repeating: 0, count: 259) + [-1, -1, -1, -2, -2, -3, 5]
-        let v = TokenizerVocabulary(model: "llama", tokens: tokens, types: types, scores: scores,
-                                    bosID: 1, eosID: 2, unknownID: 0)
+        let v = TokenizerVocabulary(
+            model: "llama", tokens: tokens, types: types, scores: scores,
+            bosID: 1, eosID: 2, unknownID: 0)
         let t = try Tokenizer(vocabulary: v)
-        guard case .sentencePiece(let spm) = t.core.encoder else { Issue.record("not SentencePiece"); return }
+        guard case .sentencePiece(let spm) = t.core.encoder else {
+            Issue.record("not SentencePiece")
+            return
+        }
         #expect(!spm.wordsAreIndependent)
         // "xa b" → "▁xa▁b": "▁b" merges first, then "a" + "▁b" → "a▁b", across the word start;
         // cutting before "▁b" would have made that impossible.
@@ -153,7 +173,10 @@ import Testing
         #expect(ids.contains("a▁b"))
         #expect(try t.decode(t.encode("xa b", addBOS: false)) == "xa b")
         let llama = try Fixtures.tokenizer("llama-spm")
-        guard case .sentencePiece(let real) = llama.core.encoder else { Issue.record("not SentencePiece"); return }
+        guard case .sentencePiece(let real) = llama.core.encoder else {
+            Issue.record("not SentencePiece")
+            return
+        }
         #expect(real.wordsAreIndependent)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TandemTokenizer
 
 /// Random multi-script strings with the ids Hugging Face `tokenizers` gives for the same vocabulary
@@ -8,7 +9,10 @@ import Testing
 @Suite struct DifferentialTests {
     static let vocabularies = ["gpt-2", "llama-bpe", "qwen2", "starcoder", "deepseek-llm", "llama-spm", "phi-3"]
 
-    struct Sample: Decodable { var text: String; var ids: [Int] }
+    struct Sample: Decodable {
+        var text: String
+        var ids: [Int]
+    }
 
     static func samples(_ vocab: String) throws -> [Sample] {
         let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("differential-\(vocab).jsonl")))
@@ -26,7 +30,9 @@ import Testing
             let ids = t.encode(s.text, addBOS: false)
             if ids != s.ids {
                 mismatches += 1
-                if mismatches <= 3 { Issue.record("\(vocab) \(s.text.debugDescription): got \(ids), expected \(s.ids)") }
+                if mismatches <= 3 {
+                    Issue.record("\(vocab) \(s.text.debugDescription): got \(ids), expected \(s.ids)")
+                }
             }
             #expect(Array(try t.decode(ids).utf8) == Array(s.text.utf8))
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import TandemGGUF
+
 @testable import TandemTokenizer
 
 /// Access to the oracle files copied from llama.cpp's test vectors (see Fixtures/README.md).
@@ -39,7 +40,8 @@ enum Fixtures {
         let separator = Array("\n__ggml_vocab_test__\n".utf8)
         var texts: [String] = []
         let bytes = [UInt8](inp)
-        var start = 0, i = 0
+        var start = 0
+        var i = 0
         while i + separator.count <= bytes.count {
             if Array(bytes[i..<(i + separator.count)]) == separator {
                 texts.append(String(decoding: bytes[start..<i], as: UTF8.self))

@@ -1,5 +1,6 @@
 import TandemGGUF
 import Testing
+
 @testable import TandemTokenizer
 
 /// Reading the tokenizer from GGUF metadata written in memory: keys, errors, and that the fingerprint
@@ -35,11 +36,13 @@ import Testing
 
     @Test func fingerprintIgnoresNonTokenizerMetadata() throws {
         let a = try Tokenizer(gguf: Self.file()).fingerprint
-        let b = try Tokenizer(gguf: Self.file { w in
-            w.set("general.architecture", .string("qwen2"))
-            w.set("general.name", .string("another model"))
-            w.set("tokenizer.chat_template", .string("{{ different }}"))
-        }).fingerprint
+        let b = try Tokenizer(
+            gguf: Self.file { w in
+                w.set("general.architecture", .string("qwen2"))
+                w.set("general.name", .string("another model"))
+                w.set("tokenizer.chat_template", .string("{{ different }}"))
+            }
+        ).fingerprint
         #expect(a == b)
         let c = try Tokenizer(gguf: Self.file { $0.set("tokenizer.ggml.eos_token_id", .uint32(265)) }).fingerprint
         #expect(a != c)

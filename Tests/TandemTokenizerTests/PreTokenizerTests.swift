@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TandemTokenizer
 
 /// Pre-tokenizer scanners against the splits their regexes give (worked out by hand from the patterns).

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TandemTokenizer
 
 /// Random text in many scripts never crashes the tokenizer and always round-trips; random ids never
@@ -67,7 +68,9 @@ import Testing
                 let back = try t.decode(ids)
                 // Falcon's vocabulary lacks some byte tokens (0x0B, 0xF5…); such text cannot round-trip.
                 guard Self.representable(text, by: t) else { continue }
-                #expect(Array(back.utf8) == Array(text.utf8), "\(vocab): \(text.unicodeScalars.map { String($0.value, radix: 16) })")
+                #expect(
+                    Array(back.utf8) == Array(text.utf8),
+                    "\(vocab): \(text.unicodeScalars.map { String($0.value, radix: 16) })")
             }
         }
     }
@@ -80,7 +83,8 @@ import Testing
             let count = Int.random(in: 0...12, using: &rng)
             // Bias towards low ids: byte tokens and single bytes (lone continuation bytes included).
             let ids = (0..<count).map { _ in
-                Bool.random(using: &rng) ? Int.random(in: 0..<300, using: &rng) : Int.random(in: 0..<t.vocabularySize, using: &rng)
+                Bool.random(using: &rng)
+                    ? Int.random(in: 0..<300, using: &rng) : Int.random(in: 0..<t.vocabularySize, using: &rng)
             }
             let whole = try t.decode(ids)
             var stream = t.makeStreamingDecoder()

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TandemTokenizer
 
 @Suite struct StreamingDecoderTests {
@@ -20,7 +21,9 @@ import Testing
     @Test func invalidBytesBecomeReplacementCharacters() throws {
         let t = try Fixtures.tokenizer("llama-spm")
         // <0x80> is a lone continuation byte; <0xE2> <0x82> is a truncated sequence.
-        let lone = 3 + 0x80, e2 = 3 + 0xE2, x82 = 3 + 0x82
+        let lone = 3 + 0x80
+        let e2 = 3 + 0xE2
+        let x82 = 3 + 0x82
         #expect(try t.decode([lone]) == "\u{FFFD}")
         var stream = t.makeStreamingDecoder()
         #expect(try stream.feed(lone) == "\u{FFFD}")

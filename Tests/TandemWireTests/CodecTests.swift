@@ -1,26 +1,35 @@
 import Foundation
-import Testing
 import TandemDecoding
-@testable import TandemWire
 import TandemWireConversions
+import Testing
+
+@testable import TandemWire
 
 @Suite("Wire codec")
 struct CodecTests {
     let codec = WireCodec()
 
     static let samples: [WireMessage] = [
-        .open(OpenMessage(draftFingerprint: "abc\u{FEFF}", sampling: WireSampling(temperature: 0.7, topK: 40, seed: 42),
-                          prompt: [1, 2, 3], maxTokens: 64, stopTokens: [2])),
+        .open(
+            OpenMessage(
+                draftFingerprint: "abc\u{FEFF}", sampling: WireSampling(temperature: 0.7, topK: 40, seed: 42),
+                prompt: [1, 2, 3], maxTokens: 64, stopTokens: [2])),
         .verify(VerifyMessage(round: 3, base: 17, drafts: [5, 6, 7])),
-        .verify(VerifyMessage(round: 4, base: 20, drafts: [9],
-                              q: [WireDistribution(ids: [9, 3], probabilities: [0.75, 0.25])])),
+        .verify(
+            VerifyMessage(
+                round: 4, base: 20, drafts: [9],
+                q: [WireDistribution(ids: [9, 3], probabilities: [0.75, 0.25])])),
         .verify(VerifyMessage(round: 1, base: 1, drafts: [])),
         .extend(ExtendMessage(round: 2, base: 5, tokens: [4, 4])),
         .close,
-        .opened(OpenedMessage(session: "s-1", model: "llama-s", targetFingerprint: "fp",
-                              base: 3, limits: WireLimits(maxWindow: 16, contextLength: 2048, vocabularySize: 513))),
-        .verdict(VerdictMessage(round: 3, accepted: 2, next: 11, finished: false,
-                                timings: WireTimings(queueMs: 0.5, computeMs: 12.25))),
+        .opened(
+            OpenedMessage(
+                session: "s-1", model: "llama-s", targetFingerprint: "fp",
+                base: 3, limits: WireLimits(maxWindow: 16, contextLength: 2048, vocabularySize: 513))),
+        .verdict(
+            VerdictMessage(
+                round: 3, accepted: 2, next: 11, finished: false,
+                timings: WireTimings(queueMs: 0.5, computeMs: 12.25))),
         .provisional(ProvisionalMessage(round: 3, accepted: 1, next: 4)),
         .error(ErrorMessage(code: .resync, message: "base 3 ≠ 4 \u{FEFF}")),
     ]
@@ -33,8 +42,11 @@ struct CodecTests {
 
     @Test("frames carry type and v beside the fields")
     func shape() throws {
-        let text = try codec.encode(.verdict(VerdictMessage(round: 1, accepted: 0, next: 7, finished: true,
-                                                            timings: WireTimings(queueMs: 1, computeMs: 2))))
+        let text = try codec.encode(
+            .verdict(
+                VerdictMessage(
+                    round: 1, accepted: 0, next: 7, finished: true,
+                    timings: WireTimings(queueMs: 1, computeMs: 2))))
         let object = try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         #expect(object["type"] as? String == "verdict")
         #expect(object["v"] as? Int == WireProtocol.version)
@@ -48,8 +60,10 @@ struct CodecTests {
     @Test("the open frame uses the documented field names")
     func openFields() throws {
         let text = try codec.encode(Self.samples[0])
-        for key in ["\"protocol\":\"tandem-assist\"", "\"draft_fingerprint\"", "\"sampling\"", "\"prompt\"",
-                    "\"max_tokens\"", "\"stop_tokens\""] {
+        for key in [
+            "\"protocol\":\"tandem-assist\"", "\"draft_fingerprint\"", "\"sampling\"", "\"prompt\"",
+            "\"max_tokens\"", "\"stop_tokens\"",
+        ] {
             #expect(text.contains(key), "missing \(key) in \(text)")
         }
     }
@@ -70,7 +84,10 @@ struct CodecTests {
         (#"{"type":"verify","v":2,"round":1.5,"base":1,"drafts":[]}"#, .badFrame),
         (#"{"type":"verify","v":2,"round":1,"base":1,"drafts":[99999999999999999999999]}"#, .badFrame),
         (#"{"type":"open","v":2,"protocol":"tandem-assist","prompt":[1]}"#, .badFrame),
-        (#"{"type":"verdict","v":2,"round":1,"accepted":0,"next":1,"finished":"yes","timings":{"queue_ms":0,"compute_ms":0}}"#, .badFrame),
+        (
+            #"{"type":"verdict","v":2,"round":1,"accepted":0,"next":1,"finished":"yes","timings":{"queue_ms":0,"compute_ms":0}}"#,
+            .badFrame
+        ),
         (#"{"type":"error","v":2,"code":"x"}"#, .badFrame),
     ]
 
@@ -113,12 +130,16 @@ struct CodecTests {
 
     @Test("conversions to and from the decoding core's types keep every field")
     func conversions() {
-        let verdict = Verdict(round: 2, accepted: 1, next: 5, finished: true,
-                              timings: Verdict.Timings(queueSeconds: 0.25, computeSeconds: 0.5))
+        let verdict = Verdict(
+            round: 2, accepted: 1, next: 5, finished: true,
+            timings: Verdict.Timings(queueSeconds: 0.25, computeSeconds: 0.5))
         let message = VerdictMessage(verdict)
         #expect(message.timings == WireTimings(queueMs: 250, computeMs: 500))
-        #expect(message.verdict(wireBytes: 10) == Verdict(round: 2, accepted: 1, next: 5, finished: true,
-                                                           timings: verdict.timings, wireBytes: 10))
+        #expect(
+            message.verdict(wireBytes: 10)
+                == Verdict(
+                    round: 2, accepted: 1, next: 5, finished: true,
+                    timings: verdict.timings, wireBytes: 10))
         let request = SessionRequest(prompt: [1, 4], sampling: .greedy, maxTokens: 9, stopTokens: [2])
         #expect(OpenMessage(request, draftFingerprint: "f").request == request)
         let round = DraftRound(round: 1, base: 2, drafts: [3])

@@ -1,8 +1,9 @@
 import Foundation
-import Testing
 import TandemDecoding
-@testable import TandemWire
 import TandemWireConversions
+import Testing
+
+@testable import TandemWire
 
 @Suite("Wire: generate and CPU timings")
 struct GenerateMessageTests {
@@ -33,18 +34,20 @@ struct GenerateMessageTests {
 
     @Test("verdict timings carry cpu_ms, and frames without it still decode (as 0)")
     func cpuTimings() throws {
-        let verdict = Verdict(round: 2, accepted: 1, next: 9, finished: false,
-                              timings: Verdict.Timings(queueSeconds: 0.001, computeSeconds: 0.004, cpuSeconds: 0.003))
+        let verdict = Verdict(
+            round: 2, accepted: 1, next: 9, finished: false,
+            timings: Verdict.Timings(queueSeconds: 0.001, computeSeconds: 0.004, cpuSeconds: 0.003))
         let text = try codec.encode(.verdict(VerdictMessage(verdict)))
         #expect(text.contains("\"cpu_ms\":3"))
-        guard case let .verdict(decoded) = try codec.decode(text) else {
+        guard case .verdict(let decoded) = try codec.decode(text) else {
             Issue.record("not a verdict: \(text)")
             return
         }
         #expect(abs(decoded.verdict().timings.cpuSeconds - 0.003) < 1e-12)
 
-        let old = #"{"type":"verdict","v":2,"round":1,"accepted":0,"next":4,"finished":true,"timings":{"queue_ms":1,"compute_ms":2}}"#
-        guard case let .verdict(legacy) = try codec.decode(old) else {
+        let old =
+            #"{"type":"verdict","v":2,"round":1,"accepted":0,"next":4,"finished":true,"timings":{"queue_ms":1,"compute_ms":2}}"#
+        guard case .verdict(let legacy) = try codec.decode(old) else {
             Issue.record("an old verdict frame no longer decodes")
             return
         }
@@ -54,8 +57,9 @@ struct GenerateMessageTests {
     @Test("opened carries the prefill's timings when given, and omits them when not")
     func openedTimings() throws {
         let limits = WireLimits(maxWindow: 16, contextLength: 256, vocabularySize: 100)
-        let with = OpenedMessage(session: "s", model: "m", targetFingerprint: "f", base: 3, limits: limits,
-                                 timings: WireTimings(queueMs: 0, computeMs: 5, cpuMs: 4))
+        let with = OpenedMessage(
+            session: "s", model: "m", targetFingerprint: "f", base: 3, limits: limits,
+            timings: WireTimings(queueMs: 0, computeMs: 5, cpuMs: 4))
         let text = try codec.encode(.opened(with))
         #expect(try codec.decode(text) == .opened(with))
         #expect(abs(with.sessionInfo().serverCPUSeconds - 0.004) < 1e-12)

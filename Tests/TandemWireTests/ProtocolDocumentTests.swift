@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TandemWire
+import Testing
 
 /// Pins docs/PROTOCOL.md: every JSON example in it decodes as the message it names, and encodes back
 /// to the same JSON, so the document cannot drift from the code.
@@ -76,7 +76,9 @@ struct ProtocolDocumentTests {
                 Issue.record("unknown example tag \(example.tag)")
                 continue
             }
-            #expect(try Self.sameJSON(original, encoded), "\(example) encodes back as \(String(decoding: encoded, as: UTF8.self))")
+            #expect(
+                try Self.sameJSON(original, encoded),
+                "\(example) encodes back as \(String(decoding: encoded, as: UTF8.self))")
         }
     }
 
@@ -102,9 +104,11 @@ struct ProtocolDocumentTests {
     @Test("every error code the code defines is documented")
     func errorCodesDocumented() throws {
         let text = try String(contentsOf: Self.documentURL, encoding: .utf8)
-        let codes: [WireErrorCode] = [.badFrame, .unknownType, .protocolVersion, .unsupported, .fingerprintMismatch,
-                                      .tokenOutOfRange, .windowTooLarge, .resync, .contextFull, .notOpen, .roundOrder,
-                                      .sessionFinished, .invalidRequest, .sessionLimit, .idleTimeout, .internal]
+        let codes: [WireErrorCode] = [
+            .badFrame, .unknownType, .protocolVersion, .unsupported, .fingerprintMismatch,
+            .tokenOutOfRange, .windowTooLarge, .resync, .contextFull, .notOpen, .roundOrder,
+            .sessionFinished, .invalidRequest, .sessionLimit, .idleTimeout, .internal,
+        ]
         for code in codes {
             #expect(text.contains("| `\(code.rawValue)` |"), "\(code) is not in the error table")
         }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TandemWire
+import Testing
 
 @Suite("Registry messages")
 struct RegistryMessageTests {
@@ -14,8 +14,11 @@ struct RegistryMessageTests {
         let entry = VerifierEntry(id: "v-1", registration: Self.registration, score: 0.375, lastSeenMs: 12)
         let data = try JSONEncoder().encode(entry)
         let object = try #require(JSONSerialization.jsonObject(with: data) as? [String: Any])
-        #expect(Set(object.keys) == ["id", "score", "last_seen_ms", "address", "model", "tokenizer_fingerprint",
-                                     "model_sha256", "context_length", "capacity", "load"])
+        #expect(
+            Set(object.keys) == [
+                "id", "score", "last_seen_ms", "address", "model", "tokenizer_fingerprint",
+                "model_sha256", "context_length", "capacity", "load",
+            ])
         #expect(object["address"] as? String == "ws://127.0.0.1:8081")
         #expect((object["load"] as? [String: Any])?["queued_rounds"] as? Int == 2)
         let decoded = try JSONDecoder().decode(VerifierEntry.self, from: data)

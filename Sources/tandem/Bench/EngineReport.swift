@@ -10,14 +10,15 @@ enum EngineReport {
         var passRatio: [String: Double]
         var peakRssMb: Double?
         enum CodingKeys: String, CodingKey {
-            case prefillTokS = "prefill_tok_s", decodeTokS = "decode_tok_s", passRatio = "pass_ratio", peakRssMb = "peak_rss_mb"
+            case prefillTokS = "prefill_tok_s", decodeTokS = "decode_tok_s", passRatio = "pass_ratio", peakRssMb =
+                "peak_rss_mb"
         }
     }
 
     /// File name → llama.cpp's figures; empty when the file is missing or unreadable.
     static func loadReference(_ path: String) -> [String: Reference] {
         guard let data = FileManager.default.contents(atPath: path),
-              let decoded = try? JSONDecoder().decode([String: Reference].self, from: data)
+            let decoded = try? JSONDecoder().decode([String: Reference].self, from: data)
         else { return [:] }
         return decoded
     }

@@ -33,7 +33,9 @@ struct SyntheticModelWriter {
         writer.set("tokenizer.ggml.model", .string("none"))
 
         var random = SamplerRNG(seed: seed)
-        let e = shape.embedding, kv = shape.kvHeads * shape.headDim, ff = shape.feedForward
+        let e = shape.embedding
+        let kv = shape.kvHeads * shape.headDim
+        let ff = shape.feedForward
         var matrices: [(String, Int, Int)] = [("token_embd.weight", shape.vocabulary, e)]
         for layer in 0..<shape.layers {
             let p = "blk.\(layer)."
@@ -52,7 +54,9 @@ struct SyntheticModelWriter {
             done += Double(rows * cols)
             progress(done / total)
         }
-        let norms = ["output_norm.weight"] + (0..<shape.layers).flatMap { ["blk.\($0).attn_norm.weight", "blk.\($0).ffn_norm.weight"] }
+        let norms =
+            ["output_norm.weight"]
+            + (0..<shape.layers).flatMap { ["blk.\($0).attn_norm.weight", "blk.\($0).ffn_norm.weight"] }
         for name in norms {
             let values = (0..<e).map { _ in 1 + random.nextGaussian() * 0.05 }
             try writer.addTensor(name: name, type: .f32, dims: [e], bytes: try Quantizer.quantize(values, as: .f32))
