@@ -51,7 +51,8 @@ let package = Package(
         .target(
             name: "CTandemKernels",
             // Kernels are always optimised, even in debug builds, so tests over real-sized
-            // tensors stay fast; the SIMD paths are chosen at run time by CPU feature checks.
+            // tensors stay fast; the SIMD paths are chosen at run time by CPU feature checks. SwiftPM
+            // accepts these flags in a versioned dependency from tools-version 6.2 on (.ci/check-consumer).
             cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=off"])]
         ),
         .target(name: "TandemKernels", dependencies: ["TandemGGUF", "CTandemKernels"]),
