@@ -131,14 +131,7 @@ struct BenchAssistCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        do {
-            try await benchmark()
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
-        }
+        try await reportingErrors { try await benchmark() }
     }
 
     private func benchmark() async throws {
@@ -203,7 +196,7 @@ struct BenchAssistCommand: AsyncParsableCommand {
         }
         let mismatches = result.greedy ? result.mismatches : []
         if json {
-            print(try JSONOutput.string(AssistJSON(rows: rows, outputMismatches: mismatches)))
+            try JSONOutput.print(AssistJSON(rows: rows, outputMismatches: mismatches))
         } else {
             let report = AssistReport(
                 result: result, grid: grid,

@@ -15,7 +15,7 @@ struct BenchPreemptCommand: AsyncParsableCommand {
             Reports latency per token, the preemptive hit rate, drafting time saved per round, wasted \
             drafts, the provisional→verdict gap on the wire, and a modelled column that prices the same \
             measured counts with bench assist's A100 + Jetson profile (CloudProfile). Writes Markdown (--out) and \
-            JSON (next to it, .json) and checks the target: ≥ 10% lower latency at RTT ≥ 25 ms.
+            JSON (next to it, .json).
 
             Examples:
               tandem bench preempt                                  # bundled pair, RTT 10,25,50,100 ms
@@ -61,13 +61,7 @@ struct BenchPreemptCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        do {
-            try await body()
-        } catch {
-            let message = String(describing: error).replacingOccurrences(of: "\n", with: " ")
-            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-            throw ExitCode.failure
-        }
+        try await reportingErrors { try await body() }
     }
 
     private func body() async throws {
@@ -126,16 +120,15 @@ struct BenchPreemptCommand: AsyncParsableCommand {
                 + "client and server in one process over 127.0.0.1 through the link emulator.",
         ]
         let markdown = PreemptReport.markdown(results, header: header)
-        let jsonText = try PreemptReport.json(results)
         let directory = (out as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         try markdown.write(toFile: out, atomically: true, encoding: .utf8)
         let jsonPath = (out as NSString).deletingPathExtension + ".json"
-        try (jsonText + "\n").write(toFile: jsonPath, atomically: true, encoding: .utf8)
+        try JSONOutput.write(results, toFile: jsonPath)
         if json {
-            print(jsonText)
+            try JSONOutput.print(results)
         } else {
             print(markdown)
             FileHandle.standardError.write(Data("wrote \(out) and \(jsonPath)\n".utf8))
