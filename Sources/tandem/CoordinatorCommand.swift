@@ -43,7 +43,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
 
     func run() async throws {
         var resolved: String?
-        try reportingErrors {
+        try await reportingErrors {
             guard (0...65535).contains(port) else { throw CommandLineError("--port must be in 0…65535") }
             guard heartbeatTimeout.isFinite, heartbeatTimeout >= 0.1, heartbeatTimeout <= 86400 else {
                 throw CommandLineError("--heartbeat-timeout must be between 0.1 and 86400 seconds")
@@ -60,14 +60,11 @@ struct CoordinatorCommand: AsyncParsableCommand {
         let registry = VerifierRegistry(secret: secret, heartbeatTimeout: .milliseconds(Int64(heartbeatTimeout * 1000)))
         let server = CoordinatorServer(registry: registry, host: host, port: port, logger: logger)
         let host = self.host
-        do {
+        try await reportingErrors {
             try await server.run(handlingSignals: true) { port in
                 print("tandem: coordinator at http://\(host):\(port) — list: http://\(host):\(port)/v1/verifiers")
                 fflush(nil)
             }
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
         }
     }
 }
