@@ -218,9 +218,7 @@ struct BenchAssistCommand: AsyncParsableCommand {
             failed = true
         }
         if sameModel {
-            let assisted = result.cells.filter(\.policy.isAssisted).reduce(GenerationCounters()) {
-                $0.merged(with: $1.counters)
-            }
+            let assisted = result.assistedCounters
             let acceptance = GenerationStats(assisted).acceptanceRate
             let ok = assisted.proposed > 0 && assisted.accepted == assisted.proposed
             let line =

@@ -43,7 +43,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
 
     func run() async throws {
         var resolved: String?
-        try await reportingErrors {
+        try reportingErrors {
             guard (0...65535).contains(port) else { throw CommandLineError("--port must be in 0…65535") }
             guard heartbeatTimeout.isFinite, heartbeatTimeout >= 0.1, heartbeatTimeout <= 86400 else {
                 throw CommandLineError("--heartbeat-timeout must be between 0.1 and 86400 seconds")

@@ -106,7 +106,7 @@ struct GenerateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        if let cpu { try await reportingErrors { try CPUOption.pinProcess(cpu) } }
+        if let cpu { try reportingErrors { try CPUOption.pinProcess(cpu) } }
         try await reportingErrors(afterStreamedText: true) {
             let plan = try self.plan()
             let inputs = GenerateInputs(

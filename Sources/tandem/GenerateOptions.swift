@@ -82,8 +82,10 @@ struct LinkOptions: ParsableArguments {
     var isResilient: Bool { coordinator != nil || requireSha256 != nil || servers.count > 1 }
 }
 
-/// `--mode`: what the server does for the draft.
-enum GenerateMode: String, CaseIterable, ExpressibleByArgument {
+/// `--mode`: what the server does for the draft. The option itself stays a string, parsed in
+/// `GenerateCommand.plan()`, so that a bad value exits with status 1 and the message scripts and
+/// tests have always seen (the argument parser's own refusal exits 64).
+enum GenerateMode: String, CaseIterable {
     /// The draft proposes windows, the server verifies them.
     case assist
     /// The draft generates; the server answers its low-confidence positions.
