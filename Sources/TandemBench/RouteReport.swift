@@ -108,6 +108,25 @@ public struct RouteReport: Sendable, Codable {
         self.latency = latency
     }
 
+    /// The best agreement among the points that route at most `maxRouted` of the tokens, by position
+    /// (token match) and teacher-forced (target agreement), beside the draft alone's: figures, no verdict.
+    public func summary(maxRouted: Double = 0.10) -> String {
+        let within = points.filter { $0.routedFraction <= maxRouted + 1e-12 }
+        func best(_ name: String, _ value: (Point) -> Double, draft: Double) -> String {
+            let point = within.max { value($0) < value($1) }
+            let at = point.map {
+                " (\($0.score) < \(NumberFormat.fixed($0.threshold, digits: 2)), "
+                    + "\(NumberFormat.percent($0.routedFraction)) routed)"
+            }
+            return "\(name) \(point.map { NumberFormat.fixed(value($0), digits: 3) } ?? "–")\(at ?? "") "
+                + "against \(NumberFormat.fixed(draft, digits: 3)) for the draft alone and 1.000 for the target alone"
+        }
+        return "At ≤ \(NumberFormat.percent(maxRouted, digits: 0)) of tokens routed the best "
+            + best("token match (by position) is", { $0.tokenMatch }, draft: baseline.draftTokenMatch) + "; the best "
+            + best("target agreement (teacher-forced) is", { $0.targetAgreement }, draft: baseline.draftTargetAgreement)
+            + "."
+    }
+
     /// The Markdown report; `header` goes first (what ran, where, when).
     public func markdown(header: String) -> String {
         var quality = MarkdownTable(
@@ -158,6 +177,8 @@ public struct RouteReport: Sendable, Codable {
         }
         return """
             \(header)
+
+            \(summary())
 
             ## Quality and cloud cost (first RTT)
 

@@ -43,6 +43,11 @@ struct RouteReportTests {
         #expect(markdown.contains("| margin"))
         #expect(markdown.contains("0.850"))
         #expect(markdown.contains("0.600"), "the draft alone's target agreement")
+        // The best points within 10% routed, as figures: by position margin at 8%, teacher-forced entropy at 10%.
+        #expect(markdown.contains("best token match (by position) is 0.550 (margin < 0.10, 8.0% routed) against 0.200"))
+        #expect(
+            markdown.contains(
+                "best target agreement (teacher-forced) is 0.850 (entropy < 0.20, 10.0% routed) against 0.600"))
         #expect(!markdown.contains("PASS") && !markdown.contains("MISS"))
         let svg = report.svg()
         #expect(svg.hasPrefix("<svg") || svg.hasPrefix("<?xml"))
