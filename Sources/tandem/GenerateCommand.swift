@@ -66,11 +66,11 @@ struct GenerateCommand: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var options: ModelRunOptions
+    @OptionGroup(title: "Local model and prompt") var options: ModelRunOptions
 
-    @OptionGroup var chatOptions: ChatOptions
+    @OptionGroup(title: "Chat") var chatOptions: ChatOptions
 
-    @OptionGroup var link: LinkOptions
+    @OptionGroup(title: "Remote target") var link: LinkOptions
 
     @Option(
         name: .long,
@@ -79,9 +79,9 @@ struct GenerateCommand: AsyncParsableCommand {
             valueName: GenerateMode.allCases.map(\.rawValue).joined(separator: "|")))
     var mode = GenerateMode.assist.rawValue
 
-    @OptionGroup var assist: AssistOptions
+    @OptionGroup(title: "Assisted decoding") var assist: AssistOptions
 
-    @OptionGroup var route: RouteOptions
+    @OptionGroup(title: "Routing") var route: RouteOptions
 
     @Option(
         name: .long,
@@ -89,9 +89,9 @@ struct GenerateCommand: AsyncParsableCommand {
             "Pin this process's compute to CPU N (Linux only; e.g. two 'devices' on one machine).", valueName: "N"))
     var cpu: Int?
 
-    @OptionGroup var sampling: SamplingOptions
+    @OptionGroup(title: "Sampling and stopping") var sampling: SamplingOptions
 
-    @OptionGroup var output: OutputOptions
+    @OptionGroup(title: "Output") var output: OutputOptions
 
     /// What one invocation runs.
     enum Plan: Equatable {
