@@ -16,10 +16,10 @@ struct BenchRouteCommand: AsyncParsableCommand {
             output (token match by position, whole completions equal), the target's perplexity on the \
             text, and tokens/s at each RTT. Quality is measured for every --scores entry at the first \
             RTT, speed for the first score at every RTT. Writes a Markdown table and an SVG curve \
-            (agreement vs share routed) to --report and --svg, and checks the target: at ≤ 10% of \
-            tokens routed, agreement at least halfway from the draft alone to the target alone, both \
-            by position (token match) and teacher-forced (the share of tokens the target would have \
-            chosen itself reading the same text).
+            (agreement vs share routed) to --report and --svg and the figures as JSON next to the \
+            report; the report opens with the best agreement at ≤ 10% of tokens routed, both by position \
+            (token match) and teacher-forced (the share of tokens the target would have chosen itself \
+            reading the same text), beside the draft alone's.
 
             Examples:
               tandem bench route

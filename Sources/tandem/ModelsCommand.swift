@@ -86,7 +86,7 @@ struct ModelsListCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let listing = ModelStore().listing()
-            print(json ? try listing.json() : listing.text(), terminator: json ? "\n" : "")
+            if json { try JSONOutput.print(listing) } else { print(listing.text(), terminator: "") }
         }
     }
 }
