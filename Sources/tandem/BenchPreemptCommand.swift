@@ -98,6 +98,7 @@ struct BenchPreemptCommand: AsyncParsableCommand {
                 draftPath: draft, targetPath: target, prompts: lines, rttsMs: rtts,
                 policies: policies, maxTokens: maxTokens, threads: threads, exitLayer: exitLayer))
         let started = Date()
+        let machine = BenchMachine.describe()
         let quiet = json
         let results = try await benchmark.run { done, cells, label in
             guard !quiet else { return }
@@ -106,13 +107,11 @@ struct BenchPreemptCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("[\(done)/\(cells)] \(label)\(eta)\n".utf8))
         }
 
-        let load =
-            (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(
-                separator: " ") ?? "n/a"
+        let load = BenchMachine.loadAverage() ?? "n/a"
         let header = [
             "Run: \(ISO8601DateFormatter().string(from: started)), \(String(format: "%.0f", Date().timeIntervalSince(started))) s; "
                 + "command: `tandem \(CommandLine.arguments.dropFirst().joined(separator: " "))`",
-            "Machine: \(ProcessInfo.processInfo.activeProcessorCount) cores (\(Self.cpuModel())); load average \(load) at the end. "
+            "Machine: \(machine); load average \(load) at the end. "
                 + "Other engineers build and test on the same cores, so the measured times are noisy: compare the off/on pairs, "
                 + "which take turns prompt by prompt.",
             "Models: draft \(draft), target \(target) (exit layer \(results.exitLayer) of \(results.layers)); "
@@ -136,13 +135,5 @@ struct BenchPreemptCommand: AsyncParsableCommand {
         if results.rows.contains(where: { !$0.sameOutput }) {
             throw CommandLineError("preemption changed the output for some prompt (see same_output): this is a bug")
         }
-    }
-
-    private static func cpuModel() -> String {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
-            let colon = line.firstIndex(of: ":")
-        else { return "CPU model unknown" }
-        return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
     }
 }
