@@ -111,7 +111,7 @@ let package = Package(
             dependencies: [
                 // The experiments run the product end to end (server, client, models); nothing below imports this.
                 "TandemServer", "TandemClient", "TandemDecoding", "TandemModel", "TandemModelAdapter",
-                "TandemSampling", "TandemTokenizer", "TandemUtilities",
+                "TandemSampling", "TandemTokenizer", "TandemGGUF", "TandemKernels", "TandemUtilities",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

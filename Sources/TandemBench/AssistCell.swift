@@ -49,6 +49,12 @@ public struct AssistResult: Sendable {
     /// One row per cell, in run order.
     public var rows: [AssistRow] { cells.map { $0.row(profile: profile) } }
 
+    /// Every assisted cell's counters summed: with the target as its own draft (`--same-model`) every
+    /// proposed draft must be accepted.
+    public var assistedCounters: GenerationCounters {
+        cells.filter(\.policy.isAssisted).reduce(GenerationCounters()) { $0.merged(with: $1.counters) }
+    }
+
     /// Assisted cells whose output differs from cloud-only's at the same RTT, prompt by prompt, in
     /// words ("window 4 at 25 ms, prompt 3: differs at token 17"). Empty when all match; only
     /// meaningful under greedy decoding.

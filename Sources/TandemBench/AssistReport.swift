@@ -2,7 +2,7 @@ import TandemDecoding
 
 /// The Markdown report of `tandem bench assist`: how it was run, the acceptance table shaped like the
 /// published Client-Assisted LLM one, latency against RTT per policy next to cloud-only, measured and
-/// modelled side by side (each labelled), every row, the output check and the targets.
+/// modelled side by side (each labelled), every row and the output check.
 public struct AssistReport: Sendable {
     /// How and where the run happened, for the header.
     public struct Context: Sendable {
@@ -239,7 +239,7 @@ public struct AssistReport: Sendable {
             + table.render()
     }
 
-    /// The output check and the targets' PASS/MISS lines.
+    /// The output check: assisted tokens against cloud-only's under greedy decoding.
     public func checksSection() -> String {
         var text = "## Checks\n\n"
         if result.greedy {
@@ -252,7 +252,6 @@ public struct AssistReport: Sendable {
         } else {
             text += "- outputs: sampled decoding, so outputs are not compared token by token\n"
         }
-        for check in AssistTargets(result).checks { text += "- \(check.line)\n" }
         return text
     }
 

@@ -1,12 +1,8 @@
 import Foundation
 
-/// The Markdown report of `tandem bench preempt`, with the issue's target checked: with preemption,
-/// ≥ 10% lower latency per token at every RTT ≥ 25 ms (the first window policy, adaptive by default).
+/// The Markdown report of `tandem bench preempt`: latency per token with and without preemption at
+/// each RTT, measured and modelled, with the command that made them (in the caller's header).
 public enum PreemptReport {
-    /// The latency target: fractional reduction per token at RTT ≥ `targetMinRTTMs`.
-    public static let targetReduction = 0.10
-    public static let targetMinRTTMs = 25.0
-
     /// One RTT × policy pair, without and with preemption.
     public struct Pair: Sendable {
         public var off: PreemptRow
@@ -33,57 +29,6 @@ public enum PreemptReport {
                 Pair(off: off, on: $0)
             }
         }
-    }
-
-    /// The PASS/MISS lines: measured for `policy`, modelled for `modelledPolicy` (the adaptive window fed
-    /// the profile's costs, when the grid has it).
-    public static func verdicts(_ results: PreemptBenchmark.Results, policy: String, modelledPolicy: String? = nil)
-        -> [String]
-    {
-        func line(_ label: String, policy: String, _ reduction: (Pair) -> Double, why: String) -> String {
-            let checked = pairs(results.rows).filter { $0.on.policy == policy && $0.on.rttMs >= targetMinRTTMs }
-            guard !checked.isEmpty else {
-                return "target not checked (\(label)): no RTT ≥ \(Int(targetMinRTTMs)) ms in the grid"
-            }
-            let worst = checked.min { reduction($0) < reduction($1) }
-            let pass = checked.allSatisfy { reduction($0) >= targetReduction }
-            let list = checked.map {
-                "\(NumberFormat.trimmed($0.on.rttMs, maxFractionDigits: 1)) ms: \(NumberFormat.percent(reduction($0)))"
-            }
-            .joined(separator: ", ")
-            var text =
-                "**\(pass ? "PASS" : "MISS")** (\(label), window \(policy)): latency per token with preemption vs without "
-                + "at RTT ≥ \(Int(targetMinRTTMs)) ms — \(list); target ≥ \(NumberFormat.percent(targetReduction, digits: 0))."
-            if !pass, let worst {
-                text += " Worst at \(NumberFormat.trimmed(worst.on.rttMs, maxFractionDigits: 1)) ms. " + why
-            }
-            return text
-        }
-        let hidden = max(0, results.serverPassMs - results.serverProvisionalMs)
-        let measuredWhy =
-            "Preemption can only hide drafting behind the part of the target's pass after the exit "
-            + "(here \(NumberFormat.fixed(hidden, digits: 2)) ms of a \(NumberFormat.fixed(results.serverPassMs, digits: 2)) ms pass, "
-            + "measured on the server) while a round costs about the RTT plus drafting: the bundled target is far too "
-            + "small for the remaining layers to matter on this CPU. The modelled column puts a cloud-sized pass in its place."
-        let p = results.profile
-        let ceilings = pairs(results.rows).filter {
-            $0.on.policy == (modelledPolicy ?? policy) && $0.on.rttMs >= targetMinRTTMs
-        }
-        .map {
-            "\(NumberFormat.trimmed($0.on.rttMs, maxFractionDigits: 1)) ms: \(NumberFormat.percent($0.modelledCeiling(p)))"
-        }
-        .joined(separator: ", ")
-        let modelledWhy =
-            "Under the profile a hit hides at most min(k̄·draft, (1 − f)·pass) = "
-            + "min(k̄·\(NumberFormat.trimmed(p.draftPerToken * 1000, maxFractionDigits: 2)) ms, "
-            + "\(NumberFormat.trimmed(1 - p.exitFraction, maxFractionDigits: 2))·pass) per round, which shrinks against a "
-            + "growing RTT, and only a hit saves anything: had every provisional guess been right the same windows would "
-            + "give \(ceilings). The hit rate (the early exit must predict the kept count AND the next token) is what "
-            + "falls short; an earlier exit or a slower draft would raise the ceiling."
-        return [
-            line("measured, this CPU", policy: policy, { $0.measuredReduction }, why: measuredWhy),
-            line("modelled, \(p.name)", policy: modelledPolicy ?? policy, { $0.modelledReduction }, why: modelledWhy),
-        ]
     }
 
     /// The whole report.
@@ -130,21 +75,20 @@ public enum PreemptReport {
             Window *adaptive* is the product's adaptive window (cost model bound + confidence stopping rule) fed \
             this machine's times (its windows suit this CPU, not the profile); *adaptive-profile* is the same \
             policy fed the profile's draft and pass times, so its \
-            modelled column prices the windows a client under that profile would choose. The measured target \
-            is checked on *adaptive*, the modelled one on *adaptive-profile*.
+            modelled column prices the windows a client under that profile would choose.
 
             """
         let policies = results.rows.map(\.policy)
-        let measured = policies.first { $0 == "adaptive" } ?? policies.first ?? "adaptive"
-        let modelled = policies.first { $0 == "adaptive-profile" } ?? measured
-        out += "\n" + verdicts(results, policy: measured, modelledPolicy: modelled).map { "\($0)\n\n" }.joined()
+        let modelled =
+            policies.first { $0 == "adaptive-profile" } ?? policies.first { $0 == "adaptive" } ?? policies.first
+        let ceilings = pairs(results.rows).filter { $0.on.policy == modelled }.map {
+            "\(NumberFormat.trimmed($0.on.rttMs, maxFractionDigits: 1)) ms: \(NumberFormat.percent($0.modelledCeiling(p)))"
+        }
+        if let modelled, !ceilings.isEmpty {
+            out +=
+                "- Modelled Δ had every provisional guess been right (window \(modelled)): "
+                + ceilings.joined(separator: ", ") + ".\n"
+        }
         return out
-    }
-
-    /// The results as JSON (snake_case keys).
-    public static func json(_ results: PreemptBenchmark.Results) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        return String(decoding: try encoder.encode(results), as: UTF8.self)
     }
 }

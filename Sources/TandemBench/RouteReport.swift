@@ -78,29 +78,6 @@ public struct RouteReport: Sendable, Codable {
         }
     }
 
-    /// The issue's bar: at ≤ `maxRouted` routed, agreement at least halfway from the draft to the target.
-    public struct TargetCheck: Sendable, Codable {
-        /// "token_match" or "target_agreement".
-        public var metric: String
-        public var maxRouted: Double
-        public var draft: Double
-        public var bar: Double
-        /// The best value among the points within `maxRouted`, and where it was reached.
-        public var best: Double
-        public var bestScore: String?
-        public var bestThreshold: Double?
-        public var bestRouted: Double?
-        public var pass: Bool
-
-        enum CodingKeys: String, CodingKey {
-            case metric, draft, bar, best, pass
-            case maxRouted = "max_routed"
-            case bestScore = "best_score"
-            case bestThreshold = "best_threshold"
-            case bestRouted = "best_routed"
-        }
-    }
-
     public var target: String
     public var draft: String
     public var prompts: Int
@@ -131,35 +108,23 @@ public struct RouteReport: Sendable, Codable {
         self.latency = latency
     }
 
-    /// The issue's target check at `maxRouted` (default 10% of tokens routed), on the positional token
-    /// match (`teacherForced` false) or on the teacher-forced target agreement.
-    public func check(maxRouted: Double = 0.10, teacherForced: Bool = false) -> TargetCheck {
-        let draft = teacherForced ? baseline.draftTargetAgreement : baseline.draftTokenMatch
-        let value = { (p: Point) in teacherForced ? p.targetAgreement : p.tokenMatch }
-        let bar = draft + (1 - draft) / 2
-        let best = points.filter { $0.routedFraction <= maxRouted + 1e-12 }.max { value($0) < value($1) }
-        let bestValue = best.map(value) ?? 0
-        return TargetCheck(
-            metric: teacherForced ? "target_agreement" : "token_match", maxRouted: maxRouted, draft: draft,
-            bar: bar, best: bestValue, bestScore: best?.score, bestThreshold: best?.threshold,
-            bestRouted: best?.routedFraction, pass: bestValue >= bar)
-    }
-
-    /// The PASS/MISS lines, one per agreement measure.
-    public func checkLines(maxRouted: Double = 0.10) -> String {
-        [false, true].map { teacherForced in
-            let c = check(maxRouted: maxRouted, teacherForced: teacherForced)
-            let at =
-                c.bestScore.map { score in
-                    String(
-                        format: " (%@ < %.2f, %.1f%% routed)", score, c.bestThreshold ?? 0, 100 * (c.bestRouted ?? 0))
-                } ?? ""
-            let name = teacherForced ? "target agreement (teacher-forced)" : "token match (by position)"
-            return String(
-                format:
-                    "%@ %@: at ≤ %.0f%% of tokens routed the best is %.3f%@; the bar, halfway from the draft alone (%.3f) to the target alone (1.000), is %.3f",
-                c.pass ? "PASS" : "MISS", name, 100 * maxRouted, c.best, at, c.draft, c.bar)
-        }.joined(separator: "\n")
+    /// The best agreement among the points that route at most `maxRouted` of the tokens, by position
+    /// (token match) and teacher-forced (target agreement), beside the draft alone's: figures, no verdict.
+    public func summary(maxRouted: Double = 0.10) -> String {
+        let within = points.filter { $0.routedFraction <= maxRouted + 1e-12 }
+        func best(_ name: String, _ value: (Point) -> Double, draft: Double) -> String {
+            let point = within.max { value($0) < value($1) }
+            let at = point.map {
+                " (\($0.score) < \(NumberFormat.fixed($0.threshold, digits: 2)), "
+                    + "\(NumberFormat.percent($0.routedFraction)) routed)"
+            }
+            return "\(name) \(point.map { NumberFormat.fixed(value($0), digits: 3) } ?? "–")\(at ?? "") "
+                + "against \(NumberFormat.fixed(draft, digits: 3)) for the draft alone and 1.000 for the target alone"
+        }
+        return "At ≤ \(NumberFormat.percent(maxRouted, digits: 0)) of tokens routed the best "
+            + best("token match (by position) is", { $0.tokenMatch }, draft: baseline.draftTokenMatch) + "; the best "
+            + best("target agreement (teacher-forced) is", { $0.targetAgreement }, draft: baseline.draftTargetAgreement)
+            + "."
     }
 
     /// The Markdown report; `header` goes first (what ran, where, when).
@@ -213,7 +178,7 @@ public struct RouteReport: Sendable, Codable {
         return """
             \(header)
 
-            \(checkLines().replacingOccurrences(of: "\n", with: "\n\n"))
+            \(summary())
 
             ## Quality and cloud cost (first RTT)
 
@@ -231,7 +196,7 @@ public struct RouteReport: Sendable, Codable {
             """
     }
 
-    /// Agreement against routed share, one line per score and measure, with the halfway bars.
+    /// Agreement against routed share, one line per score and measure.
     public func svg() -> String {
         var chart = SVGLineChart(
             title: "Token-level routing: \(draft) → \(target)", xLabel: "share of tokens routed to the cloud",

@@ -13,6 +13,11 @@ public struct ModelListing: Sendable, Equatable, Codable {
         public let sha256: String
         public let path: String
         public let packages: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case name, summary, status, present, sha256, path, packages
+            case sizeBytes = "size_bytes"
+        }
     }
 
     public struct Pair: Sendable, Equatable, Codable {

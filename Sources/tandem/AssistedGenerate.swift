@@ -9,37 +9,26 @@ import TandemTokenizer
 /// `tandem generate --draft D --server ws://HOST:PORT`: assisted generation against a verifier server,
 /// streaming the text, then a stats block (stderr) or one JSON object (`--json`).
 struct AssistedGenerate {
+    var inputs: GenerateInputs
     var draftPath: String
     var server: String
-    var window: String
-    var sampling: SamplingParameters
-    var maxTokens: Int
-    var ignoreEos: Bool
-    var json: Bool
-    var options: ModelRunOptions
-    var chatOptions: ChatOptions
+    var policy: any WindowPolicy
     var preemptive = false
     var proactive = false
     /// Pins the draft's compute to this CPU.
     var cpu: Int?
 
     func run() async throws {
-        let parsed = try options.parsedTokenIDs()
-        guard maxTokens >= 0 else { throw CommandLineError("--max-tokens must be ≥ 0") }
-        let policy = try WindowOption.policy(window)
-        try sampling.validate()
-        let setup = try DraftSetup(
-            draftPath: draftPath, parsed: parsed, options: options, chatOptions: chatOptions, mode: "assisted")
+        let setup = try DraftSetup(draftPath: draftPath, inputs: inputs, mode: "assisted")
         if let cpu { try CPUOption.pin(setup.draft, to: cpu) }
         let client = AssistedClient(
             draft: setup.draft, draftName: setup.draftName,
             tokenizer: setup.tokenizer, server: server, policy: policy, preemptive: preemptive,
             proactive: proactive)
-        let request = setup.request(sampling: sampling, maxTokens: maxTokens, ignoreEos: ignoreEos)
-        let (result, text) = try await ClientRun.consume(client.generate(request), json: json)
+        let (result, text) = try await ClientRun.consume(client.generate(setup.request), json: inputs.json)
         let reconnects = await client.verifier.reconnects
-        if json {
-            print(try ClientRun.json(result, text: text))
+        if inputs.json {
+            try JSONOutput.print(GenerationOutput(tokens: result.tokens, text: text, stats: result.stats))
         } else {
             var block = StatsText.block(result.stats)
             if reconnects > 0 { block += "reconnects          \(reconnects)\n" }
@@ -52,13 +41,6 @@ struct AssistedGenerate {
 
 /// Formats `GenerationStats` for people and scripts.
 enum StatsText {
-    /// The stats as a JSON object (snake_case keys).
-    static func json(_ stats: GenerationStats) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(stats), as: UTF8.self)
-    }
-
     /// The proactive-drafting line of the stats block.
     static func proactiveLine(_ s: GenerationStats) -> String {
         String(

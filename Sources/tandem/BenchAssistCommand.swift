@@ -149,14 +149,7 @@ struct BenchAssistCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        do {
-            try await benchmark()
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
-        }
+        try await reportingErrors { try await benchmark() }
     }
 
     /// The published row and llama.cpp's figures named by --published and --llamacpp (checked before
@@ -235,7 +228,7 @@ struct BenchAssistCommand: AsyncParsableCommand {
         }
         let mismatches = result.greedy ? result.mismatches : []
         if json {
-            print(try JSONOutput.string(AssistJSON(rows: rows, outputMismatches: mismatches)))
+            try JSONOutput.print(AssistJSON(rows: rows, outputMismatches: mismatches))
         } else {
             var report = AssistReport(
                 result: result, grid: grid,
@@ -257,9 +250,7 @@ struct BenchAssistCommand: AsyncParsableCommand {
             failed = true
         }
         if sameModel {
-            let assisted = result.cells.filter(\.policy.isAssisted).reduce(GenerationCounters()) {
-                $0.merged(with: $1.counters)
-            }
+            let assisted = result.assistedCounters
             let acceptance = GenerationStats(assisted).acceptanceRate
             let ok = assisted.proposed > 0 && assisted.accepted == assisted.proposed
             let line =

@@ -158,7 +158,7 @@ struct BenchEngineCommand: ParsableCommand {
         }
         let table = EngineComparison.table(results)
         if json {
-            print(try JSONOutput.string(results))
+            try JSONOutput.print(results)
         } else {
             print(table)
         }
@@ -174,39 +174,30 @@ struct BenchEngineCommand: ParsableCommand {
         }
     }
 
-    /// Tandem at each thread count, then llama-bench on the same file (its failure is reported in the
-    /// result, Tandem's figures are kept).
+    /// One file measured by the library, its progress drawn on stderr.
     private func measure(_ path: String, threads counts: [Int], llamaBench: String?) throws -> EngineComparison {
-        var tandem: [EngineBenchmark.Result] = []
-        for count in counts {
-            var benchmark = EngineBenchmark(path: path, threads: count)
-            benchmark.prefillTokens = prefillTokens
-            benchmark.passDepth = depth
-            benchmark.repetitions = repetitions
-            let printer = ProgressPrinter(
-                label: "Tandem, \(count) thread\(count == 1 ? "" : "s"): \((path as NSString).lastPathComponent)")
-            tandem.append(try benchmark.run { printer.update($0) })
-            printer.finish()
-        }
-        var llama: [LlamaBenchFigures] = []
-        var failure: String?
-        if let llamaBench {
-            FileHandle.standardError.write(
-                Data("llama-bench: \((path as NSString).lastPathComponent), threads \(counts)\n".utf8))
-            var run = LlamaBenchRun(executable: llamaBench, model: path)
-            run.prefillTokens = prefillTokens
-            run.passDepth = depth
-            run.repetitions = repetitions
-            do {
-                llama = try run.run(threads: counts)
-            } catch {
-                failure = String(describing: error)
-                FileHandle.standardError.write(Data("llama-bench failed: \(error)\n".utf8))
+        var measurement = EngineMeasurement(path: path, threadCounts: counts, llamaBench: llamaBench)
+        measurement.prefillTokens = prefillTokens
+        measurement.depth = depth
+        measurement.repetitions = repetitions
+        let name = (path as NSString).lastPathComponent
+        var printer: ProgressPrinter?
+        return try measurement.run { event in
+            switch event {
+            case .tandem(let threads, let fraction):
+                if printer == nil {
+                    printer = ProgressPrinter(label: "Tandem, \(threads) thread\(threads == 1 ? "" : "s"): \(name)")
+                }
+                printer?.update(fraction)
+            case .tandemFinished:
+                printer?.finish()
+                printer = nil
+            case .llamaBenchStarted:
+                FileHandle.standardError.write(Data("llama-bench: \(name), threads \(counts)\n".utf8))
+            case .llamaBenchFailed(let reason):
+                FileHandle.standardError.write(Data("llama-bench failed: \(reason)\n".utf8))
             }
         }
-        return EngineComparison(
-            model: (path as NSString).lastPathComponent, fileMb: ModelFileSize.megabytes(path),
-            tandem: tandem, llamaCpp: llama, llamaCppError: failure)
     }
 
     private func reproduceCommand(_ paths: [String], _ counts: [Int]) -> String {
@@ -258,7 +249,7 @@ struct BenchEngineCommand: ParsableCommand {
         let reference = EngineReport.loadReference("bench/results/llamacpp-engine.json")
         let table = EngineReport.table(results, reference: reference)
         if json {
-            print(try JSONOutput.string(results))
+            try JSONOutput.print(results)
         } else {
             print(table)
         }

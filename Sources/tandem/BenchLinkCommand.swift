@@ -21,7 +21,7 @@ struct BenchLinkCommand: AsyncParsableCommand {
               tandem serve --model target.gguf --port 8080 &
               tandem bench link --listen 127.0.0.1:9000 --to 127.0.0.1:8080 \\
                   --rtt 50ms --jitter 5ms --bandwidth 20mbit &
-              tandem generate --model draft.gguf --server ws://127.0.0.1:9000 "Hello"
+              tandem generate --draft draft.gguf --server ws://127.0.0.1:9000 --prompt "Hello"
 
             """
     )
@@ -82,7 +82,8 @@ struct BenchLinkCommand: AsyncParsableCommand {
             try? FileHandle.standardOutput.synchronize()
         } catch let error as LinkEmulatorError {
             await link.stop()
-            throw BenchLinkError(description: error.description + (noProbe ? "" : " (or pass --no-probe)"))
+            throw ErrorReport.exitCode(
+                for: CommandLineError(error.description + (noProbe ? "" : " (or pass --no-probe)")))
         }
 
         let reporter = Task {
@@ -127,11 +128,6 @@ struct BenchLinkCommand: AsyncParsableCommand {
 
 private func milliseconds(_ duration: Duration) -> String {
     NumberFormat.fixed(Double(LinkQuantity.nanosecondsOf(duration)) / 1e6, digits: 2)
-}
-
-/// A failure reported as `Error: …` without the usage text.
-struct BenchLinkError: Error, CustomStringConvertible {
-    var description: String
 }
 
 /// Waits for SIGINT or SIGTERM (which no longer end the process by themselves once this exists).

@@ -15,7 +15,7 @@ struct BenchPreemptCommand: AsyncParsableCommand {
             Reports latency per token, the preemptive hit rate, drafting time saved per round, wasted \
             drafts, the provisional→verdict gap on the wire, and a modelled column that prices the same \
             measured counts with bench assist's A100 + Jetson profile (CloudProfile). Writes Markdown (--out) and \
-            JSON (next to it, .json) and checks the target: ≥ 10% lower latency at RTT ≥ 25 ms.
+            JSON (next to it, .json).
 
             Examples:
               tandem bench preempt                                  # bundled pair, RTT 10,25,50,100 ms
@@ -61,13 +61,7 @@ struct BenchPreemptCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        do {
-            try await body()
-        } catch {
-            let message = String(describing: error).replacingOccurrences(of: "\n", with: " ")
-            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-            throw ExitCode.failure
-        }
+        try await reportingErrors { try await body() }
     }
 
     private func body() async throws {
@@ -104,6 +98,7 @@ struct BenchPreemptCommand: AsyncParsableCommand {
                 draftPath: draft, targetPath: target, prompts: lines, rttsMs: rtts,
                 policies: policies, maxTokens: maxTokens, threads: threads, exitLayer: exitLayer))
         let started = Date()
+        let machine = BenchMachine.describe()
         let quiet = json
         let results = try await benchmark.run { done, cells, label in
             guard !quiet else { return }
@@ -112,13 +107,11 @@ struct BenchPreemptCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("[\(done)/\(cells)] \(label)\(eta)\n".utf8))
         }
 
-        let load =
-            (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(
-                separator: " ") ?? "n/a"
+        let load = BenchMachine.loadAverage() ?? "n/a"
         let header = [
             "Run: \(ISO8601DateFormatter().string(from: started)), \(String(format: "%.0f", Date().timeIntervalSince(started))) s; "
                 + "command: `tandem \(CommandLine.arguments.dropFirst().joined(separator: " "))`",
-            "Machine: \(ProcessInfo.processInfo.activeProcessorCount) cores (\(Self.cpuModel())); load average \(load) at the end. "
+            "Machine: \(machine); load average \(load) at the end. "
                 + "Other engineers build and test on the same cores, so the measured times are noisy: compare the off/on pairs, "
                 + "which take turns prompt by prompt.",
             "Models: draft \(draft), target \(target) (exit layer \(results.exitLayer) of \(results.layers)); "
@@ -126,16 +119,15 @@ struct BenchPreemptCommand: AsyncParsableCommand {
                 + "client and server in one process over 127.0.0.1 through the link emulator.",
         ]
         let markdown = PreemptReport.markdown(results, header: header)
-        let jsonText = try PreemptReport.json(results)
         let directory = (out as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         try markdown.write(toFile: out, atomically: true, encoding: .utf8)
         let jsonPath = (out as NSString).deletingPathExtension + ".json"
-        try (jsonText + "\n").write(toFile: jsonPath, atomically: true, encoding: .utf8)
+        try JSONOutput.write(results, toFile: jsonPath)
         if json {
-            print(jsonText)
+            try JSONOutput.print(results)
         } else {
             print(markdown)
             FileHandle.standardError.write(Data("wrote \(out) and \(jsonPath)\n".utf8))
@@ -143,13 +135,5 @@ struct BenchPreemptCommand: AsyncParsableCommand {
         if results.rows.contains(where: { !$0.sameOutput }) {
             throw CommandLineError("preemption changed the output for some prompt (see same_output): this is a bug")
         }
-    }
-
-    private static func cpuModel() -> String {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
-            let colon = line.firstIndex(of: ":")
-        else { return "CPU model unknown" }
-        return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
     }
 }

@@ -16,10 +16,10 @@ struct BenchRouteCommand: AsyncParsableCommand {
             output (token match by position, whole completions equal), the target's perplexity on the \
             text, and tokens/s at each RTT. Quality is measured for every --scores entry at the first \
             RTT, speed for the first score at every RTT. Writes a Markdown table and an SVG curve \
-            (agreement vs share routed) to --report and --svg, and checks the target: at ≤ 10% of \
-            tokens routed, agreement at least halfway from the draft alone to the target alone, both \
-            by position (token match) and teacher-forced (the share of tokens the target would have \
-            chosen itself reading the same text).
+            (agreement vs share routed) to --report and --svg and the figures as JSON next to the \
+            report; the report opens with the best agreement at ≤ 10% of tokens routed, both by position \
+            (token match) and teacher-forced (the share of tokens the target would have chosen itself \
+            reading the same text), beside the draft alone's.
 
             Examples:
               tandem bench route
@@ -72,14 +72,15 @@ struct BenchRouteCommand: AsyncParsableCommand {
     @Option(help: "Where to write the SVG curve.")
     var svg = "bench/results/route-latest.svg"
 
-    @Flag(help: "Print the report as JSON (and write it next to the Markdown report as .json).")
+    @Flag(help: "Print the figures as JSON (they are written next to the Markdown report as .json either way).")
     var json = false
 
     func run() async throws {
-        do {
+        try await reportingErrors {
             let configuration = try parsedConfiguration()
             let experiment = RouteExperiment(configuration)
             let quiet = json
+            let machine = BenchMachine.describe()
             let result = try await experiment.run { line in
                 if !quiet { print(line) }
             }
@@ -88,31 +89,18 @@ struct BenchRouteCommand: AsyncParsableCommand {
 
                 \(result.prompts) prompts from `\(promptSource.describe(promptsFile: prompts))`, \(result.maxTokens) tokens each, greedy; span \(result.span), \
                 budget \(result.budget); RTTs \(rtts) ms over the link emulator; \(threads) thread(s) per model. \
-                Measured \(ISO8601DateFormatter().string(from: Date())) on \(ProcessInfo.processInfo.activeProcessorCount) \
-                CPU cores shared with other builds (load average \(Self.loadAverage())), so speeds are indicative.
+                Measured \(ISO8601DateFormatter().string(from: Date())) on \(machine), so speeds are indicative.
                 Reproduce: `swift build -c release && .build/release/tandem bench route` (\(CommandLine.arguments.dropFirst().joined(separator: " "))).
                 """
             try Self.write(result.markdown(header: header), to: report)
             try Self.write(result.svg(), to: svg)
+            let jsonPath = (report as NSString).deletingPathExtension + ".json"
+            try JSONOutput.write(result, toFile: jsonPath)
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                var object = try JSONSerialization.jsonObject(with: encoder.encode(result)) as? [String: Any] ?? [:]
-                object["target_check"] = try JSONSerialization.jsonObject(with: encoder.encode(result.check()))
-                object["target_check_teacher_forced"] = try JSONSerialization.jsonObject(
-                    with: encoder.encode(result.check(teacherForced: true)))
-                let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-                try Self.write(
-                    String(decoding: data, as: UTF8.self), to: (report as NSString).deletingPathExtension + ".json")
-                print(String(decoding: data, as: UTF8.self))
+                try JSONOutput.print(result)
             } else {
-                print(result.checkLines())
-                print("wrote \(report) and \(svg)")
+                print("wrote \(report), \(svg) and \(jsonPath)")
             }
-        } catch {
-            let message = String(describing: error).replacingOccurrences(of: "\n", with: " ")
-            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-            throw ExitCode.failure
         }
     }
 
@@ -163,10 +151,5 @@ struct BenchRouteCommand: AsyncParsableCommand {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         try text.write(toFile: path, atomically: true, encoding: .utf8)
-    }
-
-    private static func loadAverage() -> String {
-        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "unknown" }
-        return text.split(separator: " ").prefix(3).joined(separator: " ")
     }
 }

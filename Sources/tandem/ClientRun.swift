@@ -30,14 +30,6 @@ enum ClientRun {
         return (result, text)
     }
 
-    /// `{"tokens":…,"text":…,<extra>,"stats":…}`: `extra` are already-encoded `"key":value` members.
-    static func json(_ result: GenerationResult, text: String, extra: [String] = []) throws -> String {
-        let members =
-            ["\"tokens\":\(JSONText.ints(result.tokens))", "\"text\":\(JSONText.string(text))"]
-            + extra + ["\"stats\":\(try StatsText.json(result.stats))"]
-        return "{" + members.joined(separator: ",") + "}"
-    }
-
     /// Ends the streamed text and writes `block` (the stats for people) to stderr.
     static func finishText(block: String) {
         print("")

@@ -60,14 +60,11 @@ struct CoordinatorCommand: AsyncParsableCommand {
         let registry = VerifierRegistry(secret: secret, heartbeatTimeout: .milliseconds(Int64(heartbeatTimeout * 1000)))
         let server = CoordinatorServer(registry: registry, host: host, port: port, logger: logger)
         let host = self.host
-        do {
+        try await reportingErrors {
             try await server.run(handlingSignals: true) { port in
                 print("tandem: coordinator at http://\(host):\(port) — list: http://\(host):\(port)/v1/verifiers")
                 fflush(nil)
             }
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
         }
     }
 }

@@ -70,12 +70,7 @@ struct DemoCommand: AsyncParsableCommand {
     var chat = false
 
     func run() async throws {
-        do {
-            try await demo()
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
-        }
+        try await reportingErrors { try await demo() }
     }
 
     private func demo() async throws {

@@ -12,10 +12,15 @@ struct DraftSetup {
     /// The draft file's name, shown in the server's refusal when tokenizers differ.
     let draftName: String
     let prompt: [Int]
+    /// The request for this prompt; it stops at the tokenizer's end-of-generation ids unless `--ignore-eos`.
+    let request: SessionRequest
 
-    /// Loads the draft at `draftPath` and builds the prompt (`parsed` ids, or the text, chat-wrapped
+    /// Loads the draft at `draftPath` and builds the prompt (`--tokens` ids, or the text, chat-wrapped
     /// with `--chat`). `mode` names the generation in the missing-tokenizer error ("assisted").
-    init(draftPath: String, parsed: [Int]?, options: ModelRunOptions, chatOptions: ChatOptions, mode: String) throws {
+    init(draftPath: String, inputs: GenerateInputs, mode: String) throws {
+        let options = inputs.options
+        let chatOptions = inputs.chatOptions
+        let parsed = inputs.parsedPrompt
         draft = try options.loadModel(path: draftPath)
         guard let tokenizer = TokenText.tokenizer(for: draft.file) else {
             throw CommandLineError(
@@ -28,12 +33,8 @@ struct DraftSetup {
             prompt = try chatOptions.promptIDs(text, tokenizer: tokenizer)
         }
         self.prompt = prompt
-    }
-
-    /// The request for this prompt; it stops at the tokenizer's end-of-generation ids unless `ignoreEos`.
-    func request(sampling: SamplingParameters, maxTokens: Int, ignoreEos: Bool) -> SessionRequest {
-        SessionRequest(
-            prompt: prompt, sampling: sampling, maxTokens: maxTokens,
-            stopTokens: ignoreEos ? [] : tokenizer.endOfGenerationIDs)
+        request = SessionRequest(
+            prompt: prompt, sampling: inputs.sampling, maxTokens: inputs.maxTokens,
+            stopTokens: inputs.ignoreEos ? [] : tokenizer.endOfGenerationIDs)
     }
 }

@@ -1,12 +1,9 @@
 import ArgumentParser
 import Foundation
 import TandemDecoding
-import TandemGGUF
-import TandemModel
-import TandemModelAdapter
-import TandemSampling
-import TandemTokenizer
 
+/// `tandem generate`: parses the options into one of four runs (local, assisted, routed, failover),
+/// each of which hands the work to the library's generator and prints what it returns.
 struct GenerateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
@@ -58,7 +55,10 @@ struct GenerateCommand: AsyncParsableCommand {
               tandem generate --draft Models/draft.gguf --server ws://127.0.0.1:8080 --mode route --threshold 0.4 --prompt "Return the"
               tandem generate --draft d.gguf --server ws://127.0.0.1:8080 --mode route --threshold 0.3 --score margin --route-budget 0.1 --json
 
-            With --json one line is printed at the end. Local mode:
+            The target runs locally with --model (the library's target-only generator over the model in \
+            this process); with --draft it is remote: one --server, a list of them or a --coordinator.
+
+            With --json one line is printed at the end (keys sorted). Local mode:
               {"tokens":[...],"text":"…" (null without a tokenizer),"stats":{"prompt_tokens":3,"generated_tokens":16,"prefill_tok_s":...,"decode_tok_s":...}}
             Assisted mode:
               {"tokens":[...],"text":"…","stats":{"acceptance_rate":…,"tokens_per_round":…,"rounds":…,"cloud_passes_per_token":…,"bytes_per_token":…,"tokens_per_s":…,…}}
@@ -66,84 +66,22 @@ struct GenerateCommand: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var options: ModelRunOptions
+    @OptionGroup(title: "Local model and prompt") var options: ModelRunOptions
 
-    @OptionGroup var chatOptions: ChatOptions
+    @OptionGroup(title: "Chat") var chatOptions: ChatOptions
 
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "Assisted mode: the draft model (GGUF file or installed model name) that proposes tokens; needs --server.",
-            valueName: "file|name"), transform: modelFileArgument)
-    var draft: String?
-
-    @Option(
-        name: .long,
-        help: ArgumentHelp("Assisted mode: the verifier server, ws://HOST:PORT (see tandem serve).", valueName: "url"))
-    var server: String?
-
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "Assisted mode with failover: the coordinator to ask for verifiers.", valueName: "http://HOST:PORT"))
-    var coordinator: String?
-
-    @Option(
-        name: .long,
-        help: ArgumentHelp("Assisted mode: use only verifiers whose model file has this SHA-256.", valueName: "hex"))
-    var requireSha256: String?
-
-    @Option(name: .long, help: "Failover mode: local tokens between attempts to reach a verifier again.")
-    var retryEvery = 8
-
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "Assisted mode: drafts per round: a number, doubling or adaptive.", valueName: "N|doubling|adaptive"))
-    var window = "adaptive"
+    @OptionGroup(title: "Remote target") var link: LinkOptions
 
     @Option(
         name: .long,
         help: ArgumentHelp(
             "With --server: assist (the draft proposes, the server verifies) or route (the draft generates, the server answers its low-confidence positions).",
-            valueName: "assist|route"))
-    var mode = "assist"
+            valueName: GenerateMode.allCases.map(\.rawValue).joined(separator: "|")))
+    var mode = GenerateMode.assist.rawValue
 
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "Route mode: route a position when the draft's confidence is below this (0: never, 1: always).",
-            valueName: "x"))
-    var threshold: Double = 0.4
+    @OptionGroup(title: "Assisted decoding") var assist: AssistOptions
 
-    @Option(
-        name: .long,
-        help: ArgumentHelp("Route mode: the confidence score: top-prob, margin or entropy.", valueName: "score"))
-    var score = "top-prob"
-
-    @Option(
-        name: .long, help: ArgumentHelp("Route mode: tokens the server answers per routed position.", valueName: "N"))
-    var routeSpan = 1
-
-    @Option(
-        name: .long,
-        help: ArgumentHelp("Route mode: most routed share of the generated tokens, in [0, 1].", valueName: "fraction"))
-    var routeBudget: Double = 1
-
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "Route mode: how long to wait for the server's answer before keeping the draft's token.", valueName: "ms"))
-    var routeTimeoutMs = 2000
-    @Flag(
-        name: .long,
-        help: "Assisted mode: draft the next window on the server's early-exit guess (provisional verdict).")
-    var preemptive = false
-
-    @Flag(
-        name: .long,
-        help: "Assisted mode: draft the next window while the current one is being verified (assuming it is accepted).")
-    var proactive = false
+    @OptionGroup(title: "Routing") var route: RouteOptions
 
     @Option(
         name: .long,
@@ -151,201 +89,102 @@ struct GenerateCommand: AsyncParsableCommand {
             "Pin this process's compute to CPU N (Linux only; e.g. two 'devices' on one machine).", valueName: "N"))
     var cpu: Int?
 
-    @Option(name: .long, help: "Maximum number of tokens to generate.")
-    var maxTokens: Int = 32
+    @OptionGroup(title: "Sampling and stopping") var sampling: SamplingOptions
 
-    @Option(name: .long, help: "Sampling temperature; 0 means greedy (argmax, ties to the lowest id).")
-    var temperature: Float = 0
+    @OptionGroup(title: "Output") var output: OutputOptions
 
-    @Option(name: .long, help: "Keep only the K most likely tokens (0: off).")
-    var topK: Int = 0
-
-    @Option(name: .long, help: "Nucleus sampling: keep the most likely tokens up to probability P (1: off).")
-    var topP: Float = 1
-
-    @Option(name: .long, help: "Drop tokens below P × the top token's probability (0: off).")
-    var minP: Float = 0
-
-    @Option(name: .long, help: "Repetition penalty over the last --repeat-last-n tokens (1: off).")
-    var repeatPenalty: Float = 1
-
-    @Option(name: .long, help: "How many recent tokens the repetition penalty considers.")
-    var repeatLastN: Int = 64
-
-    @Option(name: .long, help: "Seed of the sampler's random numbers.")
-    var seed: UInt64 = 0
-
-    @Flag(name: .long, help: "Keep generating past the end-of-sequence token.")
-    var ignoreEos = false
-
-    @Flag(name: .long, help: "Print one JSON object at the end instead of streaming.")
-    var json = false
+    /// What one invocation runs.
+    enum Plan: Equatable {
+        /// The target in this process (`--model`).
+        case local
+        /// A draft here, one verifier server (`--draft --server`).
+        case assisted(draft: String, server: String)
+        /// A draft here routing its unsure positions to one server (`--mode route`).
+        case routed(draft: String, server: String)
+        /// A draft here, failing over between verifiers (`--coordinator`, a `--server` list, `--require-sha256`).
+        case resilient(draft: String)
+    }
 
     func run() async throws {
-        if let cpu {
-            do {
-                try CPUOption.pinProcess(cpu)
-            } catch {
-                FileHandle.standardError.write(Data("error: --cpu: \(error)\n".utf8))
-                throw ExitCode.failure
-            }
-        }
-        if coordinator != nil || requireSha256 != nil || server?.contains(",") == true {
-            guard mode == "assist", !preemptive, !proactive else {
-                // Failover and offline fallback drive plain assisted rounds; routing has its own fallback.
-                let what = preemptive ? "--preemptive" : proactive ? "--proactive" : "--mode \(mode)"
-                FileHandle.standardError.write(
-                    Data(
-                        "error: \(what) takes one --server; --coordinator, a list of servers and --require-sha256 work in plain assist mode\n"
-                            .utf8))
-                throw ExitCode.failure
-            }
-            try await runResilient()
-            return
-        }
-        if draft != nil || server != nil {
-            try await runAssisted()
-            return
-        }
-        try runLocal()
-    }
-
-    private func runAssisted() async throws {
-        do {
-            guard let draft, let server else {
-                throw CommandLineError("assisted mode needs both --draft FILE and --server ws://HOST:PORT")
-            }
-            guard options.model == nil else {
-                throw CommandLineError("--model runs locally; with --server the target is the server's (drop --model)")
-            }
-            let sampling = SamplingParameters(
-                temperature: temperature, topK: topK, topP: topP, minP: minP,
-                repeatPenalty: repeatPenalty, repeatLastN: repeatLastN, seed: seed)
-            switch mode {
-            case "assist": break
-            case "route":
-                guard !preemptive else {
-                    throw CommandLineError("--preemptive drafts windows in assist mode; drop it with --mode route")
-                }
-                guard !proactive else {
-                    throw CommandLineError("--proactive drafts windows in assist mode; drop it with --mode route")
-                }
-                let configuration = try RouteOption.configuration(
-                    threshold: threshold, score: score, span: routeSpan,
-                    budget: routeBudget, timeoutMs: routeTimeoutMs)
-                try await RoutedGenerate(
-                    draftPath: draft, server: server, configuration: configuration, sampling: sampling,
-                    maxTokens: maxTokens, ignoreEos: ignoreEos, json: json,
-                    options: options, chatOptions: chatOptions
+        if let cpu { try reportingErrors { try CPUOption.pinProcess(cpu) } }
+        try await reportingErrors(afterStreamedText: true) {
+            let plan = try self.plan()
+            let inputs = GenerateInputs(
+                options: options, chatOptions: chatOptions, parsedPrompt: try options.parsedTokenIDs(),
+                sampling: try sampling.parameters(), maxTokens: sampling.maxTokens, ignoreEos: sampling.ignoreEos,
+                json: output.json)
+            switch plan {
+            case .local:
+                try await LocalGenerate(inputs: inputs, cpu: cpu).run()
+            case .assisted(let draft, let server):
+                try await AssistedGenerate(
+                    inputs: inputs, draftPath: draft, server: server, policy: try WindowOption.policy(assist.window),
+                    preemptive: assist.preemptive, proactive: assist.proactive, cpu: cpu
                 ).run()
-                return
-            default:
-                throw CommandLineError("--mode must be assist or route, not '\(mode)'")
+            case .routed(let draft, let server):
+                try await RoutedGenerate(
+                    inputs: inputs, draftPath: draft, server: server, configuration: try route.configuration()
+                ).run()
+            case .resilient(let draft):
+                try await ResilientGenerate(
+                    inputs: inputs, draftPath: draft, link: link, policy: try WindowOption.policy(assist.window)
+                ).run()
             }
-            try await AssistedGenerate(
-                draftPath: draft, server: server, window: window, sampling: sampling,
-                maxTokens: maxTokens, ignoreEos: ignoreEos, json: json,
-                options: options, chatOptions: chatOptions, preemptive: preemptive, proactive: proactive,
-                cpu: cpu
-            ).run()
-        } catch {
-            let message = String(describing: error).replacingOccurrences(of: "\n", with: " ")
-            FileHandle.standardError.write(Data("\nerror: \(message)\n".utf8))
-            throw ExitCode.failure
         }
     }
 
-    private func runLocal() throws {
-        try reportingErrors {
-            guard !preemptive else {
-                throw CommandLineError("--preemptive needs assisted mode (--draft FILE --server ws://HOST:PORT)")
-            }
-            guard !proactive else {
-                throw CommandLineError("--proactive needs assisted mode (--draft FILE --server ws://HOST:PORT)")
-            }
-            let parsed = try options.parsedTokenIDs()
-            guard maxTokens >= 0 else { throw CommandLineError("--max-tokens must be ≥ 0") }
-            let samplerConfig = SamplerConfig(
-                temperature: temperature, topK: topK, topP: topP, minP: minP,
-                repeatPenalty: repeatPenalty, repeatLastN: repeatLastN, seed: seed)
-            var sampler = try Sampler(config: samplerConfig)
-            let model = try options.loadModel()
-            if let cpu { try CPUOption.pin(model, to: cpu) }
-            let tokenizer = TokenText.tokenizer(for: model.file)
-            var prompt = try options.promptTokens(parsed: parsed, tokenizer: tokenizer)
-            if parsed == nil, let text = options.prompt, let tokenizer, chatOptions.isChat {
-                prompt = try chatOptions.promptIDs(text, tokenizer: tokenizer)
-            }
-            // Stop at the end of generation: the tokenizer's EOS/EOT set, else the file's EOS id.
-            let isEnd: (Int) -> Bool
-            if ignoreEos {
-                isEnd = { _ in false }
-            } else if let tokenizer {
-                isEnd = { tokenizer.isEndOfGeneration($0) }
-            } else {
-                let eos = eosToken(model.file)
-                isEnd = { $0 == eos }
-            }
-            var stream = tokenizer?.makeStreamingDecoder(skipSpecial: true)
-
-            let session = model.makeSession()
-            var generated: [Int] = []
-            var text = ""
-            let prefillStart = DispatchTime.now()
-            var logits = try session.append(prompt, logits: .last).logits[0]
-            let prefillSeconds = seconds(since: prefillStart)
-
-            var decodePasses = 0
-            let decodeStart = DispatchTime.now()
-            var decodeSeconds = 0.0
-            while generated.count < maxTokens {
-                let token = sampler.sample(logits, recent: session.tokens).token
-                generated.append(token)
-                let piece = try stream?.feed(token)
-                if let piece { text += piece }
-                if !json {
-                    if let piece { print(piece, terminator: "") } else { print(token, terminator: " ") }
-                    fflush(nil)  // all streams: stream each token as it comes
-                }
-                if isEnd(token) || generated.count == maxTokens || session.count >= model.config.contextLength { break }
-                logits = try session.append([token], logits: .last).logits[0]
-                decodePasses += 1
-                decodeSeconds = seconds(since: decodeStart)
-            }
-
-            if let rest = stream?.flush(), !rest.isEmpty {
-                text += rest
-                if !json { print(rest, terminator: "") }
-            }
-            let prefillRate = Double(prompt.count) / max(prefillSeconds, 1e-9)
-            let decodeRate = decodePasses == 0 ? 0 : Double(decodePasses) / max(decodeSeconds, 1e-9)
-            if json {
-                print(
-                    "{\"tokens\":\(JSONText.ints(generated)),\"text\":\(JSONText.string(tokenizer == nil ? nil : text)),"
-                        + "\"stats\":{\"prompt_tokens\":\(prompt.count),\"generated_tokens\":\(generated.count),"
-                        + "\"prefill_tok_s\":\(JSONText.number(prefillRate)),\"decode_tok_s\":\(JSONText.number(decodeRate))}}"
+    /// The run the options ask for, or the error that says which options do not go together.
+    func plan() throws -> Plan {
+        if link.coordinator != nil || link.requireSha256 != nil || link.server?.contains(",") == true {
+            // Failover and offline fallback drive plain assisted rounds; routing has its own fallback.
+            if let what = assist.speculativeFlag ?? (mode == GenerateMode.assist.rawValue ? nil : "--mode \(mode)") {
+                throw CommandLineError(
+                    "\(what) takes one --server; --coordinator, a list of servers and --require-sha256 work in plain assist mode"
                 )
-            } else {
-                print("")
-                let line = String(
-                    format: "prompt %d tokens, %.1f tok/s; generated %d tokens, decode %.1f tok/s\n",
-                    prompt.count, prefillRate, generated.count, decodeRate)
-                FileHandle.standardError.write(Data(line.utf8))
             }
+            guard let draft = link.draft else { throw CommandLineError("failover mode needs --draft FILE") }
+            guard options.model == nil else {
+                throw CommandLineError(
+                    "--model runs locally; with --coordinator or --server the target is the servers' (drop --model)")
+            }
+            return .resilient(draft: draft)
         }
-    }
-
-    private func eosToken(_ file: GGUFFile) -> Int? {
-        switch file.value("tokenizer.ggml.eos_token_id") {
-        case .uint32(let v)?: return Int(v)
-        case .int32(let v)?: return Int(v)
-        case .uint64(let v)?: return Int(v)
-        case .int64(let v)?: return Int(v)
-        default: return nil
+        guard link.draft != nil || link.server != nil else {
+            if let flag = assist.speculativeFlag {
+                throw CommandLineError("\(flag) needs assisted mode (--draft FILE --server ws://HOST:PORT)")
+            }
+            return .local
+        }
+        guard let draft = link.draft, let server = link.server else {
+            throw CommandLineError("assisted mode needs both --draft FILE and --server ws://HOST:PORT")
+        }
+        guard options.model == nil else {
+            throw CommandLineError("--model runs locally; with --server the target is the server's (drop --model)")
+        }
+        switch GenerateMode(rawValue: mode) {
+        case .assist:
+            return .assisted(draft: draft, server: server)
+        case .route:
+            if let flag = assist.speculativeFlag {
+                throw CommandLineError("\(flag) drafts windows in assist mode; drop it with --mode route")
+            }
+            return .routed(draft: draft, server: server)
+        case nil:
+            // Parsed here rather than by the argument parser so that a bad value exits 1 with this
+            // message, as it always has.
+            throw CommandLineError("--mode must be assist or route, not '\(mode)'")
         }
     }
 }
 
-func seconds(since start: DispatchTime) -> Double {
-    Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+/// What every run of `tandem generate` starts from: the prompt options, the sampling and the output.
+struct GenerateInputs {
+    var options: ModelRunOptions
+    var chatOptions: ChatOptions
+    /// `--tokens`, parsed (nil with `--prompt`).
+    var parsedPrompt: [Int]?
+    var sampling: SamplingParameters
+    var maxTokens: Int
+    var ignoreEos: Bool
+    var json: Bool
 }

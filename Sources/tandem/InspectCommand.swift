@@ -38,14 +38,9 @@ struct InspectCommand: ParsableCommand {
     var tensors = false
 
     func run() throws {
-        let gguf: GGUFFile
-        do {
-            gguf = try GGUFFile(path: file)
-        } catch let error as GGUFError {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-            throw ExitCode.failure
+        try reportingErrors {
+            let inspector = GGUFInspector(file: try GGUFFile(path: file))
+            print(json ? inspector.json() : inspector.text(listTensors: tensors), terminator: "")
         }
-        let inspector = GGUFInspector(file: gguf)
-        print(json ? inspector.json() : inspector.text(listTensors: tensors), terminator: "")
     }
 }

@@ -41,16 +41,36 @@ struct LogitsCommand: ParsableCommand {
                 .sorted { logits[$0] != logits[$1] ? logits[$0] > logits[$1] : $0 < $1 }
                 .prefix(top)
             if json {
-                let entries = best.map { "{\"id\":\($0),\"logit\":\(JSONText.number(logits[$0]))}" }
-                print("{\"tokens\":\(JSONText.ints(prompt)),\"top\":[\(entries.joined(separator: ","))]}")
+                try JSONOutput.print(
+                    LogitsOutput(tokens: prompt, top: best.map { LogitsOutput.Entry(id: $0, logit: logits[$0]) }))
             } else {
                 print("rank  token id  logit" + (tokenizer == nil ? "" : "       piece"))
                 for (rank, id) in best.enumerated() {
                     var line = String(format: "%4d  %8d  %10.6f", rank + 1, id, logits[id])
-                    if let piece = try? tokenizer?.piece(id) { line += "  " + JSONText.string(piece) }
+                    if let piece = try? tokenizer?.piece(id) { line += "  " + JSONOutput.quoted(piece) }
                     print(line)
                 }
             }
         }
     }
+}
+
+/// `tandem logits --json`: `{"tokens":[…],"top":[{"id":42,"logit":7.25},…]}`.
+struct LogitsOutput: Encodable {
+    struct Entry: Encodable {
+        var id: Int
+        /// null when not finite (JSON has no infinities).
+        var logit: Float
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encodeAlways(logit.isFinite ? logit : nil, forKey: .logit)
+        }
+
+        enum CodingKeys: String, CodingKey { case id, logit }
+    }
+
+    var tokens: [Int]
+    var top: [Entry]
 }

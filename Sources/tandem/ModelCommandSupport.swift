@@ -3,7 +3,6 @@ import Foundation
 import TandemGGUF
 import TandemModel
 import TandemTokenizer
-import TandemUtilities
 
 /// Options shared by the commands that run a model (`generate`, `logits`).
 struct ModelRunOptions: ParsableArguments {
@@ -88,25 +87,6 @@ struct ModelRunOptions: ParsableArguments {
     }
 }
 
-/// A one-line error for the user; commands print it on stderr and exit non-zero.
-struct CommandLineError: Error, CustomStringConvertible {
-    let description: String
-    init(_ message: String) { description = message }
-}
-
-/// Runs a command body, turning any error into `error: …` on stderr and exit status 1.
-func reportingErrors(_ body: () throws -> Void) throws {
-    do {
-        try body()
-    } catch let exit as ExitCode {
-        throw exit
-    } catch {
-        let message = String(describing: error).replacingOccurrences(of: "\n", with: " ")
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-        throw ExitCode.failure
-    }
-}
-
 /// `\rlabel: 42%` on stderr, redrawn when the percentage changes; when stderr is not a
 /// terminal, only the start and the end are printed (no carriage-return noise in logs).
 final class ProgressPrinter: @unchecked Sendable {
@@ -141,24 +121,5 @@ enum TokenText {
                 Data("note: the model's tokenizer cannot be used (\(error)); printing ids only\n".utf8))
             return nil
         }
-    }
-}
-
-/// JSON helpers that keep the output format exact (field order, snake_case, null).
-enum JSONText {
-    static func number(_ value: Double, decimals: Int = 3) -> String {
-        guard value.isFinite else { return "null" }
-        return String(format: "%.\(decimals)f", value)
-    }
-    static func number(_ value: Float) -> String {
-        guard value.isFinite else { return "null" }
-        return "\(value)"
-    }
-    static func string(_ value: String?) -> String {
-        guard let value else { return "null" }
-        return JSONString.quoted(value)
-    }
-    static func ints(_ values: [Int]) -> String {
-        "[" + values.map(String.init).joined(separator: ",") + "]"
     }
 }

@@ -61,10 +61,7 @@ struct ModelsPullCommand: ParsableCommand {
                 installed += zip(models.map(\.name), paths)
             }
             if json {
-                print(
-                    "["
-                        + installed.map { "{\"name\":\(JSONText.string($0.0)),\"path\":\(JSONText.string($0.1))}" }
-                        .joined(separator: ",") + "]")
+                try JSONOutput.print(installed.map { InstalledModel(name: $0.0, path: $0.1) })
             } else {
                 installed.forEach { print($0.1) }
             }
@@ -89,7 +86,7 @@ struct ModelsListCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let listing = ModelStore().listing()
-            print(json ? try listing.json() : listing.text(), terminator: json ? "\n" : "")
+            if json { try JSONOutput.print(listing) } else { print(listing.text(), terminator: "") }
         }
     }
 }
@@ -114,7 +111,7 @@ struct ModelsPathCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let path = try ModelStore().resolve(name)
-            print(json ? "{\"name\":\(JSONText.string(name)),\"path\":\(JSONText.string(path))}" : path)
+            if json { try JSONOutput.print(InstalledModel(name: name, path: path)) } else { print(path) }
         }
     }
 }
@@ -143,7 +140,7 @@ struct ModelsRemoveCommand: ParsableCommand {
             var removed: [String] = []
             for model in models where try store.remove(model: model) { removed.append(model.name) }
             if json {
-                print("[" + removed.map { JSONText.string($0) }.joined(separator: ",") + "]")
+                try JSONOutput.print(removed)
             } else {
                 for model in models {
                     print(removed.contains(model.name) ? "removed \(model.name)" : "\(model.name) was not installed")
@@ -151,4 +148,10 @@ struct ModelsRemoveCommand: ParsableCommand {
             }
         }
     }
+}
+
+/// `models pull --json` (an array of them) and `models path --json`.
+struct InstalledModel: Encodable {
+    var name: String
+    var path: String
 }

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import TandemClient
 import TandemDecoding
@@ -13,31 +12,19 @@ import TandemWireConversions
 /// until one answers again. Text streams to stdout; source changes and the stats go to stderr, or
 /// everything into one JSON object (`--json`).
 struct ResilientGenerate {
+    var inputs: GenerateInputs
     var draftPath: String
-    var coordinator: String?
-    var servers: [String]
-    var requireSha256: String?
-    var retryEvery: Int
-    var window: String
-    var sampling: SamplingParameters
-    var maxTokens: Int
-    var ignoreEos: Bool
-    var json: Bool
-    var options: ModelRunOptions
-    var chatOptions: ChatOptions
+    var link: LinkOptions
+    var policy: any WindowPolicy
 
-    /// A run of consecutive tokens from one source, for `--json`.
-    struct Segment: Encodable {
-        var source: TokenSource
-        var start: Int
-        var count: Int
-    }
+    typealias Segment = GenerationOutput<GenerationStats>.Segment
 
     func run() async throws {
-        let parsed = try options.parsedTokenIDs()
-        guard maxTokens >= 0 else { throw CommandLineError("--max-tokens must be ≥ 0") }
+        let coordinator = link.coordinator
+        let servers = link.servers
+        let retryEvery = link.retryEvery
         guard retryEvery >= 1 else { throw CommandLineError("--retry-every must be ≥ 1") }
-        let required = requireSha256?.lowercased()
+        let required = link.requireSha256?.lowercased()
         if let required, !RegistryValidation.isSHA256(required) {
             throw CommandLineError(
                 "--require-sha256 must be 64 hex digits (the model file's SHA-256, as `sha256sum` prints it)")
@@ -62,10 +49,7 @@ struct ResilientGenerate {
         guard coordinator != nil || !servers.isEmpty else {
             throw CommandLineError("give --coordinator http://HOST:PORT or --server ws://HOST:PORT[,ws://HOST:PORT…]")
         }
-        let policy = try WindowOption.policy(window)
-        try sampling.validate()
-        let setup = try DraftSetup(
-            draftPath: draftPath, parsed: parsed, options: options, chatOptions: chatOptions, mode: "assisted")
+        let setup = try DraftSetup(draftPath: draftPath, inputs: inputs, mode: "assisted")
         let directory = VerifierDirectory(
             coordinator.map { .coordinator(url: $0, fingerprint: setup.tokenizer.fingerprint, sha256: required) }
                 ?? .addresses(servers))
@@ -73,20 +57,19 @@ struct ResilientGenerate {
             draft: setup.draft, draftName: setup.draftName, tokenizer: setup.tokenizer,
             directory: directory, policy: policy, requireSha256: required,
             configuration: .init(retryEveryTokens: retryEvery))
-        let request = setup.request(sampling: sampling, maxTokens: maxTokens, ignoreEos: ignoreEos)
         var final: (GenerationResult, String)?
         var segments: [Segment] = []
         var count = 0
         var wentLocal = false
-        for try await event in client.generate(request) {
+        for try await event in client.generate(setup.request) {
             switch event {
             case .token(_, let text, let source):
                 if segments.last?.source != source { segments.append(Segment(source: source, start: count, count: 0)) }
                 segments[segments.count - 1].count += 1
                 count += 1
-                ClientRun.show(text, json: json)
+                ClientRun.show(text, json: inputs.json)
             case .source(let source, let reason):
-                guard !json else { continue }
+                guard !inputs.json else { continue }
                 switch source {
                 case .local:
                     wentLocal = true
@@ -103,14 +86,10 @@ struct ResilientGenerate {
         }
         guard let (result, text) = final else { throw CancellationError() }
         let used = await client.verifier.history
-        if json {
-            print(
-                try ClientRun.json(
-                    result, text: text,
-                    extra: [
-                        "\"segments\":\(try JSONOutput.string(segments))",
-                        "\"verifiers\":\(try JSONOutput.string(used))",
-                    ]))
+        if inputs.json {
+            try JSONOutput.print(
+                GenerationOutput(
+                    tokens: result.tokens, text: text, segments: segments, verifiers: used, stats: result.stats))
         } else {
             var block = StatsText.block(result.stats)
             block += "local tokens        \(result.stats.localTokens)\n"
@@ -124,33 +103,5 @@ struct ResilientGenerate {
     private static func note(_ line: String) {
         fflush(nil)
         FileHandle.standardError.write(Data("\n\(line)\n".utf8))
-    }
-}
-
-extension GenerateCommand {
-    /// `generate` with --coordinator, a --server list or --require-sha256: failover and offline fallback.
-    func runResilient() async throws {
-        do {
-            guard let draft else { throw CommandLineError("failover mode needs --draft FILE") }
-            guard options.model == nil else {
-                throw CommandLineError(
-                    "--model runs locally; with --coordinator or --server the target is the servers' (drop --model)")
-            }
-            let sampling = SamplingParameters(
-                temperature: temperature, topK: topK, topP: topP, minP: minP,
-                repeatPenalty: repeatPenalty, repeatLastN: repeatLastN, seed: seed)
-            let servers = (server ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
-                !$0.isEmpty
-            }
-            try await ResilientGenerate(
-                draftPath: draft, coordinator: coordinator, servers: servers, requireSha256: requireSha256,
-                retryEvery: retryEvery, window: window, sampling: sampling, maxTokens: maxTokens,
-                ignoreEos: ignoreEos, json: json, options: options, chatOptions: chatOptions
-            ).run()
-        } catch {
-            let message = String(describing: error).replacingOccurrences(of: "\n", with: " ")
-            FileHandle.standardError.write(Data("\nerror: \(message)\n".utf8))
-            throw ExitCode.failure
-        }
     }
 }

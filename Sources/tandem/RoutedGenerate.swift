@@ -9,30 +9,19 @@ import TandemTokenizer
 /// routes its low-confidence positions to the server; streams the final text, then a stats block
 /// (stderr) or one JSON object (`--json`).
 struct RoutedGenerate {
+    var inputs: GenerateInputs
     var draftPath: String
     var server: String
     var configuration: RoutedGenerator.Configuration
-    var sampling: SamplingParameters
-    var maxTokens: Int
-    var ignoreEos: Bool
-    var json: Bool
-    var options: ModelRunOptions
-    var chatOptions: ChatOptions
 
     func run() async throws {
-        let parsed = try options.parsedTokenIDs()
-        guard maxTokens >= 0 else { throw CommandLineError("--max-tokens must be ≥ 0") }
-        try configuration.validate()
-        try sampling.validate()
-        let setup = try DraftSetup(
-            draftPath: draftPath, parsed: parsed, options: options, chatOptions: chatOptions, mode: "routed")
+        let setup = try DraftSetup(draftPath: draftPath, inputs: inputs, mode: "routed")
         let client = RoutedClient(
             draft: setup.draft, draftName: setup.draftName,
             tokenizer: setup.tokenizer, server: server, configuration: configuration)
-        let request = setup.request(sampling: sampling, maxTokens: maxTokens, ignoreEos: ignoreEos)
-        let (result, text) = try await ClientRun.consume(client.generate(request), json: json)
-        if json {
-            print(try ClientRun.json(result, text: text))
+        let (result, text) = try await ClientRun.consume(client.generate(setup.request), json: inputs.json)
+        if inputs.json {
+            try JSONOutput.print(GenerationOutput(tokens: result.tokens, text: text, stats: result.stats))
         } else {
             ClientRun.finishText(block: Self.block(result.stats))
         }

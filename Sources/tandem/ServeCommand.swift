@@ -158,8 +158,7 @@ struct ServeCommand: AsyncParsableCommand {
                 target = TargetModel(model: loaded, id: id, tokenizer: tokenizer, sha256: sha256)
             }
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
+            throw ErrorReport.exitCode(for: error)
         }
         let limits = ServerLimits(
             maxSessions: maxSessions, maxWindow: maxWindow, contextLength: maxContext,
@@ -189,7 +188,7 @@ struct ServeCommand: AsyncParsableCommand {
             configuration: .init(
                 services: services, gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
-        try await group.run()
+        try await reportingErrors { try await group.run() }
     }
 
     /// The registration for the bound port, when --register was given.

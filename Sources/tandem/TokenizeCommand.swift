@@ -1,12 +1,8 @@
 import ArgumentParser
 import Foundation
+import TandemBench
 import TandemGGUF
 import TandemTokenizer
-
-/// A failure reported as `Error: …` without the usage text.
-struct TokenizeError: Error, CustomStringConvertible {
-    var description: String
-}
 
 /// `tandem tokenize`: the model's tokenizer from the command line and for scripts.
 struct TokenizeCommand: ParsableCommand {
@@ -64,12 +60,16 @@ struct TokenizeCommand: ParsableCommand {
     }
 
     func run() throws {
+        try reportingErrors(body)
+    }
+
+    private func body() throws {
         let loadStart = Date()
         let tokenizer: Tokenizer
         do {
             tokenizer = try Tokenizer(gguf: GGUFFile(path: model))
         } catch {
-            throw TokenizeError(description: "\(model): \(error)")
+            throw CommandLineError("\(model): \(error)")
         }
         let loadSeconds = Date().timeIntervalSince(loadStart)
         if fingerprint {
@@ -77,32 +77,50 @@ struct TokenizeCommand: ParsableCommand {
         } else if jsonl {
             try runJSONLines(tokenizer)
         } else if let megabytes = benchmark {
-            TokenizerBenchmark.run(tokenizer, megabytes: megabytes, model: model, loadSeconds: loadSeconds)
-        } else if let text {
-            let ids: [Int]
-            do {
-                ids =
-                    chatOptions.isChat
-                    ? try chatOptions.promptIDs(text, tokenizer: tokenizer)
-                    : tokenizer.encode(text, addBOS: noBOS ? false : nil, parseSpecial: special)
-            } catch {
-                throw TokenizeError(description: "\(error)")
+            TokenizerBenchmark.run(tokenizer, megabytes: megabytes, model: model, loadSeconds: loadSeconds) {
+                print($0)
             }
+        } else if let text {
+            let ids =
+                chatOptions.isChat
+                ? try chatOptions.promptIDs(text, tokenizer: tokenizer)
+                : tokenizer.encode(text, addBOS: noBOS ? false : nil, parseSpecial: special)
             if self.ids {
-                print(JSONLines.array(ids))
+                try JSONOutput.print(ids)
             } else {
                 for id in ids {
                     let bytes = (try? tokenizer.bytes(of: id)) ?? []
                     let padded = String(repeating: " ", count: max(0, 7 - String(id).count)) + String(id)
-                    print("\(padded)  \(JSONLines.quoted(bytes: bytes))")
+                    print("\(padded)  \(Self.quoted(bytes: bytes))")
                 }
                 print("\(ids.count) tokens")
             }
         }
     }
 
+    /// A piece as a JSON string literal when its bytes are valid UTF-8, else the same with each byte of
+    /// an invalid or incomplete sequence written as `\xNN` (so partial characters stay visible).
+    static func quoted(bytes: [UInt8]) -> String {
+        if let s = String(validating: bytes, as: UTF8.self) { return JSONOutput.quoted(s) }
+        var out = "\""
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            let len = b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 0
+            if len > 0, i + len <= bytes.count, let s = String(validating: bytes[i..<(i + len)], as: UTF8.self) {
+                out += JSONOutput.quoted(s).dropFirst().dropLast()
+                i += len
+            } else {
+                let hex = String(b, radix: 16, uppercase: true)
+                out += "\\x" + (hex.count == 1 ? "0" : "") + hex
+                i += 1
+            }
+        }
+        return out + "\""
+    }
+
     private func printSummary(_ t: Tokenizer) {
-        func id(_ x: Int?) -> String { x.map { "\($0) \(JSONLines.quoted((try? t.piece($0)) ?? ""))" } ?? "none" }
+        func id(_ x: Int?) -> String { x.map { "\($0) \(JSONOutput.quoted((try? t.piece($0)) ?? ""))" } ?? "none" }
         print("fingerprint  \(t.fingerprint)")
         print("model        \(t.model)")
         print("pre          \(t.pre ?? "(none)")")
@@ -113,7 +131,7 @@ struct TokenizeCommand: ParsableCommand {
         print("end of gen   \(t.endOfGenerationIDs.map(String.init).joined(separator: " "))")
         let chat = (try? t.chatTemplate()).map {
             "\($0.format.rawValue)"
-                + ($0.defaultSystemPrompt.map { " (default system: \(JSONLines.quoted($0)))" } ?? "")
+                + ($0.defaultSystemPrompt.map { " (default system: \(JSONOutput.quoted($0)))" } ?? "")
         }
         print("chat format  \(chat ?? (t.chatTemplate == nil ? "none (no template)" : "unrecognised template"))")
     }
@@ -125,13 +143,13 @@ struct TokenizeCommand: ParsableCommand {
             lineNumber += 1
             let text: String
             do {
-                text = try JSONLines.parseString(line)
+                text = try JSONOutput.decodeString(line)
             } catch {
                 FileHandle.standardError.write(Data("tandem tokenize: line \(lineNumber): \(error)\n".utf8))
                 throw ExitCode(65)
             }
             let ids = tokenizer.encode(text, addBOS: false, addEOS: false, parseSpecial: special)
-            out.write(Data((JSONLines.array(ids) + "\n").utf8))
+            out.write(Data((try JSONOutput.string(ids) + "\n").utf8))
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import TandemBench
@@ -24,8 +25,8 @@ struct RouteReportTests {
             targetPerplexity: 5, routeReplaced: 1, routeFallbacks: 0)
     }
 
-    @Test("the check takes the best point within the routed share and compares it with the halfway bar")
-    func check() {
+    @Test("the report states the points' figures under its header, with no verdict")
+    func report() {
         let baseline = RouteReport.Baseline(
             draftTokenMatch: 0.2, draftTargetAgreement: 0.6, draftExactCompletions: 0,
             draftPerplexity: 8, targetPerplexity: 4)
@@ -37,24 +38,36 @@ struct RouteReportTests {
                 point("entropy", 0.2, routed: 0.1, match: 0.5, agreement: 0.85),
             ],
             latency: [])
-        let byPosition = report.check()
-        #expect(abs(byPosition.bar - 0.6) < 1e-12)
-        #expect(byPosition.best == 0.55)
-        #expect(byPosition.bestScore == "margin")
-        #expect(!byPosition.pass)
-        let teacherForced = report.check(teacherForced: true)
-        #expect(abs(teacherForced.bar - 0.8) < 1e-12)
-        #expect(teacherForced.best == 0.85)
-        #expect(teacherForced.bestScore == "entropy")
-        #expect(teacherForced.pass)
-        let lines = report.checkLines()
-        #expect(lines.hasPrefix("MISS token match"))
-        #expect(lines.contains("PASS target agreement"))
-        let markdown = report.markdown(header: "# head")
+        let markdown = report.markdown(header: "# head\nReproduce: `tandem bench route --scores margin,entropy`")
+        #expect(markdown.hasPrefix("# head\nReproduce: `tandem bench route --scores margin,entropy`"))
         #expect(markdown.contains("| margin"))
         #expect(markdown.contains("0.850"))
+        #expect(markdown.contains("0.600"), "the draft alone's target agreement")
+        // The best points within 10% routed, as figures: by position margin at 8%, teacher-forced entropy at 10%.
+        #expect(markdown.contains("best token match (by position) is 0.550 (margin < 0.10, 8.0% routed) against 0.200"))
+        #expect(
+            markdown.contains(
+                "best target agreement (teacher-forced) is 0.850 (entropy < 0.20, 10.0% routed) against 0.600"))
+        #expect(!markdown.contains("PASS") && !markdown.contains("MISS"))
         let svg = report.svg()
         #expect(svg.hasPrefix("<svg") || svg.hasPrefix("<?xml"))
         #expect(svg.contains("margin: target agreement"))
+    }
+
+    @Test("the JSON holds the figures in snake_case and no verdict keys")
+    func json() throws {
+        let baseline = RouteReport.Baseline(
+            draftTokenMatch: 0.2, draftTargetAgreement: 0.6, draftExactCompletions: 0,
+            draftPerplexity: 8, targetPerplexity: 4)
+        let report = RouteReport(
+            target: "t", draft: "d", prompts: 1, maxTokens: 8, span: 1, budget: 1, baseline: baseline,
+            points: [point("margin", 0.1, routed: 0.08, match: 0.55, agreement: 0.75)], latency: [])
+        let text = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+        for key in [
+            "\"routed_fraction\"", "\"token_match\"", "\"target_agreement\"", "\"draft_token_match\"", "\"max_tokens\"",
+        ] {
+            #expect(text.contains(key), "missing \(key)")
+        }
+        #expect(!text.contains("target_check") && !text.contains("\"pass\""))
     }
 }

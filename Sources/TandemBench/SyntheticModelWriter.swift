@@ -10,12 +10,18 @@ import TandemSampling
 /// The weights are scaled like a trained model's (≈ N(0, 0.02), norms ≈ 1) so activations stay in a
 /// realistic range; the values are meaningless. The file carries no tokenizer (`tokenizer.ggml.model =
 /// "none"`), which llama.cpp accepts for token-id benchmarks.
-struct SyntheticModelWriter {
-    var shape: ModelShape
-    var type: GGMLType
-    var seed: UInt64 = 42
+public struct SyntheticModelWriter {
+    public var shape: ModelShape
+    public var type: GGMLType
+    public var seed: UInt64 = 42
 
-    func write(to path: String, progress: (Double) -> Void) throws {
+    public init(shape: ModelShape, type: GGMLType, seed: UInt64 = 42) {
+        self.shape = shape
+        self.type = type
+        self.seed = seed
+    }
+
+    public func write(to path: String, progress: (Double) -> Void) throws {
         var writer = GGUFWriter()
         let a = "llama"
         writer.set("general.architecture", .string(a))

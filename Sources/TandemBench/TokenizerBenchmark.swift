@@ -4,15 +4,18 @@ import TandemUtilities
 
 /// `tandem tokenize --benchmark MB`: encoding throughput on generated mixed text (English prose, code,
 /// numbers, Cyrillic, CJK, emoji, whitespace runs), single thread. Deterministic: the same MB give the
-/// same text.
-enum TokenizerBenchmark {
-    static func run(_ tokenizer: Tokenizer, megabytes: Double, model: String, loadSeconds: Double) {
+/// same text. Each finding is handed to `report` as one line of text as soon as it is measured.
+public enum TokenizerBenchmark {
+    public static func run(
+        _ tokenizer: Tokenizer, megabytes: Double, model: String, loadSeconds: Double,
+        report: (String) -> Void
+    ) {
         let documents = mixedText(bytes: Int(megabytes * 1_000_000))
         let totalBytes = documents.reduce(0) { $0 + $1.utf8.count }
-        print(
+        report(
             "model: \(model)  (pre \(tokenizer.pre ?? "none"), \(tokenizer.vocabularySize) tokens, loaded in \(String(format: "%.2f", loadSeconds)) s)"
         )
-        print("text:  \(documents.count) documents, \(String(format: "%.2f", Double(totalBytes) / 1e6)) MB")
+        report("text:  \(documents.count) documents, \(String(format: "%.2f", Double(totalBytes) / 1e6)) MB")
         var tokenCount = 0
         for pass in ["cold cache", "warm cache"] {
             let start = DispatchTime.now().uptimeNanoseconds
@@ -21,7 +24,7 @@ enum TokenizerBenchmark {
             for doc in documents { tokenCount += tokenizer.encode(doc, addBOS: false).count }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             let cpu = threadCPUSeconds() - cpuStart
-            print(
+            report(
                 String(
                     format:
                         "encode (%@): %d tokens; wall %.3f s = %.0f tokens/s, %.2f MB/s; thread CPU %.3f s = %.0f tokens/s, %.2f MB/s",
@@ -39,19 +42,19 @@ enum TokenizerBenchmark {
             decodedTokens += doc.count
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        print(
+        report(
             String(
                 format: "streaming decode: %d tokens in %.3f s = %.0f tokens/s, %.2f MB/s",
                 decodedTokens, seconds, Double(decodedTokens) / seconds, Double(decodedBytes) / 1e6 / seconds))
     }
 
     /// CPU time of the calling thread: unlike wall time, not inflated when other processes share the cores.
-    static func threadCPUSeconds() -> Double {
+    public static func threadCPUSeconds() -> Double {
         ThreadCPUClock.now()
     }
 
     /// Documents of 1–8 KB of mixed text.
-    static func mixedText(bytes target: Int) -> [String] {
+    public static func mixedText(bytes target: Int) -> [String] {
         var rng = SplitMix64(seed: 0x7A9D_E11E)
         let words = """
             the of and to in is was for that with as on by it from at be this which or an are were his not have \

@@ -1,14 +1,13 @@
 import Foundation
-import TandemBench
 
 /// Formats engine benchmark results, with llama.cpp's figures on the same files beside them.
-enum EngineReport {
+public enum EngineReport {
     /// llama.cpp's figures for one file, as written by bench/llamacpp_engine.py.
-    struct Reference: Codable, Sendable {
-        var prefillTokS: Double
-        var decodeTokS: Double
-        var passRatio: [String: Double]
-        var peakRssMb: Double?
+    public struct Reference: Codable, Sendable {
+        public var prefillTokS: Double
+        public var decodeTokS: Double
+        public var passRatio: [String: Double]
+        public var peakRssMb: Double?
         enum CodingKeys: String, CodingKey {
             case prefillTokS = "prefill_tok_s", decodeTokS = "decode_tok_s", passRatio = "pass_ratio", peakRssMb =
                 "peak_rss_mb"
@@ -16,14 +15,14 @@ enum EngineReport {
     }
 
     /// File name → llama.cpp's figures; empty when the file is missing or unreadable.
-    static func loadReference(_ path: String) -> [String: Reference] {
+    public static func loadReference(_ path: String) -> [String: Reference] {
         guard let data = FileManager.default.contents(atPath: path),
             let decoded = try? JSONDecoder().decode([String: Reference].self, from: data)
         else { return [:] }
         return decoded
     }
 
-    static func table(_ results: [EngineBenchmark.Result], reference: [String: Reference]) -> String {
+    public static func table(_ results: [EngineBenchmark.Result], reference: [String: Reference]) -> String {
         var lines = [
             "| model | threads | prefill tok/s | decode tok/s | k=2 | k=4 | k=8 | k=16 | peak RSS MB | file MB |",
             "|---|---|---|---|---|---|---|---|---|---|",
@@ -49,7 +48,7 @@ enum EngineReport {
         return lines.joined(separator: "\n")
     }
 
-    static func markdown(table: String, threads: Int, hasReference: Bool) -> String {
+    public static func markdown(table: String, threads: Int, hasReference: Bool) -> String {
         """
         # Engine benchmark
 
