@@ -74,8 +74,8 @@ struct AssistReferencesTests {
     @Test("series may share a colour and differ by dashes")
     func sharedColourDashed() {
         var chart = SVGLineChart(title: "t", xLabel: "x", yLabel: "y")
-        chart.addSeries("base", points: [(0, 1)], colourIndex: 2)
-        chart.addSeries("variant", points: [(0, 2)], colourIndex: 2, dashed: true)
+        chart.addSeries("base", points: [(0, 1)], colourIndex: 5)
+        chart.addSeries("variant", points: [(0, 2)], colourIndex: 5, dashed: true)
         chart.addSeries("other", points: [(0, 3)])
         #expect(chart.colour(of: 0) == chart.colour(of: 1))
         #expect(chart.colour(of: 2) != chart.colour(of: 0))
