@@ -1,5 +1,6 @@
 import Foundation
 import TandemDecoding
+import TandemLoopbackSupport
 import TandemServer
 import TandemTestSupport
 import TandemWire

@@ -6,12 +6,12 @@ import Foundation
 
 /// A `tandem` subprocess that runs in the background (a coordinator or a verifier): started, its
 /// first stdout line read (the address it listens on), later killed or stopped.
-final class SpawnedTandem: @unchecked Sendable {
-    let process: Process
+package final class SpawnedTandem: @unchecked Sendable {
+    package let process: Process
     /// The first line it printed.
-    let banner: String
+    package let banner: String
     /// Where its stderr goes (read it to see what it logged).
-    let stderrPath: String
+    package let stderrPath: String
 
     private init(process: Process, banner: String, stderrPath: String) {
         self.process = process
@@ -20,7 +20,7 @@ final class SpawnedTandem: @unchecked Sendable {
     }
 
     /// Starts `tandem arguments…` and waits (up to 60 s) for its first line of output.
-    static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> SpawnedTandem {
+    package static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> SpawnedTandem {
         let process = Process()
         process.executableURL = TandemCLI.executable
         process.arguments = arguments
@@ -47,34 +47,35 @@ final class SpawnedTandem: @unchecked Sendable {
 
     /// `start` on a Dispatch thread, for async tests: waiting for the first line blocks, and blocking
     /// the cooperative pool would stall the suites running in parallel.
-    static func launch(_ arguments: [String], environment: [String: String] = [:]) async throws -> SpawnedTandem {
+    package static func launch(_ arguments: [String], environment: [String: String] = [:]) async throws -> SpawnedTandem
+    {
         try await TandemCLI.offPool { try start(arguments, environment: environment) }
     }
 
     /// The `ws://127.0.0.1:PORT` a verifier printed.
-    var assistAddress: String? {
+    package var assistAddress: String? {
         banner.firstMatch(of: /ws:\/\/127\.0\.0\.1:(\d+)/).map { "ws://127.0.0.1:\($0.1)" }
     }
 
     /// The `http://127.0.0.1:PORT` a coordinator printed.
-    var httpAddress: String? {
+    package var httpAddress: String? {
         banner.firstMatch(of: /http:\/\/127\.0\.0\.1:(\d+)/).map { "http://127.0.0.1:\($0.1)" }
     }
 
     /// What it wrote to stderr so far.
-    var stderr: String {
+    package var stderr: String {
         (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
     }
 
     /// Kills it at once (no goodbye to anyone), and reaps it.
-    func kill() {
+    package func kill() {
         guard process.isRunning else { return }
         Glibc.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 
     /// Asks it to shut down gracefully (SIGTERM) and waits.
-    func stop() {
+    package func stop() {
         guard process.isRunning else { return }
         process.terminate()
         process.waitUntilExit()

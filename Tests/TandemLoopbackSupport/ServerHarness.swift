@@ -1,24 +1,23 @@
 import Foundation
 import Logging
+import TandemClient
 import TandemDecoding
 import TandemServer
 import TandemTestSupport
 import TandemWire
 import TandemWireConversions
 
-@testable import TandemClient
-
 #if canImport(FoundationNetworking)
     import FoundationNetworking
 #endif
 
 /// The toy pair most tests use: a target and a draft that disagrees with it a third of the time.
-enum Toys {
-    static let target = ToyModel.hashed(vocabularySize: 64, contextLength: 256, seed: 7, scale: 8)
-    static let draft = ToyModel.perturbed(target, disagreement: 0.3)
-    static let fingerprint = "toy-tokenizer-v1"
+package enum Toys {
+    package static let target = ToyModel.hashed(vocabularySize: 64, contextLength: 256, seed: 7, scale: 8)
+    package static let draft = ToyModel.perturbed(target, disagreement: 0.3)
+    package static let fingerprint = "toy-tokenizer-v1"
 
-    static func targetModel(_ model: ToyModel = target, fingerprint: String = fingerprint) -> TargetModel {
+    package static func targetModel(_ model: ToyModel = target, fingerprint: String = fingerprint) -> TargetModel {
         TargetModel(
             id: "toy-target", fingerprint: fingerprint, vocabularySize: model.vocabularySize,
             contextLength: model.contextLength
@@ -27,7 +26,7 @@ enum Toys {
 }
 
 /// Starts a loopback server on an ephemeral port for the duration of `body`.
-func withServer<T>(
+package func withServer<T>(
     model: TargetModel = Toys.targetModel(), limits: ServerLimits = ServerLimits(),
     faults: FaultInjection = FaultInjection(),
     _ body: (RunningServer) async throws -> T
@@ -49,7 +48,7 @@ func withServer<T>(
 }
 
 /// A client over the toy draft.
-func toyClient(
+package func toyClient(
     _ server: RunningServer, policy: any WindowPolicy, draft: ToyModel = Toys.draft,
     fingerprint: String = Toys.fingerprint, preemptive: Bool = false, proactive: Bool = false
 ) -> AssistedClient {
@@ -63,11 +62,11 @@ func toyClient(
 }
 
 /// A raw connection for sending hand-made frames.
-struct RawConnection {
-    let link: WebSocketLink
-    let codec = WireCodec()
+package struct RawConnection {
+    package let link: WebSocketLink
+    package let codec = WireCodec()
 
-    static func connect(_ server: RunningServer) async throws -> RawConnection {
+    package static func connect(_ server: RunningServer) async throws -> RawConnection {
         var logger = Logger(label: "test.raw")
         logger.logLevel = .warning
         return RawConnection(
@@ -75,19 +74,19 @@ struct RawConnection {
     }
 
     /// Sends a text frame and returns the decoded answer.
-    func send(_ text: String) async throws -> WireMessage {
+    package func send(_ text: String) async throws -> WireMessage {
         try await link.send(text)
         return try codec.decode(try await link.receive(timeout: .seconds(10)))
     }
 
-    func send(_ message: WireMessage) async throws -> WireMessage {
+    package func send(_ message: WireMessage) async throws -> WireMessage {
         try await send(try codec.encode(message))
     }
 
-    func close() async { await link.close() }
+    package func close() async { await link.close() }
 }
 
-func openMessage(
+package func openMessage(
     _ prompt: [Int] = [1, 2, 3], maxTokens: Int = 32, fingerprint: String = Toys.fingerprint,
     preemptive: Bool? = nil
 ) -> WireMessage {
@@ -98,10 +97,17 @@ func openMessage(
 }
 
 /// GET over loopback HTTP; returns status and body.
-func httpGet(_ url: String) async throws -> (Int, String) {
+package func httpGet(_ url: String) async throws -> (Int, String) {
     guard let url = URL(string: url) else { throw URLError(.badURL) }
     var request = URLRequest(url: url)
     request.timeoutInterval = 10
     let (data, response) = try await URLSession.shared.data(for: request)
     return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+}
+
+/// A logger that only reports critical trouble.
+package func quietLogger() -> Logger {
+    var logger = Logger(label: "test.failover")
+    logger.logLevel = .critical
+    return logger
 }
