@@ -28,17 +28,27 @@ package enum Toys {
 /// Starts a loopback server on an ephemeral port for the duration of `body`.
 package func withServer<T>(
     model: TargetModel = Toys.targetModel(), limits: ServerLimits = ServerLimits(),
-    faults: FaultInjection = FaultInjection(),
+    faults: FaultInjection = FaultInjection(), clock: any Clock<Duration> = ContinuousClock(),
     _ body: (RunningServer) async throws -> T
+) async throws -> T {
+    try await withVerifierServer(model: model, limits: limits, faults: faults, clock: clock) { _, running in
+        try await body(running)
+    }
+}
+
+/// `withServer`, with the server value too (its `currentLoad` tells a test when a session was released).
+package func withVerifierServer<T>(
+    model: TargetModel = Toys.targetModel(), limits: ServerLimits = ServerLimits(),
+    faults: FaultInjection = FaultInjection(), clock: any Clock<Duration> = ContinuousClock(),
+    _ body: (VerifierServer, RunningServer) async throws -> T
 ) async throws -> T {
     var logger = Logger(label: "test.server")
     logger.logLevel = .warning
-    let running = try await VerifierServer(
-        model: model, limits: limits, host: "127.0.0.1", port: 0,
-        faults: faults, logger: logger
-    ).start()
+    let server = VerifierServer(
+        model: model, limits: limits, host: "127.0.0.1", port: 0, faults: faults, logger: logger, clock: clock)
+    let running = try await server.start()
     do {
-        let value = try await body(running)
+        let value = try await body(server, running)
         await running.stop()
         return value
     } catch {
@@ -110,4 +120,30 @@ package func quietLogger() -> Logger {
     var logger = Logger(label: "test.failover")
     logger.logLevel = .critical
     return logger
+}
+
+/// Moves `clock` forward by `step` each time something sleeps on it, until `done` holds: how a test
+/// lets a timeout fire (an idle watchdog, a back-off) without sleeping against it. Each step passes
+/// every deadline set so far, so what waits on the clock fires at the first step, or at the next one
+/// when it re-armed its deadline after the step. `done` is polled every few milliseconds; the outcome
+/// never depends on how long anything took.
+package func advance(
+    _ clock: ManualClock, by step: Duration, until done: @Sendable () async throws -> Bool
+) async throws {
+    let stepper = Task {
+        while !Task.isCancelled {
+            try await clock.waitForSleepers()
+            clock.advance(by: step)
+        }
+    }
+    do {
+        while try await !done() { try await Task.sleep(for: .milliseconds(5)) }
+    } catch {
+        stepper.cancel()
+        _ = await stepper.result
+        throw error
+    }
+    // The stepper has stopped before the caller goes on: the clock stands still from here.
+    stepper.cancel()
+    _ = await stepper.result
 }
