@@ -135,8 +135,21 @@ let package = Package(
             name: "TandemTokenizerTests", dependencies: ["TandemTokenizer", "TandemGGUF"],
             resources: [.copy("Fixtures")]
         ),
-        // Toy language models for the decoding and server tests (no model file needed).
+        // Toy language models, a gated drafter and a manual clock for the decoding, server, client and
+        // coordinator tests (no model file needed).
         .target(name: "TandemTestSupport", dependencies: ["TandemDecoding"], path: "Tests/TandemTestSupport"),
+        // Loopback servers, raw WebSocket connections, the `tandem` process runner and the fixture models,
+        // shared by the server, client and CLI test targets.
+        .target(
+            name: "TandemLoopbackSupport",
+            dependencies: [
+                "TandemTestSupport", "TandemServer", "TandemClient", "TandemWire", "TandemWireConversions",
+                "TandemDecoding", "TandemModel", "TandemModelAdapter", "TandemTokenizer",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/TandemLoopbackSupport",
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(
             name: "TandemDecodingTests",
             dependencies: [
@@ -145,22 +158,42 @@ let package = Package(
         ),
         .testTarget(name: "TandemSamplingTests", dependencies: ["TandemSampling"]),
         .testTarget(name: "TandemWireTests", dependencies: ["TandemWire", "TandemWireConversions", "TandemDecoding"]),
+        // The verifier server over loopback sockets: hostile frames, limits, idle expiry, registration.
         .testTarget(
             name: "TandemServerTests",
             dependencies: [
-                "TandemTestSupport",
+                "TandemTestSupport", "TandemLoopbackSupport",
                 "TandemServer", "TandemClient", "TandemWire", "TandemWireConversions", "TandemDecoding", "TandemModel",
-                "TandemModelAdapter", "TandemSampling", "TandemTokenizer", "TandemGGUF", "TandemCoordinator", "tandem",
-                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                "TandemModelAdapter", "TandemTokenizer", "TandemCoordinator",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The client against loopback servers: the WebSocket link, reconnects and back-off, failover,
+        // assisted, cloud-only, proactive and routed generation.
+        .testTarget(
+            name: "TandemClientTests",
+            dependencies: [
+                "TandemTestSupport", "TandemLoopbackSupport",
+                "TandemClient", "TandemServer", "TandemWire", "TandemWireConversions", "TandemDecoding", "TandemModel",
+                "TandemModelAdapter", "TandemTokenizer", "TandemCoordinator",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            resources: [.copy("Fixtures")]
+            ]
+        ),
+        // The `tandem` executable run as a process: command lines, JSON output, bench commands, and
+        // coordination between real coordinator and verifier processes.
+        .testTarget(
+            name: "TandemCLITests",
+            dependencies: [
+                "tandem", "TandemTestSupport", "TandemLoopbackSupport",
+                "TandemClient", "TandemServer", "TandemWire", "TandemWireConversions", "TandemDecoding", "TandemModel",
+                "TandemModelAdapter", "TandemTokenizer",
+            ]
         ),
         .testTarget(
             name: "TandemCoordinatorTests",
             dependencies: [
-                "TandemCoordinator", "TandemWire",
+                "TandemCoordinator", "TandemWire", "TandemTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]

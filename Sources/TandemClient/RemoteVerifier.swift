@@ -30,10 +30,13 @@ public actor RemoteVerifier: RoutingVerifier {
         public var logger: Logger
         /// Ask the server for `provisional` frames (early-exit guesses) before verdicts.
         public var preemptive: Bool
+        /// The clock the pauses between reconnects are slept on (tests pass one they move by hand).
+        public var clock: any Clock<Duration>
 
         public init(
             url: String, draftFingerprint: String, draftModel: String? = nil, timeout: Duration = .seconds(60),
-            maxReconnects: Int = 3, logger: Logger = Logger(label: "tandem.client"), preemptive: Bool = false
+            maxReconnects: Int = 3, logger: Logger = Logger(label: "tandem.client"), preemptive: Bool = false,
+            clock: any Clock<Duration> = ContinuousClock()
         ) {
             self.url = url
             self.draftFingerprint = draftFingerprint
@@ -42,6 +45,7 @@ public actor RemoteVerifier: RoutingVerifier {
             self.maxReconnects = maxReconnects
             self.logger = logger
             self.preemptive = preemptive
+            self.clock = clock
         }
     }
 
@@ -184,7 +188,7 @@ public actor RemoteVerifier: RoutingVerifier {
             if failures > configuration.maxReconnects {
                 throw ClientError.reconnectsExhausted(attempts: failures - 1, last: lastFailure)
             }
-            try await Task.sleep(for: .milliseconds(50 * (1 << min(failures, 5))))
+            try await configuration.clock.sleep(for: .milliseconds(50 * (1 << min(failures, 5))))
         }
     }
 

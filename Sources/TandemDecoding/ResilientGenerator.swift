@@ -1,4 +1,5 @@
 import Synchronization
+import TandemUtilities
 
 /// Assisted generation that survives losing its verifier: while `verifier` answers, rounds run as in
 /// `AssistedGenerator`; when it throws `VerifierUnavailable` (no verifier reachable), the draft goes on
@@ -22,14 +23,17 @@ public final class ResilientGenerator: TokenGenerator {
         public var retryInterval: Duration
         /// The longest the interval grows to.
         public var maxRetryInterval: Duration
+        /// The clock the interval is measured on (tests pass one they move by hand).
+        public var clock: any Clock<Duration>
 
         public init(
             retryEveryTokens: Int = 8, retryInterval: Duration = .milliseconds(500),
-            maxRetryInterval: Duration = .seconds(15)
+            maxRetryInterval: Duration = .seconds(15), clock: any Clock<Duration> = ContinuousClock()
         ) {
             self.retryEveryTokens = max(1, retryEveryTokens)
             self.retryInterval = retryInterval
             self.maxRetryInterval = max(retryInterval, maxRetryInterval)
+            self.clock = clock
         }
     }
 
@@ -129,7 +133,9 @@ public final class ResilientGenerator: TokenGenerator {
     ) async throws -> FinishReason {
         let clock = ContinuousClock()
         var source: TokenSource?
-        var lastAttempt: ContinuousClock.Instant?
+        // When the last attempt began, on the configured clock (the one above times the work).
+        let attempts = ElapsedClock(configuration.clock)
+        var lastAttempt: Duration?
         var localSinceAttempt = 0
         var interval = configuration.retryInterval
         var contextLength: Int?
@@ -147,9 +153,9 @@ public final class ResilientGenerator: TokenGenerator {
             case nil: break
             }
             if !openNow, source == .local, !probe.isBusy, localSinceAttempt >= configuration.retryEveryTokens,
-                lastAttempt.map({ clock.now - $0 >= interval }) ?? true
+                lastAttempt.map({ attempts.now - $0 >= interval }) ?? true
             {
-                lastAttempt = clock.now
+                lastAttempt = attempts.now
                 localSinceAttempt = 0
                 let sequence = request.prompt + sink.tokens
                 probe.start(
@@ -159,7 +165,7 @@ public final class ResilientGenerator: TokenGenerator {
                         stopTokens: request.stopTokens))
             }
             if openNow {
-                lastAttempt = clock.now
+                lastAttempt = attempts.now
                 localSinceAttempt = 0
                 // The client owns the sequence: the verifier re-opens with all of it, local tokens included.
                 let sequence = request.prompt + sink.tokens

@@ -18,7 +18,7 @@ final class AssistConnection {
     private let channel: any Channel
     private let logger: Logger
     private let codec = WireCodec()
-    private let lastActivity = ActivityClock()
+    private let lastActivity: ActivityClock
 
     private var sessionID: String?
     private var verifier: InProcessVerifier?
@@ -31,6 +31,7 @@ final class AssistConnection {
         self.context = context
         self.channel = channel
         self.logger = logger
+        lastActivity = ActivityClock(context.clock)
     }
 
     /// Serves the connection until the client closes it, sends `close`, or stays idle too long.
@@ -43,7 +44,7 @@ final class AssistConnection {
                 let timeout = context.limits.idleTimeout
                 while !Task.isCancelled {
                     let deadline = lastActivity.last + timeout
-                    if ContinuousClock.now >= deadline {
+                    if lastActivity.clock.now >= deadline {
                         context.metrics.error(WireErrorCode.idleTimeout.rawValue)
                         logger.info("closing idle connection")
                         let frame = try? codec.encode(
@@ -55,7 +56,7 @@ final class AssistConnection {
                         try? await outbound.close(.normalClosure, reason: "idle")
                         return
                     }
-                    try? await Task.sleep(until: deadline, clock: .continuous)
+                    try? await lastActivity.clock.sleep(until: deadline)
                 }
             }
             await self.readLoop(inbound: inbound, outbound: outbound)
@@ -262,13 +263,21 @@ final class AssistConnection {
     }
 }
 
-/// When a connection last heard from or answered its client (shared with its idle watchdog).
+/// When a connection last heard from or answered its client (shared with its idle watchdog), on the
+/// server's clock.
 final class ActivityClock: Sendable {
-    private let instant = Mutex(ContinuousClock.now)
+    let clock: ElapsedClock
+    private let instant: Mutex<Duration>
 
-    var last: ContinuousClock.Instant { instant.withLock { $0 } }
+    init(_ clock: ElapsedClock) {
+        self.clock = clock
+        instant = Mutex(clock.now)
+    }
+
+    var last: Duration { instant.withLock { $0 } }
 
     func touch() {
-        instant.withLock { $0 = .now }
+        let now = clock.now
+        instant.withLock { $0 = now }
     }
 }

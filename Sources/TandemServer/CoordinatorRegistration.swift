@@ -21,11 +21,13 @@ public struct CoordinatorRegistration: Sendable {
     /// Longest wait for one HTTP exchange.
     public var requestTimeout: Duration
     public var logger: Logger
+    /// The clock the waits between heartbeats and retries are slept on (tests pass one they move by hand).
+    public var clock: any Clock<Duration>
 
     public init(
         coordinator: String, secret: String, registration: VerifierRegistration,
         retryInterval: Duration = .seconds(1), requestTimeout: Duration = .seconds(5),
-        logger: Logger = Logger(label: "tandem.register")
+        logger: Logger = Logger(label: "tandem.register"), clock: any Clock<Duration> = ContinuousClock()
     ) {
         var base = coordinator
         while base.hasSuffix("/") { base.removeLast() }
@@ -35,6 +37,7 @@ public struct CoordinatorRegistration: Sendable {
         self.retryInterval = retryInterval
         self.requestTimeout = requestTimeout
         self.logger = logger
+        self.clock = clock
     }
 
     /// Runs until the task is cancelled, then deregisters (best effort).
@@ -80,7 +83,7 @@ public struct CoordinatorRegistration: Sendable {
                     unreachableLogged = true
                 }
             }
-            if wait > .zero { try? await Task.sleep(for: wait) }
+            if wait > .zero { try? await clock.sleep(for: wait) }
         }
         if let id {
             // The surrounding task is cancelled, and the HTTP client honours that: leave from a fresh task.

@@ -1,3 +1,5 @@
+import TandemUtilities
+
 /// What every connection of one server shares.
 struct ServerContext: Sendable {
     let model: TargetModel
@@ -6,4 +8,6 @@ struct ServerContext: Sendable {
     let slots: SessionSlots
     let metrics: ServerMetrics
     let load: LoadTracker
+    /// The clock idle timeouts are measured on (`ContinuousClock` unless a test injects one).
+    let clock: ElapsedClock
 }

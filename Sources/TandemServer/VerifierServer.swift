@@ -5,6 +5,7 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import ServiceLifecycle
+import TandemUtilities
 import TandemWire
 
 /// The verifier server: WebSocket sessions at `/v1/assist`, and `GET /health`, `GET /v1/models`,
@@ -25,13 +26,17 @@ public struct VerifierServer: Sendable {
     let logger: Logger
     let slots: SessionSlots
     let load = LoadTracker()
+    /// The clock idle timeouts are measured on.
+    let clock: any Clock<Duration>
 
     /// - Parameters:
     ///   - port: 0 picks an ephemeral port (read it from `start()`'s answer).
     ///   - faults: injected faults, for tests.
+    ///   - clock: the clock idle timeouts are measured on (tests pass one they move by hand).
     public init(
         model: TargetModel, limits: ServerLimits = ServerLimits(), host: String = "127.0.0.1", port: Int = 8080,
-        faults: FaultInjection = FaultInjection(), logger: Logger = Logger(label: "tandem.server")
+        faults: FaultInjection = FaultInjection(), logger: Logger = Logger(label: "tandem.server"),
+        clock: any Clock<Duration> = ContinuousClock()
     ) {
         self.model = model
         self.limits = limits
@@ -39,6 +44,7 @@ public struct VerifierServer: Sendable {
         self.port = port
         self.faults = faults
         self.logger = logger
+        self.clock = clock
         slots = SessionSlots(limit: max(0, limits.maxSessions))
     }
 
@@ -69,7 +75,7 @@ public struct VerifierServer: Sendable {
     private func application(onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
         let context = ServerContext(
             model: model, limits: limits, faults: faults,
-            slots: slots, metrics: ServerMetrics(), load: load)
+            slots: slots, metrics: ServerMetrics(), load: load, clock: ElapsedClock(clock))
         let logger = self.logger
         let app = Application(
             router: Self.router(context),

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import TandemCoordinator
+import TandemTestSupport
 import TandemWire
 import Testing
 
@@ -20,13 +21,17 @@ func exchange(_ method: String, _ url: String, secret: String? = nil, body: Data
     return (Int(response.status.code), Data(bytes.readableBytesView))
 }
 
-func withCoordinator<T>(heartbeatTimeout: Duration = .seconds(30), _ body: (RunningCoordinator) async throws -> T)
-    async throws -> T
-{
+/// Runs a coordinator on loopback for `body`; its registry reads `clock` (moved by hand) when one is given.
+func withCoordinator<T>(
+    heartbeatTimeout: Duration = .seconds(30), clock: ManualClock? = nil,
+    _ body: (RunningCoordinator) async throws -> T
+) async throws -> T {
     var logger = Logger(label: "test.coordinator")
     logger.logLevel = .critical
+    var now: @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
+    if let clock { now = registryTime(clock) }
     let running = try await CoordinatorServer(
-        registry: VerifierRegistry(secret: "s3cret", heartbeatTimeout: heartbeatTimeout),
+        registry: VerifierRegistry(secret: "s3cret", heartbeatTimeout: heartbeatTimeout, now: now),
         host: "127.0.0.1", port: 0, logger: logger
     ).start()
     do {
@@ -122,7 +127,9 @@ struct CoordinatorHTTPTests {
 
     @Test("a verifier that stops heartbeating disappears from the listing after the timeout")
     func staleOverHTTP() async throws {
-        try await withCoordinator(heartbeatTimeout: .milliseconds(1500)) { c in
+        let clock = ManualClock()
+        try await withCoordinator(heartbeatTimeout: .milliseconds(1500), clock: clock) {
+            (c: RunningCoordinator) async throws in
             let base = c.url + RegistryAPI.path
             #expect(
                 try await exchange("POST", base, secret: "s3cret", body: try encoder.encode(registration(port: 9020))).0
@@ -130,7 +137,11 @@ struct CoordinatorHTTPTests {
             #expect(
                 try JSONDecoder().decode(VerifierListing.self, from: try await exchange("GET", base).1).verifiers.count
                     == 1)
-            try await Task.sleep(for: .milliseconds(3200))
+            clock.advance(by: .milliseconds(1500))
+            #expect(
+                try JSONDecoder().decode(VerifierListing.self, from: try await exchange("GET", base).1).verifiers.count
+                    == 1, "still listed at exactly the timeout")
+            clock.advance(by: .milliseconds(1))
             #expect(
                 try JSONDecoder().decode(VerifierListing.self, from: try await exchange("GET", base).1).verifiers
                     .isEmpty)

@@ -1,14 +1,13 @@
-import Synchronization
+import TandemTestSupport
 import TandemWire
 import Testing
 
 @testable import TandemCoordinator
 
-/// Time that moves only when a test says so.
-final class ManualTime: Sendable {
-    private let instant = Mutex(ContinuousClock.now)
-    var now: ContinuousClock.Instant { instant.withLock { $0 } }
-    func advance(_ d: Duration) { instant.withLock { $0 += d } }
+/// The registry's `now`, read from a manual clock (time moves only when the test says so).
+func registryTime(_ clock: ManualClock) -> @Sendable () -> ContinuousClock.Instant {
+    let origin = ContinuousClock.now
+    return { origin + clock.now.offset }
 }
 
 func sha(_ c: Character) -> String { String(repeating: c, count: 64) }
@@ -24,10 +23,9 @@ func registration(
 
 @Suite("Verifier registry (fake clock)")
 struct RegistryTests {
-    let time = ManualTime()
+    let time = ManualClock()
     var registry: VerifierRegistry {
-        let time = self.time
-        return VerifierRegistry(secret: "s3cret", heartbeatTimeout: .seconds(10), now: { time.now })
+        VerifierRegistry(secret: "s3cret", heartbeatTimeout: .seconds(10), now: registryTime(time))
     }
 
     @Test("only the exact bearer secret is accepted")
@@ -52,9 +50,9 @@ struct RegistryTests {
         let b = try registry.register(registration(port: 1002))
         #expect(a.heartbeatTimeoutMs == 10_000)
         #expect(a.id != b.id)
-        time.advance(.seconds(6))
+        time.advance(by: .seconds(6))
         _ = try registry.heartbeat(id: a.id, VerifierHeartbeat(modelSha256: sha("a"), load: VerifierLoad()))
-        time.advance(.seconds(6))
+        time.advance(by: .seconds(6))
         #expect(registry.list().map(\.id) == [a.id], "b missed its heartbeats")
         #expect(throws: RegistryError.unknownVerifier(b.id)) {
             try registry.heartbeat(id: b.id, VerifierHeartbeat(modelSha256: sha("a"), load: VerifierLoad()))
@@ -62,7 +60,7 @@ struct RegistryTests {
         // It comes back by registering again.
         let again = try registry.register(registration(port: 1002))
         #expect(Set(registry.list().map(\.id)) == [a.id, again.id])
-        time.advance(.seconds(11))
+        time.advance(by: .seconds(11))
         #expect(registry.list().isEmpty)
         #expect(registry.count == 0)
     }

@@ -182,6 +182,63 @@ actor SwitchableVerifier: Verifier, FailoverReporting {
         #expect(result.counters.localTokens == 30)
         #expect(await verifier.opens == 1, "the interval since the first attempt has not passed")
     }
+
+    @Test("attempts wait for the interval on the configured clock: none while it stands still, one once it passed")
+    func backoffOnTheClock() async throws {
+        let clock = ManualClock()
+        let verifier = SwitchableVerifier(
+            InProcessVerifier(session: ResilientGeneratorTests.target.makeSession()), startDown: true)
+        let moves = ClockMoves()
+        let drafter = ClockMovingDrafter(
+            base: ModelDrafter(session: ResilientGeneratorTests.draft.makeSession()), clock: clock,
+            verifier: verifier, moves: moves, at: 10, step: .seconds(1))
+        let generator = ResilientGenerator(
+            drafter: drafter, verifier: verifier, policy: FixedWindow(3),
+            configuration: .init(retryEveryTokens: 1, retryInterval: .seconds(1), clock: clock))
+        let result = try await generator.run(SessionRequest(prompt: ResilientGeneratorTests.prompt, maxTokens: 30))
+        #expect(result.counters.localTokens == 30)
+        #expect(moves.opensBeforeTheMove == 1, "no attempt while the clock stood still")
+        #expect(await verifier.opens == 2, "one attempt once the interval passed, none after (it doubled)")
+    }
+}
+
+/// What `ClockMovingDrafter` saw.
+final class ClockMoves: Sendable {
+    let tokens = Mutex(0)
+    let opensBefore = Mutex<Int?>(nil)
+    var opensBeforeTheMove: Int? { opensBefore.withLock { $0 } }
+}
+
+/// A drafter that, at its `at`-th local token, notes the verifier's opens and moves `clock` by `step`;
+/// at twice that it waits (10 s at most) for the background attempt the move allowed to reach the verifier.
+struct ClockMovingDrafter: Drafter {
+    let base: ModelDrafter
+    let clock: ManualClock
+    let verifier: SwitchableVerifier
+    let moves: ClockMoves
+    let at: Int
+    let step: Duration
+
+    func start(_ request: SessionRequest) async throws { try await base.start(request) }
+    func propose(_ count: Int) async throws -> DraftProposal { try await base.propose(count) }
+    func advance(_ tokens: [Int]) async throws {
+        let count = moves.tokens.withLock {
+            $0 += tokens.count
+            return $0
+        }
+        if count == at {
+            let opens = await verifier.opens
+            moves.opensBefore.withLock { $0 = opens }
+            clock.advance(by: step)
+        }
+        if count == 2 * at {
+            let deadline = ContinuousClock.now + .seconds(10)
+            while await verifier.opens < 2, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(1))
+            }
+        }
+        try await base.advance(tokens)
+    }
 }
 
 /// Local tokens made so far, and whether a background attempt to reach the verifier has begun.
@@ -226,7 +283,16 @@ actor SlowUnreachableVerifier: Verifier {
         let probe = opens >= 2
         if probe { progress.probeEntered.withLock { $0 = true } }
         let before = progress.tokens.withLock { $0 }
-        try? await Task.sleep(for: .milliseconds(200))
+        if probe {
+            // Held until local generation makes a token (10 s at most): a generator that waited for
+            // this attempt would make none, however fast or loaded the machine.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !Task.isCancelled, progress.tokens.withLock({ $0 }) == before, ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(1))
+            }
+        } else {
+            try? await Task.sleep(for: .milliseconds(200))
+        }
         if probe, progress.tokens.withLock({ $0 }) > before { localTokensDuringProbe = true }
         throw VerifierUnavailable("packets dropped")
     }

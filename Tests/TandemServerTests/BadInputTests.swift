@@ -1,5 +1,6 @@
 import Foundation
 import TandemDecoding
+import TandemLoopbackSupport
 import TandemServer
 import TandemTestSupport
 import TandemWire
@@ -109,6 +110,17 @@ struct BadInputTests {
         }
     }
 
+    /// Waits until the server ends `raw`'s connection; a frame or another error instead is a failure.
+    func expectConnectionEnds(_ raw: RawConnection, sourceLocation: SourceLocation = #_sourceLocation) async {
+        do {
+            let frame = try await raw.link.receive(timeout: .seconds(30))
+            Issue.record("expected the connection to end, got \(frame)", sourceLocation: sourceLocation)
+        } catch ClientError.connectionLost {
+        } catch {
+            Issue.record("expected the connection to end, got \(error)", sourceLocation: sourceLocation)
+        }
+    }
+
     @Test("the session limit refuses extra sessions and frees the slot on close")
     func sessionLimit() async throws {
         try await withServer(limits: ServerLimits(maxSessions: 1)) { server in
@@ -120,16 +132,13 @@ struct BadInputTests {
             let second = try await RawConnection.connect(server)
             expectError(try await second.send(openMessage()), .sessionLimit)
             try await first.link.send(try first.codec.encode(.close))
-            // The slot is free once the server has processed the close.
-            var opened = false
-            for _ in 0..<50 where !opened {
-                if case .opened = try await second.send(openMessage()) {
-                    opened = true
-                } else {
-                    try await Task.sleep(for: .milliseconds(20))
-                }
+            // The server frees the slot before it closes the connection, so once the close has reached
+            // this side the slot is free: no retries, no sleeping.
+            await expectConnectionEnds(first)
+            guard case .opened = try await second.send(openMessage()) else {
+                Issue.record("the slot was not freed on close")
+                return
             }
-            #expect(opened)
             await second.close()
             await first.close()
         }
@@ -137,33 +146,46 @@ struct BadInputTests {
 
     @Test("an idle session expires with an error frame and the connection closes")
     func idleTimeout() async throws {
-        try await withServer(limits: ServerLimits(maxSessions: 1, idleTimeout: .milliseconds(300))) { server in
-            let raw = try await RawConnection.connect(server)
+        let clock = ManualClock()
+        let timeout = Duration.seconds(300)
+        try await withVerifierServer(limits: ServerLimits(maxSessions: 1, idleTimeout: timeout), clock: clock) {
+            server, running in
+            let raw = try await RawConnection.connect(running)
             guard case .opened = try await raw.send(openMessage()) else {
                 Issue.record("open failed")
                 return
             }
-            let frame = try await raw.link.receive(timeout: .seconds(10))
-            expectError(try raw.codec.decode(frame), .idleTimeout)
+            // Short of the timeout on the server's clock the session serves, however long that took.
+            clock.advance(by: timeout - .milliseconds(1))
+            guard case .verdict = try await raw.send(.verify(VerifyMessage(round: 1, base: 3, drafts: []))) else {
+                Issue.record("the session expired before its timeout")
+                return
+            }
+            // Past it, the watchdog sends the error frame, closes the connection and frees the slot.
+            try await advance(clock, by: timeout) { server.currentLoad.activeSessions == 0 }
+            expectError(try raw.codec.decode(try await raw.link.receive(timeout: .seconds(10))), .idleTimeout)
+            await expectConnectionEnds(raw)
             // Its slot is free: a new client gets the only session.
-            try await Task.sleep(for: .milliseconds(100))
-            try await expectServing(server)
+            try await expectServing(running)
             await raw.close()
         }
     }
 
     @Test("a client re-opens after its idle session expired and loses no token")
     func idleRecovery() async throws {
-        try await withServer(limits: ServerLimits(idleTimeout: .milliseconds(400))) { server in
+        let clock = ManualClock()
+        let timeout = Duration.seconds(400)
+        try await withVerifierServer(limits: ServerLimits(idleTimeout: timeout), clock: clock) { server, running in
             let verifier = RemoteVerifier(
-                .init(url: server.assistURL, draftFingerprint: Toys.fingerprint, timeout: .seconds(10)))
+                .init(url: running.assistURL, draftFingerprint: Toys.fingerprint, timeout: .seconds(10)))
             _ = try await verifier.open(SessionRequest(prompt: [1, 2, 3], maxTokens: 10))
             let v1 = try await verifier.verify(DraftRound(round: 1, base: 3, drafts: []))
-            try await Task.sleep(for: .milliseconds(1200))
+            // The session expires on the server's clock; the verifier learns it at its next round.
+            try await advance(clock, by: timeout) { server.currentLoad.activeSessions == 0 }
             let v2 = try await verifier.verify(DraftRound(round: 2, base: 4, drafts: []))
             #expect([v1.next, v2.next] == Toys.target.greedy(prompt: [1, 2, 3], count: 2))
-            // At least the one after the sleep; a loaded machine may also idle out between open and round 1.
-            #expect(await verifier.reconnects >= 1)
+            // Exactly once: the server's clock stood still between the open and round 1.
+            #expect(await verifier.reconnects == 1)
             await verifier.close()
         }
     }

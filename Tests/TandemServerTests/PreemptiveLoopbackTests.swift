@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import TandemDecoding
+import TandemLoopbackSupport
 import TandemModel
 import TandemModelAdapter
 import TandemServer

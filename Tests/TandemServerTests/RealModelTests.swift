@@ -1,6 +1,7 @@
 import Foundation
 import TandemClient
 import TandemDecoding
+import TandemLoopbackSupport
 import TandemModel
 import TandemModelAdapter
 import TandemServer
@@ -8,27 +9,6 @@ import TandemTokenizer
 import TandemWire
 import TandemWireConversions
 import Testing
-
-/// The engine's fixture models: llama-s-f16 as target, llama-s-q8_0 as draft (same 513-token tokenizer,
-/// different weights), qwen2-s-q8_0 as a draft with another tokenizer.
-enum RealModels {
-    static func path(_ name: String) throws -> String {
-        let url = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
-        return url.appendingPathComponent(name).path
-    }
-
-    static func load(_ name: String) throws -> (Model, Tokenizer) {
-        let model = try Model(path: try path(name), threads: 1)
-        return (model, try Tokenizer(gguf: model.file))
-    }
-
-    /// The target's own greedy run, in-process (the reference).
-    static func targetGreedy(_ model: Model, prompt: [Int], count: Int) async throws -> [Int] {
-        let verifier = InProcessVerifier(session: model.makeSession(), shaper: SamplingDistribution.factory)
-        return try await TargetOnlyGenerator(verifier: verifier).run(SessionRequest(prompt: prompt, maxTokens: count))
-            .tokens
-    }
-}
 
 @Suite("Real models over a loopback server", .serialized, .timeLimit(.minutes(5)))
 struct RealModelTests {

@@ -1,4 +1,5 @@
 import Foundation
+import TandemLoopbackSupport
 import Testing
 
 @Suite("tandem bench assist end to end", .serialized, .timeLimit(.minutes(5)))

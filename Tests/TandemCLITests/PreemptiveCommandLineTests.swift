@@ -1,4 +1,5 @@
 import Foundation
+import TandemLoopbackSupport
 import Testing
 
 /// `tandem serve --exit-layer`, `tandem generate --preemptive --json` and `tandem bench preempt`, as a

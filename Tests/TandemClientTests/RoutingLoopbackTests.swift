@@ -1,5 +1,6 @@
 import Foundation
 import TandemDecoding
+import TandemLoopbackSupport
 import TandemModel
 import TandemModelAdapter
 import TandemServer

@@ -1,4 +1,5 @@
 import Foundation
+import TandemLoopbackSupport
 import Testing
 
 @Suite("tandem serve / generate --server / demo", .serialized, .timeLimit(.minutes(5)))

@@ -1,4 +1,5 @@
 import TandemDecoding
+import TandemLoopbackSupport
 import TandemServer
 import TandemTestSupport
 import TandemWire

@@ -4,6 +4,7 @@ import Logging
 import TandemClient
 import TandemCoordinator
 import TandemDecoding
+import TandemLoopbackSupport
 import TandemServer
 import TandemTestSupport
 import TandemWire
@@ -17,12 +18,6 @@ func hashedToyTarget(_ sha256: String) -> TargetModel {
         id: "toy-target", fingerprint: Toys.fingerprint, vocabularySize: model.vocabularySize,
         contextLength: model.contextLength, sha256: sha256
     ) { model.makeSession() }
-}
-
-func quietLogger() -> Logger {
-    var logger = Logger(label: "test.failover")
-    logger.logLevel = .critical
-    return logger
 }
 
 func failoverClient(

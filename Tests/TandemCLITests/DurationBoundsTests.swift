@@ -1,4 +1,5 @@
 import Foundation
+import TandemLoopbackSupport
 import Testing
 
 /// Numeric options that become a `Duration` are bounded: a huge value is a clear error with exit status

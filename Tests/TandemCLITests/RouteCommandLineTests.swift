@@ -1,4 +1,5 @@
 import Foundation
+import TandemLoopbackSupport
 import Testing
 
 @Suite("tandem generate --mode route / bench route", .serialized, .timeLimit(.minutes(5)))

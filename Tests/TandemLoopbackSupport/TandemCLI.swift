@@ -2,26 +2,26 @@ import Foundation
 import Synchronization
 
 /// Runs the built `tandem` executable (next to the test bundle) and captures its output.
-enum TandemCLI {
-    static var executable: URL {
+package enum TandemCLI {
+    package static var executable: URL {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tandem")
     }
 
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+    package struct Output: Sendable {
+        package var status: Int32
+        package var stdout: String
+        package var stderr: String
     }
 
     /// Runs `tandem arguments…` to its end, killing it after `timeout`. The work happens on a Dispatch
     /// thread: its pipe reads block, and blocking the cooperative pool (two threads on CI) would stall
     /// every other suite running in parallel.
-    static func run(_ arguments: [String], timeout: Duration = .seconds(180)) async throws -> Output {
+    package static func run(_ arguments: [String], timeout: Duration = .seconds(180)) async throws -> Output {
         try await offPool { try runBlocking(arguments, timeout: timeout) }
     }
 
     /// Runs `body` on a Dispatch thread and returns its result.
-    static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    package static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 continuation.resume(with: Result { try body() })

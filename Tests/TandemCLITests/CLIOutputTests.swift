@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TandemLoopbackSupport
 import Testing
 
 /// The CLI's one JSON path and one error path, as a script sees them: `--json` documents with exactly

@@ -1,8 +1,10 @@
 import Foundation
 import TandemClient
 import TandemDecoding
+import TandemLoopbackSupport
 import TandemModel
 import TandemModelAdapter
+import TandemTestSupport
 import TandemTokenizer
 import TandemWire
 import TandemWireConversions
@@ -11,14 +13,6 @@ import Testing
 #if canImport(Glibc)
     import Glibc
 #endif
-
-/// The bundled pair under Models/ (the target serves in `tandem serve` subprocesses; the draft runs here).
-enum Bundled {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    static var target: String { root.appendingPathComponent("Models/target.gguf").path }
-    static var draft: String { root.appendingPathComponent("Models/draft.gguf").path }
-}
 
 /// A coordinator and verifiers as real `tandem` processes on loopback, on ports the OS picked.
 final class Cluster: @unchecked Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import TandemLoopbackSupport
 import TandemWire
 import Testing
 
