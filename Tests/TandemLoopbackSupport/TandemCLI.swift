@@ -11,6 +11,12 @@ package enum TandemCLI {
         package var status: Int32
         package var stdout: String
         package var stderr: String
+
+        package init(status: Int32, stdout: String, stderr: String) {
+            self.status = status
+            self.stdout = stdout
+            self.stderr = stderr
+        }
     }
 
     /// Runs `tandem arguments…` to its end, killing it after `timeout`. The work happens on a Dispatch
