@@ -158,7 +158,7 @@ final class AssistConnection {
         let clock = ContinuousClock()
         let openStarted = clock.now
         do {
-            let verifier = try self.verifier ?? makeVerifier()
+            let verifier = try self.verifier ?? context.makeVerifier()
             self.verifier = verifier
             info = try await verifier.open(m.request)
         } catch {
@@ -179,14 +179,6 @@ final class AssistConnection {
             timings: WireTimings(
                 computeMs: openSeconds.seconds * 1000,
                 cpuMs: info.serverCPUSeconds * 1000))
-    }
-
-    private func makeVerifier() throws -> InProcessVerifier {
-        let model = context.model
-        let contextLength = min(context.limits.contextLength ?? model.contextLength, model.contextLength)
-        let session = ContextCappedSession(try model.makeSession(), contextLength: contextLength)
-        return InProcessVerifier(
-            session: session, queue: model.queue, maxWindow: context.limits.maxWindow, shaper: model.shaper)
     }
 
     private func verify(_ m: VerifyMessage) async throws -> VerdictMessage {

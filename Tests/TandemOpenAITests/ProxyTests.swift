@@ -1,0 +1,130 @@
+import Foundation
+import TandemClient
+import TandemOpenAI
+import TandemProxy
+import TandemServer
+import Testing
+
+/// `tandem proxy`'s library: the same endpoints on localhost, each completion by assisted decoding
+/// with the bundled draft against the bundled target's verifier over loopback.
+@Suite("The assisting OpenAI proxy", .serialized, .timeLimit(.minutes(5)))
+struct ProxyTests {
+    static let prompts = ["What is a list?", "Explain a dict.", "How do I open a file?"]
+
+    @Test("greedy: the proxy's text equals the verifier's own /v1/chat/completions text, streamed and not")
+    func greedyEquivalence() async throws {
+        try await withVerifier { server, _, tokenizer, draft in
+            let verification = ProxyVerification.resilient(
+                VerifierDirectory(.addresses([server.assistURL])), requireSha256: nil)
+            try await withProxy(draft: draft, tokenizer: tokenizer, verification: verification) { proxy in
+                for prompt in Self.prompts {
+                    let direct = try await post(server.httpURL, "/v1/chat/completions", chatBody(prompt, maxTokens: 48))
+                        .decode(ChatCompletion.self)
+                    let assisted = try await post(
+                        proxy.httpURL, "/v1/chat/completions", chatBody(prompt, maxTokens: 48))
+                    #expect(assisted.status == 200, "\(assisted.text)")
+                    let completion = try assisted.decode(ChatCompletion.self)
+                    #expect(completion.choices[0].message.content == direct.choices[0].message.content, "\(prompt)")
+                    #expect(completion.usage == direct.usage, "\(prompt)")
+                    #expect(completion.choices[0].finishReason == direct.choices[0].finishReason)
+                    let stats = try #require(completion.tandem)
+                    #expect(stats.mode == "assisted")
+                    #expect(stats.localTokens == 0)
+                    #expect(stats.rounds > 0)
+                    #expect(stats.tokensPerRound >= 1)
+                    let streamed = try await post(
+                        proxy.httpURL, "/v1/chat/completions", chatBody(prompt, maxTokens: 48, stream: true))
+                    let (text, chunks) = try streamedChat(streamed)
+                    #expect(text == direct.choices[0].message.content, "streamed: \(prompt)")
+                    #expect(streamed.events.last == "[DONE]")
+                    #expect(chunks.compactMap(\.tandem).count == 1, "the stats ride on the finishing chunk")
+                }
+                let metrics = try await get(proxy.httpURL, "/metrics")
+                #expect(metrics.text.contains("tandem_proxy_completions_total \(Double(2 * Self.prompts.count))"))
+                #expect(metrics.text.contains("tandem_proxy_acceptance_rate"))
+            }
+        }
+    }
+
+    @Test("/v1/completions through the proxy equals the verifier's")
+    func textCompletion() async throws {
+        try await withVerifier { server, _, tokenizer, draft in
+            let verification = ProxyVerification.resilient(
+                VerifierDirectory(.addresses([server.assistURL])), requireSha256: nil)
+            try await withProxy(draft: draft, tokenizer: tokenizer, verification: verification) { proxy in
+                let body = #"{"prompt":"The dictionary","max_tokens":40,"temperature":0,"stop":["\n\n"]}"#
+                let direct = try await post(server.httpURL, "/v1/completions", body).decode(TextCompletion.self)
+                let assisted = try await post(proxy.httpURL, "/v1/completions", body).decode(TextCompletion.self)
+                #expect(assisted.choices[0].text == direct.choices[0].text)
+                #expect(assisted.choices[0].finishReason == direct.choices[0].finishReason)
+                let models = try await get(proxy.httpURL, "/v1/models").decode(OpenAIModelList.self)
+                #expect(models.data.map(\.id) == ["draft.gguf"])
+            }
+        }
+    }
+
+    @Test("concurrent requests each get their own session and the verifier's own text")
+    func concurrent() async throws {
+        try await withVerifier { server, _, tokenizer, draft in
+            let verification = ProxyVerification.resilient(
+                VerifierDirectory(.addresses([server.assistURL])), requireSha256: nil)
+            try await withProxy(draft: draft, tokenizer: tokenizer, verification: verification) { proxy in
+                var expected: [String: String] = [:]
+                for prompt in Self.prompts {
+                    expected[prompt] = try await post(
+                        server.httpURL, "/v1/chat/completions", chatBody(prompt, maxTokens: 40)
+                    ).decode(ChatCompletion.self).choices[0].message.content
+                }
+                try await withThrowingTaskGroup(of: (String, String).self) { group in
+                    for prompt in Self.prompts {
+                        group.addTask {
+                            let answer = try await post(
+                                proxy.httpURL, "/v1/chat/completions", chatBody(prompt, maxTokens: 40, stream: true))
+                            return (prompt, try streamedChat(answer).text)
+                        }
+                    }
+                    var seen = 0
+                    for try await (prompt, text) in group {
+                        #expect(text == expected[prompt], "\(prompt)")
+                        seen += 1
+                    }
+                    #expect(seen == Self.prompts.count)
+                }
+            }
+        }
+    }
+
+    @Test("a verifier connection dropped mid-generation: the text is still the verifier's, nothing lost or repeated")
+    func droppedConnection() async throws {
+        let prompt = "How do I open a file?"
+        let expected = try await withVerifier { server, _, _, _ in
+            try await post(server.httpURL, "/v1/chat/completions", chatBody(prompt, maxTokens: 48))
+                .decode(ChatCompletion.self).choices[0].message.content
+        }
+        try await withVerifier(faults: FaultInjection(dropConnectionAtVerify: 3)) { server, _, tokenizer, draft in
+            let verification = ProxyVerification.resilient(
+                VerifierDirectory(.addresses([server.assistURL])), requireSha256: nil)
+            try await withProxy(draft: draft, tokenizer: tokenizer, verification: verification) { proxy in
+                let answer = try await post(
+                    proxy.httpURL, "/v1/chat/completions", chatBody(prompt, maxTokens: 48, stream: true))
+                #expect(try streamedChat(answer).text == expected)
+                #expect(answer.events.last == "[DONE]")
+            }
+        }
+    }
+
+    @Test("no verifier reachable: the proxy still answers, from the draft alone, and says so")
+    func offline() async throws {
+        let (_, draft, tokenizer) = try Bundled.load()
+        // A port nothing listens on: every attempt to reach a verifier fails at once.
+        let verification = ProxyVerification.resilient(
+            VerifierDirectory(.addresses(["ws://127.0.0.1:9"])), requireSha256: nil)
+        try await withProxy(draft: draft, tokenizer: tokenizer, verification: verification) { proxy in
+            let answer = try await post(proxy.httpURL, "/v1/chat/completions", chatBody("Hi", maxTokens: 16))
+            #expect(answer.status == 200, "\(answer.text)")
+            let completion = try answer.decode(ChatCompletion.self)
+            let stats = try #require(completion.tandem)
+            #expect(stats.localTokens == completion.usage.completionTokens)
+        }
+    }
+}
