@@ -183,7 +183,7 @@ def main():
             f"{t.get('acceptance_rate', 0):.2f} | {t.get('tokens_per_round', 0):.2f} | {t.get('cloud_passes_per_token', 0):.2f} |")
     lines += ["", "The six texts: verifier and proxy, each through the SDK streamed, the SDK non-streamed and curl -N.", ""]
     for r in rows:
-        lines += [f"**{r['prompt']}**", "", "```", r["text"], "```", ""]
+        lines += [f"**{r['prompt']}**", "", "~~~~", r["text"], "~~~~", ""]
     report = "\n".join(lines)
     print(report)
     if args.out:

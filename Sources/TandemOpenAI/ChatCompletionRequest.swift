@@ -60,6 +60,11 @@ public enum MessageContent: Decodable, Sendable, Equatable {
     public struct Part: Decodable, Sendable, Equatable {
         public var type: String
         public var text: String?
+
+        public init(type: String, text: String?) {
+            self.type = type
+            self.text = text
+        }
     }
 
     public init(from decoder: any Decoder) throws {

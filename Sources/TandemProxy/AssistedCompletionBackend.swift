@@ -20,20 +20,17 @@ struct AssistedCompletionBackend: CompletionBackend {
     func generate(_ request: SessionRequest, stopStrings: StopStrings?) throws -> AsyncThrowingStream<
         GenerationEvent, any Error
     > {
-        let drafter = ModelDrafter(
-            session: draft.makeSession(), queue: queue, proposalTopK: configuration.proposalTopK,
-            shaper: SamplingDistribution.factory)
         let events: AsyncThrowingStream<GenerationEvent, any Error>
         switch configuration.verification {
         case .localOnly:
-            events = DraftOnlyGenerator(drafter: drafter).generate(request, stopStrings: stopStrings)
+            events = DraftOnlyGenerator(drafter: makeDrafter()).generate(request, stopStrings: stopStrings)
         case .server(let url, let preemptive, let proactive):
             let verifier = RemoteVerifier(
                 .init(
                     url: url, draftFingerprint: tokenizer.fingerprint, draftModel: draftName,
                     timeout: configuration.timeout, preemptive: preemptive))
             events = AssistedGenerator(
-                drafter: drafter, verifier: verifier, policy: configuration.makePolicy(), preemptive: preemptive,
+                drafter: makeDrafter(), verifier: verifier, policy: configuration.makePolicy(), preemptive: preemptive,
                 proactive: proactive
             ).generate(request, stopStrings: stopStrings)
         case .resilient(let directory, let sha256):
@@ -42,11 +39,27 @@ struct AssistedCompletionBackend: CompletionBackend {
                     directory: directory, draftFingerprint: tokenizer.fingerprint, draftModel: draftName,
                     requireSha256: sha256, timeout: configuration.timeout))
             let generator = ResilientGenerator(
-                drafter: drafter, verifier: verifier, policy: configuration.makePolicy(),
+                drafter: makeDrafter(), verifier: verifier, policy: configuration.makePolicy(),
                 configuration: .init(retryEveryTokens: configuration.retryEveryTokens))
             events = Self.tokens(of: generator.events(request, stopStrings: stopStrings))
+        case .route(let url, let routing):
+            let verifier = RemoteVerifier(
+                .init(
+                    url: url, draftFingerprint: tokenizer.fingerprint, draftModel: draftName,
+                    timeout: configuration.timeout, maxReconnects: 2))
+            events = RoutedGenerator(
+                draft: draft.makeSession(), queue: queue, verifier: verifier, configuration: routing,
+                shaper: SamplingDistribution.factory
+            ).generate(request, stopStrings: stopStrings)
         }
         return Self.recording(events, into: metrics)
+    }
+
+    /// A drafter over a fresh session of the draft (one per request), on the shared queue.
+    private func makeDrafter() -> ModelDrafter {
+        ModelDrafter(
+            session: draft.makeSession(), queue: queue, proposalTopK: configuration.proposalTopK,
+            shaper: SamplingDistribution.factory)
     }
 
     func stats(_ result: GenerationResult) -> TandemCompletionStats? {

@@ -9,6 +9,9 @@ public enum ProxyVerification: Sendable {
     /// One server, with early-exit preemptive and/or proactive drafting (`AssistedGenerator`, as
     /// `tandem generate --server … --preemptive|--proactive`); a lost server is reconnected, not replaced.
     case server(String, preemptive: Bool, proactive: Bool)
+    /// Routing (`tandem generate --mode route`): the draft writes, and only the positions where it is
+    /// unsure go to the one server, which answers its own token there. Not the target's text exactly.
+    case route(String, RoutedGenerator.Configuration)
     /// No verifier: the draft alone (a baseline; its text is the draft's, not the target's).
     case localOnly
 }
@@ -39,7 +42,10 @@ public struct ProxyConfiguration: Sendable {
 
     /// The `tandem.mode` of a completion made this way.
     var mode: String {
-        if case .localOnly = verification { return "local" }
-        return "assisted"
+        switch verification {
+        case .localOnly: return "local"
+        case .route: return "routed"
+        case .resilient, .server: return "assisted"
+        }
     }
 }

@@ -23,7 +23,8 @@ struct ProxyCommand: AsyncParsableCommand {
 
             With --server (one or several, comma-separated) or --coordinator the proxy fails over between \
             verifiers and continues with the draft alone while none answers (the stats count those \
-            local_tokens); --preemptive and --proactive take one --server. --local-only uses no verifier.
+            local_tokens); --preemptive, --proactive and --mode route take one --server. --local-only uses no \
+            verifier.
 
             Examples:
               tandem serve --model Models/target.gguf --port 8080 &
@@ -32,6 +33,7 @@ struct ProxyCommand: AsyncParsableCommand {
                 -d '{"messages":[{"role":"user","content":"Hi"}],"max_tokens":32,"temperature":0,"stream":true}'
               tandem proxy --draft qwen2.5-coder-0.5b-instruct --coordinator http://127.0.0.1:8070
               tandem proxy --draft Models/draft.gguf --server ws://127.0.0.1:8080 --proactive --window 4
+              tandem proxy --draft Models/draft.gguf --server ws://127.0.0.1:8080 --mode route --threshold 0.4
               tandem proxy --draft Models/draft.gguf --local-only
             """
     )
@@ -57,6 +59,22 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(
         name: .long, help: ArgumentHelp("Drafts per round: N, doubling or adaptive.", valueName: "N|doubling|adaptive"))
     var window = "adaptive"
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "assist (the draft proposes, the server verifies) or route (the draft writes, the server answers its unsure positions; one --server).",
+            valueName: "assist|route"))
+    var mode = "assist"
+
+    @Option(name: .long, help: "Route mode: route a position when the draft's confidence is below this.")
+    var threshold: Double = 0.4
+
+    @Option(name: .long, help: "Route mode: the confidence score: top-prob, margin or entropy.")
+    var score = "top-prob"
+
+    @Option(name: .long, help: "Route mode: most routed share of the generated tokens, in [0, 1].")
+    var routeBudget: Double = 1
 
     @Flag(name: .long, help: "Draft the next window on the server's early-exit guess (one --server).")
     var preemptive = false
@@ -143,6 +161,9 @@ struct ProxyCommand: AsyncParsableCommand {
             throw CommandLineError(
                 "give exactly one of --server ws://HOST:PORT, --coordinator http://HOST:PORT, --local-only")
         }
+        if mode == "route", server == nil {
+            throw CommandLineError("--mode route takes one --server")
+        }
         if localOnly {
             guard !preemptive, !proactive, requireSha256 == nil else {
                 throw CommandLineError(
@@ -172,6 +193,19 @@ struct ProxyCommand: AsyncParsableCommand {
             } catch {
                 throw CommandLineError("--server: \(error)")
             }
+        }
+        switch mode {
+        case "assist": break
+        case "route":
+            guard servers.count == 1, required == nil, !preemptive, !proactive else {
+                throw CommandLineError(
+                    "--mode route takes one --server (no list, no --require-sha256, no --preemptive/--proactive)")
+            }
+            let routing = try RouteOption.configuration(
+                threshold: threshold, score: score, span: 1, budget: routeBudget, timeoutMs: 2000)
+            return .route(servers[0], routing)
+        default:
+            throw CommandLineError("--mode must be assist or route, not '\(mode)'")
         }
         if preemptive || proactive {
             guard servers.count == 1, required == nil else {

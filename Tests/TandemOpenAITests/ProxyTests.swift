@@ -1,5 +1,6 @@
 import Foundation
 import TandemClient
+import TandemDecoding
 import TandemOpenAI
 import TandemProxy
 import TandemServer
@@ -125,6 +126,28 @@ struct ProxyTests {
             let completion = try answer.decode(ChatCompletion.self)
             let stats = try #require(completion.tandem)
             #expect(stats.localTokens == completion.usage.completionTokens)
+        }
+    }
+
+    @Test("routing mode and the draft alone answer in the same shapes, and say how they made the text")
+    func otherModes() async throws {
+        try await withVerifier { server, _, tokenizer, draft in
+            let routing = RoutedGenerator.Configuration(policy: RoutingPolicy(threshold: 0.4))
+            try await withProxy(draft: draft, tokenizer: tokenizer, verification: .route(server.assistURL, routing)) {
+                proxy in
+                let answer = try await post(proxy.httpURL, "/v1/chat/completions", chatBody("Hi", maxTokens: 16))
+                #expect(answer.status == 200, "\(answer.text)")
+                #expect(try answer.decode(ChatCompletion.self).tandem?.mode == "routed")
+            }
+            try await withProxy(draft: draft, tokenizer: tokenizer, verification: .localOnly) { proxy in
+                let answer = try await post(
+                    proxy.httpURL, "/v1/chat/completions", chatBody("Hi", maxTokens: 16, stream: true))
+                let (text, chunks) = try streamedChat(answer)
+                #expect(!text.isEmpty)
+                let stats = try #require(chunks.compactMap(\.tandem).first)
+                #expect(stats.mode == "local")
+                #expect(stats.cloudPassesPerToken == 0)
+            }
         }
     }
 }
