@@ -90,6 +90,7 @@ def curl_stream(base, model, prompt, max_tokens):
                           "-d", body], capture_output=True, text=True, check=True).stdout
     text = ""
     done = False
+    tandem = None
     for block in out.split("\n\n"):
         if not block.startswith("data: "):
             continue
@@ -97,9 +98,11 @@ def curl_stream(base, model, prompt, max_tokens):
         if data == "[DONE]":
             done = True
             continue
-        for choice in json.loads(data).get("choices", []):
+        chunk = json.loads(data)
+        tandem = chunk.get("tandem") or tandem
+        for choice in chunk.get("choices", []):
             text += choice.get("delta", {}).get("content") or ""
-    return text, done
+    return text, done, tandem
 
 
 def main():
@@ -137,9 +140,10 @@ def main():
             v_text, v_ttft, v_total, _, v_usage = sdk_stream(verifier, verifier_model, prompt, args.max_tokens)
             p_text, p_ttft, p_total, p_tandem, p_usage = sdk_stream(assisted, proxy_model, prompt, args.max_tokens)
             v_plain, v_reason, _ = sdk_plain(verifier, verifier_model, prompt, args.max_tokens)
-            p_plain, p_reason, _ = sdk_plain(assisted, proxy_model, prompt, args.max_tokens)
-            v_curl, v_done = curl_stream(verifier_base, verifier_model, prompt, args.max_tokens)
-            p_curl, p_done = curl_stream(proxy_base, proxy_model, prompt, args.max_tokens)
+            p_plain, p_reason, p_plain_tandem = sdk_plain(assisted, proxy_model, prompt, args.max_tokens)
+            v_curl, v_done, _ = curl_stream(verifier_base, verifier_model, prompt, args.max_tokens)
+            p_curl, p_done, p_curl_tandem = curl_stream(proxy_base, proxy_model, prompt, args.max_tokens)
+            local = [(t or {}).get("local_tokens", 0) for t in (p_tandem, p_plain_tandem, p_curl_tandem)]
             equal = v_text == p_text == v_plain == p_plain == v_curl == p_curl and v_done and p_done
             all_equal &= equal
             tokens = v_usage.completion_tokens if v_usage else 0
@@ -147,7 +151,7 @@ def main():
                 "prompt": prompt, "equal": equal, "tokens": tokens, "finish": f"{v_reason}/{p_reason}",
                 "v_ttft": v_ttft * 1000, "p_ttft": p_ttft * 1000,
                 "v_tps": tokens / v_total if v_total else 0, "p_tps": (p_usage.completion_tokens if p_usage else 0) / p_total if p_total else 0,
-                "tandem": p_tandem or {}, "text": v_text,
+                "tandem": p_tandem or {}, "text": v_text, "local": local,
             })
             print(f"{'same' if equal else 'DIFFERENT'}  {prompt[:50]!r}", file=sys.stderr)
             if not equal:
@@ -172,16 +176,19 @@ def main():
         f"openai package {openai.__version__}; verifier model `{verifier_model}`, proxy model `{proxy_model}`; "
         f"greedy (temperature 0), {args.max_tokens} tokens at most.",
         "",
-        "| prompt | six texts identical | tokens | finish (verifier/proxy) | TTFT ms verifier / proxy | tok/s verifier / proxy | proxy acceptance | tokens/round | cloud passes/token |",
-        "|---|---|---:|---|---:|---:|---:|---:|---:|",
+        "| prompt | six texts identical | tokens | finish (verifier/proxy) | TTFT ms verifier / proxy | tok/s verifier / proxy | proxy acceptance | tokens/round | cloud passes/token | proxy local tokens (SDK stream / SDK / curl) |",
+        "|---|---|---:|---|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
         t = r["tandem"]
         lines.append(
             f"| {r['prompt'][:48]} | {'yes' if r['equal'] else '**no**'} | {r['tokens']} | {r['finish']} | "
             f"{r['v_ttft']:.0f} / {r['p_ttft']:.0f} | {r['v_tps']:.1f} / {r['p_tps']:.1f} | "
-            f"{t.get('acceptance_rate', 0):.2f} | {t.get('tokens_per_round', 0):.2f} | {t.get('cloud_passes_per_token', 0):.2f} |")
-    lines += ["", "The six texts: verifier and proxy, each through the SDK streamed, the SDK non-streamed and curl -N.", ""]
+            f"{t.get('acceptance_rate', 0):.2f} | {t.get('tokens_per_round', 0):.2f} | {t.get('cloud_passes_per_token', 0):.2f} | "
+            f"{' / '.join(str(n) for n in r['local'])} |")
+    lines += ["", "The six texts: verifier and proxy, each through the SDK streamed, the SDK non-streamed and curl -N. "
+              "Local tokens are tokens the proxy's draft made alone because no verifier answered within the "
+              "proxy's --timeout (offline fallback): those differ from the verifier's text by design.", ""]
     for r in rows:
         lines += [f"**{r['prompt']}**", "", "~~~~", r["text"], "~~~~", ""]
     report = "\n".join(lines)

@@ -85,10 +85,8 @@ final class AssistConnection {
                             lastActivity.touch()
                             continue
                         }
-                        if case .verify = decoded, let n = context.faults.dropConnectionAtVerify,
-                            context.slots.countVerify() == n
-                        {
-                            logger.notice("fault injection: dropping the connection at verify \(n)")
+                        if isInjectedFault(decoded) {
+                            logger.notice("fault injection: dropping the connection")
                             try? await channel.close()
                             return
                         }
@@ -105,6 +103,22 @@ final class AssistConnection {
             }
         } catch {
             logger.debug("connection ended: \(error)")
+        }
+    }
+
+    /// Whether `message` meets an injected fault (tests): the n-th `verify` of `dropConnectionAtVerify`,
+    /// or any `open` or `verify` once the server has gone down (`goDownAtVerify`).
+    private func isInjectedFault(_ message: WireMessage) -> Bool {
+        let faults = context.faults
+        guard faults.dropConnectionAtVerify != nil || faults.goDownAtVerify != nil else { return false }
+        switch message {
+        case .verify:
+            let n = context.slots.countVerify()
+            return n == faults.dropConnectionAtVerify || faults.goDownAtVerify.map { n >= $0 } == true
+        case .open:
+            return faults.goDownAtVerify.map { context.slots.verifyCount >= $0 } == true
+        default:
+            return false
         }
     }
 

@@ -85,6 +85,11 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Local tokens between attempts to reach a verifier again.")
     var retryEvery = 8
 
+    @Option(
+        name: .long,
+        help: "Seconds to wait for a verifier's connection or answer before trying the next (or the draft alone).")
+    var timeout: Double = 10
+
     @Option(name: .long, help: "The model name the proxy reports (default: the draft file's name).")
     var modelName: String?
 
@@ -110,6 +115,7 @@ struct ProxyCommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0…65535") }
         guard retryEvery >= 1 else { throw ValidationError("--retry-every must be ≥ 1") }
+        guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be in (0, 3600] seconds") }
     }
 
     func run() async throws {
@@ -135,7 +141,7 @@ struct ProxyCommand: AsyncParsableCommand {
                 configuration: ProxyConfiguration(
                     verification: verification,
                     makePolicy: { (try? WindowOption.policy(window)) ?? ConfidenceStoppingWindow() },
-                    retryEveryTokens: retryEvery),
+                    retryEveryTokens: retryEvery, timeout: .milliseconds(Int64(timeout * 1000))),
                 modelName: modelName, chatFormat: format, host: host, port: port, logger: logger)
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))

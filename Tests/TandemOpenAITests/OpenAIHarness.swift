@@ -50,13 +50,16 @@ func withVerifier<T>(
 
 /// Starts a proxy with the bundled draft in front of `verification` for the duration of `body`.
 func withProxy<T>(
-    draft: Model, tokenizer: Tokenizer, verification: ProxyVerification, _ body: (RunningProxy) async throws -> T
+    draft: Model, tokenizer: Tokenizer, verification: ProxyVerification,
+    makePolicy: @escaping @Sendable () -> any WindowPolicy = { ConfidenceStoppingWindow() },
+    _ body: (RunningProxy) async throws -> T
 ) async throws -> T {
     var logger = Logger(label: "test.openai.proxy")
     logger.logLevel = .warning
     let proxy = AssistedProxy(
         draft: draft, draftName: "draft.gguf", tokenizer: tokenizer,
-        configuration: ProxyConfiguration(verification: verification, timeout: .seconds(10)), port: 0,
+        configuration: ProxyConfiguration(verification: verification, makePolicy: makePolicy, timeout: .seconds(10)),
+        port: 0,
         logger: logger)
     let running = try await proxy.start()
     do {

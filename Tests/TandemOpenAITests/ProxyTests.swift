@@ -150,4 +150,45 @@ struct ProxyTests {
             }
         }
     }
+
+    @Test("the verifier going down mid-stream: the stream completes from the draft alone, nothing lost or repeated")
+    func verifierGoesDown() async throws {
+        let prompt = "How do I open a file?"
+        let verified = try await withVerifier { server, _, _, _ in
+            try await post(server.httpURL, "/v1/chat/completions", chatBody(prompt, maxTokens: 48))
+                .decode(ChatCompletion.self).choices[0].message.content
+        }
+        // Three rounds of three drafts are verified, then the verifier is dead for good (fixed windows
+        // and greedy decoding make the point where it dies, and so the whole text, reproducible).
+        func run(stream: Bool) async throws -> (text: String, stats: TandemCompletionStats?, done: Bool) {
+            try await withVerifier(faults: FaultInjection(goDownAtVerify: 4)) { server, _, tokenizer, draft in
+                let verification = ProxyVerification.resilient(
+                    VerifierDirectory(.addresses([server.assistURL])), requireSha256: nil)
+                return try await withProxy(
+                    draft: draft, tokenizer: tokenizer, verification: verification, makePolicy: { FixedWindow(3) }
+                ) { proxy in
+                    let answer = try await post(
+                        proxy.httpURL, "/v1/chat/completions", chatBody(prompt, maxTokens: 48, stream: stream))
+                    #expect(answer.status == 200, "\(answer.text)")
+                    if stream {
+                        let (text, chunks) = try streamedChat(answer)
+                        return (text, chunks.compactMap(\.tandem).first, answer.events.last == "[DONE]")
+                    }
+                    let completion = try answer.decode(ChatCompletion.self)
+                    return (completion.choices[0].message.content, completion.tandem, true)
+                }
+            }
+        }
+        let streamed = try await run(stream: true)
+        let plain = try await run(stream: false)
+        #expect(streamed.done)
+        #expect(streamed.text == plain.text, "the streamed deltas are the whole text, once")
+        let stats = try #require(streamed.stats)
+        #expect(stats.localTokens > 0, "the draft finished alone")
+        #expect(stats.localTokens == plain.stats?.localTokens)
+        #expect(stats.rounds >= 3)
+        // The verified rounds' text is the verifier's own.
+        let common = zip(streamed.text, verified).prefix { $0 == $1 }.count
+        #expect(common >= 3, "streamed \(streamed.text.debugDescription) vs \(verified.debugDescription)")
+    }
 }
