@@ -118,7 +118,7 @@ let package = Package(
             name: "TandemProxy",
             dependencies: [
                 "TandemOpenAI", "TandemOpenAIRoutes", "TandemClient", "TandemDecoding", "TandemModel",
-                "TandemModelAdapter", "TandemTokenizer",
+                "TandemModelAdapter", "TandemSampling", "TandemTokenizer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]

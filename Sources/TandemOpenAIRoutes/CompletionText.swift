@@ -4,33 +4,33 @@ import TandemTokenizer
 
 /// Turns a completion's tokens into the text a client sees: decoded as a stream (special tokens
 /// skipped, no half characters), cut at the first stop string, with a tail that may start one held back.
-struct CompletionText {
+public struct CompletionText: Sendable {
     private var decoder: StreamingDecoder
     private var filter: StopTextFilter
     /// Everything released so far.
-    private(set) var text = ""
+    public private(set) var text = ""
 
-    init(tokenizer: Tokenizer, stop: [String]) {
+    public init(tokenizer: Tokenizer, stop: [String]) {
         decoder = tokenizer.makeStreamingDecoder(skipSpecial: true)
         filter = StopTextFilter(stop)
     }
 
     /// The text `token` releases (often empty).
-    mutating func feed(_ token: Int) -> String {
+    public mutating func feed(_ token: Int) -> String {
         let piece = filter.feed((try? decoder.feed(token)) ?? "")
         text += piece
         return piece
     }
 
     /// The rest, at the end of the generation.
-    mutating func finish() -> String {
+    public mutating func finish() -> String {
         let piece = filter.feed(decoder.flush()) + filter.finish()
         text += piece
         return piece
     }
 
     /// OpenAI's `finish_reason` for the generation's end.
-    func finishReason(_ reason: FinishReason) -> String {
+    public func finishReason(_ reason: FinishReason) -> String {
         if filter.stopped { return "stop" }
         switch reason {
         case .stopToken, .stopString, .verifierFinished: return "stop"

@@ -56,9 +56,7 @@ struct PreparedCompletion: Sendable {
             }
             messages.append(ChatMessage(role: role, content: content))
         }
-        let text = model.chatTemplate.render(messages, addGenerationPrompt: true)
-        let prompt = model.tokenizer.encode(text, parseSpecial: true)
-        return try make(.chat, prompt: prompt, settings: settings, model: model, param: "messages")
+        return try make(.chat, prompt: model.chatPrompt(messages), settings: settings, model: model, param: "messages")
     }
 
     /// A legacy completion request: the prompt as text (special tokens parsed, BOS per the model) or ids.
@@ -84,7 +82,7 @@ struct PreparedCompletion: Sendable {
         return try make(.text, prompt: prompt, settings: settings, model: model, param: "prompt")
     }
 
-    private static func make(
+    static func make(
         _ kind: Kind, prompt: [Int], settings: CompletionSettings, model: ServedModel, param: String
     ) throws(OpenAIError) -> PreparedCompletion {
         let context = model.contextLength

@@ -35,6 +35,12 @@ public struct ServedModel: Sendable {
         return name == bare
     }
 
+    /// The prompt ids of a conversation: rendered with the chat template (ending with the assistant
+    /// header), the template's own special tokens parsed, the messages' text inserted as is.
+    public func chatPrompt(_ messages: [ChatMessage]) -> [Int] {
+        tokenizer.encode(chatTemplate.render(messages, addGenerationPrompt: true), parseSpecial: true)
+    }
+
     /// `/v1/models`' entry.
     public var entry: OpenAIModel { OpenAIModel(id: id, created: created, ownedBy: ownedBy) }
 }

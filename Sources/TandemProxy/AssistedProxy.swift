@@ -23,6 +23,8 @@ import TandemTokenizer
 /// ```
 public struct AssistedProxy: Sendable {
     public let model: ServedModel
+    /// The same completions as a Swift chat surface (shares this proxy's backend and metrics).
+    public var chat: AssistedChat { AssistedChat(model: model, backend: backend) }
     public let host: String
     public let port: Int
     let backend: AssistedCompletionBackend

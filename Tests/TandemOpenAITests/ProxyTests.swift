@@ -4,6 +4,7 @@ import TandemDecoding
 import TandemOpenAI
 import TandemProxy
 import TandemServer
+import TandemTokenizer
 import Testing
 
 /// `tandem proxy`'s library: the same endpoints on localhost, each completion by assisted decoding
@@ -190,5 +191,35 @@ struct ProxyTests {
         // The verified rounds' text is the verifier's own.
         let common = zip(streamed.text, verified).prefix { $0 == $1 }.count
         #expect(common >= 3, "streamed \(streamed.text.debugDescription) vs \(verified.debugDescription)")
+    }
+
+    @Test("AssistedChat: messages in, deltas and a reply out, the same text as the verifier's endpoint")
+    func assistedChat() async throws {
+        try await withVerifier { server, _, tokenizer, draft in
+            let prompt = "Explain a dict."
+            let direct = try await post(server.httpURL, "/v1/chat/completions", chatBody(prompt, maxTokens: 40))
+                .decode(ChatCompletion.self)
+            let chat = AssistedChat(
+                draft: draft, draftName: "draft.gguf", tokenizer: tokenizer,
+                configuration: ProxyConfiguration(
+                    verification: .resilient(VerifierDirectory(.addresses([server.assistURL])), requireSha256: nil)))
+            var deltas = ""
+            var reply: AssistedChatReply?
+            for try await event in chat.reply(to: [ChatMessage(role: "user", content: prompt)], maxTokens: 40) {
+                switch event {
+                case .text(let piece): deltas += piece
+                case .finished(let r): reply = r
+                }
+            }
+            let r = try #require(reply)
+            #expect(r.text == direct.choices[0].message.content)
+            #expect(deltas == r.text)
+            #expect(r.finishReason == direct.choices[0].finishReason)
+            #expect(r.promptTokens == direct.usage.promptTokens)
+            #expect(r.stats.rounds > 0)
+            await #expect(throws: OpenAIError.self) {
+                for try await _ in chat.reply(to: [ChatMessage(role: "user", content: "Hi")], maxTokens: 100_000) {}
+            }
+        }
     }
 }
