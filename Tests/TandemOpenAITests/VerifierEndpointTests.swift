@@ -4,6 +4,7 @@ import TandemDecoding
 import TandemModel
 import TandemModelAdapter
 import TandemOpenAI
+import TandemProxy
 import TandemServer
 import TandemTokenizer
 import Testing
@@ -207,6 +208,29 @@ struct VerifierEndpointTests {
                 if status != 200 { try await Task.sleep(for: .milliseconds(50)) }
             }
             #expect(status == 200)
+        }
+    }
+
+    @Test("sampling: the same seed gives the same text, and the proxy samples with the lossless rule")
+    func sampled() async throws {
+        try await withVerifier { server, _, tokenizer, draft in
+            let body = chatBody(
+                "Tell me about sets.", maxTokens: 32, extra: #","temperature":0.9,"top_p":0.95,"seed":7"#
+            )
+            .replacingOccurrences(of: #""temperature":0,"#, with: "")
+            let first = try await post(server.httpURL, "/v1/chat/completions", body).decode(ChatCompletion.self)
+            let second = try await post(server.httpURL, "/v1/chat/completions", body).decode(ChatCompletion.self)
+            #expect(first.choices[0].message.content == second.choices[0].message.content)
+            #expect(first.usage.completionTokens > 0)
+            let verification = ProxyVerification.resilient(
+                VerifierDirectory(.addresses([server.assistURL])), requireSha256: nil)
+            try await withProxy(draft: draft, tokenizer: tokenizer, verification: verification) { proxy in
+                let answer = try await post(proxy.httpURL, "/v1/chat/completions", body)
+                #expect(answer.status == 200, "\(answer.text)")
+                let stats = try #require(try answer.decode(ChatCompletion.self).tandem)
+                #expect(stats.mode == "assisted")
+                #expect(stats.localTokens == 0)
+            }
         }
     }
 }
