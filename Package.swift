@@ -11,6 +11,8 @@ import PackageDescription
 //   TandemModel ──► TandemKernels ──► CTandemKernels (C), TandemGGUF
 //   TandemCoordinator ──► TandemWire, Hummingbird (no engine, no kernels: .ci/check-graph proves it)
 //   TandemModelStore (Foundation and Crypto only: installs model files) ◄── tandem
+//   TandemOpenAI (leaf: OpenAI API Codable types) ◄── TandemOpenAIRoutes (Hummingbird endpoints over a
+//   backend) ◄── TandemServer (cloud-only backend), TandemProxy (assisted backend over TandemClient)
 //   TandemUtilities (leaf, package-internal helpers) ◄── GGUF, decoding, server, client, coordinator, bench, CLI
 let package = Package(
     name: "Tandem",
@@ -29,6 +31,9 @@ let package = Package(
         .library(name: "TandemServer", targets: ["TandemServer"]),
         .library(name: "TandemClient", targets: ["TandemClient"]),
         .library(name: "TandemCoordinator", targets: ["TandemCoordinator"]),
+        .library(name: "TandemOpenAI", targets: ["TandemOpenAI"]),
+        .library(name: "TandemOpenAIRoutes", targets: ["TandemOpenAIRoutes"]),
+        .library(name: "TandemProxy", targets: ["TandemProxy"]),
         .library(name: "TandemModelStore", targets: ["TandemModelStore"]),
     ],
     dependencies: [
@@ -72,10 +77,21 @@ let package = Package(
         .target(name: "TandemWire"),
         // Wire messages ⇄ decoding-core types, for the two edges (server and client).
         .target(name: "TandemWireConversions", dependencies: ["TandemWire", "TandemDecoding"]),
+        // The OpenAI API's request/response types: a leaf like the wire (nothing of the project below it).
+        .target(name: "TandemOpenAI"),
+        // The OpenAI-compatible HTTP endpoints over any generation backend (server and proxy share them).
+        .target(
+            name: "TandemOpenAIRoutes",
+            dependencies: [
+                "TandemOpenAI", "TandemDecoding", "TandemTokenizer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         .target(
             name: "TandemServer",
             dependencies: [
-                "TandemWire", "TandemWireConversions", "TandemDecoding", "TandemModel", "TandemModelAdapter",
+                "TandemOpenAI", "TandemOpenAIRoutes", "TandemWire", "TandemWireConversions", "TandemDecoding",
+                "TandemModel", "TandemModelAdapter",
                 "TandemTokenizer", "TandemUtilities",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -96,6 +112,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        // `tandem proxy`: the OpenAI endpoints on localhost, every completion by assisted decoding.
+        .target(
+            name: "TandemProxy",
+            dependencies: [
+                "TandemOpenAI", "TandemOpenAIRoutes", "TandemClient", "TandemDecoding", "TandemModel",
+                "TandemModelAdapter", "TandemSampling", "TandemTokenizer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
@@ -122,7 +148,7 @@ let package = Package(
             dependencies: [
                 "TandemGGUF", "TandemKernels", "TandemTokenizer", "TandemModel", "TandemSampling", "TandemDecoding",
                 "TandemModelAdapter", "TandemWire", "TandemWireConversions", "TandemServer", "TandemUtilities",
-                "TandemClient", "TandemCoordinator",
+                "TandemClient", "TandemCoordinator", "TandemProxy",
                 "TandemBench", "TandemModelStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -188,6 +214,14 @@ let package = Package(
                 "tandem", "TandemTestSupport", "TandemLoopbackSupport",
                 "TandemClient", "TandemServer", "TandemWire", "TandemWireConversions", "TandemDecoding", "TandemModel",
                 "TandemModelAdapter", "TandemTokenizer",
+            ]
+        ),
+        .testTarget(
+            name: "TandemOpenAITests",
+            dependencies: [
+                "TandemOpenAI", "TandemOpenAIRoutes", "TandemProxy", "TandemServer", "TandemClient",
+                "TandemDecoding", "TandemModel", "TandemTokenizer", "TandemTestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

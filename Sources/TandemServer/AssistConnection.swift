@@ -86,10 +86,8 @@ final class AssistConnection {
                             lastActivity.touch()
                             continue
                         }
-                        if case .verify = decoded, let n = context.faults.dropConnectionAtVerify,
-                            context.slots.countVerify() == n
-                        {
-                            logger.notice("fault injection: dropping the connection at verify \(n)")
+                        if isInjectedFault(decoded) {
+                            logger.notice("fault injection: dropping the connection")
                             try? await channel.close()
                             return
                         }
@@ -106,6 +104,22 @@ final class AssistConnection {
             }
         } catch {
             logger.debug("connection ended: \(error)")
+        }
+    }
+
+    /// Whether `message` meets an injected fault (tests): the n-th `verify` of `dropConnectionAtVerify`,
+    /// or any `open` or `verify` once the server has gone down (`goDownAtVerify`).
+    private func isInjectedFault(_ message: WireMessage) -> Bool {
+        let faults = context.faults
+        guard faults.dropConnectionAtVerify != nil || faults.goDownAtVerify != nil else { return false }
+        switch message {
+        case .verify:
+            let n = context.slots.countVerify()
+            return n == faults.dropConnectionAtVerify || faults.goDownAtVerify.map { n >= $0 } == true
+        case .open:
+            return faults.goDownAtVerify.map { context.slots.verifyCount >= $0 } == true
+        default:
+            return false
         }
     }
 
@@ -159,7 +173,7 @@ final class AssistConnection {
         let clock = ContinuousClock()
         let openStarted = clock.now
         do {
-            let verifier = try self.verifier ?? makeVerifier()
+            let verifier = try self.verifier ?? context.makeVerifier()
             self.verifier = verifier
             info = try await verifier.open(m.request)
         } catch {
@@ -180,14 +194,6 @@ final class AssistConnection {
             timings: WireTimings(
                 computeMs: openSeconds.seconds * 1000,
                 cpuMs: info.serverCPUSeconds * 1000))
-    }
-
-    private func makeVerifier() throws -> InProcessVerifier {
-        let model = context.model
-        let contextLength = min(context.limits.contextLength ?? model.contextLength, model.contextLength)
-        let session = ContextCappedSession(try model.makeSession(), contextLength: contextLength)
-        return InProcessVerifier(
-            session: session, queue: model.queue, maxWindow: context.limits.maxWindow, shaper: model.shaper)
     }
 
     private func verify(_ m: VerifyMessage) async throws -> VerdictMessage {

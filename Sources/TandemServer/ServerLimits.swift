@@ -24,8 +24,12 @@ public struct FaultInjection: Sendable, Equatable {
     /// Abort the TCP connection, without answering, when the server receives its n-th `verify` (counted
     /// over the whole server, once).
     public var dropConnectionAtVerify: Int?
+    /// From the server's n-th `verify` on, act as a dead verifier: abort every connection at its next
+    /// `open` or `verify` without answering (the HTTP endpoints keep working).
+    public var goDownAtVerify: Int?
 
-    public init(dropConnectionAtVerify: Int? = nil) {
+    public init(dropConnectionAtVerify: Int? = nil, goDownAtVerify: Int? = nil) {
         self.dropConnectionAtVerify = dropConnectionAtVerify
+        self.goDownAtVerify = goDownAtVerify
     }
 }

@@ -31,6 +31,9 @@ final class SessionSlots: Sendable {
 
     var openCount: Int { state.withLock { $0.open } }
 
+    /// `verify` frames received over the server's life.
+    var verifyCount: Int { state.withLock { $0.verifies } }
+
     /// Counts a `verify` received and returns its number over the server's life (for fault injection).
     func countVerify() -> Int {
         state.withLock { s in

@@ -15,7 +15,7 @@ extension TargetModel {
         self.init(
             id: id, fingerprint: tokenizer.fingerprint, vocabularySize: model.config.vocabularySize,
             contextLength: model.config.contextLength, queue: ComputeQueue(label: "tandem.target.\(id)"),
-            shaper: SamplingDistribution.factory, sha256: sha256
+            shaper: SamplingDistribution.factory, sha256: sha256, tokenizer: tokenizer
         ) { model.makeSession() }
     }
 
@@ -31,7 +31,7 @@ extension TargetModel {
         self.init(
             id: id, fingerprint: tokenizer.fingerprint, vocabularySize: model.config.vocabularySize,
             contextLength: model.config.contextLength, queue: ComputeQueue(label: "tandem.target.\(id)"),
-            shaper: SamplingDistribution.factory, sha256: sha256
+            shaper: SamplingDistribution.factory, sha256: sha256, tokenizer: tokenizer
         ) { try EarlyExitSession(model.makeSession(), exitLayer: exitLayer) }
     }
 }

@@ -1,4 +1,5 @@
 import TandemDecoding
+import TandemTokenizer
 
 /// The model a server verifies with: what it tells clients about it, and how to make a session of it.
 ///
@@ -20,12 +21,17 @@ public struct TargetModel: Sendable {
     /// SHA-256 of the model file (64 lowercase hex digits), when computed: reported in `opened`,
     /// `/v1/models` and to a coordinator.
     public var sha256: String?
+    /// The model's tokenizer, when the server has one: it enables the OpenAI-compatible endpoints
+    /// (`/v1/chat/completions`, `/v1/completions`), which take and return text.
+    public var tokenizer: Tokenizer?
+    /// The chat format for `/v1/chat/completions` when it is not the one the file's template declares.
+    public var chatFormat: ChatFormat?
 
     public init(
         id: String, fingerprint: String, vocabularySize: Int, contextLength: Int,
         queue: ComputeQueue = ComputeQueue(label: "tandem.target"),
         shaper: @escaping ShaperFactory = SamplingDistribution.factory, sha256: String? = nil,
-        makeSession: @escaping @Sendable () throws -> any LanguageModelSession
+        tokenizer: Tokenizer? = nil, makeSession: @escaping @Sendable () throws -> any LanguageModelSession
     ) {
         self.id = id
         self.fingerprint = fingerprint
@@ -35,5 +41,6 @@ public struct TargetModel: Sendable {
         self.shaper = shaper
         self.queue = queue
         self.sha256 = sha256
+        self.tokenizer = tokenizer
     }
 }

@@ -5,11 +5,13 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import ServiceLifecycle
+import TandemOpenAIRoutes
 import TandemUtilities
 import TandemWire
 
 /// The verifier server: WebSocket sessions at `/v1/assist`, and `GET /health`, `GET /v1/models`,
-/// `GET /metrics` (Prometheus text).
+/// `GET /metrics` (Prometheus text); with a tokenizer, the OpenAI-compatible `POST /v1/chat/completions`
+/// and `POST /v1/completions` (target-only generation, docs/OPENAI.md).
 ///
 /// ```swift
 /// let server = VerifierServer(model: target, port: 0)
@@ -116,6 +118,9 @@ public struct VerifierServer: Sendable {
 
     static func router(_ context: ServerContext) -> Router<BasicRequestContext> {
         let router = Router()
+        let created = Int(Date().timeIntervalSince1970)
+        let contextLength = min(
+            context.limits.contextLength ?? context.model.contextLength, context.model.contextLength)
         router.get("health") { _, _ -> Response in
             json(["status": "ok"])
         }
@@ -124,10 +129,17 @@ public struct VerifierServer: Sendable {
             let entry = ModelEntry(
                 id: model.id, object: "model", ownedBy: "tandem",
                 tokenizerFingerprint: model.fingerprint,
-                contextLength: min(context.limits.contextLength ?? model.contextLength, model.contextLength),
+                contextLength: contextLength,
                 vocabularySize: model.vocabularySize, maxWindow: context.limits.maxWindow,
-                sha256: model.sha256)
+                sha256: model.sha256, created: created)
             return json(ModelList(object: "list", data: [entry]))
+        }
+        if let tokenizer = context.model.tokenizer {
+            let served = ServedModel(
+                id: context.model.id, contextLength: contextLength, tokenizer: tokenizer,
+                chatFormat: context.model.chatFormat)
+            OpenAIRoutes(model: served, backend: CloudCompletionBackend(context: context))
+                .mount(on: router, models: false)
         }
         router.get("metrics") { _, _ -> Response in
             Response(
@@ -163,9 +175,10 @@ struct ModelEntry: Encodable {
     var vocabularySize: Int
     var maxWindow: Int
     var sha256: String?
+    var created: Int
 
     enum CodingKeys: String, CodingKey {
-        case id, object
+        case id, object, created
         case ownedBy = "owned_by"
         case tokenizerFingerprint = "tokenizer_fingerprint"
         case contextLength = "context_length"

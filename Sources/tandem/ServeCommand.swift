@@ -14,7 +14,9 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Clients holding a draft model with the same tokenizer connect at ws://HOST:PORT/v1/assist. \
             GET /health answers 200 once the model is loaded; GET /v1/models describes it; GET /metrics \
-            has Prometheus metrics. One forward pass runs at a time; each session keeps its own KV cache.
+            has Prometheus metrics. One forward pass runs at a time; each session keeps its own KV cache. \
+            POST /v1/chat/completions and /v1/completions answer OpenAI clients with the target alone \
+            (docs/OPENAI.md; `tandem proxy` serves the same API with assisted decoding).
 
             At start the model file's SHA-256 is computed (a progress line on stderr for files over \
             64 MiB) and reported in /v1/models and in each session's `opened` answer. With --register the \

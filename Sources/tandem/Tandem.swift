@@ -14,7 +14,7 @@ struct Tandem: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, GenerateCommand.self, ServeCommand.self, InspectCommand.self, TokenizeCommand.self,
             LogitsCommand.self, BenchCommand.self,
-            CoordinatorCommand.self, ModelsCommand.self,
+            CoordinatorCommand.self, ModelsCommand.self, ProxyCommand.self,
         ]
     )
 }
