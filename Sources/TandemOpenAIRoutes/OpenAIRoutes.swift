@@ -41,7 +41,7 @@ public struct OpenAIRoutes: Sendable {
         }
         if models {
             router.get("v1/models") { _, _ -> Response in
-                Self.json(OpenAIModelList(data: [self.model.entry]))
+                Self.json(OpenAIModelList(data: self.model.entries))
             }
         }
     }
@@ -90,13 +90,13 @@ public struct OpenAIRoutes: Sendable {
                 case .chat:
                     return Self.json(
                         ChatCompletion(
-                            id: Self.id("chatcmpl"), created: Self.now, model: model.id,
+                            id: Self.id("chatcmpl"), created: Self.now, model: p.modelName,
                             choices: [.init(message: .init(content: text.text), finishReason: reason)],
                             usage: usage, tandem: tandem))
                 case .text:
                     return Self.json(
                         TextCompletion(
-                            id: Self.id("cmpl"), created: Self.now, model: model.id,
+                            id: Self.id("cmpl"), created: Self.now, model: p.modelName,
                             choices: [.init(text: text.text, finishReason: reason)], usage: usage, tandem: tandem))
                 }
             }
@@ -124,20 +124,20 @@ public struct OpenAIRoutes: Sendable {
                 case .chat:
                     try await send(
                         ChatCompletionChunk(
-                            id: id, created: created, model: model.id,
+                            id: id, created: created, model: p.modelName,
                             choices: [.init(delta: .init(content: reason == nil ? text : nil), finishReason: reason)],
                             tandem: tandem))
                 case .text:
                     try await send(
                         TextCompletion(
-                            id: id, created: created, model: model.id,
+                            id: id, created: created, model: p.modelName,
                             choices: [.init(text: text, finishReason: reason)], usage: nil, tandem: tandem))
                 }
             }
             if p.kind == .chat {
                 try await send(
                     ChatCompletionChunk(
-                        id: id, created: created, model: model.id,
+                        id: id, created: created, model: p.modelName,
                         choices: [.init(delta: .init(role: "assistant", content: ""), finishReason: nil)]))
             }
             var text = CompletionText(tokenizer: model.tokenizer, stop: p.settings.stop)
@@ -159,11 +159,11 @@ public struct OpenAIRoutes: Sendable {
                             case .chat:
                                 try await send(
                                     ChatCompletionChunk(
-                                        id: id, created: created, model: model.id, choices: [], usage: usage))
+                                        id: id, created: created, model: p.modelName, choices: [], usage: usage))
                             case .text:
                                 try await send(
                                     TextCompletion(
-                                        id: id, created: created, model: model.id, choices: [], usage: usage))
+                                        id: id, created: created, model: p.modelName, choices: [], usage: usage))
                             }
                         }
                     }

@@ -10,6 +10,8 @@ struct PreparedCompletion: Sendable {
     var session: SessionRequest
     var settings: CompletionSettings
     var stopStrings: StopStrings?
+    /// The `model` the response carries (``ServedModel/responseName(for:)``).
+    var modelName = ""
 
     var promptTokens: Int { session.prompt.count }
 
@@ -56,7 +58,10 @@ struct PreparedCompletion: Sendable {
             }
             messages.append(ChatMessage(role: role, content: content))
         }
-        return try make(.chat, prompt: model.chatPrompt(messages), settings: settings, model: model, param: "messages")
+        var prepared = try make(
+            .chat, prompt: model.chatPrompt(messages), settings: settings, model: model, param: "messages")
+        prepared.modelName = model.responseName(for: r.model)
+        return prepared
     }
 
     /// A legacy completion request: the prompt as text (special tokens parsed, BOS per the model) or ids.
@@ -79,7 +84,9 @@ struct PreparedCompletion: Sendable {
             throw .unsupported("prompt", "one prompt per request is accepted, got \(count).")
         }
         guard !prompt.isEmpty else { throw .invalidValue("prompt", "the prompt is empty.") }
-        return try make(.text, prompt: prompt, settings: settings, model: model, param: "prompt")
+        var prepared = try make(.text, prompt: prompt, settings: settings, model: model, param: "prompt")
+        prepared.modelName = model.responseName(for: r.model)
+        return prepared
     }
 
     static func make(

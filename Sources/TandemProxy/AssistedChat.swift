@@ -21,6 +21,8 @@ public struct AssistedChatReply: Sendable, Equatable {
     public var promptTokens: Int
     /// The generation: its tokens and counters.
     public var result: GenerationResult
+    /// Times the one server's verifier reconnected (`ProxyVerification.server` and `.route`; else 0).
+    public var reconnects: Int = 0
     /// Acceptance, tokens per round, cloud passes per token, local tokens, …
     public var stats: GenerationStats { result.stats }
 }
@@ -41,14 +43,20 @@ public struct AssistedChat: Sendable {
     public let model: ServedModel
     let backend: AssistedCompletionBackend
 
-    /// - Parameter chatFormat: replaces the chat format recognised from the draft file's template.
+    /// - Parameters:
+    ///   - chatFormat: replaces the chat format recognised from the draft file's template.
+    ///   - chatTemplate: replaces the chat template altogether (format and default system prompt), e.g.
+    ///     `try tokenizer.chatTemplate(override:)` when an unrecognised template must be an error
+    ///     rather than ChatML.
     public init(
         draft: Model, draftName: String, tokenizer: Tokenizer, configuration: ProxyConfiguration,
-        chatFormat: ChatFormat? = nil
+        chatFormat: ChatFormat? = nil, chatTemplate: ChatTemplate? = nil
     ) {
+        var model = ServedModel(
+            id: draftName, contextLength: draft.config.contextLength, tokenizer: tokenizer, chatFormat: chatFormat)
+        if let chatTemplate { model.chatTemplate = chatTemplate }
         self.init(
-            model: ServedModel(
-                id: draftName, contextLength: draft.config.contextLength, tokenizer: tokenizer, chatFormat: chatFormat),
+            model: model,
             backend: AssistedCompletionBackend(
                 draft: draft, draftName: draftName, tokenizer: tokenizer, configuration: configuration,
                 metrics: ProxyMetrics()))
@@ -62,13 +70,15 @@ public struct AssistedChat: Sendable {
     /// Generates the assistant's reply to `messages`.
     ///
     /// - Parameters:
-    ///   - maxTokens: most reply tokens (nil: the rest of the context).
+    ///   - maxTokens: most reply tokens (nil: the rest of the context; 0: an empty reply).
     ///   - stop: text that ends the reply (not part of it).
+    ///   - endOfTurnStops: stop at the tokenizer's end-of-generation tokens (false: keep generating
+    ///     past them, as `tandem generate --ignore-eos`).
     /// - Throws (through the stream): an `OpenAIError` when the prompt and `maxTokens` do not fit the
     ///   context, or the generation's error.
     public func reply(
         to messages: [ChatMessage], maxTokens: Int? = nil, sampling: SamplingParameters = .greedy,
-        stop: [String] = []
+        stop: [String] = [], endOfTurnStops: Bool = true
     ) -> AsyncThrowingStream<AssistedChatEvent, any Error> {
         let model = self.model
         let backend = self.backend
@@ -77,8 +87,8 @@ public struct AssistedChat: Sendable {
                 do {
                     let prompt = model.chatPrompt(messages)
                     let room = model.contextLength - prompt.count
-                    if let maxTokens, maxTokens < 1 {
-                        throw OpenAIError.invalidValue("max_tokens", "expected a value >= 1, got \(maxTokens).")
+                    if let maxTokens, maxTokens < 0 {
+                        throw OpenAIError.invalidValue("max_tokens", "expected a value >= 0, got \(maxTokens).")
                     }
                     guard room >= 1, (maxTokens ?? 1) <= room else {
                         throw OpenAIError.contextLengthExceeded(
@@ -88,12 +98,13 @@ public struct AssistedChat: Sendable {
                     let tokenizer = model.tokenizer
                     let request = SessionRequest(
                         prompt: prompt, sampling: sampling, maxTokens: maxTokens ?? room,
-                        stopTokens: tokenizer.endOfGenerationIDs)
+                        stopTokens: endOfTurnStops ? tokenizer.endOfGenerationIDs : [])
                     let stops =
                         stop.isEmpty
                         ? nil : StopStrings(stop) { (try? tokenizer.decode($0, skipSpecial: true)) ?? "" }
                     var text = CompletionText(tokenizer: tokenizer, stop: stop)
-                    for try await event in try backend.generate(request, stopStrings: stops) {
+                    let run = backend.run(request, stopStrings: stops)
+                    for try await event in run.events {
                         switch event {
                         case .token(let id):
                             let piece = text.feed(id)
@@ -105,7 +116,8 @@ public struct AssistedChat: Sendable {
                                 .finished(
                                     AssistedChatReply(
                                         text: text.text, finishReason: text.finishReason(result.finishReason),
-                                        promptTokens: prompt.count, result: result)))
+                                        promptTokens: prompt.count, result: result,
+                                        reconnects: await run.reconnects())))
                         }
                     }
                     continuation.finish()

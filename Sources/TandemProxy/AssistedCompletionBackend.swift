@@ -20,7 +20,20 @@ struct AssistedCompletionBackend: CompletionBackend {
     func generate(_ request: SessionRequest, stopStrings: StopStrings?) throws -> AsyncThrowingStream<
         GenerationEvent, any Error
     > {
+        run(request, stopStrings: stopStrings).events
+    }
+
+    /// One generation: its events, and how to ask, once it is over, how often its verifier reconnected.
+    struct Run: Sendable {
+        var events: AsyncThrowingStream<GenerationEvent, any Error>
+        /// Reconnects of the one server's verifier (`.server` and `.route`); 0 otherwise.
+        var reconnects: @Sendable () async -> Int
+    }
+
+    /// Starts one generation (see ``generate(_:stopStrings:)``).
+    func run(_ request: SessionRequest, stopStrings: StopStrings?) -> Run {
         let events: AsyncThrowingStream<GenerationEvent, any Error>
+        var reconnects: @Sendable () async -> Int = { 0 }
         switch configuration.verification {
         case .localOnly:
             events = DraftOnlyGenerator(drafter: makeDrafter()).generate(request, stopStrings: stopStrings)
@@ -29,6 +42,7 @@ struct AssistedCompletionBackend: CompletionBackend {
                 .init(
                     url: url, draftFingerprint: tokenizer.fingerprint, draftModel: draftName,
                     timeout: configuration.timeout, preemptive: preemptive))
+            reconnects = { await verifier.reconnects }
             events = AssistedGenerator(
                 drafter: makeDrafter(), verifier: verifier, policy: configuration.makePolicy(), preemptive: preemptive,
                 proactive: proactive
@@ -47,12 +61,13 @@ struct AssistedCompletionBackend: CompletionBackend {
                 .init(
                     url: url, draftFingerprint: tokenizer.fingerprint, draftModel: draftName,
                     timeout: configuration.timeout, maxReconnects: 2))
+            reconnects = { await verifier.reconnects }
             events = RoutedGenerator(
                 draft: draft.makeSession(), queue: queue, verifier: verifier, configuration: routing,
                 shaper: SamplingDistribution.factory
             ).generate(request, stopStrings: stopStrings)
         }
-        return Self.recording(events, into: metrics)
+        return Run(events: Self.recording(events, into: metrics), reconnects: reconnects)
     }
 
     /// A drafter over a fresh session of the draft (one per request), on the shared queue.

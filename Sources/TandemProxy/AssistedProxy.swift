@@ -32,16 +32,24 @@ public struct AssistedProxy: Sendable {
 
     /// - Parameters:
     ///   - modelName: the name in `/v1/models` and responses (default: `draftName`).
+    ///   - aliases: more names listed in `/v1/models` (vLLM's `--served-model-name`, llama.cpp's `--alias`).
+    ///   - acceptsAnyModelName: answer to any `model` a request names, echoing it, as llama.cpp's
+    ///     server does (the default: an app that sends the verifier's id or `gpt-4o` works unchanged);
+    ///     false: names other than `modelName` (else `draftName`) and its aliases are 404, as vLLM does.
     ///   - chatFormat: replaces the chat format recognised from the draft file's template.
     ///   - port: 0 picks an ephemeral port (read it from `start()`'s answer).
     public init(
         draft: Model, draftName: String, tokenizer: Tokenizer, configuration: ProxyConfiguration,
-        modelName: String? = nil, chatFormat: ChatFormat? = nil, host: String = "127.0.0.1", port: Int = 8000,
+        modelName: String? = nil, aliases: [String] = [], acceptsAnyModelName: Bool = true,
+        chatFormat: ChatFormat? = nil, host: String = "127.0.0.1", port: Int = 8000,
         logger: Logger = Logger(label: "tandem.proxy")
     ) {
-        model = ServedModel(
+        var model = ServedModel(
             id: modelName ?? draftName, contextLength: draft.config.contextLength, tokenizer: tokenizer,
             chatFormat: chatFormat)
+        model.aliases = aliases
+        model.acceptsAnyName = acceptsAnyModelName
+        self.model = model
         backend = AssistedCompletionBackend(
             draft: draft, draftName: draftName, tokenizer: tokenizer, configuration: configuration,
             metrics: ProxyMetrics())

@@ -25,15 +25,19 @@ struct CloudCompletionBackend: CompletionBackend {
         }
         context.metrics.sessionsActive.record(context.slots.openCount)
         context.metrics.sessionsOpened.increment()
+        // The coordinator's load figure (heartbeats) counts these completions as /v1/assist rounds.
+        context.load.completionStarted()
         let events = TargetOnlyGenerator(verifier: verifier).generate(request, stopStrings: stopStrings)
         return AsyncThrowingStream { continuation in
             let task = Task {
                 defer {
+                    context.load.completionFinished()
                     context.slots.release()
                     context.metrics.sessionsActive.record(context.slots.openCount)
                 }
                 do {
                     for try await event in events {
+                        if case .token = event { context.load.completionProduced(tokens: 1) }
                         if case .finished(let result) = event {
                             context.metrics.rounds.increment(by: result.counters.rounds)
                             context.metrics.generated.increment(by: result.tokens.count)

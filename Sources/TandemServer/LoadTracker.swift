@@ -1,7 +1,8 @@
 import Synchronization
 import TandemUtilities
 
-/// What a server's heartbeats report as load: rounds in flight and tokens produced recently.
+/// What a server's heartbeats report as load: rounds in flight and tokens produced recently, by
+/// `/v1/assist` rounds and the OpenAI endpoints' completions alike.
 final class LoadTracker: Sendable {
     private struct State {
         var inFlight = 0
@@ -30,6 +31,25 @@ final class LoadTracker: Sendable {
             if tokens > 0 { s.recent.append((now, tokens)) }
             trim(&s, now: now)
         }
+    }
+
+    /// An OpenAI completion started: it counts as one round in flight until it ends.
+    func completionStarted() {
+        roundStarted()
+    }
+
+    /// An OpenAI completion produced `tokens` (recorded as they come, so tokens/s follows a long answer).
+    func completionProduced(tokens: Int) {
+        let now = ContinuousClock.now
+        state.withLock { s in
+            if tokens > 0 { s.recent.append((now, tokens)) }
+            trim(&s, now: now)
+        }
+    }
+
+    /// An OpenAI completion ended (finished, failed or abandoned).
+    func completionFinished() {
+        roundFinished(tokens: 0)
     }
 
     /// Rounds received and not yet answered.

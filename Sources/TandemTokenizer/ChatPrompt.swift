@@ -20,10 +20,20 @@ extension Tokenizer {
         parseSpecial: Bool = true
     ) throws -> [Int] {
         guard chat else { return encode(prompt, parseSpecial: parseSpecial) }
-        let template = try chatTemplate(override: format)
-        var messages: [ChatMessage] = []
-        if let system { messages.append(ChatMessage(role: "system", content: system)) }
-        messages.append(ChatMessage(role: "user", content: prompt))
-        return encode(template.render(messages, addGenerationPrompt: true), parseSpecial: true)
+        return chatPromptIDs(ChatMessage.turn(prompt, system: system), template: try chatTemplate(override: format))
+    }
+
+    /// Token ids of a conversation, ready for the assistant's reply: rendered with `template` (ending
+    /// with the assistant header), the template's own special tokens parsed, the messages' text as is.
+    /// The one chat-prompt rendering: `tandem generate --chat`, the OpenAI endpoints and `AssistedChat`.
+    public func chatPromptIDs(_ messages: [ChatMessage], template: ChatTemplate) -> [Int] {
+        encode(template.render(messages, addGenerationPrompt: true), parseSpecial: true)
+    }
+}
+
+extension ChatMessage {
+    /// One user turn, after a system message when `system` is given (else the template's default applies).
+    public static func turn(_ user: String, system: String? = nil) -> [ChatMessage] {
+        (system.map { [ChatMessage(role: "system", content: $0)] } ?? []) + [ChatMessage(role: "user", content: user)]
     }
 }

@@ -26,7 +26,15 @@ struct ChatOptions: ParsableArguments {
 
     /// The ids of `text` under these options; errors name the unknown format or template.
     func promptIDs(_ text: String, tokenizer: Tokenizer) throws -> [Int] {
+        guard let turn = try turn(text, tokenizer: tokenizer) else { return tokenizer.encode(text, parseSpecial: true) }
+        return tokenizer.chatPromptIDs(turn.messages, template: turn.template)
+    }
+
+    /// With `--chat`: `text` as one user turn (after `--system`) and the template to render it with;
+    /// nil without `--chat`. Errors name the unknown format or template.
+    func turn(_ text: String, tokenizer: Tokenizer) throws -> (messages: [ChatMessage], template: ChatTemplate)? {
+        guard isChat else { return nil }
         let format = try chatFormat.map { try ChatFormat.named($0) }
-        return try tokenizer.promptIDs(text, chat: isChat, format: format, system: system)
+        return (ChatMessage.turn(text, system: system), try tokenizer.chatTemplate(override: format))
     }
 }

@@ -14,6 +14,9 @@ struct DraftSetup {
     let prompt: [Int]
     /// The request for this prompt; it stops at the tokenizer's end-of-generation ids unless `--ignore-eos`.
     let request: SessionRequest
+    /// With `--chat` and `--prompt`: the conversation and template `prompt` was rendered from (what
+    /// the library's `AssistedChat` takes).
+    let chat: (messages: [ChatMessage], template: ChatTemplate)?
 
     /// Loads the draft at `draftPath` and builds the prompt (`--tokens` ids, or the text, chat-wrapped
     /// with `--chat`). `mode` names the generation in the missing-tokenizer error ("assisted").
@@ -29,8 +32,11 @@ struct DraftSetup {
         self.tokenizer = tokenizer
         draftName = (draftPath as NSString).lastPathComponent
         var prompt = try options.promptTokens(parsed: parsed, tokenizer: tokenizer)
-        if parsed == nil, let text = options.prompt, chatOptions.isChat {
-            prompt = try chatOptions.promptIDs(text, tokenizer: tokenizer)
+        if parsed == nil, let text = options.prompt, let turn = try chatOptions.turn(text, tokenizer: tokenizer) {
+            chat = turn
+            prompt = tokenizer.chatPromptIDs(turn.messages, template: turn.template)
+        } else {
+            chat = nil
         }
         self.prompt = prompt
         request = SessionRequest(

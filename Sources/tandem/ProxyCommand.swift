@@ -35,6 +35,9 @@ struct ProxyCommand: AsyncParsableCommand {
               tandem proxy --draft Models/draft.gguf --server ws://127.0.0.1:8080 --proactive --window 4
               tandem proxy --draft Models/draft.gguf --server ws://127.0.0.1:8080 --mode route --threshold 0.4
               tandem proxy --draft Models/draft.gguf --local-only
+              tandem proxy --draft d.gguf --server ws://h:8080 --model-name qwen2.5-coder-1.5b-instruct --model-name gpt-4o --strict-model-name
+
+            The proxy answers to whatever model name a request sends and echoes it (llama.cpp's server does             the same with one model), so an app that sends the verifier's model id or a fixed name works             unchanged; --strict-model-name refuses names other than --model-name's (default: the draft file's name).
             """
     )
 
@@ -90,8 +93,19 @@ struct ProxyCommand: AsyncParsableCommand {
         help: "Seconds to wait for a verifier's connection or answer before trying the next (or the draft alone).")
     var timeout: Double = 10
 
-    @Option(name: .long, help: "The model name the proxy reports (default: the draft file's name).")
-    var modelName: String?
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The model name the proxy reports (default: the draft file's name); repeat it for aliases, each listed in /v1/models.",
+            valueName: "name"))
+    var modelName: [String] = []
+
+    @Flag(
+        name: .long,
+        help:
+            "Refuse (404 model_not_found) requests naming another model, as vLLM does; by default any name is served and echoed, as llama.cpp's server does."
+    )
+    var strictModelName = false
 
     @Option(
         name: .customLong("chat-format"),
@@ -142,7 +156,8 @@ struct ProxyCommand: AsyncParsableCommand {
                     verification: verification,
                     makePolicy: { (try? WindowOption.policy(window)) ?? ConfidenceStoppingWindow() },
                     retryEveryTokens: retryEvery, timeout: .milliseconds(Int64(timeout * 1000))),
-                modelName: modelName, chatFormat: format, host: host, port: port, logger: logger)
+                modelName: modelName.first, aliases: Array(modelName.dropFirst()),
+                acceptsAnyModelName: !strictModelName, chatFormat: format, host: host, port: port, logger: logger)
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode.failure

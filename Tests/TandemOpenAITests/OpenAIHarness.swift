@@ -52,6 +52,7 @@ func withVerifier<T>(
 func withProxy<T>(
     draft: Model, tokenizer: Tokenizer, verification: ProxyVerification,
     makePolicy: @escaping @Sendable () -> any WindowPolicy = { ConfidenceStoppingWindow() },
+    aliases: [String] = [], acceptsAnyModelName: Bool = true,
     _ body: (RunningProxy) async throws -> T
 ) async throws -> T {
     var logger = Logger(label: "test.openai.proxy")
@@ -59,7 +60,7 @@ func withProxy<T>(
     let proxy = AssistedProxy(
         draft: draft, draftName: "draft.gguf", tokenizer: tokenizer,
         configuration: ProxyConfiguration(verification: verification, makePolicy: makePolicy, timeout: .seconds(10)),
-        port: 0,
+        aliases: aliases, acceptsAnyModelName: acceptsAnyModelName, port: 0,
         logger: logger)
     let running = try await proxy.start()
     do {

@@ -223,3 +223,58 @@ struct ProxyTests {
         }
     }
 }
+
+@Suite("The proxy's model name", .serialized, .timeLimit(.minutes(5)))
+struct ProxyModelNameTests {
+    @Test("any model name is served and echoed by default, as llama.cpp's server does; aliases are listed")
+    func anyName() async throws {
+        try await withVerifier { server, _, tokenizer, draft in
+            let verification = ProxyVerification.resilient(
+                VerifierDirectory(.addresses([server.assistURL])), requireSha256: nil)
+            let direct = try await post(server.httpURL, "/v1/chat/completions", chatBody("Hi", maxTokens: 8))
+                .decode(ChatCompletion.self)
+            try await withProxy(
+                draft: draft, tokenizer: tokenizer, verification: verification, aliases: ["local-coder"]
+            ) { proxy in
+                // What apps send: the verifier's own id (from its /v1/models), a fixed OpenAI name.
+                for name in ["target.gguf", "gpt-4o-mini"] {
+                    let answer = try await post(
+                        proxy.httpURL, "/v1/chat/completions",
+                        chatBody("Hi", maxTokens: 8, extra: #","model":"\#(name)""#))
+                    #expect(answer.status == 200, "\(name): \(answer.text)")
+                    let completion = try answer.decode(ChatCompletion.self)
+                    #expect(completion.model == name)
+                    #expect(completion.choices[0].message.content == direct.choices[0].message.content)
+                }
+                let plain = try await post(proxy.httpURL, "/v1/chat/completions", chatBody("Hi", maxTokens: 8))
+                    .decode(ChatCompletion.self)
+                #expect(plain.model == "draft.gguf")
+                let models = try await get(proxy.httpURL, "/v1/models").decode(OpenAIModelList.self)
+                #expect(models.data.map(\.id) == ["draft.gguf", "local-coder"])
+            }
+        }
+    }
+
+    @Test("strict: names other than the model's and its aliases are 404 model_not_found, as vLLM does")
+    func strict() async throws {
+        try await withVerifier { server, _, tokenizer, draft in
+            let verification = ProxyVerification.resilient(
+                VerifierDirectory(.addresses([server.assistURL])), requireSha256: nil)
+            try await withProxy(
+                draft: draft, tokenizer: tokenizer, verification: verification, aliases: ["local-coder"],
+                acceptsAnyModelName: false
+            ) { proxy in
+                let refused = try await post(
+                    proxy.httpURL, "/v1/chat/completions", chatBody("Hi", maxTokens: 4, extra: #","model":"gpt-4o""#))
+                #expect(refused.status == 404)
+                let error = refused.object["error"] as? [String: Any]
+                #expect(error?["code"] as? String == "model_not_found")
+                let alias = try await post(
+                    proxy.httpURL, "/v1/chat/completions",
+                    chatBody("Hi", maxTokens: 4, extra: #","model":"local-coder""#))
+                #expect(alias.status == 200, "\(alias.text)")
+                #expect(try alias.decode(ChatCompletion.self).model == "local-coder")
+            }
+        }
+    }
+}
