@@ -105,6 +105,35 @@ def curl_stream(base, model, prompt, max_tokens):
     return text, done, tandem
 
 
+def median(values):
+    values = sorted(values)
+    if not values:
+        return 0.0
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+
+def timing_table(timing, args):
+    """The benchmark line: median TTFT and tokens/s straight to the verifier vs through the proxy."""
+    lines = [f"Timing (`--timing {args.timing}`): each prompt streamed {args.timing} more times to each server "
+             "through the SDK, alternating which goes first; medians. tok/s is completion tokens over the whole "
+             "request; decode tok/s is the tokens after the first over the time after the first.", "",
+             "| prompt | TTFT ms verifier / proxy | tok/s verifier / proxy | proxy ÷ verifier tok/s | decode tok/s verifier / proxy | proxy local tokens |",
+             "|---|---:|---:|---:|---:|---:|"]
+    prompts = list(dict.fromkeys(t["prompt"] for t in timing)) + [None]
+    for prompt in prompts:
+        sel = [t for t in timing if prompt is None or t["prompt"] == prompt]
+        v = [t for t in sel if t["side"] == "v"]
+        p = [t for t in sel if t["side"] == "p"]
+        vt, pt = median([t["tps"] for t in v]), median([t["tps"] for t in p])
+        name = "**all**" if prompt is None else prompt[:48]
+        lines.append(f"| {name} | {median([t['ttft'] for t in v]):.0f} / {median([t['ttft'] for t in p]):.0f} | "
+                     f"{vt:.1f} / {pt:.1f} | {pt / vt if vt else 0:.2f} | "
+                     f"{median([t['decode_tps'] for t in v]):.1f} / {median([t['decode_tps'] for t in p]):.1f} | "
+                     f"{sum(t['local'] for t in p)} |")
+    return lines + [""]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tandem", default=".build/release/tandem")
@@ -115,6 +144,9 @@ def main():
     ap.add_argument("--serve-args", default="", help="extra arguments for tandem serve (e.g. '--threads 1 --cpu 1')")
     ap.add_argument("--proxy-args", default="", help="extra arguments for tandem proxy (e.g. '--threads 1 --cpu 0')")
     ap.add_argument("--out", help="write the Markdown report here")
+    ap.add_argument("--timing", type=int, default=0, metavar="N",
+                    help="after the comparison, stream each prompt N more times to each server (alternating which "
+                         "goes first) and report the median time to first token and tokens/s, proxy vs verifier")
     args = ap.parse_args()
 
     serve_port, proxy_port = free_port(), free_port()
@@ -159,6 +191,17 @@ def main():
                                 ("verifier sdk", v_plain), ("proxy sdk", p_plain),
                                 ("verifier curl", v_curl), ("proxy curl", p_curl)]:
                     print(f"  {name}: {t!r}", file=sys.stderr)
+        timing = []
+        for rep in range(args.timing):
+            for prompt in PROMPTS[: args.prompts]:
+                order = [("v", verifier, verifier_model), ("p", assisted, proxy_model)]
+                for side, client, model in order if rep % 2 == 0 else order[::-1]:
+                    _, ttft, total, tandem, usage = sdk_stream(client, model, prompt, args.max_tokens)
+                    n = usage.completion_tokens if usage else 0
+                    timing.append({"prompt": prompt, "side": side, "ttft": ttft * 1000, "tps": n / total if total else 0,
+                                   "decode_tps": (n - 1) / (total - ttft) if n > 1 and total > ttft else 0,
+                                   "local": (tandem or {}).get("local_tokens", 0)})
+            print(f"timing round {rep + 1}/{args.timing} done", file=sys.stderr)
     finally:
         for p in (proxy, serve):
             if p is not None:
@@ -172,7 +215,8 @@ def main():
         f"Command: `python3 bench/openai_client.py --tandem {args.tandem} --target {args.target} --draft {args.draft} "
         f"--max-tokens {args.max_tokens}"
         + (f" --serve-args '{args.serve_args}'" if args.serve_args else "")
-        + (f" --proxy-args '{args.proxy_args}'" if args.proxy_args else "") + "`",
+        + (f" --proxy-args '{args.proxy_args}'" if args.proxy_args else "")
+        + (f" --timing {args.timing}" if args.timing else "") + "`",
         f"openai package {openai.__version__}; verifier model `{verifier_model}`, proxy model `{proxy_model}`; "
         f"greedy (temperature 0), {args.max_tokens} tokens at most.",
         "",
@@ -189,6 +233,8 @@ def main():
     lines += ["", "The six texts: verifier and proxy, each through the SDK streamed, the SDK non-streamed and curl -N. "
               "Local tokens are tokens the proxy's draft made alone because no verifier answered within the "
               "proxy's --timeout (offline fallback): those differ from the verifier's text by design.", ""]
+    if timing:
+        lines += timing_table(timing, args)
     for r in rows:
         lines += [f"**{r['prompt']}**", "", "~~~~", r["text"], "~~~~", ""]
     report = "\n".join(lines)
