@@ -214,6 +214,7 @@ def main():
     lines = [
         f"Command: `python3 bench/openai_client.py --tandem {args.tandem} --target {args.target} --draft {args.draft} "
         f"--max-tokens {args.max_tokens}"
+        + (f" --prompts {args.prompts}" if args.prompts != len(PROMPTS) else "")
         + (f" --serve-args '{args.serve_args}'" if args.serve_args else "")
         + (f" --proxy-args '{args.proxy_args}'" if args.proxy_args else "")
         + (f" --timing {args.timing}" if args.timing else "") + "`",
