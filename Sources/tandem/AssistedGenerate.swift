@@ -25,9 +25,12 @@ struct AssistedGenerate {
         let result: GenerationResult
         let text: String
         let reconnects: Int
-        if let chat = setup.chat {
+        if setup.chat != nil {
             // `--chat --prompt`: the library's chat path, the one `tandem proxy` serves.
-            (result, text, reconnects) = try await chatReply(setup, messages: chat.messages, template: chat.template)
+            let policy = self.policy
+            (result, text, reconnects) = try await ClientRun.chatReply(
+                setup, inputs: inputs, verification: .server(server, preemptive: preemptive, proactive: proactive),
+                makePolicy: { policy }, timeout: .seconds(60))
         } else {
             let client = AssistedClient(
                 draft: setup.draft, draftName: setup.draftName,
@@ -45,36 +48,6 @@ struct AssistedGenerate {
             if proactive { block += StatsText.proactiveLine(result.stats) }
             ClientRun.finishText(block: block)
         }
-    }
-}
-
-extension AssistedGenerate {
-    /// The reply to `messages` through the library's `AssistedChat` (one server, this window policy,
-    /// the same timeout and reconnects as `AssistedClient`), its text streamed unless `--json`.
-    func chatReply(_ setup: DraftSetup, messages: [ChatMessage], template: ChatTemplate) async throws -> (
-        GenerationResult, String, Int
-    ) {
-        let policy = self.policy
-        let chat = AssistedChat(
-            draft: setup.draft, draftName: setup.draftName, tokenizer: setup.tokenizer,
-            configuration: ProxyConfiguration(
-                verification: .server(server, preemptive: preemptive, proactive: proactive),
-                makePolicy: { policy }, timeout: .seconds(60)),
-            chatTemplate: template)
-        var final: AssistedChatReply?
-        // As the token path does, a --max-tokens past the draft's context ends at the full context.
-        let room = max(0, setup.draft.config.contextLength - setup.prompt.count)
-        let events = chat.reply(
-            to: messages, maxTokens: min(inputs.maxTokens, room), sampling: inputs.sampling,
-            endOfTurnStops: !inputs.ignoreEos)
-        for try await event in events {
-            switch event {
-            case .text(let piece): ClientRun.show(piece, json: inputs.json)
-            case .finished(let reply): final = reply
-            }
-        }
-        guard let reply = final else { throw CancellationError() }
-        return (reply.result, reply.text, reply.reconnects)
     }
 }
 

@@ -1,6 +1,8 @@
 import Foundation
 import TandemClient
 import TandemDecoding
+import TandemProxy
+import TandemTokenizer
 
 /// The output side shared by the remote modes of `tandem generate`: streamed text on stdout, then
 /// one JSON object (`--json`) or a stats block on stderr.
@@ -34,5 +36,33 @@ enum ClientRun {
     static func finishText(block: String) {
         print("")
         FileHandle.standardError.write(Data(block.utf8))
+    }
+
+    /// `--chat --prompt` in a remote mode: the reply through the library's `AssistedChat` (the path
+    /// `tandem proxy` serves), its text streamed unless `--json`; returns the generation, its text and
+    /// the verifier's reconnects. `timeout` is the plain client's own, so the run behaves as before.
+    static func chatReply(
+        _ setup: DraftSetup, inputs: GenerateInputs, verification: ProxyVerification,
+        makePolicy: @escaping @Sendable () -> any WindowPolicy = { ConfidenceStoppingWindow() }, timeout: Duration
+    ) async throws -> (GenerationResult, String, Int) {
+        guard let turn = setup.chat else { throw CommandLineError("--chat needs --prompt TEXT") }
+        let chat = AssistedChat(
+            draft: setup.draft, draftName: setup.draftName, tokenizer: setup.tokenizer,
+            configuration: ProxyConfiguration(verification: verification, makePolicy: makePolicy, timeout: timeout),
+            chatTemplate: turn.template)
+        // As the token path does, a --max-tokens past the draft's context ends at the full context.
+        let room = max(0, setup.draft.config.contextLength - setup.prompt.count)
+        var final: AssistedChatReply?
+        let events = chat.reply(
+            to: turn.messages, maxTokens: min(inputs.maxTokens, room), sampling: inputs.sampling,
+            endOfTurnStops: !inputs.ignoreEos)
+        for try await event in events {
+            switch event {
+            case .text(let piece): show(piece, json: inputs.json)
+            case .finished(let reply): final = reply
+            }
+        }
+        guard let reply = final else { throw CancellationError() }
+        return (reply.result, reply.text, reply.reconnects)
     }
 }

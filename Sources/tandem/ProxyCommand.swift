@@ -37,7 +37,10 @@ struct ProxyCommand: AsyncParsableCommand {
               tandem proxy --draft Models/draft.gguf --local-only
               tandem proxy --draft d.gguf --server ws://h:8080 --model-name qwen2.5-coder-1.5b-instruct --model-name gpt-4o --strict-model-name
 
-            The proxy answers to whatever model name a request sends and echoes it (llama.cpp's server does             the same with one model), so an app that sends the verifier's model id or a fixed name works             unchanged; --strict-model-name refuses names other than --model-name's (default: the draft file's name).
+            The proxy answers to whatever model name a request sends and echoes it (llama.cpp's server does \
+            the same with one model), so an app that sends the verifier's model id or a fixed name works \
+            unchanged; --strict-model-name refuses names other than --model-name's (default: the draft \
+            file's name).
             """
     )
 

@@ -3,6 +3,7 @@ import TandemClient
 import TandemDecoding
 import TandemModel
 import TandemModelAdapter
+import TandemProxy
 import TandemTokenizer
 
 /// `tandem generate --draft D --server ws://HOST:PORT --mode route`: the draft generates alone and
@@ -16,10 +17,18 @@ struct RoutedGenerate {
 
     func run() async throws {
         let setup = try DraftSetup(draftPath: draftPath, inputs: inputs, mode: "routed")
-        let client = RoutedClient(
-            draft: setup.draft, draftName: setup.draftName,
-            tokenizer: setup.tokenizer, server: server, configuration: configuration)
-        let (result, text) = try await ClientRun.consume(client.generate(setup.request), json: inputs.json)
+        let result: GenerationResult
+        let text: String
+        if setup.chat != nil {
+            // `--chat --prompt`: the library's chat path (`tandem proxy --mode route` serves the same).
+            (result, text, _) = try await ClientRun.chatReply(
+                setup, inputs: inputs, verification: .route(server, configuration), timeout: .seconds(10))
+        } else {
+            let client = RoutedClient(
+                draft: setup.draft, draftName: setup.draftName,
+                tokenizer: setup.tokenizer, server: server, configuration: configuration)
+            (result, text) = try await ClientRun.consume(client.generate(setup.request), json: inputs.json)
+        }
         if inputs.json {
             try JSONOutput.print(GenerationOutput(tokens: result.tokens, text: text, stats: result.stats))
         } else {

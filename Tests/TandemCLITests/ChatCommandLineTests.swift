@@ -10,7 +10,7 @@ import Testing
 /// `tandem proxy` serves: greedy, its text is the verifier's own `/v1/chat/completions` text.
 @Suite("generate --chat --draft --server", .serialized, .timeLimit(.minutes(5)))
 struct ChatCommandLineTests {
-    @Test("the chat reply equals the verifier's /v1/chat/completions text, JSON and streamed")
+    @Test("the chat reply equals the verifier's /v1/chat/completions text: assisted JSON and streamed, routed")
     func chatEqualsEndpoint() async throws {
         let serve = try await SpawnedTandem.launch([
             "serve", "--model", Bundled.target, "--port", "0", "--threads", "1",
@@ -46,6 +46,15 @@ struct ChatCommandLineTests {
         #expect((object["tokens"] as? [Int])?.count == usage["completion_tokens"] as? Int)
         let stats = try #require(object["stats"] as? [String: Any])
         #expect((stats["rounds"] as? Int ?? 0) > 0)
+
+        // Routing every position to the server (and waiting for it): the server's own tokens, so its text.
+        let routed = try await TandemCLI.run(
+            arguments + ["--mode", "route", "--threshold", "1", "--route-timeout-ms", "120000", "--json"])
+        #expect(routed.status == 0, "\(routed.stderr)")
+        let routedObject = try #require(
+            JSONSerialization.jsonObject(with: Data(routed.stdout.utf8)) as? [String: Any])
+        #expect(routedObject["text"] as? String == expected)
+        #expect((routedObject["stats"] as? [String: Any])?["routed_positions"] as? Int ?? 0 > 0)
 
         let streamed = try await TandemCLI.run(arguments)
         #expect(streamed.status == 0, "\(streamed.stderr)")
