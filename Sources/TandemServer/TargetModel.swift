@@ -1,4 +1,5 @@
 import TandemDecoding
+import TandemModel
 
 /// The model a server verifies with: what it tells clients about it, and how to make a session of it.
 ///
@@ -20,6 +21,17 @@ public struct TargetModel: Sendable {
     /// SHA-256 of the model file (64 lowercase hex digits), when computed: reported in `opened`,
     /// `/v1/models` and to a coordinator.
     public var sha256: String?
+    /// With continuous batching: the batcher every session's passes go through. Each session then
+    /// gets its own compute queue (`sessionQueue()`), which only orders that session's work; the
+    /// batcher (and the engine's pass lock) keep one pass at a time on the model.
+    public var batcher: PassBatcher?
+    /// The KV memory budget all sessions' caches share, when there is one (reported in /metrics).
+    public var kvBudget: KVBudget?
+
+    /// The queue a new session's verifier runs on: its own with a batcher, else the model's `queue`.
+    public func sessionQueue() -> ComputeQueue {
+        batcher == nil ? queue : ComputeQueue(label: "tandem.session.\(id)")
+    }
 
     public init(
         id: String, fingerprint: String, vocabularySize: Int, contextLength: Int,
