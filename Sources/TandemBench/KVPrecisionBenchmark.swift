@@ -80,7 +80,17 @@ public enum KVPrecisionBenchmark {
         return best
     }
 
+    /// The ids of the `count` largest values, largest first (ties: lower id first); one pass.
     static func topIndices(_ row: [Float], count: Int) -> [Int] {
-        Array(row.indices.sorted { row[$0] > row[$1] || (row[$0] == row[$1] && $0 < $1) }.prefix(count))
+        var top: [Int] = []
+        top.reserveCapacity(count + 1)
+        for i in row.indices {
+            guard top.count < count || row[i] > row[top[top.count - 1]] else { continue }
+            var at = top.count
+            while at > 0 && row[i] > row[top[at - 1]] { at -= 1 }
+            top.insert(i, at: at)
+            if top.count > count { top.removeLast() }
+        }
+        return top
     }
 }
