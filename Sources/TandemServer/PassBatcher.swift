@@ -75,21 +75,28 @@ public final class PassBatcher: @unchecked Sendable {
 
     /// The oldest request, then younger ones in order while the positions fit (lock held).
     private func takeBatch() -> [Request] {
-        guard let first = pending.first else { return [] }
-        var taken = [first]
-        var positions = first.tokens.count
-        var left: [Request] = []
-        var seen: Set<ObjectIdentifier> = [ObjectIdentifier(first.session)]
-        for r in pending.dropFirst() {
-            // A session appears at most once per pass (its second request needs the first's cache).
-            if positions + r.tokens.count <= maxPositions, seen.insert(ObjectIdentifier(r.session)).inserted {
-                taken.append(r)
-                positions += r.tokens.count
-            } else {
-                left.append(r)
-            }
+        let chosen = Set(
+            Self.plan(
+                positions: pending.map(\.tokens.count), sessions: pending.map { ObjectIdentifier($0.session) },
+                cap: maxPositions))
+        let taken = pending.indices.filter { chosen.contains($0) }.map { pending[$0] }
+        pending = pending.indices.filter { !chosen.contains($0) }.map { pending[$0] }
+        return taken
+    }
+
+    /// Which waiting requests (oldest first; their sizes and sessions) the next pass takes, by index:
+    /// always the oldest, even when it alone exceeds `cap`; then each younger one, in order, that
+    /// still fits and whose session is not in the pass yet (its second request needs the first's cache).
+    static func plan(positions: [Int], sessions: [ObjectIdentifier], cap: Int) -> [Int] {
+        guard let first = positions.first else { return [] }
+        var taken = [0]
+        var total = first
+        var seen: Set<ObjectIdentifier> = [sessions[0]]
+        for i in positions.indices.dropFirst() where total + positions[i] <= cap && !seen.contains(sessions[i]) {
+            taken.append(i)
+            total += positions[i]
+            seen.insert(sessions[i])
         }
-        pending = left
         return taken
     }
 

@@ -4,11 +4,12 @@ import TandemClient
 import TandemDecoding
 import TandemModel
 import TandemModelAdapter
-import TandemServer
 import TandemTokenizer
 import TandemWire
 import TandemWireConversions
 import Testing
+
+@testable import TandemServer
 
 /// Continuous batching on the server: many sessions at once get exactly their solo outputs, the
 /// batcher never mixes results up, and the KV budget refuses cleanly.
@@ -61,6 +62,23 @@ struct BatchedServingTests {
         #expect(totals.positions == prompts.joined().count + windows.joined().count)
         // A pass exceeds the cap only when one request alone does (the longest prompt).
         #expect(totals.largest <= max(7, prompts.map(\.count).max() ?? 0))
+    }
+
+    @Test("pass planning is fair: the oldest always goes, younger ones that fit follow, a session once")
+    func planning() {
+        final class Key {}
+        let keys = (0..<6).map { _ in Key() }
+        let ids = keys.map { ObjectIdentifier($0) }
+        // A large window first: it runs (alone, over the cap); the small ones wait one pass.
+        #expect(PassBatcher.plan(positions: [20, 1, 1], sessions: Array(ids[0..<3]), cap: 8) == [0])
+        // The next pass takes the small ones; a too-large younger one waits, smaller ones behind it go.
+        #expect(PassBatcher.plan(positions: [1, 1, 9, 5, 1], sessions: Array(ids[0..<5]), cap: 8) == [0, 1, 3, 4])
+        // The skipped request is now the oldest: it goes first in the pass after.
+        #expect(PassBatcher.plan(positions: [9, 1], sessions: [ids[2], ids[5]], cap: 8) == [0])
+        // One session's second request never shares a pass with its first.
+        #expect(PassBatcher.plan(positions: [1, 1, 1], sessions: [ids[0], ids[0], ids[1]], cap: 8) == [0, 2])
+        #expect(PassBatcher.plan(positions: [], sessions: [], cap: 8).isEmpty)
+        withExtendedLifetime(keys) {}
     }
 
     @Test("assisted and cloud-only sessions at once on a batched server equal the target's greedy output")
