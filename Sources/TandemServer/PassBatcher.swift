@@ -7,13 +7,17 @@ import TandemUtilities
 /// gathered into the next pass (`Model.forward(batch:)`), up to `maxPositions` new positions.
 ///
 /// There is no batching thread: the first waiting caller that finds no pass running leads the next
-/// one, runs it on its own thread, hands every request its output and wakes the others. Order is
+/// one, runs it on its own thread, hands every request its output and wakes the others. Before a
+/// pass starts it waits briefly (at most 20% of the last pass's time, 20 ms) until every session of
+/// the last pass has come back: otherwise two sessions settle into alternating passes of one each,
+/// each arriving while the other's pass runs. Order is
 /// fair: a pass always takes the oldest waiting request (even one larger than the cap, alone), then
 /// younger ones in arrival order that still fit, so a large window can delay a small one by at most
 /// one pass and a small one can never starve a large one. Each position's logits are bit-identical
 /// to a pass of its session alone.
 public final class PassBatcher: @unchecked Sendable {
-    // @unchecked Sendable: every mutable field (`pending`, `running`, `observers`) and every
+    // @unchecked Sendable: every mutable field (`pending`, `running`, `observers`, `lastPass`,
+    // `lingerUntil`) and every
     // request's `result` is read and written only while `condition` is locked. A request's session is
     // touched only by the thread that runs its pass, while the submitting thread waits in `submit`;
     // the lock hand-over orders those accesses.
@@ -25,6 +29,18 @@ public final class PassBatcher: @unchecked Sendable {
     private var pending: [Request] = []
     private var running = false
     private var observers: [@Sendable (PassReport) -> Void] = []
+    /// The sessions of the last pass, and until when the next pass waits for them to come back.
+    private var lastPass: Set<ObjectIdentifier> = []
+    private var lingerUntil: Date?
+    /// How long the next pass may wait for the last pass's sessions: this share of the last pass's
+    /// time, at most `maxLinger` seconds. A lone session never waits (it is the one coming back).
+    static let lingerFraction = 0.2
+    static let maxLinger = 0.02
+
+    /// Every session of the last pass is waiting again (lock held).
+    private var returned: Bool {
+        lastPass.isSubset(of: Set(pending.map { ObjectIdentifier($0.session) }))
+    }
 
     /// - Parameter maxPositions: clamped to ≥ 1.
     public init(model: Model, maxPositions: Int) {
@@ -51,12 +67,21 @@ public final class PassBatcher: @unchecked Sendable {
                 condition.wait()
                 continue
             }
+            if let deadline = lingerUntil, Date() < deadline, !returned {
+                // Sessions of the last pass usually come straight back with their next round: wait
+                // (briefly) so they join this pass instead of alternating out of phase with it.
+                _ = condition.wait(until: deadline)
+                continue
+            }
             running = true
+            lingerUntil = nil
             let batch = takeBatch()
             condition.unlock()
             let (report, results) = run(batch)
             condition.lock()
             for (r, result) in zip(batch, results) { r.result = result }
+            lastPass = Set(batch.map { ObjectIdentifier($0.session) })
+            lingerUntil = Date(timeIntervalSinceNow: min(Self.lingerFraction * report.passSeconds, Self.maxLinger))
             running = false
             let observers = self.observers
             condition.broadcast()
