@@ -45,3 +45,11 @@ uint16_t tk_fp32_to_bf16(float f) {
     if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 64);  // quiet NaN
     return (uint16_t)((u + (0x7fffu + ((u >> 16) & 1))) >> 16);
 }
+
+void tk_fp32_to_fp16_row(const float *x, uint16_t *y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) y[i] = tk_fp32_to_fp16(x[i]);
+}
+
+void tk_fp16_to_fp32_row(const uint16_t *x, float *y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) y[i] = tk_fp16_to_fp32(x[i]);
+}

@@ -50,7 +50,8 @@ struct EarlyExitHead: @unchecked Sendable {
 ///
 /// The model is immutable and shareable; all mutable state lives in the `ModelSession`s it
 /// makes. Forward passes of all sessions of one model are serialised (one pass at a time per
-/// model), so sessions never fight over the compute pool.
+/// model), so sessions never fight over the compute pool; one pass may serve several sessions at
+/// once (`forward(batch:)`).
 public final class Model: Sendable {
     public let config: ModelConfig
     public let file: GGUFFile
@@ -62,8 +63,8 @@ public final class Model: Sendable {
     let layers: [LayerWeights]
     let ropeFreqs: [Float]?
     let earlyExitHead: EarlyExitHead?
-    /// Serialises forward passes of this model's sessions.
-    let passLock = Mutex<Void>(())
+    /// Serialises forward passes of this model's sessions and holds their scratch.
+    let passState = Mutex(Scratch())
 
     /// Loads and validates every tensor the forward pass needs.
     /// - Parameter threads: size of the compute pool used for matmul and attention.
@@ -138,8 +139,11 @@ public final class Model: Sendable {
     }
 
     /// A new, empty session (KV cache) over this model.
-    public func makeSession() -> ModelSession {
-        ModelSession(model: self)
+    /// - Parameters:
+    ///   - kvPrecision: how its cache stores keys and values (F32 by default).
+    ///   - budget: a memory budget its cache grows within (shared with other sessions), if any.
+    public func makeSession(kvPrecision: KVPrecision = .f32, budget: KVBudget? = nil) -> ModelSession {
+        ModelSession(model: self, precision: kvPrecision, budget: budget)
     }
 }
 

@@ -29,6 +29,12 @@ public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidTruncation(requested: Int, count: Int)
     /// An early-exit layer outside `1...layerCount`.
     case invalidEarlyExitLayer(Int, layerCount: Int)
+    /// Growing the KV caches would take more memory than the sessions' `KVBudget` has left.
+    case kvBudgetExceeded(requestedBytes: Int, availableBytes: Int)
+    /// A batched pass was given a session of another model.
+    case foreignSession
+    /// A batched pass named the same session twice.
+    case duplicateSession
 
     public var description: String {
         switch self {
@@ -58,6 +64,12 @@ public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {
             return "cannot truncate to \(requested) positions: the cache holds \(count)"
         case .invalidEarlyExitLayer(let layer, let count):
             return "early-exit layer \(layer) is out of range 1...\(count)"
+        case .kvBudgetExceeded(let requested, let available):
+            return "KV cache budget exceeded: \(requested) more bytes needed, \(available) left"
+        case .foreignSession:
+            return "a batched pass was given a session of another model"
+        case .duplicateSession:
+            return "a batched pass names the same session twice"
         }
     }
 }

@@ -22,6 +22,8 @@ final class AssistConnection {
 
     private var sessionID: String?
     private var verifier: InProcessVerifier?
+    /// The batch statistics of the session's passes (with continuous batching).
+    private var batchStats: BatchStatsBox?
     private var opened = false
     /// The session asked for `provisional` frames (`open.preemptive`).
     private var preemptive = false
@@ -173,7 +175,14 @@ final class AssistConnection {
         let clock = ContinuousClock()
         let openStarted = clock.now
         do {
-            let verifier = try self.verifier ?? context.makeVerifier()
+            let verifier: InProcessVerifier
+            if let existing = self.verifier {
+                verifier = existing
+            } else {
+                let made = try context.makeSessionVerifier()
+                verifier = made.verifier
+                batchStats = made.batchStats
+            }
             self.verifier = verifier
             info = try await verifier.open(m.request)
         } catch {
@@ -230,9 +239,11 @@ final class AssistConnection {
         metrics.accepted.increment(by: verdict.accepted)
         metrics.generated.increment(by: verdict.accepted + 1)
         produced = verdict.accepted + 1
-        metrics.verifyLatency.recordNanoseconds(Int64(verdict.timings.computeSeconds * 1e9))
-        metrics.queueLatency.recordNanoseconds(Int64(verdict.timings.queueSeconds * 1e9))
-        return VerdictMessage(verdict)
+        var message = VerdictMessage(verdict)
+        if let stats = batchStats?.take() { message.timings.add(stats) }
+        metrics.verifyLatency.recordNanoseconds(Int64(message.timings.computeMs * 1e6))
+        metrics.queueLatency.recordNanoseconds(Int64(message.timings.queueMs * 1e6))
+        return message
     }
 
     /// `generate`: streams the rest of the session, a verdict per token (`ServerGeneration`).
@@ -247,7 +258,7 @@ final class AssistConnection {
             try await outbound.write(.text(frame))
             return
         }
-        try await ServerGeneration.stream(m, verifier: verifier, metrics: context.metrics) {
+        try await ServerGeneration.stream(m, verifier: verifier, metrics: context.metrics, batchStats: batchStats) {
             [codec, context, lastActivity] reply in
             if case .error(let e) = reply { context.metrics.error(e.code.rawValue) }
             try await outbound.write(.text(try codec.encode(reply)))

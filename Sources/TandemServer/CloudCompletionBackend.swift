@@ -60,10 +60,17 @@ struct CloudCompletionBackend: CompletionBackend {
 
 extension ServerContext {
     /// A verifier over a fresh session of the model, capped at the server's context limit.
-    func makeVerifier() throws -> InProcessVerifier {
+    func makeVerifier() throws -> InProcessVerifier { try makeSessionVerifier().verifier }
+
+    /// A verifier over a fresh session of the model, capped at the server's context limit, and the
+    /// session's batch statistics when continuous batching is on (its passes then go through the
+    /// model's batcher, from a queue of the session's own).
+    func makeSessionVerifier() throws -> (verifier: InProcessVerifier, batchStats: BatchStatsBox?) {
         let contextLength = min(limits.contextLength ?? model.contextLength, model.contextLength)
-        let session = ContextCappedSession(try model.makeSession(), contextLength: contextLength)
-        return InProcessVerifier(
-            session: session, queue: model.queue, maxWindow: limits.maxWindow, shaper: model.shaper)
+        let base = try model.makeSession()
+        let session = ContextCappedSession(base, contextLength: contextLength)
+        let verifier = InProcessVerifier(
+            session: session, queue: model.sessionQueue(), maxWindow: limits.maxWindow, shaper: model.shaper)
+        return (verifier, (base as? EngineSession)?.stats)
     }
 }

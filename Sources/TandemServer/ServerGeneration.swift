@@ -9,10 +9,12 @@ enum ServerGeneration {
     /// Runs the session to its end from `message`, sending one verdict per token (the last has
     /// `finished: true`) or, if a round fails, one `error` and nothing after it.
     ///
-    /// - Parameter send: writes one frame to the client; its failure (a dropped connection) ends the loop.
+    /// - Parameters:
+    ///   - batchStats: the session's batch statistics (continuous batching), reported in each verdict.
+    ///   - send: writes one frame to the client; its failure (a dropped connection) ends the loop.
     static func stream(
         _ message: GenerateMessage, verifier: InProcessVerifier, metrics: ServerMetrics,
-        send: (WireMessage) async throws -> Void
+        batchStats: BatchStatsBox? = nil, send: (WireMessage) async throws -> Void
     ) async throws {
         var round = message.round
         var base = message.base
@@ -42,9 +44,11 @@ enum ServerGeneration {
             }
             metrics.rounds.increment()
             metrics.generated.increment(by: verdict.accepted + 1)
-            metrics.verifyLatency.recordNanoseconds(Int64(verdict.timings.computeSeconds * 1e9))
-            metrics.queueLatency.recordNanoseconds(Int64(verdict.timings.queueSeconds * 1e9))
-            try await send(.verdict(VerdictMessage(verdict)))
+            var frame = VerdictMessage(verdict)
+            if let stats = batchStats?.take() { frame.timings.add(stats) }
+            metrics.verifyLatency.recordNanoseconds(Int64(frame.timings.computeMs * 1e6))
+            metrics.queueLatency.recordNanoseconds(Int64(frame.timings.queueMs * 1e6))
+            try await send(.verdict(frame))
             if verdict.finished { return }
             base += verdict.accepted + 1
             round += 1

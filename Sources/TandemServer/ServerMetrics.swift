@@ -13,6 +13,13 @@ final class ServerMetrics: Sendable {
     let generated: Metrics.Counter
     let verifyLatency: Metrics.Timer
     let queueLatency: Metrics.Timer
+    /// Continuous batching: sessions and new positions per pass, per-pass time, time a request
+    /// waited for its pass, and the bytes all KV caches hold under the budget.
+    let batchSessions: Metrics.Recorder
+    let batchPositions: Metrics.Recorder
+    let passSeconds: Metrics.Timer
+    let batchQueueSeconds: Metrics.Timer
+    let kvBytesUsed: Metrics.Gauge
     private let factory: PrometheusMetricsFactory
 
     init() {
@@ -23,6 +30,10 @@ final class ServerMetrics: Sendable {
             .milliseconds(200), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5),
         ]
         factory.defaultDurationHistogramBuckets = buckets
+        factory.valueHistogramBuckets = [
+            "tandem_batch_sessions": [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 64],
+            "tandem_batch_positions": [1, 2, 4, 8, 16, 32, 48, 64, 96, 128, 256, 512, 1024],
+        ]
         self.factory = factory
         sessionsActive = Metrics.Gauge(label: "tandem_sessions_active", factory: factory)
         sessionsOpened = Metrics.Counter(label: "tandem_sessions_opened_total", factory: factory)
@@ -32,6 +43,11 @@ final class ServerMetrics: Sendable {
         generated = Metrics.Counter(label: "tandem_tokens_generated_total", factory: factory)
         verifyLatency = Metrics.Timer(label: "tandem_verify_seconds", factory: factory)
         queueLatency = Metrics.Timer(label: "tandem_queue_seconds", factory: factory)
+        batchSessions = Metrics.Recorder(label: "tandem_batch_sessions", aggregate: true, factory: factory)
+        batchPositions = Metrics.Recorder(label: "tandem_batch_positions", aggregate: true, factory: factory)
+        passSeconds = Metrics.Timer(label: "tandem_pass_seconds", factory: factory)
+        batchQueueSeconds = Metrics.Timer(label: "tandem_batch_queue_seconds", factory: factory)
+        kvBytesUsed = Metrics.Gauge(label: "tandem_kv_bytes_used", factory: factory)
     }
 
     /// Counts an error frame sent, by code.
@@ -42,6 +58,14 @@ final class ServerMetrics: Sendable {
     /// Counts a `provisional` frame sent (early-exit preemptive drafting).
     func provisionalSent() {
         Metrics.Counter(label: "tandem_provisionals_sent_total", factory: factory).increment()
+    }
+
+    /// Records one batched pass.
+    func record(_ pass: PassReport) {
+        batchSessions.record(pass.sessions)
+        batchPositions.record(pass.positions)
+        passSeconds.recordNanoseconds(Int64(pass.passSeconds * 1e9))
+        for q in pass.queueSeconds { batchQueueSeconds.recordNanoseconds(Int64(q * 1e9)) }
     }
 
     /// The Prometheus text exposition.

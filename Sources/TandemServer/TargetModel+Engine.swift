@@ -34,4 +34,44 @@ extension TargetModel {
             shaper: SamplingDistribution.factory, sha256: sha256, tokenizer: tokenizer
         ) { try EarlyExitSession(model.makeSession(), exitLayer: exitLayer) }
     }
+
+    /// A target backed by the engine and served as `serving` says: sessions' passes batched
+    /// (continuous batching, one `PassBatcher` for the model) unless `maxBatchPositions` is 0, caches
+    /// in `kvPrecision`, all within `kvBudgetMB` when set (beyond it clients get `kv_budget` errors).
+    /// Early exits read `exitLayer` (default: the trained head's layer, else the middle).
+    /// - Throws: `ModelError.invalidEarlyExitLayer` for a layer outside the model.
+    public init(
+        model: Model, id: String, tokenizer: Tokenizer, exitLayer: Int? = nil, serving: EngineServing,
+        sha256: String? = nil
+    ) throws {
+        try self.init(
+            model: model, id: id, fingerprint: tokenizer.fingerprint, exitLayer: exitLayer, serving: serving,
+            sha256: sha256)
+    }
+
+    /// ``init(model:id:tokenizer:exitLayer:serving:sha256:)`` with the tokenizer's fingerprint given
+    /// directly (benchmarks, and models whose tokenizer the server does not need).
+    public init(
+        model: Model, id: String, fingerprint: String, exitLayer: Int? = nil, serving: EngineServing,
+        sha256: String? = nil
+    ) throws {
+        let layers = model.config.layerCount
+        if let exitLayer, !(1...max(1, layers)).contains(exitLayer) {
+            throw ModelError.invalidEarlyExitLayer(exitLayer, layerCount: layers)
+        }
+        let batcher =
+            serving.maxBatchPositions > 0 ? PassBatcher(model: model, maxPositions: serving.maxBatchPositions) : nil
+        let budget = serving.kvBudgetMB.map { KVBudget(megabytes: $0) }
+        let precision = serving.kvPrecision
+        self.init(
+            id: id, fingerprint: fingerprint, vocabularySize: model.config.vocabularySize,
+            contextLength: model.config.contextLength, queue: ComputeQueue(label: "tandem.target.\(id)"),
+            shaper: SamplingDistribution.factory, sha256: sha256
+        ) {
+            EngineSession(
+                model.makeSession(kvPrecision: precision, budget: budget), batcher: batcher, exitLayer: exitLayer)
+        }
+        self.batcher = batcher
+        self.kvBudget = budget
+    }
 }

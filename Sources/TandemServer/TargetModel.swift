@@ -1,4 +1,5 @@
 import TandemDecoding
+import TandemModel
 import TandemTokenizer
 
 /// The model a server verifies with: what it tells clients about it, and how to make a session of it.
@@ -26,6 +27,17 @@ public struct TargetModel: Sendable {
     public var tokenizer: Tokenizer?
     /// The chat format for `/v1/chat/completions` when it is not the one the file's template declares.
     public var chatFormat: ChatFormat?
+    /// With continuous batching: the batcher every session's passes go through. Each session then
+    /// gets its own compute queue (`sessionQueue()`), which only orders that session's work; the
+    /// batcher (and the engine's pass lock) keep one pass at a time on the model.
+    public var batcher: PassBatcher?
+    /// The KV memory budget all sessions' caches share, when there is one (reported in /metrics).
+    public var kvBudget: KVBudget?
+
+    /// The queue a new session's verifier runs on: its own with a batcher, else the model's `queue`.
+    public func sessionQueue() -> ComputeQueue {
+        batcher == nil ? queue : ComputeQueue(label: "tandem.session.\(id)")
+    }
 
     public init(
         id: String, fingerprint: String, vocabularySize: Int, contextLength: Int,

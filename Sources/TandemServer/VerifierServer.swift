@@ -78,6 +78,12 @@ public struct VerifierServer: Sendable {
         let context = ServerContext(
             model: model, limits: limits, faults: faults,
             slots: slots, metrics: ServerMetrics(), load: load, clock: ElapsedClock(clock))
+        if let batcher = model.batcher {
+            batcher.addObserver { [metrics = context.metrics, budget = model.kvBudget] pass in
+                metrics.record(pass)
+                if let budget { metrics.kvBytesUsed.record(budget.usedBytes) }
+            }
+        }
         let logger = self.logger
         let app = Application(
             router: Self.router(context),

@@ -46,6 +46,9 @@ public struct WireErrorCode: RawRepresentable, Hashable, Sendable, Codable, Cust
     public static let invalidRequest = WireErrorCode("invalid_request")
     /// The server holds as many sessions as it allows.
     public static let sessionLimit = WireErrorCode("session_limit")
+    /// The server's KV cache memory budget (`--kv-budget-mb`) cannot hold the session's next
+    /// positions; nothing was applied. Retry later, or re-open with a shorter sequence.
+    public static let kvBudget = WireErrorCode("kv_budget")
     /// The session was idle too long; the server closes the connection after this frame.
     public static let idleTimeout = WireErrorCode("idle_timeout")
     /// A failure inside the server; the session is dropped, the client may re-open.

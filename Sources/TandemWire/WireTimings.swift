@@ -9,12 +9,21 @@ public struct WireTimings: Sendable, Equatable, Codable {
     public var provisionalMs: Double?
     /// CPU milliseconds of the pass on the server's compute thread (0: not measured).
     public var cpuMs: Double
+    /// With continuous batching: sessions and new positions in the largest batched pass that served
+    /// the answer (`batch_sessions`, `batch_positions`; absent without batching).
+    public var batchSessions: Int?
+    public var batchPositions: Int?
 
-    public init(queueMs: Double = 0, computeMs: Double = 0, provisionalMs: Double? = nil, cpuMs: Double = 0) {
+    public init(
+        queueMs: Double = 0, computeMs: Double = 0, provisionalMs: Double? = nil, cpuMs: Double = 0,
+        batchSessions: Int? = nil, batchPositions: Int? = nil
+    ) {
         self.queueMs = queueMs
         self.computeMs = computeMs
         self.provisionalMs = provisionalMs
         self.cpuMs = cpuMs
+        self.batchSessions = batchSessions
+        self.batchPositions = batchPositions
     }
 
     enum CodingKeys: String, CodingKey {
@@ -22,6 +31,8 @@ public struct WireTimings: Sendable, Equatable, Codable {
         case computeMs = "compute_ms"
         case provisionalMs = "provisional_ms"
         case cpuMs = "cpu_ms"
+        case batchSessions = "batch_sessions"
+        case batchPositions = "batch_positions"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -30,5 +41,7 @@ public struct WireTimings: Sendable, Equatable, Codable {
         computeMs = try container.decode(Double.self, forKey: .computeMs)
         provisionalMs = try container.decodeIfPresent(Double.self, forKey: .provisionalMs)
         cpuMs = try container.decodeIfPresent(Double.self, forKey: .cpuMs) ?? 0
+        batchSessions = try container.decodeIfPresent(Int.self, forKey: .batchSessions)
+        batchPositions = try container.decodeIfPresent(Int.self, forKey: .batchPositions)
     }
 }

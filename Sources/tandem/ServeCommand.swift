@@ -14,7 +14,9 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Clients holding a draft model with the same tokenizer connect at ws://HOST:PORT/v1/assist. \
             GET /health answers 200 once the model is loaded; GET /v1/models describes it; GET /metrics \
-            has Prometheus metrics. One forward pass runs at a time; each session keeps its own KV cache. \
+            has Prometheus metrics. Each session keeps its own KV cache; rounds of different sessions that \
+            arrive while a pass runs are verified together in the next pass (continuous batching, \
+            --max-batch-positions; every position's logits are the same bits as alone). \
             POST /v1/chat/completions and /v1/completions answer OpenAI clients with the target alone \
             (docs/OPENAI.md; `tandem proxy` serves the same API with assisted decoding).
 
@@ -34,6 +36,7 @@ struct ServeCommand: AsyncParsableCommand {
               tandem generate --draft Models/draft.gguf --server ws://127.0.0.1:8080 --prompt "Hello"
               tandem serve --model Models/target.gguf --port 8080 --exit-layer 3
               tandem serve --model Models/target.gguf --port 8080 --threads 1 --cpu 1
+              tandem serve --model Models/target.gguf --max-batch-positions 128 --kv-cache f16 --kv-budget-mb 4096
               TANDEM_SECRET=s3cret tandem serve --model Models/target.gguf --port 8081 --register http://127.0.0.1:8070
               tandem serve --model t.gguf --host 0.0.0.0 --port 8081 --register http://coord:8070 --secret s3cret --advertise ws://10.0.0.5:8081
             """
@@ -93,6 +96,9 @@ struct ServeCommand: AsyncParsableCommand {
             "Layer whose early exit makes provisional verdicts (1…layers; default: the trained exit head, else the middle).",
             valueName: "L"))
     var exitLayer: Int?
+
+    @OptionGroup(title: "Batching and KV memory")
+    var engine: ServeEngineOptions
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0…65535") }
@@ -154,11 +160,10 @@ struct ServeCommand: AsyncParsableCommand {
                     throw CommandLineError(
                         "--exit-layer \(exitLayer) is outside \(id)'s layers 1…\(loaded.config.layerCount)")
                 }
-                target = try TargetModel(
-                    model: loaded, id: id, tokenizer: tokenizer, exitLayer: exitLayer, sha256: sha256)
-            } else {
-                target = TargetModel(model: loaded, id: id, tokenizer: tokenizer, sha256: sha256)
             }
+            target = try TargetModel(
+                model: loaded, id: id, tokenizer: tokenizer, exitLayer: exitLayer, serving: engine.serving,
+                sha256: sha256)
         } catch {
             throw ErrorReport.exitCode(for: error)
         }

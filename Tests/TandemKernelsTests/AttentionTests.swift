@@ -66,3 +66,75 @@ import Testing
         }
     }
 }
+
+@Suite struct PagedAttentionTests {
+    /// The paged, batched kernel over F32 pages gives the contiguous kernel's bits, for pages of
+    /// several sizes and any order of segments; F16 pages stay close.
+    @Test func pagedMatchesContiguous() {
+        let heads = 4
+        let kvHeads = 2
+        let hd = 32
+        let width = kvHeads * hd
+        let pool = ComputePool(threads: 2)
+        let lengths = [5, 11, 2]  // positions each sequence holds after the pass
+        let counts = [2, 4, 1]  // new rows each
+        let keys = lengths.indices.map { randomFloats(lengths[$0] * width, scale: 2, seed: UInt64(10 + $0)) }
+        let values = lengths.indices.map { randomFloats(lengths[$0] * width, seed: UInt64(20 + $0)) }
+        let queries = lengths.indices.map { randomFloats(counts[$0] * heads * hd, scale: 2, seed: UInt64(30 + $0)) }
+        var expected: [[Float]] = []
+        for i in lengths.indices {
+            var o = [Float](repeating: .nan, count: counts[i] * heads * hd)
+            Kernels.attention(
+                query: queries[i], count: counts[i], firstPosition: lengths[i] - counts[i], keys: keys[i],
+                values: values[i], heads: heads, kvHeads: kvHeads, headDim: hd, output: &o, pool: pool)
+            expected.append(o)
+        }
+        for precision in KVPrecision.allCases {
+            for page in [1, 3, 64] {
+                for order in [[0, 1, 2], [2, 0, 1]] {
+                    var query: [Float] = []
+                    var segments: [AttentionSegment] = []
+                    for i in order {
+                        let cache = KVCache(
+                            layers: 2, width: width, precision: precision, pagePositions: page, maxPositions: 100)
+                        cache.reserve(positions: lengths[i])
+                        cache.write(layer: 1, position: 0, count: lengths[i], keys: keys[i], values: values[i], row: 0)
+                        segments.append(
+                            AttentionSegment(
+                                cache: cache, firstRow: query.count / (heads * hd), count: counts[i],
+                                firstPosition: lengths[i] - counts[i]))
+                        query += queries[i]
+                    }
+                    var out = [Float](repeating: .nan, count: query.count)
+                    Kernels.attention(
+                        query: query, segments: segments, layer: 1, heads: heads, kvHeads: kvHeads, headDim: hd,
+                        output: &out, pool: pool)
+                    for (slot, i) in order.enumerated() {
+                        let at = segments[slot].firstRow * heads * hd
+                        let got = Array(out[at..<(at + expected[i].count)])
+                        if precision == .f32 {
+                            #expect(
+                                got.map(\.bitPattern) == expected[i].map(\.bitPattern), "page \(page) \(order) seq \(i)"
+                            )
+                        } else {
+                            let worst = zip(got, expected[i]).map { abs($0 - $1) }.max() ?? 0
+                            #expect(worst < 1e-2, "f16 page \(page) seq \(i): \(worst)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func cacheRoundTripsAndCountsBytes() {
+        let cache = KVCache(layers: 3, width: 8, precision: .f16, pagePositions: 4, maxPositions: 10)
+        #expect(cache.bytes == 0 && cache.bytes(afterReserving: 5) == 8 * cache.bytesPerPosition)
+        cache.reserve(positions: 9)
+        #expect(cache.capacity == 10 && cache.bytes == 10 * 3 * 2 * 8 * 2)
+        let k = (0..<16).map { Float($0) * 0.5 }
+        let v = (0..<16).map { Float($0) - 3 }
+        cache.write(layer: 2, position: 3, count: 2, keys: k, values: v, row: 0)
+        #expect(cache.read(layer: 2, position: 4).keys == Array(k[8..<16]))
+        #expect(cache.read(layer: 2, position: 3).values == Array(v[0..<8]))
+    }
+}

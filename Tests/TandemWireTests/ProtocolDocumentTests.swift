@@ -107,7 +107,7 @@ struct ProtocolDocumentTests {
         let codes: [WireErrorCode] = [
             .badFrame, .unknownType, .protocolVersion, .unsupported, .fingerprintMismatch,
             .tokenOutOfRange, .windowTooLarge, .resync, .contextFull, .notOpen, .roundOrder,
-            .sessionFinished, .invalidRequest, .sessionLimit, .idleTimeout, .internal,
+            .sessionFinished, .invalidRequest, .sessionLimit, .kvBudget, .idleTimeout, .internal,
         ]
         for code in codes {
             #expect(text.contains("| `\(code.rawValue)` |"), "\(code) is not in the error table")

@@ -22,6 +22,9 @@ float tk_fp16_to_fp32(uint16_t h);
 uint16_t tk_fp32_to_fp16(float f);   // round to nearest even (like F16C vcvtps2ph)
 float tk_bf16_to_fp32(uint16_t h);
 uint16_t tk_fp32_to_bf16(float f);   // ggml's rounding (nearest even, quiet NaN)
+/// n halves from n floats (round to nearest even) and back.
+void tk_fp32_to_fp16_row(const float *x, uint16_t *y, int64_t n);
+void tk_fp16_to_fp32_row(const uint16_t *x, float *y, int64_t n);
 
 // quantize.c: ggml's reference quantizers and dequantizers ------------------------------
 /// Quantizes n values (a multiple of the type's block size) of type `type`; returns 0, or -1
@@ -62,6 +65,13 @@ void tk_matmul_rows_at(int level, int type, const void *w, size_t row_bytes, int
 /// keys/values: position p's head vector at keys + p*kv_stride. scratch holds ≥ npos floats.
 void tk_attention_head(const float *q, const float *keys, const float *values, int64_t npos,
                        int64_t kv_stride, int64_t head_dim, float scale, float *out, float *scratch);
+/// tk_attention_head over a paged cache: position p's head vector at
+/// kpages[p / page_len] + (p % page_len)*kv_stride + head_offset (elements: float, or uint16_t IEEE
+/// half when f16 != 0). The f32 path is bit-identical to tk_attention_head. scratch holds ≥ npos
+/// floats, kbuf ≥ head_dim floats.
+void tk_attention_head_paged(const float *q, const void *const *kpages, const void *const *vpages, int64_t page_len,
+                             int64_t npos, int64_t head_offset, int64_t kv_stride, int64_t head_dim, float scale,
+                             int f16, float *out, float *scratch, float *kbuf);
 /// Deterministic f32 dot product (fixed order for a given n).
 float tk_dot_f32(const float *a, const float *b, int64_t n);
 
