@@ -68,9 +68,11 @@ extension ServerContext {
     func makeSessionVerifier() throws -> (verifier: InProcessVerifier, batchStats: BatchStatsBox?) {
         let contextLength = min(limits.contextLength ?? model.contextLength, model.contextLength)
         let base = try model.makeSession()
+        // Read before the session is handed to the verifier (which takes it as `sending`).
+        let batchStats = (base as? EngineSession)?.stats
         let session = ContextCappedSession(base, contextLength: contextLength)
         let verifier = InProcessVerifier(
             session: session, queue: model.sessionQueue(), maxWindow: limits.maxWindow, shaper: model.shaper)
-        return (verifier, (base as? EngineSession)?.stats)
+        return (verifier, batchStats)
     }
 }
