@@ -62,14 +62,18 @@ public struct BatchLoadDriver: Sendable {
     public let maxTokens: Int
     /// `--max-batch-positions` of the batched server.
     public let maxBatchPositions: Int
+    /// `--batch-linger-ms` of the batched server, in seconds.
+    public let maxLinger: Double
     /// Each prompt's greedy continuation (maxTokens + window tokens), computed once.
     let references: [[Int]]
 
     /// Computes the prompts' greedy continuations with the target (the replay source).
     /// - Throws: `ModelError` (a prompt too long, ids out of range).
     public init(
-        model: Model, prompts: [[Int]], window: Int, acceptance: Double, maxTokens: Int, maxBatchPositions: Int
+        model: Model, prompts: [[Int]], window: Int, acceptance: Double, maxTokens: Int, maxBatchPositions: Int,
+        maxLinger: Double = EngineServing.standard.maxBatchLingerSeconds
     ) throws {
+        self.maxLinger = maxLinger
         self.model = model
         self.prompts = prompts
         self.window = max(1, window)
@@ -95,7 +99,8 @@ public struct BatchLoadDriver: Sendable {
     /// - Throws: a verifier error, or `BatchLoadError.wrongOutput` when a session's tokens are not
     ///   the target's greedy continuation (the engine or the batcher broke exactness).
     public func run(mode: Mode, sessions: Int, batching: Bool) async throws -> Row {
-        let serving = EngineServing(maxBatchPositions: batching ? maxBatchPositions : 0)
+        let serving = EngineServing(
+            maxBatchPositions: batching ? maxBatchPositions : 0, maxBatchLingerSeconds: maxLinger)
         let target = try TargetModel(model: model, id: "bench", fingerprint: "bench", serving: serving)
         let passes = PassCounter()
         target.batcher?.addObserver { passes.add(sessions: $0.sessions, positions: $0.positions) }

@@ -8,7 +8,7 @@ import TandemUtilities
 ///
 /// There is no batching thread: the first waiting caller that finds no pass running leads the next
 /// one, runs it on its own thread, hands every request its output and wakes the others. Before a
-/// pass starts it waits briefly (at most 20% of the last pass's time, 20 ms) until every session of
+/// pass starts it waits (at most half the last pass's time and `maxLinger`) until every session of
 /// the last pass has come back: otherwise two sessions settle into alternating passes of one each,
 /// each arriving while the other's pass runs. Order is
 /// fair: a pass always takes the oldest waiting request (even one larger than the cap, alone), then
@@ -32,20 +32,25 @@ public final class PassBatcher: @unchecked Sendable {
     /// The sessions of the last pass, and until when the next pass waits for them to come back.
     private var lastPass: Set<ObjectIdentifier> = []
     private var lingerUntil: Date?
-    /// How long the next pass may wait for the last pass's sessions: this share of the last pass's
-    /// time, at most `maxLinger` seconds. A lone session never waits (it is the one coming back).
-    static let lingerFraction = 0.2
-    static let maxLinger = 0.02
+    /// How long the next pass may wait for the last pass's sessions: half the last pass's time, at
+    /// most `maxLinger` seconds. A lone session never waits (it is the one coming back).
+    static let lingerFraction = 0.5
+    /// The longest the next pass waits for the last pass's sessions, in seconds (0: never).
+    public let maxLinger: Double
 
     /// Every session of the last pass is waiting again (lock held).
     private var returned: Bool {
         lastPass.isSubset(of: Set(pending.map { ObjectIdentifier($0.session) }))
     }
 
-    /// - Parameter maxPositions: clamped to ≥ 1.
-    public init(model: Model, maxPositions: Int) {
+    /// - Parameters:
+    ///   - maxPositions: clamped to ≥ 1.
+    ///   - maxLinger: the longest (seconds) a pass waits for the last pass's sessions to come back;
+    ///     clamped to ≥ 0.
+    public init(model: Model, maxPositions: Int, maxLinger: Double = EngineServing.standard.maxBatchLingerSeconds) {
         self.model = model
         self.maxPositions = max(1, maxPositions)
+        self.maxLinger = max(0, maxLinger.isFinite ? maxLinger : 0)
     }
 
     /// Calls `observer` after every pass (from the thread that ran it; it must return quickly).
@@ -81,7 +86,7 @@ public final class PassBatcher: @unchecked Sendable {
             condition.lock()
             for (r, result) in zip(batch, results) { r.result = result }
             lastPass = Set(batch.map { ObjectIdentifier($0.session) })
-            lingerUntil = Date(timeIntervalSinceNow: min(Self.lingerFraction * report.passSeconds, Self.maxLinger))
+            lingerUntil = Date(timeIntervalSinceNow: min(Self.lingerFraction * report.passSeconds, maxLinger))
             running = false
             let observers = self.observers
             condition.broadcast()

@@ -60,7 +60,9 @@ extension TargetModel {
             throw ModelError.invalidEarlyExitLayer(exitLayer, layerCount: layers)
         }
         let batcher =
-            serving.maxBatchPositions > 0 ? PassBatcher(model: model, maxPositions: serving.maxBatchPositions) : nil
+            serving.maxBatchPositions > 0
+            ? PassBatcher(
+                model: model, maxPositions: serving.maxBatchPositions, maxLinger: serving.maxBatchLingerSeconds) : nil
         let budget = serving.kvBudgetMB.map { KVBudget(megabytes: $0) }
         let precision = serving.kvPrecision
         self.init(

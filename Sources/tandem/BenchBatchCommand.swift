@@ -49,6 +49,9 @@ struct BenchBatchCommand: AsyncParsableCommand {
     @Option(help: "Most new positions in one batched pass.")
     var maxBatchPositions = 128
 
+    @Option(help: "The longest (ms) a batched pass waits for the last pass's sessions to come back.")
+    var batchLingerMs = 20.0
+
     @Option(help: ArgumentHelp("Modes, comma-separated: assisted, cloud-only.", valueName: "list"))
     var modes = "assisted,cloud-only"
 
@@ -77,6 +80,7 @@ struct BenchBatchCommand: AsyncParsableCommand {
         guard (1...4096).contains(maxTokens) else { throw ValidationError("--max-tokens must be in 1…4096") }
         guard threads >= 1 else { throw ValidationError("--threads must be ≥ 1") }
         guard maxBatchPositions >= 1 else { throw ValidationError("--max-batch-positions must be ≥ 1") }
+        guard (0...10000).contains(batchLingerMs) else { throw ValidationError("--batch-linger-ms must be in 0…10000") }
         guard parsedModes != nil else { throw ValidationError("--modes takes assisted and/or cloud-only") }
         guard parsedBatching != nil else { throw ValidationError("--batching takes on and/or off") }
     }
@@ -113,7 +117,8 @@ struct BenchBatchCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("computing the replay continuations…\n".utf8))
             let driver = try BatchLoadDriver(
                 model: model, prompts: Self.prompts.map { tokenizer.encode($0) }, window: window,
-                acceptance: acceptance, maxTokens: maxTokens, maxBatchPositions: maxBatchPositions)
+                acceptance: acceptance, maxTokens: maxTokens, maxBatchPositions: maxBatchPositions,
+                maxLinger: batchLingerMs / 1000)
             for mode in parsedModes ?? [] {
                 for n in parsedSessions ?? [] {
                     for batched in parsedBatching ?? [] {
@@ -138,7 +143,7 @@ struct BenchBatchCommand: AsyncParsableCommand {
         }
         if let report {
             let command =
-                "tandem bench batch --target \(target) --sessions \(sessions) --window \(window) --acceptance \(acceptance) --max-tokens \(maxTokens) --threads \(threads) --max-batch-positions \(maxBatchPositions) --modes \(modes) --batching \(batching) --report \(report)"
+                "tandem bench batch --target \(target) --sessions \(sessions) --window \(window) --acceptance \(acceptance) --max-tokens \(maxTokens) --threads \(threads) --max-batch-positions \(maxBatchPositions) --batch-linger-ms \(batchLingerMs) --modes \(modes) --batching \(batching) --report \(report)"
             let text = "# Batched verification: load driver run\n\nMeasured with:\n\n    \(command)\n\n\(table)\n"
             do {
                 try text.write(toFile: report, atomically: true, encoding: .utf8)
