@@ -47,6 +47,8 @@ extension TargetModel {
         try self.init(
             model: model, id: id, fingerprint: tokenizer.fingerprint, exitLayer: exitLayer, serving: serving,
             sha256: sha256)
+        // With its tokenizer the target also answers the OpenAI-compatible endpoints.
+        self.tokenizer = tokenizer
     }
 
     /// ``init(model:id:tokenizer:exitLayer:serving:sha256:)`` with the tokenizer's fingerprint given

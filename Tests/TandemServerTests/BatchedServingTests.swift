@@ -91,6 +91,8 @@ struct BatchedServingTests {
         for prompt in prompts { expected.append(try await RealModels.targetGreedy(target, prompt: prompt, count: 32)) }
         let model = try TargetModel(
             model: target, id: "llama-s-f16", tokenizer: tokenizer, serving: EngineServing(maxBatchPositions: 12))
+        // A serving target keeps its tokenizer, so the same server also answers the OpenAI endpoints.
+        #expect(model.tokenizer?.fingerprint == tokenizer.fingerprint)
         let outputs = try await withServer(model: model, limits: ServerLimits(maxSessions: 16)) { server in
             let url = server.assistURL
             let fingerprint = tokenizer.fingerprint
