@@ -7,7 +7,7 @@ import TandemWire
 /// One WebSocket connection as a pair of calls: `send` a text frame, `receive` the next one, each
 /// bounded in time. The connection runs on its own task; when it ends, waiting and later calls fail
 /// with `ClientError.connectionLost`.
-final class WebSocketLink: Sendable {
+package final class WebSocketLink: Sendable {
     private enum Waiter {
         case none
         case message(id: Int, CheckedContinuation<String, any Error>)
@@ -24,14 +24,14 @@ final class WebSocketLink: Sendable {
 
     private let state = Mutex(State())
     private let task = Mutex<Task<Void, Never>?>(nil)
-    let url: String
+    package let url: String
 
     private init(url: String) {
         self.url = url
     }
 
     /// Connects to `url` (`ws://host:port/path`) and returns once the upgrade completed.
-    static func connect(url: String, timeout: Duration, logger: Logger) async throws -> WebSocketLink {
+    package static func connect(url: String, timeout: Duration, logger: Logger) async throws -> WebSocketLink {
         let link = WebSocketLink(url: url)
         let task = Task {
             do {
@@ -59,7 +59,7 @@ final class WebSocketLink: Sendable {
     }
 
     /// Sends one text frame.
-    func send(_ text: String) async throws {
+    package func send(_ text: String) async throws {
         let (writer, ended) = state.withLock { ($0.writer, $0.ended) }
         if let ended { throw ended.asLost }
         guard let writer else { throw ClientError.connectionLost("not connected") }
@@ -75,7 +75,7 @@ final class WebSocketLink: Sendable {
     /// One receiver at a time: a second call while one waits throws `ClientError.concurrentReceive`
     /// (the waiting one is unaffected). Cancelling the calling task ends the wait with
     /// `CancellationError` and leaves any frame that arrives later queued for the next call.
-    func receive(timeout: Duration) async throws -> String {
+    package func receive(timeout: Duration) async throws -> String {
         let id = state.withLock { s -> Int in
             s.nextID += 1
             return s.nextID
@@ -107,7 +107,7 @@ final class WebSocketLink: Sendable {
     }
 
     /// Closes the connection (politely when it is still up) and stops its task.
-    func close() async {
+    package func close() async {
         let writer = state.withLock { $0.ended == nil ? $0.writer : nil }
         if let writer { try? await writer.close(.normalClosure, reason: nil) }
         end(.connectionLost("closed by the client"))
@@ -115,7 +115,7 @@ final class WebSocketLink: Sendable {
     }
 
     /// True once the connection ended.
-    var isClosed: Bool { state.withLock { $0.ended != nil } }
+    package var isClosed: Bool { state.withLock { $0.ended != nil } }
 
     // MARK: - Events from the connection task
 

@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Run a benchmark and write its results under bench/results, or emulate a network link.",
         subcommands: [
             BenchEngineCommand.self, BenchKernelsCommand.self, BenchLinkCommand.self, BenchAssistCommand.self,
-            BenchRouteCommand.self, BenchPreemptCommand.self,
+            BenchRouteCommand.self, BenchPreemptCommand.self, BenchFuzzCommand.self,
         ]
     )
 }

@@ -1,0 +1,307 @@
+import Foundation
+import Logging
+import Synchronization
+import TandemClient
+import TandemDecoding
+import TandemServer
+import TandemUtilities
+import TandemWire
+
+/// Hostile input against a live verifier on loopback: one connection sends `inputs` frames — mutated ones
+/// from `WireFuzzInputs` and wrong-order sequences (a round before `open`, replayed rounds, a second
+/// `open`, huge windows, `generate` and `extend` out of turn, bases far off) — while a well-behaved client
+/// keeps generating greedily beside it and must get exactly the target's own greedy tokens every time.
+///
+/// Every hostile frame must get its answer (an `error`, or a reply the message earns) within the ceiling;
+/// no answer is a hang and counts as a failure. Server RSS (this process: the server and both clients)
+/// is sampled before, during and after.
+public struct ServerFuzzCampaign: Sendable {
+    public var target: TargetModel
+    /// Makes the well-behaved client's drafter (a fresh one per generation).
+    public var makeDrafter: @Sendable () throws -> any Drafter
+    /// What the well-behaved client generates, in turn.
+    public var requests: [SessionRequest]
+    public var limits: ServerLimits
+    public var seed: UInt64
+    public var start: Int
+    public var inputs: Int
+    public var ceilingSeconds: Double
+    public var progress: FuzzProgress
+
+    public init(
+        target: TargetModel, makeDrafter: @escaping @Sendable () throws -> any Drafter, requests: [SessionRequest],
+        limits: ServerLimits = ServerLimits(), seed: UInt64, start: Int = 0, inputs: Int, ceilingSeconds: Double = 10,
+        progress: FuzzProgress = .init(path: nil)
+    ) {
+        self.target = target
+        self.makeDrafter = makeDrafter
+        self.requests = requests
+        self.limits = limits
+        self.seed = seed
+        self.start = max(0, start)
+        self.inputs = max(0, inputs)
+        self.ceilingSeconds = ceilingSeconds
+        self.progress = progress
+    }
+
+    /// The well-behaved client's tally.
+    private struct Tally {
+        var runs = 0
+        var mismatches = 0
+        var errors: [String] = []
+    }
+
+    public func run() async throws -> FuzzReport {
+        // The target's own greedy output for each request, computed in process without the server.
+        var reference: [[Int]] = []
+        for request in requests {
+            let verifier = InProcessVerifier(
+                session: try target.makeSession(), queue: target.queue, maxWindow: 16, shaper: target.shaper)
+            reference.append(try await TargetOnlyGenerator(verifier: verifier).run(request).tokens)
+            await verifier.close()
+        }
+
+        var logger = Logger(label: "tandem.bench.fuzz")
+        logger.logLevel = .critical
+        let server = try await VerifierServer(model: target, limits: limits, host: "127.0.0.1", port: 0, logger: logger)
+            .start()
+        var report = FuzzReport(target: "server", seed: seed, start: start, ceilingSeconds: ceilingSeconds)
+        do {
+            try await campaign(server: server, reference: reference, logger: logger, report: &report)
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+        progress.finished(target: "server", seed: seed, inputs: report.inputs)
+        return report
+    }
+
+    private func wellBehavedRun(server: RunningServer, index: Int) async throws -> [Int] {
+        let verifier = RemoteVerifier(
+            .init(
+                url: server.assistURL, draftFingerprint: target.fingerprint, draftModel: "fuzz-well-behaved",
+                timeout: .seconds(60)))
+        let client = AssistedClient(drafter: try makeDrafter(), verifier: verifier, policy: FixedWindow(4))
+        return try await client.run(requests[index % requests.count]).result.tokens
+    }
+
+    private func campaign(
+        server: RunningServer, reference: [[Int]], logger: Logger, report: inout FuzzReport
+    ) async throws {
+        let clock = ContinuousClock()
+        // Warm-up: one good generation before RSS is read, so "before" includes the code paths and caches.
+        let warm = try await wellBehavedRun(server: server, index: 0)
+        if warm != reference[0] { report.fail("well-behaved warm-up differs from the target's greedy output") }
+        let rssBefore = residentBytes() ?? 0
+        var rssPeak = rssBefore
+
+        let stop = Atomic<Bool>(false)
+        let tally = Mutex(Tally())
+        let wellBehaved = Task {
+            var i = 0
+            while !stop.load(ordering: .relaxed) {
+                do {
+                    let tokens = try await wellBehavedRun(server: server, index: i)
+                    let same = tokens == reference[i % reference.count]
+                    tally.withLock {
+                        $0.runs += 1
+                        if !same { $0.mismatches += 1 }
+                    }
+                } catch {
+                    tally.withLock { $0.errors.append("\(error)") }
+                }
+                i += 1
+            }
+        }
+
+        let generator = WireFuzzInputs(
+            seed: seed, vocabularySize: target.vocabularySize, maxBytes: WireProtocol.maxFrameBytes - 1)
+        var hostile = HostileConnection(
+            server: server, fingerprint: target.fingerprint, vocabularySize: target.vocabularySize,
+            timeout: .milliseconds(Int64(ceilingSeconds * 1000)), logger: logger)
+        let began = clock.now
+        var index = start
+        while index < start + inputs {
+            let end = min(start + inputs, index + 500)
+            progress.batch(target: "server", seed: seed, start: index, end: end)
+            for i in index..<end {
+                var rng = SplitMix64(seed: seed ^ (UInt64(truncatingIfNeeded: i) &* 0xA24B_AED4_963E_E407))
+                let t0 = clock.now
+                let (label, outcome) = await hostile.step(i, generator: generator, rng: &rng)
+                report.record(index: i, mutation: label, seconds: (clock.now - t0).seconds)
+                switch outcome {
+                case .accepted: report.accepted += 1
+                case .refused: report.refused += 1
+                case .failed(let why): report.fail("input \(i) (\(label)): \(why)")
+                }
+            }
+            rssPeak = max(rssPeak, residentBytes() ?? 0)
+            index = end
+        }
+        report.totalSeconds = (clock.now - began).seconds
+        await hostile.close()
+
+        // Let the well-behaved client finish the generation it is in, then read its tally.
+        stop.store(true, ordering: .relaxed)
+        await wellBehaved.value
+        let final = tally.withLock { $0 }
+        for error in final.errors { report.fail("well-behaved client: \(error)") }
+        if final.mismatches > 0 {
+            report.fail("well-behaved client: \(final.mismatches) outputs differ from the target's")
+        }
+        let rssAfter = residentBytes() ?? 0
+        report.extra = [
+            "well_behaved_runs": Double(final.runs), "well_behaved_mismatches": Double(final.mismatches),
+            "well_behaved_errors": Double(final.errors.count),
+            "rss_before_mb": Double(rssBefore) / 1_048_576, "rss_peak_mb": Double(max(rssPeak, rssAfter)) / 1_048_576,
+            "rss_after_mb": Double(rssAfter) / 1_048_576,
+            "connections": Double(hostile.connections), "closed_by_server": Double(hostile.closedByServer),
+        ]
+    }
+}
+
+/// The hostile side: one WebSocket connection (re-made when the server closes it) and what it has seen,
+/// so its wrong-order sequences can aim at a session that is really open.
+struct HostileConnection {
+    enum Outcome {
+        case accepted, refused
+        case failed(String)
+    }
+
+    let server: RunningServer
+    let fingerprint: String
+    let vocabularySize: Int
+    let timeout: Duration
+    let logger: Logger
+    private let codec = WireCodec()
+    private var link: WebSocketLink?
+    private var opened = false
+    private var round = 0
+    private var base = 0
+    private(set) var connections = 0
+    private(set) var closedByServer = 0
+
+    init(server: RunningServer, fingerprint: String, vocabularySize: Int, timeout: Duration, logger: Logger) {
+        self.server = server
+        self.fingerprint = fingerprint
+        self.vocabularySize = vocabularySize
+        self.timeout = timeout
+        self.logger = logger
+    }
+
+    mutating func close() async {
+        await link?.close()
+        link = nil
+    }
+
+    private mutating func connected() async throws -> WebSocketLink {
+        if let link, !link.isClosed { return link }
+        let link = try await WebSocketLink.connect(url: server.assistURL, timeout: timeout, logger: logger)
+        self.link = link
+        connections += 1
+        opened = false
+        return link
+    }
+
+    /// One hostile input: 60 % a mutated frame, 40 % a step of a wrong-order sequence.
+    mutating func step(_ index: Int, generator: WireFuzzInputs, rng: inout SplitMix64) async -> (String, Outcome) {
+        if Int.random(in: 0..<10, using: &rng) < 6 {
+            let input = generator.input(index)
+            // Text frames carry UTF-8: invalid bytes arrive as U+FFFD (the codec fuzz covers the raw bytes).
+            let outcome = await send(String(decoding: input.bytes, as: UTF8.self))
+            return ("frame." + input.mutation.rawValue, outcome)
+        }
+        func tokens(_ count: Int) -> [Int] { (0..<count).map { _ in Int.random(in: 0..<vocabularySize, using: &rng) } }
+        let open = WireMessage.open(
+            OpenMessage(
+                draftFingerprint: fingerprint, draftModel: "fuzz", sampling: .greedy,
+                prompt: tokens(Int.random(in: 1...16, using: &rng)), maxTokens: Int.random(in: 1...64, using: &rng),
+                stopTokens: [], preemptive: Bool.random(using: &rng)))
+        let action = Int.random(in: 0..<9, using: &rng)
+        let message: WireMessage
+        let label: String
+        switch action {
+        case 0:
+            (label, message) = ("seq.open", open)
+        case 1:
+            (label, message) = (opened ? "seq.doubleOpen" : "seq.open", open)
+        case 2:
+            (label, message) = ("seq.verify", .verify(VerifyMessage(round: round + 1, base: base, drafts: tokens(4))))
+        case 3:
+            (label, message) = (
+                "seq.replayRound", .verify(VerifyMessage(round: max(0, round), base: base, drafts: tokens(2)))
+            )
+        case 4:
+            let n = [17, 1000, 100_000].randomElement(using: &rng) ?? 17
+            (label, message) = (
+                "seq.hugeWindow", .verify(VerifyMessage(round: round + 1, base: base, drafts: tokens(n)))
+            )
+        case 5:
+            // Close, then a round on the fresh connection: before any open.
+            await close()
+            (label, message) = ("seq.roundBeforeOpen", .verify(VerifyMessage(round: 1, base: 0, drafts: tokens(3))))
+        case 6:
+            (label, message) = ("seq.generate", .generate(GenerateMessage(round: round + 1, base: base)))
+        case 7:
+            (label, message) = ("seq.extend", .extend(ExtendMessage(round: round + 1, base: base, tokens: tokens(3))))
+        default:
+            let far = [-1, Int.min, Int.max, base + 1_000_000, -base].randomElement(using: &rng) ?? -1
+            (label, message) = ("seq.farBase", .verify(VerifyMessage(round: round + 1, base: far, drafts: tokens(2))))
+        }
+        guard let text = try? codec.encode(message) else { return (label, .failed("could not encode")) }
+        return (label, await send(text))
+    }
+
+    /// Sends a frame and reads its answer (a `generate` streams verdicts up to the finished one).
+    private mutating func send(_ text: String) async -> Outcome {
+        let sent = try? codec.decode(text)
+        let link: WebSocketLink
+        do {
+            link = try await connected()
+            try await link.send(text)
+        } catch {
+            return .failed("could not connect or send: \(error)")
+        }
+        if case .close = sent {
+            await close()
+            return .accepted
+        }
+        do {
+            while true {
+                let answer = try codec.decode(try await link.receive(timeout: timeout))
+                switch answer {
+                case .provisional: continue
+                case .verdict(let v):
+                    round = v.round
+                    base += v.accepted + 1
+                    if case .generate = sent, !v.finished { continue }
+                    return .accepted
+                case .opened(let o):
+                    opened = true
+                    round = 0
+                    base = o.base
+                    return .accepted
+                case .routed: return .accepted
+                case .error(let e):
+                    if e.code == .notOpen { opened = false }
+                    if e.code == .internal { return .failed("internal error: \(e.message)") }
+                    return .refused
+                case .open, .verify, .extend, .close, .generate:
+                    return .failed("the server sent a client message \(answer.kind)")
+                }
+            }
+        } catch let error as WireError {
+            return .failed("the server's answer did not decode: \(error)")
+        } catch ClientError.connectionLost(let why) {
+            // The server may close a connection it has answered (idle timeout, a close of its own); a
+            // close without an answer to a text frame is a failure.
+            closedByServer += 1
+            await close()
+            return .failed("connection closed without an answer: \(why)")
+        } catch {
+            await close()
+            return .failed("no answer within \(timeout) (a hang): \(error)")
+        }
+    }
+}
