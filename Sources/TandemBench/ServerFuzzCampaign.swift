@@ -63,11 +63,20 @@ public struct ServerFuzzCampaign: Sendable {
 
         var logger = Logger(label: "tandem.bench.fuzz")
         logger.logLevel = .critical
-        let server = try await VerifierServer(model: target, limits: limits, host: "127.0.0.1", port: 0, logger: logger)
-            .start()
+        let verifier = VerifierServer(model: target, limits: limits, host: "127.0.0.1", port: 0, logger: logger)
+        let server = try await verifier.start()
         var report = FuzzReport(target: "server", seed: seed, start: start, ceilingSeconds: ceilingSeconds)
         do {
             try await campaign(server: server, reference: reference, logger: logger, report: &report)
+            // Every connection has ended: no session may still hold a slot (each is released as its
+            // connection's task winds down, so give that a moment).
+            var open = verifier.currentLoad.activeSessions
+            for _ in 0..<50 where open > 0 {
+                try await Task.sleep(for: .milliseconds(100))
+                open = verifier.currentLoad.activeSessions
+            }
+            report.extra["sessions_open_after"] = Double(open)
+            if open > 0 { report.fail("\(open) sessions still hold a slot after every connection ended") }
         } catch {
             await server.stop()
             throw error
@@ -136,7 +145,9 @@ public struct ServerFuzzCampaign: Sendable {
                 case .failed(let why): report.fail("input \(i) (\(label)): \(why)")
                 }
             }
-            rssPeak = max(rssPeak, residentBytes() ?? 0)
+            let rss = residentBytes() ?? 0
+            rssPeak = max(rssPeak, rss)
+            report.extra[String(format: "rss_mb_at_%06d", end)] = Double(rss) / 1_048_576
             index = end
         }
         report.totalSeconds = (clock.now - began).seconds
@@ -151,13 +162,14 @@ public struct ServerFuzzCampaign: Sendable {
             report.fail("well-behaved client: \(final.mismatches) outputs differ from the target's")
         }
         let rssAfter = residentBytes() ?? 0
-        report.extra = [
+        let figures: [String: Double] = [
             "well_behaved_runs": Double(final.runs), "well_behaved_mismatches": Double(final.mismatches),
             "well_behaved_errors": Double(final.errors.count),
             "rss_before_mb": Double(rssBefore) / 1_048_576, "rss_peak_mb": Double(max(rssPeak, rssAfter)) / 1_048_576,
             "rss_after_mb": Double(rssAfter) / 1_048_576,
             "connections": Double(hostile.connections), "closed_by_server": Double(hostile.closedByServer),
         ]
+        report.extra.merge(figures) { $1 }
     }
 }
 

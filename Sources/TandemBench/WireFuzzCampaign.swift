@@ -21,6 +21,8 @@ public struct FuzzReport: Sendable, Codable, Equatable {
     /// The slowest input: its index and seconds.
     public var slowestIndex: Int
     public var slowestSeconds: Double
+    /// The slowest input's mutation.
+    public var slowestMutation: String
     /// The per-input time ceiling; inputs over it are counted as hangs.
     public var ceilingSeconds: Double
     public var hangs: Int
@@ -41,6 +43,7 @@ public struct FuzzReport: Sendable, Codable, Equatable {
         byMutation = [:]
         slowestIndex = start
         slowestSeconds = 0
+        slowestMutation = ""
         self.ceilingSeconds = ceilingSeconds
         hangs = 0
         totalSeconds = 0
@@ -54,6 +57,7 @@ public struct FuzzReport: Sendable, Codable, Equatable {
         if seconds > slowestSeconds {
             slowestSeconds = seconds
             slowestIndex = index
+            slowestMutation = mutation
         }
         if seconds > ceilingSeconds { hangs += 1 }
     }

@@ -122,7 +122,7 @@ struct BenchFuzzCommand: AsyncParsableCommand {
         var lines = [
             "fuzz \(r.target): seed \(r.seed), inputs \(r.start)..<\(r.start + r.inputs) (\(r.inputs))",
             "  accepted \(r.accepted), refused \(r.refused), failures \(r.failures), hangs (> \(r.ceilingSeconds) s) \(r.hangs)",
-            "  slowest input \(r.slowestIndex): \(String(format: "%.3f", r.slowestSeconds * 1000)) ms; total \(String(format: "%.1f", r.totalSeconds)) s",
+            "  slowest input \(r.slowestIndex) (\(r.slowestMutation)): \(String(format: "%.3f", r.slowestSeconds * 1000)) ms; total \(String(format: "%.1f", r.totalSeconds)) s",
             "  by mutation: "
                 + r.byMutation.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
         ]

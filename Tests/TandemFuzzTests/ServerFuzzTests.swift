@@ -32,5 +32,6 @@ struct ServerFuzzTests {
         #expect(report.extra["well_behaved_mismatches"] == 0)
         #expect(report.extra["well_behaved_errors"] == 0)
         #expect(report.extra["closed_by_server"] == 0)
+        #expect(report.extra["sessions_open_after"] == 0)
     }
 }
