@@ -125,7 +125,8 @@ public struct ServerFuzzCampaign: Sendable {
         }
 
         let generator = WireFuzzInputs(
-            seed: seed, vocabularySize: target.vocabularySize, maxBytes: WireProtocol.maxFrameBytes - 1)
+            seed: seed, vocabularySize: target.vocabularySize, maxBytes: WireProtocol.maxFrameBytes - 1,
+            fingerprint: target.fingerprint)
         var hostile = HostileConnection(
             server: server, fingerprint: target.fingerprint, vocabularySize: target.vocabularySize,
             timeout: .milliseconds(Int64(ceilingSeconds * 1000)), logger: logger)

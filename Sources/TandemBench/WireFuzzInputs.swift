@@ -30,9 +30,15 @@ public struct WireFuzzInputs: Sendable {
     public let vocabularySize: Int
     /// Largest frame produced (the server refuses larger ones before decoding).
     public let maxBytes: Int
+    /// The tokenizer fingerprint `open` frames carry (the target's, so a live server's open path is reached).
+    public let fingerprint: String
 
-    public init(seed: UInt64, vocabularySize: Int = 64, maxBytes: Int = WireProtocol.maxFrameBytes) {
+    public init(
+        seed: UInt64, vocabularySize: Int = 64, maxBytes: Int = WireProtocol.maxFrameBytes,
+        fingerprint: String = "toy-tokenizer-v1"
+    ) {
         self.seed = seed
+        self.fingerprint = fingerprint
         self.vocabularySize = max(1, vocabularySize)
         self.maxBytes = max(64, maxBytes)
     }
@@ -65,7 +71,7 @@ public struct WireFuzzInputs: Sendable {
         switch kind {
         case .open:
             return [
-                ("protocol", .text(WireProtocol.name)), ("draft_fingerprint", .text("toy-tokenizer-v1")),
+                ("protocol", .text(WireProtocol.name)), ("draft_fingerprint", .text(fingerprint)),
                 ("draft_model", .text("fuzz")),
                 (
                     "sampling",
