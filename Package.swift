@@ -240,6 +240,13 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // Short, fixed-seed versions of `tandem bench fuzz` (wire codec, live server, GGUF reader).
+        .testTarget(
+            name: "TandemFuzzTests",
+            dependencies: [
+                "TandemBench", "TandemServer", "TandemDecoding", "TandemWire", "TandemGGUF", "TandemTestSupport",
+            ]
+        ),
         .testTarget(
             name: "TandemModelTests", dependencies: ["TandemModel", "TandemSampling", "TandemKernels", "TandemGGUF"],
             resources: [.copy("Fixtures")]

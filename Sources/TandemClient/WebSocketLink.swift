@@ -8,7 +8,8 @@ import TandemWire
 /// bounded in time. The connection runs on its own task; when it ends, waiting and later calls fail
 /// with `ClientError.connectionLost`.
 ///
-/// `package`, not `public`: the test targets' raw connections send hand-made frames through it.
+/// `package`, not `public`: the test targets' raw connections and the fuzzer's hostile client send
+/// hand-made frames through it.
 package final class WebSocketLink: Sendable {
     private enum Waiter {
         case none

@@ -89,6 +89,8 @@ extension InProcessVerifier: RoutingVerifier {
 private final class VerifierCore {
     private struct Open {
         var request: SessionRequest
+        /// The request's stop tokens as a set: a client may send many, and every check is a lookup.
+        var stops: Set<Int>
         var shaper: any DistributionShaper
         var rng: SamplerRNG
         /// The agreed sequence; its last token is pending (not in the cache).
@@ -130,7 +132,8 @@ private final class VerifierCore {
         cached = target
         sessions += 1
         state = Open(
-            request: request, shaper: shaper, rng: SamplerRNG(seed: request.sampling.seed),
+            request: request, stops: Set(request.stopTokens), shaper: shaper,
+            rng: SamplerRNG(seed: request.sampling.seed),
             agreed: request.prompt)
         state?.finished = request.maxTokens == 0 || request.prompt.count >= contextLength
         return SessionInfo(
@@ -216,7 +219,7 @@ private final class VerifierCore {
         }
         let next = produced.last ?? outcome.next
         open.finished =
-            open.request.stopTokens.contains(next) || open.generated >= open.request.maxTokens
+            open.stops.contains(next) || open.generated >= open.request.maxTokens
             || open.agreed.count >= session.contextLength
         state = open
         return Verdict(
@@ -248,7 +251,7 @@ private final class VerifierCore {
         var produced = Array(drafts[..<outcome.accepted]) + [outcome.next]
         let room = min(open.request.maxTokens - open.generated, session.contextLength - base)
         if produced.count > room { produced.removeLast(produced.count - max(room, 1)) }
-        if let stop = produced.firstIndex(where: open.request.stopTokens.contains) {
+        if let stop = produced.firstIndex(where: open.stops.contains) {
             produced.removeLast(produced.count - stop - 1)
         }
         return produced
@@ -270,19 +273,20 @@ private final class VerifierCore {
         guard request.span >= 1 else {
             throw GenerationError.invalidLimit(name: "route span", reason: "must be ≥ 1, got \(request.span)")
         }
+        let base = open.agreed.count
+        // The tokens and at least one answer must fit the token limit and the context. Checked before
+        // anything that reads every token, so an oversized request is refused at once.
+        let limit = min(open.request.maxTokens - open.generated, session.contextLength - base) - 1
+        guard request.tokens.count <= limit else {
+            throw GenerationError.windowTooLarge(requested: request.tokens.count, limit: max(0, limit))
+        }
         let vocabularySize = session.vocabularySize
         for token in request.tokens where token < 0 || token >= vocabularySize {
             throw GenerationError.tokenOutOfRange(token: token, vocabularySize: vocabularySize)
         }
-        if let stop = request.tokens.firstIndex(where: open.request.stopTokens.contains) {
+        if let stop = request.tokens.firstIndex(where: open.stops.contains) {
             throw GenerationError.invalidProposal(
                 "token \(stop + 1) of \(request.tokens.count) is a stop token: the session ended there")
-        }
-        let base = open.agreed.count
-        // The tokens and at least one answer must fit the token limit and the context.
-        let limit = min(open.request.maxTokens - open.generated, session.contextLength - base) - 1
-        guard request.tokens.count <= limit else {
-            throw GenerationError.windowTooLarge(requested: request.tokens.count, limit: max(0, limit))
         }
         guard let pending = open.agreed.last else { throw GenerationError.notOpen }
 
@@ -304,7 +308,7 @@ private final class VerifierCore {
                     : try SampledVerification.verify(drafts: [], q: nil, target: { _ in p }, using: &open.rng).next
                 answer.append(token)
                 sequence.append(token)
-                if answer.count >= span || open.request.stopTokens.contains(token) { break }
+                if answer.count >= span || open.stops.contains(token) { break }
                 rows = try session.evaluate([token])
                 cached.append(token)
             }
@@ -317,7 +321,7 @@ private final class VerifierCore {
         open.lastRound = request.round
         let last = answer.last ?? pending
         open.finished =
-            open.request.stopTokens.contains(last) || open.generated >= open.request.maxTokens
+            open.stops.contains(last) || open.generated >= open.request.maxTokens
             || open.agreed.count >= session.contextLength
         state = open
         return RouteAnswer(round: request.round, tokens: answer, finished: open.finished)
