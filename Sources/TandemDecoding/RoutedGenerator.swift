@@ -24,11 +24,15 @@ public final class RoutedGenerator: TokenGenerator {
         public var routeTimeout: Duration
         /// How long routing pauses after a failed or late answer.
         public var retryAfter: Duration
+        /// A learned routing signal used instead of `policy.score` (the policy's threshold and budget
+        /// still apply); the draft's session must give hidden states (`HiddenStateSession`).
+        public var router: LearnedRouter?
 
         public init(
             policy: RoutingPolicy, span: Int = 1, lookahead: Int = 8, routeTimeout: Duration = .seconds(2),
-            retryAfter: Duration = .seconds(2)
+            retryAfter: Duration = .seconds(2), router: LearnedRouter? = nil
         ) {
+            self.router = router
             self.policy = policy
             self.span = span
             self.lookahead = lookahead
@@ -39,6 +43,7 @@ public final class RoutedGenerator: TokenGenerator {
         /// Throws `GenerationError.invalidLimit` for out-of-range values.
         public func validate() throws {
             try policy.validate()
+            try router?.validate()
             guard span >= 1 else {
                 throw GenerationError.invalidLimit(name: "route span", reason: "must be ≥ 1, got \(span)")
             }
@@ -137,7 +142,7 @@ private final class RoutingRun {
 
     func run() async throws -> GenerationResult {
         let started = clock.now
-        try await draft.start(request, score: policy.score)
+        try await draft.start(request, score: policy.score, router: configuration.router)
         counters.draftSeconds += (clock.now - started).seconds
         if policy.threshold > 0, policy.budget > 0 {
             // Open at once so the server's prefill overlaps the first drafted tokens.

@@ -25,10 +25,11 @@ final class RoutingDraft: Sendable {
         self.core = ExclusiveCore(core)
     }
 
-    /// Starts from `request.prompt`, scoring confidence with `score`.
-    func start(_ request: SessionRequest, score: ConfidenceScore) async throws {
+    /// Starts from `request.prompt`, scoring confidence with `router` when given (the session must
+    /// then give hidden states), else with `score`.
+    func start(_ request: SessionRequest, score: ConfidenceScore, router: LearnedRouter? = nil) async throws {
         let core = self.core
-        try await queue.perform { try core.withLock { try $0.start(request, score: score) } }
+        try await queue.perform { try core.withLock { try $0.start(request, score: score, router: router) } }
     }
 
     /// The draft's token after the sequence (not appended).
@@ -57,12 +58,15 @@ private final class RoutingDraftCore {
     private var shaper: (any DistributionShaper)?
     private var sampling = SamplingParameters.greedy
     private var score = ConfidenceScore.topProbability
+    private var router: LearnedRouter?
     private var rng = SamplerRNG(seed: 0)
     private var sequence: [Int] = []
     /// What the cache holds: a prefix of `sequence`.
     private var cached: [Int] = []
     /// The logits after the whole sequence, once computed.
     private var lastRow: [Float]?
+    /// The hidden state behind `lastRow` (only with a router).
+    private var lastHidden: [Float]?
 
     /// Mixed into the session seed so the draft's stream is independent of the verifier's.
     static let seedSalt: UInt64 = 0x2007_E5EE_D000_0001
@@ -77,19 +81,28 @@ private final class RoutingDraftCore {
         vocabularySize = session.vocabularySize
     }
 
-    func start(_ request: SessionRequest, score: ConfidenceScore) throws {
+    func start(_ request: SessionRequest, score: ConfidenceScore, router: LearnedRouter?) throws {
         shaper = nil
         try request.validate(vocabularySize: vocabularySize, contextLength: contextLength)
+        if let router {
+            try router.validate()
+            guard session is any HiddenStateSession else {
+                throw GenerationError.invalidLimit(
+                    name: "router", reason: "the draft's session gives no hidden states to a learned router")
+            }
+        }
         let newShaper = try makeShaper(request.sampling)
         try session.truncate(to: 0)
         cached = []
         lastRow = nil
+        lastHidden = nil
         let head = Array(request.prompt.dropLast())
         try session.prefill(head)
         cached = head
         sequence = request.prompt
         sampling = request.sampling
         self.score = score
+        self.router = router
         rng = SamplerRNG(seed: request.sampling.seed ^ Self.seedSalt)
         shaper = newShaper
     }
@@ -100,9 +113,16 @@ private final class RoutingDraftCore {
         if let lastRow {
             row = lastRow
         } else {
-            guard let evaluated = try session.evaluate(Array(sequence[cached.count...])).last,
-                evaluated.count == vocabularySize
-            else {
+            let pending = Array(sequence[cached.count...])
+            let rows: [[Float]]
+            if router != nil, let hiddenSession = session as? any HiddenStateSession {
+                let evaluated = try hiddenSession.evaluateWithHiddenStates(pending)
+                rows = evaluated.logits
+                lastHidden = evaluated.hidden.last
+            } else {
+                rows = try session.evaluate(pending)
+            }
+            guard let evaluated = rows.last, evaluated.count == vocabularySize else {
                 throw GenerationError.invalidModelOutput("the draft returned no row of \(vocabularySize) logits")
             }
             cached = sequence
@@ -112,16 +132,27 @@ private final class RoutingDraftCore {
         let p = shaper.distribution(row, recent: sequence)
         if sampling.isGreedy {
             // A greedy distribution is one-hot: confidence is measured on the model's own softmax.
-            return RoutingDraft.Step(token: argmax(p), confidence: score.confidence(ConfidenceScore.softmax(row)))
+            return RoutingDraft.Step(token: argmax(p), confidence: try confidence(ConfidenceScore.softmax(row)))
         }
         let token = try SampledVerification.verify(drafts: [], q: nil, target: { _ in p }, using: &rng).next
-        return RoutingDraft.Step(token: token, confidence: score.confidence(p))
+        return RoutingDraft.Step(token: token, confidence: try confidence(p))
+    }
+
+    /// The position's confidence: the learned router's on the hidden state and `probabilities`, else
+    /// the score's on `probabilities`.
+    private func confidence(_ probabilities: [Float]) throws -> Double {
+        guard let router else { return score.confidence(probabilities) }
+        guard let hidden = lastHidden else {
+            throw GenerationError.invalidModelOutput("the draft gave no hidden state for the router")
+        }
+        return try router.confidence(features: LearnedRouter.features(hidden: hidden, probabilities: probabilities))
     }
 
     func append(_ tokens: [Int]) {
         guard !tokens.isEmpty else { return }
         sequence.append(contentsOf: tokens)
         lastRow = nil
+        lastHidden = nil
     }
 
     func truncate(to length: Int) throws {
@@ -129,6 +160,7 @@ private final class RoutingDraftCore {
         guard length < sequence.count else { return }
         sequence.removeLast(sequence.count - length)
         lastRow = nil
+        lastHidden = nil
         var common = 0
         let limit = min(cached.count, sequence.count - 1)
         while common < limit, cached[common] == sequence[common] { common += 1 }

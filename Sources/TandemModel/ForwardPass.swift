@@ -127,16 +127,23 @@ extension Model {
         }
 
         let logits: [[Float]]
+        let normed: [[Float]]
         if headRows.isEmpty {
             logits = []
+            normed = []
         } else {
             let hidden = headRows.count == k ? s.x : gather(s.x, rows: headRows, width: e)
             logits = head(hidden, rows: headRows.count, norm: outputNorm, output: output, scratch: &s)
+            // `head` leaves the normed rows in `xn`; a copy of rows × width floats is small beside the
+            // rows × vocabulary logits.
+            normed = (0..<headRows.count).map { r in Array(s.xn[(r * e)..<((r + 1) * e)]) }
         }
         let perSegment = split(logits, segments)
+        let hiddenPerSegment = split(normed, segments)
         let exitPerSegment = exitRows.map { split($0, segments) }
         return segments.indices.map { i in
-            ForwardOutput(logits: perSegment[i], earlyExitLogits: exitPerSegment?[i])
+            ForwardOutput(
+                logits: perSegment[i], earlyExitLogits: exitPerSegment?[i], hiddenStates: hiddenPerSegment[i])
         }
     }
 

