@@ -79,6 +79,9 @@ public actor FailoverVerifier: Verifier, FailoverReporting {
                 await dropCurrent()
             } catch let error as WireError where Self.transientCodes.contains(error.code) {
                 await dropCurrent()
+            } catch let error as IntegrityError {
+                configuration.logger.warning("verifier \(currentAddress ?? "?") refused at open (\(error)); trying others")
+                await dropCurrent()
             }
         }
         let info: SessionInfo
@@ -119,6 +122,9 @@ public actor FailoverVerifier: Verifier, FailoverReporting {
             } catch let error as ClientError {
                 try await fail(error)
             } catch let error as WireError where Self.transientCodes.contains(error.code) {
+                try await fail(error)
+            } catch let error as IntegrityError {
+                // A re-open after a reconnect reached a server that is not the verifier it was.
                 try await fail(error)
             }
         }
