@@ -245,8 +245,11 @@ let package = Package(
             name: "TandemOpenAITests",
             dependencies: [
                 "TandemOpenAI", "TandemOpenAIRoutes", "TandemProxy", "TandemServer", "TandemClient",
-                "TandemDecoding", "TandemModel", "TandemTokenizer", "TandemTestSupport",
+                "TandemDecoding", "TandemModel", "TandemTokenizer", "TandemTestSupport", "TandemLoopbackSupport",
+                "TandemSecurity",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         .testTarget(

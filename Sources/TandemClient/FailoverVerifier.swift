@@ -80,7 +80,8 @@ public actor FailoverVerifier: Verifier, FailoverReporting {
             } catch let error as WireError where Self.transientCodes.contains(error.code) {
                 await dropCurrent()
             } catch let error as IntegrityError {
-                configuration.logger.warning("verifier \(currentAddress ?? "?") refused at open (\(error)); trying others")
+                configuration.logger.warning(
+                    "verifier \(currentAddress ?? "?") refused at open (\(error)); trying others")
                 await dropCurrent()
             }
         }

@@ -15,7 +15,10 @@ struct SecurityCommandLineTests {
         let runs: [[String]] = [
             ["serve", "--model", Bundled.target, "--port", "0", "--tls-cert", missing, "--tls-key", files.key],
             ["coordinator", "--port", "0", "--secret", "s", "--tls-cert", files.certificate, "--tls-key", missing],
-            ["proxy", "--draft", Bundled.draft, "--local-only", "--port", "0", "--tls-cert", missing, "--tls-key", files.key],
+            [
+                "proxy", "--draft", Bundled.draft, "--local-only", "--port", "0", "--tls-cert", missing, "--tls-key",
+                files.key,
+            ],
             ["generate", "--draft", Bundled.draft, "--server", "wss://localhost:9", "--ca", missing, "--prompt", "x"],
         ]
         for arguments in runs {
@@ -28,12 +31,16 @@ struct SecurityCommandLineTests {
         ])
         #expect(notPEM.status == 1)
         #expect(notPEM.stderr.contains(files.key) && notPEM.stderr.contains("PEM"), "\(notPEM.stderr)")
-        let half = try await TandemCLI.run(["coordinator", "--port", "0", "--secret", "s", "--tls-cert", files.certificate])
+        let half = try await TandemCLI.run([
+            "coordinator", "--port", "0", "--secret", "s", "--tls-cert", files.certificate,
+        ])
         #expect(half.status == 1)
         #expect(half.stderr.contains("--tls-key"), "\(half.stderr)")
     }
 
-    @Test("generate over wss:// with --ca, the right hash and the secret; refused without the CA, with a wrong hash or secret")
+    @Test(
+        "generate over wss:// with --ca, the right hash and the secret; refused without the CA, with a wrong hash or secret"
+    )
     func verifierOverTLS() async throws {
         let pki = try TestPKI()
         let files = try pki.writeFiles()
@@ -46,7 +53,9 @@ struct SecurityCommandLineTests {
         let port = try #require(verifier.banner.firstMatch(of: /wss:\/\/127\.0\.0\.1:(\d+)/).map { String($0.1) })
         let sha = try #require(verifier.banner.firstMatch(of: /sha256 ([0-9a-f]{64})/).map { String($0.1) })
         let server = "wss://localhost:\(port)"
-        let common = ["generate", "--draft", Bundled.draft, "--server", server, "--prompt", "Return the", "--max-tokens", "12"]
+        let common = [
+            "generate", "--draft", Bundled.draft, "--server", server, "--prompt", "Return the", "--max-tokens", "12",
+        ]
 
         let good = try await TandemCLI.run(
             common + ["--ca", files.ca, "--require-sha256", sha, "--verifier-secret", "cli-secret", "--json"])
@@ -59,7 +68,8 @@ struct SecurityCommandLineTests {
         #expect(untrusted.stderr.contains("certificate not trusted"), "\(untrusted.stderr)")
         #expect(untrusted.stderr.contains("--ca"))
 
-        let wrongHash = try await TandemCLI.run(common + ["--ca", files.ca, "--require-sha256", String(repeating: "0", count: 64)])
+        let wrongHash = try await TandemCLI.run(
+            common + ["--ca", files.ca, "--require-sha256", String(repeating: "0", count: 64)])
         #expect(wrongHash.status == 1)
         #expect(wrongHash.stderr.contains("not the required"), "\(wrongHash.stderr)")
 
