@@ -1,4 +1,3 @@
-import Foundation
 import NIOSSL
 
 /// Which servers a client believes for `wss://` and `https://`: the system's trust store, plus the
@@ -7,11 +6,9 @@ import NIOSSL
 public struct ClientTrust: Sendable {
     /// The private CA's certificates, added to the system's roots.
     public let additionalRoots: [NIOSSLCertificate]
-    /// A stable name for this trust (the CA's PEM digest), so clients can be shared per trust.
-    public let identity: String
 
     /// The system's trust store only.
-    public static let system = ClientTrust(additionalRoots: [], identity: "system")
+    public static let system = ClientTrust(certificates: [])
 
     /// The system's trust store plus the CA certificates in `caFile` (PEM); throws `TLSSetupError`
     /// naming the file when it is missing, unreadable or holds no certificate.
@@ -22,16 +19,7 @@ public struct ClientTrust: Sendable {
 
     /// The system's trust store plus `certificates`.
     public init(certificates: [NIOSSLCertificate]) {
-        let identity =
-            certificates.compactMap { try? $0.toDERBytes() }
-            .map { bytes in bytes.map { String(format: "%02x", $0) }.joined().suffix(64) }
-            .joined(separator: ",")
-        self.init(additionalRoots: certificates, identity: "ca:" + identity)
-    }
-
-    private init(additionalRoots: [NIOSSLCertificate], identity: String) {
-        self.additionalRoots = additionalRoots
-        self.identity = identity
+        additionalRoots = certificates
     }
 
     /// `nil` → the system's store only.

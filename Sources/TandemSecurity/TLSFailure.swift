@@ -16,7 +16,10 @@ public enum TLSFailure {
             }
             return "TLS failed: \(extra)"
         }
-        guard error is NIOSSLError || error is BoringSSLError || text.contains("NIOSSL") || text.contains("SSL")
+        // AsyncHTTPClient and the WebSocket client may wrap NIOSSL's error; its name stays in the text.
+        guard
+            error is NIOSSLError || error is BoringSSLError || text.contains("NIOSSL")
+                || text.contains("CERTIFICATE_VERIFY_FAILED")
         else { return nil }
         if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("certificate verify failed") {
             return "TLS handshake failed: certificate not trusted (pass --ca FILE for a private CA)"
