@@ -13,6 +13,8 @@ import PackageDescription
 //   TandemModelStore (Foundation and Crypto only: installs model files) ◄── tandem
 //   TandemOpenAI (leaf: OpenAI API Codable types) ◄── TandemOpenAIRoutes (Hummingbird endpoints over a
 //   backend) ◄── TandemServer (cloud-only backend), TandemProxy (assisted backend over TandemClient)
+//   TandemSecurity ──► TandemWire, NIOSSL, Crypto (TLS identities and trust, the verifier secret's HMACs)
+//                  ◄── TandemServer, TandemClient, TandemCoordinator, TandemProxy
 //   TandemUtilities (leaf, package-internal helpers) ◄── GGUF, decoding, server, client, coordinator, bench, CLI
 let package = Package(
     name: "Tandem",
@@ -35,6 +37,7 @@ let package = Package(
         .library(name: "TandemOpenAIRoutes", targets: ["TandemOpenAIRoutes"]),
         .library(name: "TandemProxy", targets: ["TandemProxy"]),
         .library(name: "TandemModelStore", targets: ["TandemModelStore"]),
+        .library(name: "TandemSecurity", targets: ["TandemSecurity"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -47,6 +50,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
     ],
     targets: [
         // Small shared helpers (SplitMix64, the thread-CPU clock, Duration → seconds, JSON string
@@ -75,6 +80,16 @@ let package = Package(
         .target(name: "TandemModelAdapter", dependencies: ["TandemModel", "TandemDecoding"]),
         // The wire is a leaf: plain Codable messages, nothing of the project below it.
         .target(name: "TandemWire"),
+        // TLS identities (PEM files) and client trust (system store + a private CA), and the shared
+        // secret's HMACs (signed listing entries, the proof at open): no engine below it.
+        .target(
+            name: "TandemSecurity",
+            dependencies: [
+                "TandemWire",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // Wire messages ⇄ decoding-core types, for the two edges (server and client).
         .target(name: "TandemWireConversions", dependencies: ["TandemWire", "TandemDecoding"]),
         // The OpenAI API's request/response types: a leaf like the wire (nothing of the project below it).
@@ -92,8 +107,9 @@ let package = Package(
             dependencies: [
                 "TandemOpenAI", "TandemOpenAIRoutes", "TandemWire", "TandemWireConversions", "TandemDecoding",
                 "TandemModel", "TandemModelAdapter",
-                "TandemTokenizer", "TandemUtilities",
+                "TandemTokenizer", "TandemUtilities", "TandemSecurity",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -107,8 +123,9 @@ let package = Package(
             name: "TandemClient",
             dependencies: [
                 "TandemWire", "TandemWireConversions", "TandemDecoding", "TandemModel", "TandemModelAdapter",
-                "TandemTokenizer", "TandemUtilities",
+                "TandemTokenizer", "TandemUtilities", "TandemSecurity",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -119,16 +136,18 @@ let package = Package(
             name: "TandemProxy",
             dependencies: [
                 "TandemOpenAI", "TandemOpenAIRoutes", "TandemClient", "TandemDecoding", "TandemModel",
-                "TandemModelAdapter", "TandemSampling", "TandemTokenizer",
+                "TandemModelAdapter", "TandemSampling", "TandemTokenizer", "TandemSecurity",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "TandemCoordinator",
             dependencies: [
-                "TandemWire", "TandemUtilities",
+                "TandemWire", "TandemUtilities", "TandemSecurity",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -149,7 +168,7 @@ let package = Package(
                 "TandemGGUF", "TandemKernels", "TandemTokenizer", "TandemModel", "TandemSampling", "TandemDecoding",
                 "TandemModelAdapter", "TandemWire", "TandemWireConversions", "TandemServer", "TandemUtilities",
                 "TandemClient", "TandemCoordinator", "TandemProxy",
-                "TandemBench", "TandemModelStore",
+                "TandemBench", "TandemModelStore", "TandemSecurity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -170,8 +189,11 @@ let package = Package(
             name: "TandemLoopbackSupport",
             dependencies: [
                 "TandemTestSupport", "TandemServer", "TandemClient", "TandemWire", "TandemWireConversions",
-                "TandemDecoding", "TandemModel", "TandemModelAdapter", "TandemTokenizer",
+                "TandemDecoding", "TandemModel", "TandemModelAdapter", "TandemTokenizer", "TandemSecurity",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Tests/TandemLoopbackSupport",
             resources: [.copy("Fixtures")]
@@ -183,7 +205,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "TandemSamplingTests", dependencies: ["TandemSampling"]),
-        .testTarget(name: "TandemWireTests", dependencies: ["TandemWire", "TandemWireConversions", "TandemDecoding"]),
+        .testTarget(
+            name: "TandemWireTests",
+            dependencies: ["TandemWire", "TandemWireConversions", "TandemDecoding", "TandemSecurity"]
+        ),
         // The verifier server over loopback sockets: hostile frames, limits, idle expiry, registration.
         .testTarget(
             name: "TandemServerTests",
@@ -201,7 +226,7 @@ let package = Package(
             dependencies: [
                 "TandemTestSupport", "TandemLoopbackSupport",
                 "TandemClient", "TandemServer", "TandemWire", "TandemWireConversions", "TandemDecoding", "TandemModel",
-                "TandemModelAdapter", "TandemTokenizer", "TandemCoordinator",
+                "TandemModelAdapter", "TandemTokenizer", "TandemCoordinator", "TandemSecurity",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -220,8 +245,11 @@ let package = Package(
             name: "TandemOpenAITests",
             dependencies: [
                 "TandemOpenAI", "TandemOpenAIRoutes", "TandemProxy", "TandemServer", "TandemClient",
-                "TandemDecoding", "TandemModel", "TandemTokenizer", "TandemTestSupport",
+                "TandemDecoding", "TandemModel", "TandemTokenizer", "TandemTestSupport", "TandemLoopbackSupport",
+                "TandemSecurity",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 import TandemDecoding
 import TandemModel
 import TandemModelAdapter
+import TandemSecurity
 import TandemTokenizer
 
 extension AssistedClient {
@@ -12,15 +13,16 @@ extension AssistedClient {
     ///   - proposalTopK: tokens kept in each sampled draft's q.
     ///   - preemptive: early-exit preemptive drafting (asks the server for provisional verdicts).
     ///   - proactive: drafting the next window while the current one is being verified.
+    ///   - security: trusted certificates, the required model hash, the verifier secret.
     public init(
         draft: Model, draftName: String, tokenizer: Tokenizer, server: String, policy: any WindowPolicy,
         timeout: Duration = .seconds(60), maxReconnects: Int = 3, proposalTopK: Int = 8, preemptive: Bool = false,
-        proactive: Bool = false
+        proactive: Bool = false, security: ClientSecurity = ClientSecurity()
     ) {
         let verifier = RemoteVerifier(
             .init(
                 url: server, draftFingerprint: tokenizer.fingerprint, draftModel: draftName,
-                timeout: timeout, maxReconnects: maxReconnects, preemptive: preemptive))
+                timeout: timeout, maxReconnects: maxReconnects, preemptive: preemptive, security: security))
         let drafter = ModelDrafter(
             session: draft.makeSession(), queue: ComputeQueue(label: "tandem.draft"),
             proposalTopK: proposalTopK, shaper: SamplingDistribution.factory)

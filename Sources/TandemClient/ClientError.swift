@@ -12,6 +12,9 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
     case unexpectedMessage(String)
     /// A second `receive` on a connection while one is already waiting (a bug in the caller).
     case concurrentReceive
+    /// The TLS handshake failed (an untrusted or mismatched certificate, or a server without TLS); a
+    /// reconnect would fail the same way, so it is not retried. `reason` says what to do.
+    case tlsFailed(url: String, reason: String)
 
     public var description: String {
         switch self {
@@ -22,6 +25,7 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
             return "gave up after \(attempts) reconnects; last failure: \(last)"
         case .unexpectedMessage(let what): return "unexpected message from the server: \(what)"
         case .concurrentReceive: return "a second receive on a connection while one is already waiting"
+        case .tlsFailed(let url, let reason): return "cannot connect to \(url): \(reason)"
         }
     }
 
@@ -29,7 +33,7 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
     var isTransport: Bool {
         switch self {
         case .connectionFailed, .connectionLost, .timeout: return true
-        case .reconnectsExhausted, .unexpectedMessage, .concurrentReceive: return false
+        case .reconnectsExhausted, .unexpectedMessage, .concurrentReceive, .tlsFailed: return false
         }
     }
 }

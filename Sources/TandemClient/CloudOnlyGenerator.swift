@@ -1,5 +1,6 @@
 import Logging
 import TandemDecoding
+import TandemSecurity
 import TandemUtilities
 import TandemWire
 import TandemWireConversions
@@ -21,11 +22,14 @@ public struct CloudOnlyGenerator: TokenGenerator {
     /// Longest wait for the connection and for each token.
     public let timeout: Duration
     let logger: Logger
+    /// Trusted certificates for `wss://`.
+    public let trust: ClientTrust
 
     public init(
         url: String, fingerprint: String, clientModel: String? = nil, timeout: Duration = .seconds(60),
-        logger: Logger = Logger(label: "tandem.client")
+        logger: Logger = Logger(label: "tandem.client"), trust: ClientTrust = .system
     ) {
+        self.trust = trust
         self.url = url
         self.fingerprint = fingerprint
         self.clientModel = clientModel
@@ -60,7 +64,8 @@ public struct CloudOnlyGenerator: TokenGenerator {
         let start = clock.now
         var counters = GenerationCounters()
         let codec = WireCodec()
-        let link = try await WebSocketLink.connect(url: assistURL, timeout: timeout, logger: logger)
+        let link = try await WebSocketLink.connect(
+            url: assistURL, timeout: timeout, logger: logger, trust: trust)
         func send(_ message: WireMessage) async throws {
             let frame = try codec.encode(message)
             try await link.send(frame)

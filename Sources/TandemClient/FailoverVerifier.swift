@@ -1,5 +1,6 @@
 import Logging
 import TandemDecoding
+import TandemSecurity
 import TandemWire
 import TandemWireConversions
 
@@ -78,6 +79,10 @@ public actor FailoverVerifier: Verifier, FailoverReporting {
                 await dropCurrent()
             } catch let error as WireError where Self.transientCodes.contains(error.code) {
                 await dropCurrent()
+            } catch let error as IntegrityError {
+                configuration.logger.warning(
+                    "verifier \(currentAddress ?? "?") refused at open (\(error)); trying others")
+                await dropCurrent()
             }
         }
         let info: SessionInfo
@@ -119,6 +124,9 @@ public actor FailoverVerifier: Verifier, FailoverReporting {
                 try await fail(error)
             } catch let error as WireError where Self.transientCodes.contains(error.code) {
                 try await fail(error)
+            } catch let error as IntegrityError {
+                // A re-open after a reconnect reached a server that is not the verifier it was.
+                try await fail(error)
             }
         }
     }
@@ -145,23 +153,16 @@ public actor FailoverVerifier: Verifier, FailoverReporting {
         var failures: [String] = []
         for address in candidates {
             try Task.checkCancellation()
+            var security = configuration.directory.security
+            if let required = configuration.requireSha256 { security.requireSha256 = required }
             let remote = RemoteVerifier(
                 .init(
                     url: address, draftFingerprint: configuration.draftFingerprint,
                     draftModel: configuration.draftModel, timeout: configuration.timeout,
-                    maxReconnects: configuration.maxReconnects, logger: configuration.logger))
+                    maxReconnects: configuration.maxReconnects, logger: configuration.logger,
+                    security: security))
             do {
                 let info = try await remote.open(request)
-                if let required = configuration.requireSha256 {
-                    let reported = await remote.lastOpened?.modelSha256
-                    guard reported?.lowercased() == required else {
-                        failures.append(
-                            "\(address) serves model sha256 \(reported ?? "(not reported)"), not the required \(required)"
-                        )
-                        await remote.close()
-                        continue
-                    }
-                }
                 guard epoch == started else {
                     // Closed while this open was in flight (a background probe outliving its generation).
                     await remote.close()
@@ -173,6 +174,11 @@ public actor FailoverVerifier: Verifier, FailoverReporting {
                 return info
             } catch let error as ClientError {
                 failures.append("\(address): \(error)")
+                await remote.close()
+            } catch let error as IntegrityError {
+                // The wrong model, or no proof of the verifier secret: another server may be the right one.
+                configuration.logger.warning("refused \(address): \(error)")
+                failures.append("\(error)")
                 await remote.close()
             } catch let error as WireError where Self.transientCodes.contains(error.code) {
                 failures.append("\(address): \(error)")

@@ -1,5 +1,6 @@
 import Logging
 import TandemDecoding
+import TandemSecurity
 import TandemUtilities
 import TandemWire
 import TandemWireConversions
@@ -32,12 +33,16 @@ public actor RemoteVerifier: RoutingVerifier {
         public var preemptive: Bool
         /// The clock the pauses between reconnects are slept on (tests pass one they move by hand).
         public var clock: any Clock<Duration>
+        /// Trusted certificates for `wss://`, the required model hash, the verifier secret: checked at
+        /// every open (and re-open), a failure thrown as `ClientError.tlsFailed` or `IntegrityError`.
+        public var security: ClientSecurity
 
         public init(
             url: String, draftFingerprint: String, draftModel: String? = nil, timeout: Duration = .seconds(60),
             maxReconnects: Int = 3, logger: Logger = Logger(label: "tandem.client"), preemptive: Bool = false,
-            clock: any Clock<Duration> = ContinuousClock()
+            clock: any Clock<Duration> = ContinuousClock(), security: ClientSecurity = ClientSecurity()
         ) {
+            self.security = security
             self.url = url
             self.draftFingerprint = draftFingerprint
             self.draftModel = draftModel
@@ -229,11 +234,28 @@ public actor RemoteVerifier: RoutingVerifier {
         var message = OpenMessage(
             request, draftFingerprint: configuration.draftFingerprint, draftModel: configuration.draftModel)
         if configuration.preemptive { message.preemptive = true }
+        let security = configuration.security
+        if security.verifierSecret != nil { message.nonce = VerifierSecret.makeNonce() }
         switch try await exchange(.open(message)) {
         case .opened(let opened):
             guard opened.base == request.prompt.count else {
                 throw ClientError.unexpectedMessage(
                     "opened at base \(opened.base) for a sequence of \(request.prompt.count)")
+            }
+            if let secret = security.verifierSecret, let nonce = message.nonce {
+                guard let proof = opened.proof else {
+                    await dropLink()
+                    throw IntegrityError.proofMissing(address: assistURL)
+                }
+                guard secret.verifiesProof(proof, nonce: nonce, modelSha256: opened.modelSha256) else {
+                    await dropLink()
+                    throw IntegrityError.proofInvalid(address: assistURL)
+                }
+            }
+            if let required = security.requireSha256, opened.modelSha256?.lowercased() != required {
+                await dropLink()
+                throw IntegrityError.modelMismatch(
+                    address: assistURL, reported: opened.modelSha256, required: required)
             }
             lastOpened = opened
             return opened
@@ -264,7 +286,8 @@ public actor RemoteVerifier: RoutingVerifier {
         if let link, !link.isClosed { return link }
         await dropLink()
         let link = try await WebSocketLink.connect(
-            url: assistURL, timeout: configuration.timeout, logger: configuration.logger)
+            url: assistURL, timeout: configuration.timeout, logger: configuration.logger,
+            trust: configuration.security.trust)
         self.link = link
         return link
     }

@@ -1,6 +1,7 @@
 import TandemDecoding
 import TandemModel
 import TandemModelAdapter
+import TandemSecurity
 import TandemTokenizer
 
 /// Routing-mode generation against a remote verifier: the local draft model generates on its own and
@@ -32,12 +33,13 @@ public struct RoutedClient: Sendable {
     /// generator's `routeTimeout` is how long it waits for an answer before keeping its own token.
     public init(
         draft: Model, draftName: String, tokenizer: Tokenizer, server: String,
-        configuration: RoutedGenerator.Configuration, timeout: Duration = .seconds(10), maxReconnects: Int = 2
+        configuration: RoutedGenerator.Configuration, timeout: Duration = .seconds(10), maxReconnects: Int = 2,
+        security: ClientSecurity = ClientSecurity()
     ) {
         let verifier = RemoteVerifier(
             .init(
                 url: server, draftFingerprint: tokenizer.fingerprint, draftModel: draftName,
-                timeout: timeout, maxReconnects: maxReconnects))
+                timeout: timeout, maxReconnects: maxReconnects, security: security))
         self.init(draft: draft.makeSession(), verifier: verifier, configuration: configuration, tokenizer: tokenizer)
     }
 

@@ -1,8 +1,10 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import NIOSSL
 import Synchronization
 import TandemDecoding
+import TandemSecurity
 import TandemUtilities
 import TandemWire
 import TandemWireConversions
@@ -25,11 +27,15 @@ public final class VerifierDirectory: Sendable {
     public let source: Source
     /// Longest wait for the coordinator's answer.
     public let timeout: Duration
+    /// Trusted certificates (the coordinator's `https://`, the verifiers' `wss://`), the verifier secret
+    /// listing entries must be signed with, the required model hash: used by the failover client too.
+    public let security: ClientSecurity
     private let lastListing = Mutex<[String]>([])
 
-    public init(_ source: Source, timeout: Duration = .seconds(5)) {
+    public init(_ source: Source, timeout: Duration = .seconds(5), security: ClientSecurity = ClientSecurity()) {
         self.source = source
         self.timeout = timeout
+        self.security = security
     }
 
     /// The addresses to try, best first. Throws `VerifierUnavailable` when the coordinator cannot be
@@ -39,17 +45,32 @@ public final class VerifierDirectory: Sendable {
         case .addresses(let list):
             return list
         case .coordinator(let url, let fingerprint, let sha256):
+            let listing: VerifierListing
             do {
-                let listing = try await fetch(url: url, fingerprint: fingerprint, sha256: sha256)
-                let addresses = listing.verifiers.map(\.address)
-                lastListing.withLock { $0 = addresses }
-                return addresses
+                listing = try await fetch(url: url, fingerprint: fingerprint, sha256: sha256)
             } catch {
                 let cached = lastListing.withLock { $0 }
                 guard !cached.isEmpty else { throw VerifierUnavailable("coordinator \(url) unreachable (\(error))") }
                 return cached
             }
+            let addresses = try trusted(listing).map(\.address)
+            lastListing.withLock { $0 = addresses }
+            return addresses
         }
+    }
+
+    /// The listing's entries signed with the verifier secret (all of them when there is no secret).
+    /// Throws `IntegrityError.noTrustedVerifier` when entries were listed and none is signed right.
+    public func trusted(_ listing: VerifierListing) throws(IntegrityError) -> [VerifierEntry] {
+        guard let secret = security.verifierSecret else { return listing.verifiers }
+        var refused: [String] = []
+        let good = listing.verifiers.filter { entry in
+            if secret.verifies(entry.registration) { return true }
+            refused.append(IntegrityError.listingSignatureInvalid(address: entry.address).description)
+            return false
+        }
+        if good.isEmpty, !refused.isEmpty { throw .noTrustedVerifier(refused.joined(separator: "; ")) }
+        return good
     }
 
     /// The coordinator's listing.
@@ -61,9 +82,16 @@ public final class VerifierDirectory: Sendable {
             [URLQueryItem(name: "tokenizer_fingerprint", value: fingerprint)]
             + (sha256.map { [URLQueryItem(name: "model_sha256", value: $0)] } ?? [])
         guard let full = components?.string else { throw ClientError.connectionFailed(url: url, reason: "not a URL") }
-        let request = HTTPClientRequest(url: full)
+        var request = HTTPClientRequest(url: full)
+        if full.lowercased().hasPrefix("https:") { request.tlsConfiguration = security.trust.tlsConfiguration }
         let millis = timeout.wholeMilliseconds
-        let response = try await CoordinatorHTTP.client.execute(request, timeout: .milliseconds(millis))
+        let response: HTTPClientResponse
+        do {
+            response = try await CoordinatorHTTP.client.execute(request, timeout: .milliseconds(millis))
+        } catch {
+            if let tls = TLSFailure.describe(error) { throw ClientError.tlsFailed(url: url, reason: tls) }
+            throw error
+        }
         let body = try await response.body.collect(upTo: 4 << 20)
         guard response.status.code == 200 else {
             throw ClientError.unexpectedMessage(

@@ -1,7 +1,9 @@
 import HummingbirdWSClient
 import Logging
 import NIOCore
+import NIOSSL
 import Synchronization
+import TandemSecurity
 import TandemWire
 
 /// One WebSocket connection as a pair of calls: `send` a text frame, `receive` the next one, each
@@ -33,13 +35,17 @@ package final class WebSocketLink: Sendable {
         self.url = url
     }
 
-    /// Connects to `url` (`ws://host:port/path`) and returns once the upgrade completed.
-    package static func connect(url: String, timeout: Duration, logger: Logger) async throws -> WebSocketLink {
+    /// Connects to `url` (`ws://host:port/path`, or `wss://` verified against `trust`) and returns once
+    /// the upgrade completed. A failed TLS handshake throws `ClientError.tlsFailed` saying why.
+    package static func connect(
+        url: String, timeout: Duration, logger: Logger, trust: ClientTrust = .system
+    ) async throws -> WebSocketLink {
         let link = WebSocketLink(url: url)
         let task = Task {
             do {
                 try await WebSocketClient.connect(
-                    url: url, configuration: .init(maxFrameSize: WireProtocol.maxFrameBytes), logger: logger
+                    url: url, configuration: .init(maxFrameSize: WireProtocol.maxFrameBytes),
+                    tlsConfiguration: trust.tlsConfiguration, logger: logger
                 ) { inbound, outbound, _ in
                     link.ready(outbound)
                     for try await message in inbound.messages(maxSize: WireProtocol.maxFrameBytes) {
@@ -48,7 +54,11 @@ package final class WebSocketLink: Sendable {
                 }
                 link.end(.connectionLost("the server closed the connection"))
             } catch {
-                link.end(.connectionFailed(url: url, reason: "\(error)"))
+                if let tls = TLSFailure.describe(error) {
+                    link.end(.tlsFailed(url: url, reason: tls))
+                } else {
+                    link.end(.connectionFailed(url: url, reason: "\(error)"))
+                }
             }
         }
         link.task.withLock { $0 = task }

@@ -1,8 +1,11 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
+import TandemSecurity
 import TandemWire
 
 /// The coordinator: a registry of verifiers over HTTP (see `RegistryAPI` for the endpoints). It does
@@ -18,12 +21,17 @@ public struct CoordinatorServer: Sendable {
     public let host: String
     public let port: Int
     let logger: Logger
+    /// Serve `https://` with this identity; `nil`: plain `http://`.
+    public let tls: ServerTLS?
 
-    /// - Parameter port: 0 picks an ephemeral port (read it from `start()`'s answer).
+    /// - Parameters:
+    ///   - port: 0 picks an ephemeral port (read it from `start()`'s answer).
+    ///   - tls: serve `https://` only, with this certificate and key.
     public init(
         registry: VerifierRegistry, host: String = "127.0.0.1", port: Int = 8070,
-        logger: Logger = Logger(label: "tandem.coordinator")
+        logger: Logger = Logger(label: "tandem.coordinator"), tls: ServerTLS? = nil
     ) {
+        self.tls = tls
         self.registry = registry
         self.host = host
         self.port = port
@@ -37,6 +45,7 @@ public struct CoordinatorServer: Sendable {
     {
         let app = Application(
             router: Self.router(registry, logger: logger),
+            server: try tls.map { try .tls(.http1(), tlsConfiguration: $0.configuration) } ?? .http1(),
             configuration: .init(address: .hostname(host, port: port), serverName: "tandem-coordinator"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger
@@ -67,7 +76,7 @@ public struct CoordinatorServer: Sendable {
             try await run { port in continuation.yield(port) }
         }
         for await port in ports {
-            return RunningCoordinator(host: host, port: port, task: task)
+            return RunningCoordinator(host: host, port: port, task: task, secure: tls != nil)
         }
         try await task.value
         throw RegistryError.invalid("the coordinator stopped before listening on \(host):\(port)")
@@ -167,9 +176,18 @@ public struct RunningCoordinator: Sendable {
     /// The bound port (the ephemeral one when started with port 0).
     public let port: Int
     let task: Task<Void, any Error>
+    /// True when it serves `https://`.
+    public var secure = false
 
-    /// `http://host:port`.
-    public var url: String { "http://\(host):\(port)" }
+    init(host: String, port: Int, task: Task<Void, any Error>, secure: Bool = false) {
+        self.host = host
+        self.port = port
+        self.task = task
+        self.secure = secure
+    }
+
+    /// `http://host:port` (`https://` with TLS).
+    public var url: String { "\(secure ? "https" : "http")://\(host):\(port)" }
 
     /// Stops the coordinator and waits for it.
     public func stop() async {

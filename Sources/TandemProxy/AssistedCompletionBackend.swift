@@ -41,7 +41,7 @@ struct AssistedCompletionBackend: CompletionBackend {
             let verifier = RemoteVerifier(
                 .init(
                     url: url, draftFingerprint: tokenizer.fingerprint, draftModel: draftName,
-                    timeout: configuration.timeout, preemptive: preemptive))
+                    timeout: configuration.timeout, preemptive: preemptive, security: configuration.security))
             reconnects = { await verifier.reconnects }
             events = AssistedGenerator(
                 drafter: makeDrafter(), verifier: verifier, policy: configuration.makePolicy(), preemptive: preemptive,
@@ -60,7 +60,7 @@ struct AssistedCompletionBackend: CompletionBackend {
             let verifier = RemoteVerifier(
                 .init(
                     url: url, draftFingerprint: tokenizer.fingerprint, draftModel: draftName,
-                    timeout: configuration.timeout, maxReconnects: 2))
+                    timeout: configuration.timeout, maxReconnects: 2, security: configuration.security))
             reconnects = { await verifier.reconnects }
             events = RoutedGenerator(
                 draft: draft.makeSession(), queue: queue, verifier: verifier, configuration: routing,

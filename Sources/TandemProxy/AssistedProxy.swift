@@ -1,10 +1,13 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 import TandemModel
 import TandemOpenAI
 import TandemOpenAIRoutes
+import TandemSecurity
 import TandemTokenizer
 
 /// A local OpenAI-compatible server whose every completion is made by assisted decoding: the draft
@@ -27,6 +30,8 @@ public struct AssistedProxy: Sendable {
     public var chat: AssistedChat { AssistedChat(model: model, backend: backend) }
     public let host: String
     public let port: Int
+    /// Serve `https://` with this identity; `nil`: plain `http://`.
+    public let tls: ServerTLS?
     let backend: AssistedCompletionBackend
     let logger: Logger
 
@@ -38,12 +43,14 @@ public struct AssistedProxy: Sendable {
     ///     false: names other than `modelName` (else `draftName`) and its aliases are 404, as vLLM does.
     ///   - chatFormat: replaces the chat format recognised from the draft file's template.
     ///   - port: 0 picks an ephemeral port (read it from `start()`'s answer).
+    ///   - tls: serve `https://` only, with this certificate and key.
     public init(
         draft: Model, draftName: String, tokenizer: Tokenizer, configuration: ProxyConfiguration,
         modelName: String? = nil, aliases: [String] = [], acceptsAnyModelName: Bool = true,
         chatFormat: ChatFormat? = nil, host: String = "127.0.0.1", port: Int = 8000,
-        logger: Logger = Logger(label: "tandem.proxy")
+        logger: Logger = Logger(label: "tandem.proxy"), tls: ServerTLS? = nil
     ) {
+        self.tls = tls
         var model = ServedModel(
             id: modelName ?? draftName, contextLength: draft.config.contextLength, tokenizer: tokenizer,
             chatFormat: chatFormat)
@@ -77,7 +84,9 @@ public struct AssistedProxy: Sendable {
         }
         OpenAIRoutes(model: model, backend: backend).mount(on: router)
         let app = Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "tandem-proxy"),
+            router: router,
+            server: try tls.map { try .tls(.http1(), tlsConfiguration: $0.configuration) } ?? .http1(),
+            configuration: .init(address: .hostname(host, port: port), serverName: "tandem-proxy"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) }, logger: logger)
         if handlingSignals {
             try await app.runService()
@@ -94,7 +103,7 @@ public struct AssistedProxy: Sendable {
             try await run { port in continuation.yield(port) }
         }
         for await port in ports {
-            return RunningProxy(host: host, port: port, task: task)
+            return RunningProxy(host: host, port: port, task: task, secure: tls != nil)
         }
         try await task.value
         throw OpenAIError.server("the proxy stopped before listening on \(host):\(port)")
@@ -107,9 +116,18 @@ public struct RunningProxy: Sendable {
     /// The bound port.
     public let port: Int
     let task: Task<Void, any Error>
+    /// True when it serves `https://`.
+    public var secure = false
 
-    /// `http://host:port` (an OpenAI client's base URL is this plus `/v1`).
-    public var httpURL: String { "http://\(host):\(port)" }
+    init(host: String, port: Int, task: Task<Void, any Error>, secure: Bool = false) {
+        self.host = host
+        self.port = port
+        self.task = task
+        self.secure = secure
+    }
+
+    /// `http://host:port` (`https://` with TLS; an OpenAI client's base URL is this plus `/v1`).
+    public var httpURL: String { "\(secure ? "https" : "http")://\(host):\(port)" }
 
     /// Stops the proxy and waits for it.
     public func stop() async {

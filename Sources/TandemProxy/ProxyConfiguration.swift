@@ -1,5 +1,6 @@
 import TandemClient
 import TandemDecoding
+import TandemSecurity
 
 /// How the proxy verifies its drafts.
 public enum ProxyVerification: Sendable {
@@ -27,12 +28,17 @@ public struct ProxyConfiguration: Sendable {
     public var timeout: Duration
     /// Tokens kept in each sampled draft's q.
     public var proposalTopK: Int
+    /// What the proxy checks about the one server of `.server` and `.route` (trusted certificates, the
+    /// required model hash, the verifier secret); `.resilient` uses its directory's.
+    public var security: ClientSecurity
 
     public init(
         verification: ProxyVerification,
         makePolicy: @escaping @Sendable () -> any WindowPolicy = { ConfidenceStoppingWindow() },
-        retryEveryTokens: Int = 8, timeout: Duration = .seconds(10), proposalTopK: Int = 8
+        retryEveryTokens: Int = 8, timeout: Duration = .seconds(10), proposalTopK: Int = 8,
+        security: ClientSecurity = ClientSecurity()
     ) {
+        self.security = security
         self.verification = verification
         self.makePolicy = makePolicy
         self.retryEveryTokens = max(1, retryEveryTokens)

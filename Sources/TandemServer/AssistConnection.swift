@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import Synchronization
 import TandemDecoding
+import TandemSecurity
 import TandemUtilities
 import TandemWire
 import TandemWireConversions
@@ -155,6 +156,9 @@ final class AssistConnection {
                 "protocol \"\(m.protocol.prefix(64))\" is not supported; this server speaks \(WireProtocol.name) v\(WireProtocol.version)"
             )
         }
+        if let nonce = m.nonce, nonce.isEmpty || nonce.utf8.count > OpenMessage.maxNonceLength {
+            throw WireError(.invalidRequest, "nonce must be 1–\(OpenMessage.maxNonceLength) characters")
+        }
         guard m.draftFingerprint == model.fingerprint else {
             let draft = m.draftModel.map { "draft model '\($0.prefix(200))'" } ?? "the draft model"
             throw WireError(
@@ -202,7 +206,10 @@ final class AssistConnection {
             modelSha256: model.sha256,
             timings: WireTimings(
                 computeMs: openSeconds.seconds * 1000,
-                cpuMs: info.serverCPUSeconds * 1000))
+                cpuMs: info.serverCPUSeconds * 1000),
+            proof: m.nonce.flatMap { nonce in
+                context.secret?.proof(nonce: nonce, modelSha256: model.sha256)
+            })
     }
 
     private func verify(_ m: VerifyMessage) async throws -> VerdictMessage {

@@ -2,6 +2,8 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
+import NIOSSL
+import TandemSecurity
 import TandemUtilities
 import TandemWire
 
@@ -9,8 +11,11 @@ import TandemWire
 /// the current load every third of the coordinator's timeout, registers again when the coordinator has
 /// forgotten it (404: it was down, or the verifier missed beats), and leaves when cancelled. An
 /// unreachable coordinator is retried; the verifier keeps serving meanwhile.
+///
+/// Each registration is signed with the secret (`signed_at`, `signature`: docs/SECURITY.md), so a client
+/// holding the secret can tell this verifier's listing entry from a forged one.
 public struct CoordinatorRegistration: Sendable {
-    /// The coordinator, `http://host:port`.
+    /// The coordinator, `http://host:port` or `https://host:port`.
     public var coordinator: String
     /// The coordinator's shared secret.
     public var secret: String
@@ -23,12 +28,16 @@ public struct CoordinatorRegistration: Sendable {
     public var logger: Logger
     /// The clock the waits between heartbeats and retries are slept on (tests pass one they move by hand).
     public var clock: any Clock<Duration>
+    /// Trusted certificates for an `https://` coordinator (the system's, plus `--ca`).
+    public var trust: ClientTrust
 
     public init(
         coordinator: String, secret: String, registration: VerifierRegistration,
         retryInterval: Duration = .seconds(1), requestTimeout: Duration = .seconds(5),
-        logger: Logger = Logger(label: "tandem.register"), clock: any Clock<Duration> = ContinuousClock()
+        logger: Logger = Logger(label: "tandem.register"), clock: any Clock<Duration> = ContinuousClock(),
+        trust: ClientTrust = .system
     ) {
+        self.trust = trust
         var base = coordinator
         while base.hasSuffix("/") { base.removeLast() }
         self.coordinator = base
@@ -65,6 +74,9 @@ public struct CoordinatorRegistration: Sendable {
                 } else {
                     var announce = registration
                     announce.load = load()
+                    if let key = VerifierSecret(secret) {
+                        announce = key.sign(announce, signedAt: Int(Date().timeIntervalSince1970 * 1000))
+                    }
                     let (status, body) = try await send("POST", RegistryAPI.path, announce)
                     if status == 201 || status == 200 {
                         let answer = try JSONDecoder().decode(RegistrationAnswer.self, from: body)
@@ -94,6 +106,7 @@ public struct CoordinatorRegistration: Sendable {
 
     private func send(_ method: String, _ path: String, _ body: (some Encodable)?) async throws -> (Int, Data) {
         var request = HTTPClientRequest(url: coordinator + path)
+        if coordinator.lowercased().hasPrefix("https:") { request.tlsConfiguration = trust.tlsConfiguration }
         request.method = .RAW(value: method)
         request.headers.add(name: "Authorization", value: "Bearer \(secret)")
         if let body {
@@ -101,7 +114,13 @@ public struct CoordinatorRegistration: Sendable {
             request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
         }
         let millis = requestTimeout.wholeMilliseconds
-        let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(millis))
+        let response: HTTPClientResponse
+        do {
+            response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(millis))
+        } catch {
+            if let tls = TLSFailure.describe(error) { throw RegistrationTLSError(description: tls) }
+            throw error
+        }
         let bytes = try await response.body.collect(upTo: 1 << 20)
         return (Int(response.status.code), Data(bytes.readableBytesView))
     }
@@ -115,4 +134,9 @@ public struct CoordinatorRegistration: Sendable {
         (try? JSONDecoder().decode(RegistryErrorBody.self, from: body))?.error
             ?? String(decoding: body.prefix(200), as: UTF8.self)
     }
+}
+
+/// A failed TLS handshake with the coordinator, worded for the log.
+struct RegistrationTLSError: Error, CustomStringConvertible {
+    let description: String
 }

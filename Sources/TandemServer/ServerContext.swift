@@ -1,3 +1,4 @@
+import TandemSecurity
 import TandemUtilities
 
 /// What every connection of one server shares.
@@ -10,4 +11,6 @@ struct ServerContext: Sendable {
     let load: LoadTracker
     /// The clock idle timeouts are measured on (`ContinuousClock` unless a test injects one).
     let clock: ElapsedClock
+    /// The shared secret `opened` proves possession of, when the server was given one.
+    var secret: VerifierSecret? = nil
 }

@@ -1,11 +1,14 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import HummingbirdWebSocket
 import Logging
 import NIOCore
 import ServiceLifecycle
 import TandemOpenAIRoutes
+import TandemSecurity
 import TandemUtilities
 import TandemWire
 
@@ -19,11 +22,16 @@ import TandemWire
 /// // … clients connect to running.url …
 /// await running.stop()
 /// ```
+///
+/// With `ServerSecurity.tls` it serves `wss://` and `https://` only; with `ServerSecurity.secret` it
+/// answers an `open` nonce with a proof that it holds the coordinator's shared secret.
 public struct VerifierServer: Sendable {
     public let model: TargetModel
     public let limits: ServerLimits
     public let host: String
     public let port: Int
+    /// TLS and the shared secret (docs/SECURITY.md).
+    public let security: ServerSecurity
     let faults: FaultInjection
     let logger: Logger
     let slots: SessionSlots
@@ -35,12 +43,14 @@ public struct VerifierServer: Sendable {
     ///   - port: 0 picks an ephemeral port (read it from `start()`'s answer).
     ///   - faults: injected faults, for tests.
     ///   - clock: the clock idle timeouts are measured on (tests pass one they move by hand).
+    ///   - security: TLS (`wss://`, `https://`) and the secret the server proves itself with.
     public init(
         model: TargetModel, limits: ServerLimits = ServerLimits(), host: String = "127.0.0.1", port: Int = 8080,
         faults: FaultInjection = FaultInjection(), logger: Logger = Logger(label: "tandem.server"),
-        clock: any Clock<Duration> = ContinuousClock()
+        clock: any Clock<Duration> = ContinuousClock(), security: ServerSecurity = ServerSecurity()
     ) {
         self.model = model
+        self.security = security
         self.limits = limits
         self.host = host
         self.port = port
@@ -60,7 +70,7 @@ public struct VerifierServer: Sendable {
     public func run(handlingSignals: Bool = false, onRunning: @escaping @Sendable (Int) async -> Void = { _ in })
         async throws
     {
-        let app = application(onRunning: onRunning)
+        let app = try application(onRunning: onRunning)
         if handlingSignals {
             try await app.runService()
         } else {
@@ -70,14 +80,15 @@ public struct VerifierServer: Sendable {
 
     /// The server as a `Service`, to run in a `ServiceGroup` beside others (the coordinator
     /// registration); it shuts down gracefully with the group. `onRunning` gets the bound port.
-    public func service(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some Service {
-        application(onRunning: onRunning)
+    public func service(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some Service {
+        try application(onRunning: onRunning)
     }
 
-    private func application(onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
+    private func application(onRunning: @escaping @Sendable (Int) async -> Void) throws -> some ApplicationProtocol {
         let context = ServerContext(
             model: model, limits: limits, faults: faults,
-            slots: slots, metrics: ServerMetrics(), load: load, clock: ElapsedClock(clock))
+            slots: slots, metrics: ServerMetrics(), load: load, clock: ElapsedClock(clock),
+            secret: security.secret)
         if let batcher = model.batcher {
             batcher.addObserver { [metrics = context.metrics, budget = model.kvBudget] pass in
                 metrics.record(pass)
@@ -85,19 +96,20 @@ public struct VerifierServer: Sendable {
             }
         }
         let logger = self.logger
+        let plain: HTTPServerBuilder = .http1WebSocketUpgrade(
+            configuration: .init(ws: .init(maxFrameSize: WireProtocol.maxFrameBytes))
+        ) { request, channel, logger in
+            guard request.path?.split(separator: "?").first.map(String.init) == WireProtocol.path else {
+                return .dontUpgrade
+            }
+            return .upgrade([:]) { inbound, outbound, _ in
+                let connection = AssistConnection(context: context, channel: channel, logger: logger)
+                await connection.run(inbound: inbound, outbound: outbound)
+            }
+        }
         let app = Application(
             router: Self.router(context),
-            server: .http1WebSocketUpgrade(
-                configuration: .init(ws: .init(maxFrameSize: WireProtocol.maxFrameBytes))
-            ) { request, channel, logger in
-                guard request.path?.split(separator: "?").first.map(String.init) == WireProtocol.path else {
-                    return .dontUpgrade
-                }
-                return .upgrade([:]) { inbound, outbound, _ in
-                    let connection = AssistConnection(context: context, channel: channel, logger: logger)
-                    await connection.run(inbound: inbound, outbound: outbound)
-                }
-            },
+            server: try security.tls.map { try .tls(plain, tlsConfiguration: $0.configuration) } ?? plain,
             configuration: .init(address: .hostname(host, port: port), serverName: "tandem"),
             onServerRunning: { channel in
                 await onRunning(channel.localAddress?.port ?? 0)
@@ -115,7 +127,7 @@ public struct VerifierServer: Sendable {
             try await run { port in continuation.yield(port) }
         }
         for await port in ports {
-            return RunningServer(host: host, port: port, task: task)
+            return RunningServer(host: host, port: port, task: task, secure: security.tls != nil)
         }
         // The server stopped before it listened: surface why.
         try await task.value
@@ -200,11 +212,20 @@ public struct RunningServer: Sendable {
     /// The bound port (the ephemeral one when started with port 0).
     public let port: Int
     let task: Task<Void, any Error>
+    /// True when it serves TLS (`wss://`, `https://`).
+    public var secure = false
 
-    /// `ws://host:port/v1/assist`.
-    public var assistURL: String { "ws://\(host):\(port)\(WireProtocol.path)" }
-    /// `http://host:port`.
-    public var httpURL: String { "http://\(host):\(port)" }
+    init(host: String, port: Int, task: Task<Void, any Error>, secure: Bool = false) {
+        self.host = host
+        self.port = port
+        self.task = task
+        self.secure = secure
+    }
+
+    /// `ws://host:port/v1/assist` (`wss://` with TLS).
+    public var assistURL: String { "\(secure ? "wss" : "ws")://\(host):\(port)\(WireProtocol.path)" }
+    /// `http://host:port` (`https://` with TLS).
+    public var httpURL: String { "\(secure ? "https" : "http")://\(host):\(port)" }
 
     /// Stops the server (graceful shutdown) and waits for it.
     public func stop() async {

@@ -14,10 +14,17 @@ public struct OpenMessage: Sendable, Equatable, Codable {
     /// True asks the server for a `provisional` frame before each `verdict` (early-exit preemptive
     /// drafting); absent or false: verdicts only.
     public var preemptive: Bool?
+    /// A fresh random challenge (hex, at most `maxNonceLength` characters): a verifier that holds the
+    /// shared secret answers `proof` in `opened`; absent: no proof is asked for.
+    public var nonce: String?
+
+    /// Longest `nonce` a server answers.
+    public static let maxNonceLength = 128
 
     public init(
         protocol: String = WireProtocol.name, draftFingerprint: String, draftModel: String? = nil,
-        sampling: WireSampling, prompt: [Int], maxTokens: Int, stopTokens: [Int], preemptive: Bool? = nil
+        sampling: WireSampling, prompt: [Int], maxTokens: Int, stopTokens: [Int], preemptive: Bool? = nil,
+        nonce: String? = nil
     ) {
         self.protocol = `protocol`
         self.draftFingerprint = draftFingerprint
@@ -27,10 +34,17 @@ public struct OpenMessage: Sendable, Equatable, Codable {
         self.maxTokens = maxTokens
         self.stopTokens = stopTokens
         self.preemptive = preemptive
+        self.nonce = nonce
+    }
+
+    /// What a verifier's `proof` authenticates: the nonce, then the model file's hash (empty when the
+    /// server reports none), each as `<utf8 length>:<text>\n`.
+    public static func proofContent(nonce: String, modelSha256: String?) -> String {
+        CanonicalText.join(["tandem-open-proof-v1", nonce, modelSha256 ?? ""])
     }
 
     enum CodingKeys: String, CodingKey {
-        case `protocol`, sampling, prompt, preemptive
+        case `protocol`, sampling, prompt, preemptive, nonce
         case draftFingerprint = "draft_fingerprint"
         case draftModel = "draft_model"
         case maxTokens = "max_tokens"

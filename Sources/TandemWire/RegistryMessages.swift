@@ -67,10 +67,15 @@ public struct VerifierRegistration: Sendable, Equatable, Codable {
     public var capacity: Int
     /// Its load at registration.
     public var load: VerifierLoad
+    /// When the verifier signed this entry, milliseconds since 1970 (with `signature`; optional).
+    public var signedAt: Int?
+    /// HMAC-SHA256(shared secret, `signedContent`), 64 lowercase hex digits: lets a client that knows
+    /// the secret tell the registered verifier's entry from a forged or altered one (optional).
+    public var signature: String?
 
     public init(
         address: String, model: String, tokenizerFingerprint: String, modelSha256: String, contextLength: Int,
-        capacity: Int, load: VerifierLoad = VerifierLoad()
+        capacity: Int, load: VerifierLoad = VerifierLoad(), signedAt: Int? = nil, signature: String? = nil
     ) {
         self.address = address
         self.model = model
@@ -79,13 +84,22 @@ public struct VerifierRegistration: Sendable, Equatable, Codable {
         self.contextLength = contextLength
         self.capacity = capacity
         self.load = load
+        self.signedAt = signedAt
+        self.signature = signature
+    }
+
+    /// What `signature` authenticates: the address, model id, model hash and `signed_at`, each as
+    /// `<utf8 length>:<text>\n` after a fixed tag (docs/SECURITY.md).
+    public var signedContent: String {
+        CanonicalText.join(["tandem-listing-v1", address, model, modelSha256, signedAt.map(String.init) ?? ""])
     }
 
     enum CodingKeys: String, CodingKey {
-        case address, model, capacity, load
+        case address, model, capacity, load, signature
         case tokenizerFingerprint = "tokenizer_fingerprint"
         case modelSha256 = "model_sha256"
         case contextLength = "context_length"
+        case signedAt = "signed_at"
     }
 
     /// Throws `RegistryValidationError` naming the first bad field.
@@ -97,6 +111,10 @@ public struct VerifierRegistration: Sendable, Equatable, Codable {
         guard contextLength >= 1 else { throw .init("context_length must be ≥ 1, got \(contextLength)") }
         guard capacity >= 1 else { throw .init("capacity must be ≥ 1, got \(capacity)") }
         try load.validate()
+        if let signature, !RegistryValidation.isSHA256(signature) {
+            throw .init("signature must be 64 lowercase hex digits (HMAC-SHA256)")
+        }
+        if let signedAt, signedAt < 0 { throw .init("signed_at must be ≥ 0, got \(signedAt)") }
     }
 }
 

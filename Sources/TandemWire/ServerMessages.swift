@@ -33,10 +33,14 @@ public struct OpenedMessage: Sendable, Equatable, Codable {
     public var modelSha256: String?
     /// The server's time for opening (the prompt's prefill); absent from servers that do not report it.
     public var timings: WireTimings?
+    /// HMAC-SHA256(shared secret, `OpenMessage.proofContent(nonce:modelSha256:)`), hex: the answer to
+    /// `open`'s `nonce` from a verifier that holds the secret; absent when no nonce was sent or the
+    /// server has no secret.
+    public var proof: String?
 
     public init(
         session: String, model: String, targetFingerprint: String, base: Int, limits: WireLimits,
-        modelSha256: String? = nil, timings: WireTimings? = nil
+        modelSha256: String? = nil, timings: WireTimings? = nil, proof: String? = nil
     ) {
         self.session = session
         self.model = model
@@ -45,10 +49,11 @@ public struct OpenedMessage: Sendable, Equatable, Codable {
         self.limits = limits
         self.modelSha256 = modelSha256
         self.timings = timings
+        self.proof = proof
     }
 
     enum CodingKeys: String, CodingKey {
-        case session, model, base, limits, timings
+        case session, model, base, limits, timings, proof
         case targetFingerprint = "target_fingerprint"
         case modelSha256 = "model_sha256"
     }

@@ -5,6 +5,7 @@ import TandemGGUF
 import TandemModel
 import TandemModelAdapter
 import TandemProxy
+import TandemSecurity
 import TandemTokenizer
 
 /// `tandem generate --draft D --server ws://HOST:PORT`: assisted generation against a verifier server,
@@ -18,6 +19,8 @@ struct AssistedGenerate {
     var proactive = false
     /// Pins the draft's compute to this CPU.
     var cpu: Int?
+    /// Trusted certificates, the required model hash, the verifier secret.
+    var security = ClientSecurity()
 
     func run() async throws {
         let setup = try DraftSetup(draftPath: draftPath, inputs: inputs, mode: "assisted")
@@ -30,12 +33,12 @@ struct AssistedGenerate {
             let policy = self.policy
             (result, text, reconnects) = try await ClientRun.chatReply(
                 setup, inputs: inputs, verification: .server(server, preemptive: preemptive, proactive: proactive),
-                makePolicy: { policy }, timeout: .seconds(60))
+                makePolicy: { policy }, timeout: .seconds(60), security: security)
         } else {
             let client = AssistedClient(
                 draft: setup.draft, draftName: setup.draftName,
                 tokenizer: setup.tokenizer, server: server, policy: policy, preemptive: preemptive,
-                proactive: proactive)
+                proactive: proactive, security: security)
             (result, text) = try await ClientRun.consume(client.generate(setup.request), json: inputs.json)
             reconnects = await client.verifier.reconnects
         }

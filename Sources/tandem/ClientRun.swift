@@ -2,6 +2,7 @@ import Foundation
 import TandemClient
 import TandemDecoding
 import TandemProxy
+import TandemSecurity
 import TandemTokenizer
 
 /// The output side shared by the remote modes of `tandem generate`: streamed text on stdout, then
@@ -43,12 +44,14 @@ enum ClientRun {
     /// the verifier's reconnects. `timeout` is the plain client's own, so the run behaves as before.
     static func chatReply(
         _ setup: DraftSetup, inputs: GenerateInputs, verification: ProxyVerification,
-        makePolicy: @escaping @Sendable () -> any WindowPolicy = { ConfidenceStoppingWindow() }, timeout: Duration
+        makePolicy: @escaping @Sendable () -> any WindowPolicy = { ConfidenceStoppingWindow() }, timeout: Duration,
+        security: ClientSecurity = ClientSecurity()
     ) async throws -> (GenerationResult, String, Int) {
         guard let turn = setup.chat else { throw CommandLineError("--chat needs --prompt TEXT") }
         let chat = AssistedChat(
             draft: setup.draft, draftName: setup.draftName, tokenizer: setup.tokenizer,
-            configuration: ProxyConfiguration(verification: verification, makePolicy: makePolicy, timeout: timeout),
+            configuration: ProxyConfiguration(
+                verification: verification, makePolicy: makePolicy, timeout: timeout, security: security),
             chatTemplate: turn.template)
         // As the token path does, a --max-tokens past the draft's context ends at the full context.
         let room = max(0, setup.draft.config.contextLength - setup.prompt.count)

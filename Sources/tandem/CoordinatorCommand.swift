@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import TandemCoordinator
+import TandemSecurity
 
 struct CoordinatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,6 +25,10 @@ struct CoordinatorCommand: AsyncParsableCommand {
               tandem serve --model Models/target.gguf --port 8081 --register http://127.0.0.1:8070   # with TANDEM_SECRET set
               tandem generate --draft Models/draft.gguf --coordinator http://127.0.0.1:8070 --prompt "Return the"
               curl 'http://127.0.0.1:8070/v1/verifiers?tokenizer_fingerprint=FP'
+              tandem coordinator --port 8070 --tls-cert coord.pem --tls-key coord.key   # https:// only
+
+            Verifiers sign their entries with the secret (signed_at, signature); a client given \
+            --verifier-secret refuses entries not signed with it (docs/SECURITY.md).
             """
     )
 
@@ -41,9 +46,14 @@ struct CoordinatorCommand: AsyncParsableCommand {
         help: "Seconds without a heartbeat before a verifier is dropped (verifiers beat every third of it).")
     var heartbeatTimeout: Double = 10
 
+    @OptionGroup(title: "TLS")
+    var tls: TLSServerOptions
+
     func run() async throws {
         var resolved: String?
+        var identity: ServerTLS?
         try reportingErrors {
+            identity = try tls.load()
             guard (0...65535).contains(port) else { throw CommandLineError("--port must be in 0…65535") }
             guard heartbeatTimeout.isFinite, heartbeatTimeout >= 0.1, heartbeatTimeout <= 86400 else {
                 throw CommandLineError("--heartbeat-timeout must be between 0.1 and 86400 seconds")
@@ -58,11 +68,14 @@ struct CoordinatorCommand: AsyncParsableCommand {
         var logger = Logger(label: "tandem.coordinator")
         logger.logLevel = .notice
         let registry = VerifierRegistry(secret: secret, heartbeatTimeout: .milliseconds(Int64(heartbeatTimeout * 1000)))
-        let server = CoordinatorServer(registry: registry, host: host, port: port, logger: logger)
+        let server = CoordinatorServer(registry: registry, host: host, port: port, logger: logger, tls: identity)
         let host = self.host
+        let scheme = identity == nil ? "http" : "https"
         try await reportingErrors {
             try await server.run(handlingSignals: true) { port in
-                print("tandem: coordinator at http://\(host):\(port) — list: http://\(host):\(port)/v1/verifiers")
+                print(
+                    "tandem: coordinator at \(scheme)://\(host):\(port) — list: \(scheme)://\(host):\(port)/v1/verifiers"
+                )
                 fflush(nil)
             }
         }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import TandemDecoding
+import TandemSecurity
+import TandemWire
 
 /// `tandem generate`: parses the options into one of four runs (local, assisted, routed, failover),
 /// each of which hands the work to the library's generator and prints what it returns.
@@ -47,6 +49,13 @@ struct GenerateCommand: AsyncParsableCommand {
               tandem generate --draft Models/draft.gguf --server ws://127.0.0.1:8081,ws://127.0.0.1:8082 --prompt "Return the" --json
               tandem generate --draft d.gguf --coordinator http://coord:8070 --require-sha256 $(sha256sum t.gguf | cut -c1-64) --prompt "Hi"
 
+            Integrity and TLS (every remote path): --require-sha256 HEX refuses a verifier serving another \
+            model file (with one --server the run fails with that error; with a list or a coordinator the \
+            next verifier is tried); --verifier-secret S (or TANDEM_VERIFIER_SECRET) refuses a verifier that \
+            cannot prove it holds the coordinator's secret, and coordinator entries not signed with it; \
+            wss:// and https:// are verified against the system's store plus --ca FILE (docs/SECURITY.md).
+              tandem generate --draft d.gguf --server wss://verifier.example:8443 --ca ca.pem --require-sha256 HEX --prompt "Hi"
+
             Routing mode (--mode route): the draft generates alone and hands only the positions where its
             confidence is below --threshold to the server, which answers its own token there (--route-span N:
             N tokens). --threshold 0 routes nothing, 1 routes every position; --score is top-prob (p1), margin
@@ -71,6 +80,8 @@ struct GenerateCommand: AsyncParsableCommand {
     @OptionGroup(title: "Chat") var chatOptions: ChatOptions
 
     @OptionGroup(title: "Remote target") var link: LinkOptions
+
+    @OptionGroup(title: "Trust and integrity (remote target)") var clientSecurity: ClientSecurityOptions
 
     @Option(
         name: .long,
@@ -101,7 +112,7 @@ struct GenerateCommand: AsyncParsableCommand {
         case assisted(draft: String, server: String)
         /// A draft here routing its unsure positions to one server (`--mode route`).
         case routed(draft: String, server: String)
-        /// A draft here, failing over between verifiers (`--coordinator`, a `--server` list, `--require-sha256`).
+        /// A draft here, failing over between verifiers (`--coordinator`, a `--server` list).
         case resilient(draft: String)
     }
 
@@ -119,27 +130,42 @@ struct GenerateCommand: AsyncParsableCommand {
             case .assisted(let draft, let server):
                 try await AssistedGenerate(
                     inputs: inputs, draftPath: draft, server: server, policy: try WindowOption.policy(assist.window),
-                    preemptive: assist.preemptive, proactive: assist.proactive, cpu: cpu
+                    preemptive: assist.preemptive, proactive: assist.proactive, cpu: cpu,
+                    security: try security()
                 ).run()
             case .routed(let draft, let server):
                 try await RoutedGenerate(
-                    inputs: inputs, draftPath: draft, server: server, configuration: try route.configuration()
+                    inputs: inputs, draftPath: draft, server: server, configuration: try route.configuration(),
+                    security: try security()
                 ).run()
             case .resilient(let draft):
                 try await ResilientGenerate(
-                    inputs: inputs, draftPath: draft, link: link, policy: try WindowOption.policy(assist.window)
+                    inputs: inputs, draftPath: draft, link: link, policy: try WindowOption.policy(assist.window),
+                    security: try security()
                 ).run()
             }
         }
     }
 
+    /// What the client checks about verifiers (`--ca`, `--verifier-secret`, `--require-sha256`).
+    func security() throws -> ClientSecurity {
+        let required = link.requireSha256?.lowercased()
+        if let required, !RegistryValidation.isSHA256(required) {
+            throw CommandLineError(
+                "--require-sha256 must be 64 hex digits (the model file's SHA-256, as `sha256sum` prints it)")
+        }
+        return try clientSecurity.security(requireSha256: required)
+    }
+
     /// The run the options ask for, or the error that says which options do not go together.
     func plan() throws -> Plan {
-        if link.coordinator != nil || link.requireSha256 != nil || link.server?.contains(",") == true {
+        if link.coordinator != nil || (link.requireSha256 != nil && link.server == nil)
+            || link.server?.contains(",") == true
+        {
             // Failover and offline fallback drive plain assisted rounds; routing has its own fallback.
             if let what = assist.speculativeFlag ?? (mode == GenerateMode.assist.rawValue ? nil : "--mode \(mode)") {
                 throw CommandLineError(
-                    "\(what) takes one --server; --coordinator, a list of servers and --require-sha256 work in plain assist mode"
+                    "\(what) takes one --server; --coordinator and a list of servers work in plain assist mode"
                 )
             }
             guard let draft = link.draft else { throw CommandLineError("failover mode needs --draft FILE") }

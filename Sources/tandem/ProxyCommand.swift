@@ -4,6 +4,7 @@ import Logging
 import TandemClient
 import TandemDecoding
 import TandemProxy
+import TandemSecurity
 import TandemTokenizer
 import TandemWire
 
@@ -35,12 +36,19 @@ struct ProxyCommand: AsyncParsableCommand {
               tandem proxy --draft Models/draft.gguf --server ws://127.0.0.1:8080 --proactive --window 4
               tandem proxy --draft Models/draft.gguf --server ws://127.0.0.1:8080 --mode route --threshold 0.4
               tandem proxy --draft Models/draft.gguf --local-only
+              tandem proxy --draft d.gguf --server wss://verifier.example:8443 --ca ca.pem --require-sha256 HEX --verifier-secret S
+              tandem proxy --draft d.gguf --server ws://h:8080 --tls-cert proxy.pem --tls-key proxy.key   # https:// for apps
               tandem proxy --draft d.gguf --server ws://h:8080 --model-name qwen2.5-coder-1.5b-instruct --model-name gpt-4o --strict-model-name
 
             The proxy answers to whatever model name a request sends and echoes it (llama.cpp's server does \
             the same with one model), so an app that sends the verifier's model id or a fixed name works \
             unchanged; --strict-model-name refuses names other than --model-name's (default: the draft \
             file's name).
+
+            --require-sha256 refuses a verifier serving another model file on every path (one server, a \
+            list, a coordinator); --verifier-secret refuses a verifier that cannot prove it holds the \
+            coordinator's secret, and coordinator entries not signed with it; --ca trusts a private CA for \
+            wss:// and https:// (docs/SECURITY.md).
             """
     )
 
@@ -129,6 +137,12 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Pin the draft's compute to CPU N (Linux only).", valueName: "N"))
     var cpu: Int?
 
+    @OptionGroup(title: "TLS (serve https:// to apps)")
+    var tls: TLSServerOptions
+
+    @OptionGroup(title: "Trust and integrity (the verifiers)")
+    var clientSecurity: ClientSecurityOptions
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0…65535") }
         guard retryEvery >= 1 else { throw ValidationError("--retry-every must be ≥ 1") }
@@ -141,6 +155,7 @@ struct ProxyCommand: AsyncParsableCommand {
             _ = try WindowOption.policy(window)  // checked once here; each request makes its own below
             let window = self.window
             try checkVerificationOptions()
+            let identity = try tls.load()
             var options = try ModelRunOptions.parse([])
             options.threads = threads
             if let cpu { try CPUOption.pinProcess(cpu) }
@@ -158,16 +173,20 @@ struct ProxyCommand: AsyncParsableCommand {
                 configuration: ProxyConfiguration(
                     verification: verification,
                     makePolicy: { (try? WindowOption.policy(window)) ?? ConfidenceStoppingWindow() },
-                    retryEveryTokens: retryEvery, timeout: .milliseconds(Int64(timeout * 1000))),
+                    retryEveryTokens: retryEvery, timeout: .milliseconds(Int64(timeout * 1000)),
+                    security: try security()),
                 modelName: modelName.first, aliases: Array(modelName.dropFirst()),
-                acceptsAnyModelName: !strictModelName, chatFormat: format, host: host, port: port, logger: logger)
+                acceptsAnyModelName: !strictModelName, chatFormat: format, host: host, port: port, logger: logger,
+                tls: identity)
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode.failure
         }
         let host = self.host
+        let scheme = proxy.tls == nil ? "http" : "https"
         try await proxy.run(handlingSignals: true) { port in
-            print("tandem: proxy for \(proxy.model.id) at http://\(host):\(port)/v1 (OpenAI API; /metrics, /health)")
+            print(
+                "tandem: proxy for \(proxy.model.id) at \(scheme)://\(host):\(port)/v1 (OpenAI API; /metrics, /health)")
             fflush(nil)
         }
     }
@@ -175,6 +194,11 @@ struct ProxyCommand: AsyncParsableCommand {
     /// Checks the verification options before the draft is loaded.
     private func checkVerificationOptions() throws {
         _ = try verificationPlan(fingerprint: "")
+    }
+
+    /// What the proxy checks about verifiers (`--ca`, `--verifier-secret`, `--require-sha256`).
+    private func security() throws -> ClientSecurity {
+        try clientSecurity.security(requireSha256: requireSha256)
     }
 
     /// The verification the options ask for; errors name the conflicting options.
@@ -206,7 +230,9 @@ struct ProxyCommand: AsyncParsableCommand {
                 throw CommandLineError("--preemptive and --proactive take one --server, not --coordinator")
             }
             return .resilient(
-                VerifierDirectory(.coordinator(url: coordinator, fingerprint: fingerprint, sha256: required)),
+                VerifierDirectory(
+                    .coordinator(url: coordinator, fingerprint: fingerprint, sha256: required), security: try security()
+                ),
                 requireSha256: required)
         }
         let servers = (server ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -221,9 +247,8 @@ struct ProxyCommand: AsyncParsableCommand {
         switch mode {
         case "assist": break
         case "route":
-            guard servers.count == 1, required == nil, !preemptive, !proactive else {
-                throw CommandLineError(
-                    "--mode route takes one --server (no list, no --require-sha256, no --preemptive/--proactive)")
+            guard servers.count == 1, !preemptive, !proactive else {
+                throw CommandLineError("--mode route takes one --server (no list, no --preemptive/--proactive)")
             }
             let routing = try RouteOption.configuration(
                 threshold: threshold, score: score, span: 1, budget: routeBudget, timeoutMs: 2000)
@@ -232,11 +257,11 @@ struct ProxyCommand: AsyncParsableCommand {
             throw CommandLineError("--mode must be assist or route, not '\(mode)'")
         }
         if preemptive || proactive {
-            guard servers.count == 1, required == nil else {
-                throw CommandLineError("--preemptive and --proactive take one --server (no list, no --require-sha256)")
+            guard servers.count == 1 else {
+                throw CommandLineError("--preemptive and --proactive take one --server (no list)")
             }
             return .server(servers[0], preemptive: preemptive, proactive: proactive)
         }
-        return .resilient(VerifierDirectory(.addresses(servers)), requireSha256: required)
+        return .resilient(VerifierDirectory(.addresses(servers), security: try security()), requireSha256: required)
     }
 }

@@ -3,6 +3,7 @@ import TandemClient
 import TandemDecoding
 import TandemModel
 import TandemModelAdapter
+import TandemSecurity
 import TandemTokenizer
 import TandemWire
 import TandemWireConversions
@@ -16,6 +17,8 @@ struct ResilientGenerate {
     var draftPath: String
     var link: LinkOptions
     var policy: any WindowPolicy
+    /// Trusted certificates, the required model hash, the verifier secret (the directory's and each server's).
+    var security = ClientSecurity()
 
     typealias Segment = GenerationOutput<GenerationStats>.Segment
 
@@ -52,7 +55,7 @@ struct ResilientGenerate {
         let setup = try DraftSetup(draftPath: draftPath, inputs: inputs, mode: "assisted")
         let directory = VerifierDirectory(
             coordinator.map { .coordinator(url: $0, fingerprint: setup.tokenizer.fingerprint, sha256: required) }
-                ?? .addresses(servers))
+                ?? .addresses(servers), security: security)
         let client = ResilientClient(
             draft: setup.draft, draftName: setup.draftName, tokenizer: setup.tokenizer,
             directory: directory, policy: policy, requireSha256: required,

@@ -4,6 +4,7 @@ import TandemDecoding
 import TandemModel
 import TandemModelAdapter
 import TandemProxy
+import TandemSecurity
 import TandemTokenizer
 
 /// `tandem generate --draft D --server ws://HOST:PORT --mode route`: the draft generates alone and
@@ -14,6 +15,8 @@ struct RoutedGenerate {
     var draftPath: String
     var server: String
     var configuration: RoutedGenerator.Configuration
+    /// Trusted certificates, the required model hash, the verifier secret.
+    var security = ClientSecurity()
 
     func run() async throws {
         let setup = try DraftSetup(draftPath: draftPath, inputs: inputs, mode: "routed")
@@ -22,11 +25,12 @@ struct RoutedGenerate {
         if setup.chat != nil {
             // `--chat --prompt`: the library's chat path (`tandem proxy --mode route` serves the same).
             (result, text, _) = try await ClientRun.chatReply(
-                setup, inputs: inputs, verification: .route(server, configuration), timeout: .seconds(10))
+                setup, inputs: inputs, verification: .route(server, configuration), timeout: .seconds(10),
+                security: security)
         } else {
             let client = RoutedClient(
                 draft: setup.draft, draftName: setup.draftName,
-                tokenizer: setup.tokenizer, server: server, configuration: configuration)
+                tokenizer: setup.tokenizer, server: server, configuration: configuration, security: security)
             (result, text) = try await ClientRun.consume(client.generate(setup.request), json: inputs.json)
         }
         if inputs.json {

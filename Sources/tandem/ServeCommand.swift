@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import TandemModel
+import TandemSecurity
 import TandemServer
 import TandemTokenizer
 import TandemWire
@@ -39,6 +40,12 @@ struct ServeCommand: AsyncParsableCommand {
               tandem serve --model Models/target.gguf --max-batch-positions 128 --kv-cache f16 --kv-budget-mb 4096
               TANDEM_SECRET=s3cret tandem serve --model Models/target.gguf --port 8081 --register http://127.0.0.1:8070
               tandem serve --model t.gguf --host 0.0.0.0 --port 8081 --register http://coord:8070 --secret s3cret --advertise ws://10.0.0.5:8081
+              tandem serve --model t.gguf --tls-cert server.pem --tls-key server.key --register https://coord:8070 --ca ca.pem --secret s3cret --advertise wss://verifier.example:8081
+
+            With --tls-cert/--tls-key the server speaks only wss:// and https:// (docs/SECURITY.md). With a \
+            secret (--secret or TANDEM_SECRET) it signs its coordinator registration and answers each \
+            open's nonce with a proof that it holds the secret, so clients given --verifier-secret can \
+            tell it from an impostor.
             """
     )
 
@@ -97,6 +104,12 @@ struct ServeCommand: AsyncParsableCommand {
             valueName: "L"))
     var exitLayer: Int?
 
+    @OptionGroup(title: "TLS")
+    var tls: TLSServerOptions
+
+    @OptionGroup(title: "Trust (the coordinator's https:// certificate)")
+    var trust: TrustOptions
+
     @OptionGroup(title: "Batching and KV memory")
     var engine: ServeEngineOptions
 
@@ -141,6 +154,10 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let target: TargetModel
         let sha256: String
+        // TLS files are read before the model loads: a bad one exits at once, naming the file.
+        var loaded: (ServerTLS?, ClientTrust)?
+        try reportingErrors { loaded = (try self.tls.load(), try trust.trust()) }
+        guard let (tls, clientTrust) = loaded else { throw ExitCode.failure }
         do {
             try checkRegistrationOptions()
             var options = try ModelRunOptions.parse([])
@@ -172,16 +189,20 @@ struct ServeCommand: AsyncParsableCommand {
             idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))
         var logger = Logger(label: "tandem.serve")
         logger.logLevel = .notice
-        let server = VerifierServer(model: target, limits: limits, host: host, port: port, logger: logger)
+        let server = VerifierServer(
+            model: target, limits: limits, host: host, port: port, logger: logger,
+            security: ServerSecurity(tls: tls, secret: SharedSecret.resolve(secret).flatMap(VerifierSecret.init)))
         let host = self.host
-        let registration = registrationPlan(target: target, sha256: sha256)
+        let (ws, http) = tls == nil ? ("ws", "http") : ("wss", "https")
+        let registration = registrationPlan(target: target, sha256: sha256, scheme: ws, trust: clientTrust)
         // The server and (with --register) the coordinator registration run as services of one group:
         // SIGINT/SIGTERM shut them down gracefully, the registration first (it deregisters).
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
-        let app = server.service { port in
+        let app = try server.service { port in
             print(
                 "tandem: serving \(target.id) (vocabulary \(target.vocabularySize), context \(target.contextLength)) "
-                    + "at ws://\(host):\(port)/v1/assist — health: http://\(host):\(port)/health — sha256 \(sha256)")
+                    + "at \(ws)://\(host):\(port)/v1/assist — health: \(http)://\(host):\(port)/health — sha256 \(sha256)"
+            )
             fflush(nil)
             portSink.yield(port)
             portSink.finish()
@@ -199,7 +220,8 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// The registration for the bound port, when --register was given.
-    private func registrationPlan(target: TargetModel, sha256: String) -> (@Sendable (Int) -> CoordinatorRegistration)?
+    private func registrationPlan(target: TargetModel, sha256: String, scheme: String, trust: ClientTrust)
+        -> (@Sendable (Int) -> CoordinatorRegistration)?
     {
         guard let register, let secret = SharedSecret.resolve(secret) else { return nil }
         let advertise = self.advertise
@@ -212,12 +234,12 @@ struct ServeCommand: AsyncParsableCommand {
             return logger
         }()
         return { port in
-            let address = advertise ?? "ws://\(host):\(port)"
+            let address = advertise ?? "\(scheme)://\(host):\(port)"
             let announce = VerifierRegistration(
                 address: address, model: target.id, tokenizerFingerprint: target.fingerprint,
                 modelSha256: sha256, contextLength: contextLength, capacity: capacity)
             return CoordinatorRegistration(
-                coordinator: register, secret: secret, registration: announce, logger: logger)
+                coordinator: register, secret: secret, registration: announce, logger: logger, trust: trust)
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import TandemClient
 import TandemDecoding
+import TandemSecurity
 import TandemServer
 import TandemTestSupport
 import TandemWire
@@ -40,12 +41,14 @@ package func withServer<T>(
 package func withVerifierServer<T>(
     model: TargetModel = Toys.targetModel(), limits: ServerLimits = ServerLimits(),
     faults: FaultInjection = FaultInjection(), clock: any Clock<Duration> = ContinuousClock(),
+    security: ServerSecurity = ServerSecurity(),
     _ body: (VerifierServer, RunningServer) async throws -> T
 ) async throws -> T {
     var logger = Logger(label: "test.server")
     logger.logLevel = .warning
     let server = VerifierServer(
-        model: model, limits: limits, host: "127.0.0.1", port: 0, faults: faults, logger: logger, clock: clock)
+        model: model, limits: limits, host: "127.0.0.1", port: 0, faults: faults, logger: logger, clock: clock,
+        security: security)
     let running = try await server.start()
     do {
         let value = try await body(server, running)
