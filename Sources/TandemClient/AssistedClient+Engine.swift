@@ -15,12 +15,12 @@ extension AssistedClient {
     public init(
         draft: Model, draftName: String, tokenizer: Tokenizer, server: String, policy: any WindowPolicy,
         timeout: Duration = .seconds(60), maxReconnects: Int = 3, proposalTopK: Int = 8, preemptive: Bool = false,
-        proactive: Bool = false
+        proactive: Bool = false, apiKey: String? = nil
     ) {
         let verifier = RemoteVerifier(
             .init(
                 url: server, draftFingerprint: tokenizer.fingerprint, draftModel: draftName,
-                timeout: timeout, maxReconnects: maxReconnects, preemptive: preemptive))
+                timeout: timeout, maxReconnects: maxReconnects, preemptive: preemptive, apiKey: apiKey))
         let drafter = ModelDrafter(
             session: draft.makeSession(), queue: ComputeQueue(label: "tandem.draft"),
             proposalTopK: proposalTopK, shaper: SamplingDistribution.factory)

@@ -20,12 +20,15 @@ public struct CloudOnlyGenerator: TokenGenerator {
     public let clientModel: String?
     /// Longest wait for the connection and for each token.
     public let timeout: Duration
+    /// The server's API key, sent as `Authorization: Bearer` on the upgrade (never logged).
+    public let apiKey: String?
     let logger: Logger
 
     public init(
         url: String, fingerprint: String, clientModel: String? = nil, timeout: Duration = .seconds(60),
-        logger: Logger = Logger(label: "tandem.client")
+        logger: Logger = Logger(label: "tandem.client"), apiKey: String? = nil
     ) {
+        self.apiKey = apiKey
         self.url = url
         self.fingerprint = fingerprint
         self.clientModel = clientModel
@@ -60,7 +63,7 @@ public struct CloudOnlyGenerator: TokenGenerator {
         let start = clock.now
         var counters = GenerationCounters()
         let codec = WireCodec()
-        let link = try await WebSocketLink.connect(url: assistURL, timeout: timeout, logger: logger)
+        let link = try await WebSocketLink.connect(url: assistURL, timeout: timeout, logger: logger, apiKey: apiKey)
         func send(_ message: WireMessage) async throws {
             let frame = try codec.encode(message)
             try await link.send(frame)

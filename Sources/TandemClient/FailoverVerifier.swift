@@ -26,12 +26,15 @@ public actor FailoverVerifier: Verifier, FailoverReporting {
         /// Reconnects to one server before moving to the next.
         public var maxReconnects: Int
         public var logger: Logger
+        /// The verifiers' API key, sent on every upgrade (never logged).
+        public var apiKey: String?
 
         public init(
             directory: VerifierDirectory, draftFingerprint: String, draftModel: String? = nil,
             requireSha256: String? = nil, timeout: Duration = .seconds(10), maxReconnects: Int = 1,
-            logger: Logger = Logger(label: "tandem.failover")
+            logger: Logger = Logger(label: "tandem.failover"), apiKey: String? = nil
         ) {
+            self.apiKey = apiKey
             self.directory = directory
             self.draftFingerprint = draftFingerprint
             self.draftModel = draftModel
@@ -149,7 +152,8 @@ public actor FailoverVerifier: Verifier, FailoverReporting {
                 .init(
                     url: address, draftFingerprint: configuration.draftFingerprint,
                     draftModel: configuration.draftModel, timeout: configuration.timeout,
-                    maxReconnects: configuration.maxReconnects, logger: configuration.logger))
+                    maxReconnects: configuration.maxReconnects, logger: configuration.logger,
+                    apiKey: configuration.apiKey))
             do {
                 let info = try await remote.open(request)
                 if let required = configuration.requireSha256 {

@@ -32,12 +32,15 @@ public actor RemoteVerifier: RoutingVerifier {
         public var preemptive: Bool
         /// The clock the pauses between reconnects are slept on (tests pass one they move by hand).
         public var clock: any Clock<Duration>
+        /// The server's API key, sent as `Authorization: Bearer` on the upgrade (never logged).
+        public var apiKey: String?
 
         public init(
             url: String, draftFingerprint: String, draftModel: String? = nil, timeout: Duration = .seconds(60),
             maxReconnects: Int = 3, logger: Logger = Logger(label: "tandem.client"), preemptive: Bool = false,
-            clock: any Clock<Duration> = ContinuousClock()
+            clock: any Clock<Duration> = ContinuousClock(), apiKey: String? = nil
         ) {
+            self.apiKey = apiKey
             self.url = url
             self.draftFingerprint = draftFingerprint
             self.draftModel = draftModel
@@ -264,7 +267,7 @@ public actor RemoteVerifier: RoutingVerifier {
         if let link, !link.isClosed { return link }
         await dropLink()
         let link = try await WebSocketLink.connect(
-            url: assistURL, timeout: configuration.timeout, logger: configuration.logger)
+            url: assistURL, timeout: configuration.timeout, logger: configuration.logger, apiKey: configuration.apiKey)
         self.link = link
         return link
     }

@@ -32,12 +32,13 @@ public struct RoutedClient: Sendable {
     /// generator's `routeTimeout` is how long it waits for an answer before keeping its own token.
     public init(
         draft: Model, draftName: String, tokenizer: Tokenizer, server: String,
-        configuration: RoutedGenerator.Configuration, timeout: Duration = .seconds(10), maxReconnects: Int = 2
+        configuration: RoutedGenerator.Configuration, timeout: Duration = .seconds(10), maxReconnects: Int = 2,
+        apiKey: String? = nil
     ) {
         let verifier = RemoteVerifier(
             .init(
                 url: server, draftFingerprint: tokenizer.fingerprint, draftModel: draftName,
-                timeout: timeout, maxReconnects: maxReconnects))
+                timeout: timeout, maxReconnects: maxReconnects, apiKey: apiKey))
         self.init(draft: draft.makeSession(), verifier: verifier, configuration: configuration, tokenizer: tokenizer)
     }
 

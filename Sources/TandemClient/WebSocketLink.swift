@@ -1,3 +1,4 @@
+import HTTPTypes
 import HummingbirdWSClient
 import Logging
 import NIOCore
@@ -33,13 +34,20 @@ package final class WebSocketLink: Sendable {
         self.url = url
     }
 
-    /// Connects to `url` (`ws://host:port/path`) and returns once the upgrade completed.
-    package static func connect(url: String, timeout: Duration, logger: Logger) async throws -> WebSocketLink {
+    /// Connects to `url` (`ws://host:port/path`) and returns once the upgrade completed; with `apiKey`
+    /// the upgrade carries `Authorization: Bearer KEY`.
+    package static func connect(
+        url: String, timeout: Duration, logger: Logger, apiKey: String? = nil
+    ) async throws -> WebSocketLink {
         let link = WebSocketLink(url: url)
-        let task = Task {
+        var headers = HTTPFields()
+        if let apiKey { headers[.authorization] = "Bearer \(apiKey)" }
+        let task = Task { [headers] in
             do {
                 try await WebSocketClient.connect(
-                    url: url, configuration: .init(maxFrameSize: WireProtocol.maxFrameBytes), logger: logger
+                    url: url,
+                    configuration: .init(maxFrameSize: WireProtocol.maxFrameBytes, additionalHeaders: headers),
+                    logger: logger
                 ) { inbound, outbound, _ in
                     link.ready(outbound)
                     for try await message in inbound.messages(maxSize: WireProtocol.maxFrameBytes) {

@@ -45,10 +45,7 @@ public final class VerifierRegistry: Sendable {
     public func authorize(_ authorization: String?) throws(RegistryError) {
         guard let authorization, authorization.hasPrefix("Bearer ") else { throw .unauthorized }
         let given = Array(authorization.dropFirst("Bearer ".count).utf8)
-        guard !secret.isEmpty, given.count == secret.count else { throw .unauthorized }
-        var difference: UInt8 = 0
-        for (a, b) in zip(given, secret) { difference |= a ^ b }
-        guard difference == 0 else { throw .unauthorized }
+        guard !secret.isEmpty, ConstantTimeCompare.equal(given, secret) else { throw .unauthorized }
     }
 
     /// Registers a verifier, or refreshes the live record at the same address with the same model hash

@@ -27,12 +27,15 @@ public struct ProxyConfiguration: Sendable {
     public var timeout: Duration
     /// Tokens kept in each sampled draft's q.
     public var proposalTopK: Int
+    /// The upstream verifiers' API key, sent as `Authorization: Bearer` on every upgrade (never logged).
+    public var apiKey: String?
 
     public init(
         verification: ProxyVerification,
         makePolicy: @escaping @Sendable () -> any WindowPolicy = { ConfidenceStoppingWindow() },
-        retryEveryTokens: Int = 8, timeout: Duration = .seconds(10), proposalTopK: Int = 8
+        retryEveryTokens: Int = 8, timeout: Duration = .seconds(10), proposalTopK: Int = 8, apiKey: String? = nil
     ) {
+        self.apiKey = apiKey
         self.verification = verification
         self.makePolicy = makePolicy
         self.retryEveryTokens = max(1, retryEveryTokens)

@@ -10,4 +10,6 @@ struct ServerContext: Sendable {
     let load: LoadTracker
     /// The clock idle timeouts are measured on (`ContinuousClock` unless a test injects one).
     let clock: ElapsedClock
+    /// API keys, per-key quotas and the server's rate caps.
+    let access: AccessControl
 }

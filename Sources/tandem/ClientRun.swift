@@ -48,7 +48,8 @@ enum ClientRun {
         guard let turn = setup.chat else { throw CommandLineError("--chat needs --prompt TEXT") }
         let chat = AssistedChat(
             draft: setup.draft, draftName: setup.draftName, tokenizer: setup.tokenizer,
-            configuration: ProxyConfiguration(verification: verification, makePolicy: makePolicy, timeout: timeout),
+            configuration: ProxyConfiguration(
+                verification: verification, makePolicy: makePolicy, timeout: timeout, apiKey: inputs.apiKey),
             chatTemplate: turn.template)
         // As the token path does, a --max-tokens past the draft's context ends at the full context.
         let room = max(0, setup.draft.config.contextLength - setup.prompt.count)

@@ -72,6 +72,8 @@ struct GenerateCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Remote target") var link: LinkOptions
 
+    @OptionGroup(title: "Verifier access") var key: APIKeyOption
+
     @Option(
         name: .long,
         help: ArgumentHelp(
@@ -112,7 +114,7 @@ struct GenerateCommand: AsyncParsableCommand {
             let inputs = GenerateInputs(
                 options: options, chatOptions: chatOptions, parsedPrompt: try options.parsedTokenIDs(),
                 sampling: try sampling.parameters(), maxTokens: sampling.maxTokens, ignoreEos: sampling.ignoreEos,
-                json: output.json)
+                json: output.json, apiKey: key.resolved)
             switch plan {
             case .local:
                 try await LocalGenerate(inputs: inputs, cpu: cpu).run()
@@ -187,4 +189,6 @@ struct GenerateInputs {
     var maxTokens: Int
     var ignoreEos: Bool
     var json: Bool
+    /// The verifiers' API key (`--api-key` / `TANDEM_API_KEY`).
+    var apiKey: String? = nil
 }

@@ -62,6 +62,8 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Use only verifiers whose model file has this SHA-256.", valueName: "hex"))
     var requireSha256: String?
 
+    @OptionGroup(title: "Verifier access") var upstreamKey: APIKeyOption
+
     @Option(
         name: .long, help: ArgumentHelp("Drafts per round: N, doubling or adaptive.", valueName: "N|doubling|adaptive"))
     var window = "adaptive"
@@ -158,7 +160,8 @@ struct ProxyCommand: AsyncParsableCommand {
                 configuration: ProxyConfiguration(
                     verification: verification,
                     makePolicy: { (try? WindowOption.policy(window)) ?? ConfidenceStoppingWindow() },
-                    retryEveryTokens: retryEvery, timeout: .milliseconds(Int64(timeout * 1000))),
+                    retryEveryTokens: retryEvery, timeout: .milliseconds(Int64(timeout * 1000)),
+                    apiKey: upstreamKey.resolved),
                 modelName: modelName.first, aliases: Array(modelName.dropFirst()),
                 acceptsAnyModelName: !strictModelName, chatFormat: format, host: host, port: port, logger: logger)
         } catch {

@@ -26,7 +26,7 @@ struct RoutedGenerate {
         } else {
             let client = RoutedClient(
                 draft: setup.draft, draftName: setup.draftName,
-                tokenizer: setup.tokenizer, server: server, configuration: configuration)
+                tokenizer: setup.tokenizer, server: server, configuration: configuration, apiKey: inputs.apiKey)
             (result, text) = try await ClientRun.consume(client.generate(setup.request), json: inputs.json)
         }
         if inputs.json {

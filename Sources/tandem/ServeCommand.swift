@@ -39,6 +39,12 @@ struct ServeCommand: AsyncParsableCommand {
               tandem serve --model Models/target.gguf --max-batch-positions 128 --kv-cache f16 --kv-budget-mb 4096
               TANDEM_SECRET=s3cret tandem serve --model Models/target.gguf --port 8081 --register http://127.0.0.1:8070
               tandem serve --model t.gguf --host 0.0.0.0 --port 8081 --register http://coord:8070 --secret s3cret --advertise ws://10.0.0.5:8081
+              tandem serve --model t.gguf --host 0.0.0.0 --api-keys keys.json --opens-per-minute 120
+              kill -HUP <pid>    # re-read keys.json (revoke a key without a restart)
+
+            Without --api-keys (or TANDEM_API_KEYS) the server listens on loopback only unless \
+            --insecure-open is given; with keys every /v1/assist upgrade and /v1/ request needs \
+            Authorization: Bearer KEY (401 otherwise), and each key's limits apply (docs/SECURITY.md).
             """
     )
 
@@ -100,6 +106,12 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup(title: "Batching and KV memory")
     var engine: ServeEngineOptions
 
+    @OptionGroup(title: "Access (docs/SECURITY.md)")
+    var accessOptions: AccessOptions
+
+    @OptionGroup(title: "Caps (docs/SECURITY.md)")
+    var caps: ServeCapOptions
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0…65535") }
         guard maxSessions >= 1 else { throw ValidationError("--max-sessions must be ≥ 1") }
@@ -141,8 +153,11 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let target: TargetModel
         let sha256: String
+        let access: ServerAccess
         do {
             try checkRegistrationOptions()
+            access = try accessOptions.access()
+            try access.checkBinding(host: host)
             var options = try ModelRunOptions.parse([])
             options.model = model
             options.threads = threads
@@ -167,21 +182,26 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw ErrorReport.exitCode(for: error)
         }
-        let limits = ServerLimits(
-            maxSessions: maxSessions, maxWindow: maxWindow, contextLength: maxContext,
-            idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))
+        let limits = caps.applied(
+            to: ServerLimits(
+                maxSessions: maxSessions, maxWindow: maxWindow, contextLength: maxContext,
+                idleTimeout: .milliseconds(Int64(idleTimeout * 1000))))
         var logger = Logger(label: "tandem.serve")
         logger.logLevel = .notice
-        let server = VerifierServer(model: target, limits: limits, host: host, port: port, logger: logger)
+        let server = VerifierServer(
+            model: target, limits: limits, host: host, port: port, logger: logger, access: access)
+        let reload = access.keys.map { KeyReloadSignal.install($0, logger: logger) }
+        defer { reload?.cancel() }
         let host = self.host
         let registration = registrationPlan(target: target, sha256: sha256)
         // The server and (with --register) the coordinator registration run as services of one group:
         // SIGINT/SIGTERM shut them down gracefully, the registration first (it deregisters).
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
-        let app = server.service { port in
+        let app = try server.service { port in
             print(
                 "tandem: serving \(target.id) (vocabulary \(target.vocabularySize), context \(target.contextLength)) "
                     + "at ws://\(host):\(port)/v1/assist — health: http://\(host):\(port)/health — sha256 \(sha256)")
+            print("tandem: \(access.summary)")
             fflush(nil)
             portSink.yield(port)
             portSink.finish()
