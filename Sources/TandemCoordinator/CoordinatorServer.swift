@@ -17,13 +17,18 @@ public struct CoordinatorServer: Sendable {
     public let registry: VerifierRegistry
     public let host: String
     public let port: Int
+    /// The rate of registration attempts per remote address.
+    public let throttle: RegistrationThrottle
     let logger: Logger
 
-    /// - Parameter port: 0 picks an ephemeral port (read it from `start()`'s answer).
+    /// - Parameters:
+    ///   - port: 0 picks an ephemeral port (read it from `start()`'s answer).
+    ///   - throttle: registration attempts allowed per remote address.
     public init(
         registry: VerifierRegistry, host: String = "127.0.0.1", port: Int = 8070,
-        logger: Logger = Logger(label: "tandem.coordinator")
+        logger: Logger = Logger(label: "tandem.coordinator"), throttle: RegistrationThrottle = RegistrationThrottle()
     ) {
+        self.throttle = throttle
         self.registry = registry
         self.host = host
         self.port = port
@@ -36,7 +41,7 @@ public struct CoordinatorServer: Sendable {
         async throws
     {
         let app = Application(
-            router: Self.router(registry, logger: logger),
+            router: Self.router(registry, throttle: throttle, logger: logger),
             configuration: .init(address: .hostname(host, port: port), serverName: "tandem-coordinator"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger
@@ -73,8 +78,11 @@ public struct CoordinatorServer: Sendable {
         throw RegistryError.invalid("the coordinator stopped before listening on \(host):\(port)")
     }
 
-    static func router(_ registry: VerifierRegistry, logger: Logger) -> Router<BasicRequestContext> {
-        let router = Router()
+    static func router(
+        _ registry: VerifierRegistry, throttle: RegistrationThrottle, logger: Logger
+    ) -> Router<CoordinatorRequestContext> {
+        let router = Router(context: CoordinatorRequestContext.self)
+        router.add(middleware: RegistrationThrottleMiddleware(throttle: throttle, logger: logger))
         router.add(middleware: BearerSecretMiddleware(registry: registry, logger: logger))
         router.get("health") { _, _ -> Response in
             json(["status": "ok", "verifiers": "\(registry.count)"])
