@@ -171,8 +171,9 @@ public enum APIKeyFile {
             )
         }
         func limit(_ field: String) throws -> Int? {
-            let value = try fields.decodeIfPresent(Int.self, forKey: FieldKey(field))
-            if let value, !(1...1_000_000_000).contains(value) {
+            // Read as a number first: a fraction read as Int fails as if the file were not JSON at all.
+            guard let number = try fields.decodeIfPresent(Double.self, forKey: FieldKey(field)) else { return nil }
+            guard let value = Int(exactly: number), (1...1_000_000_000).contains(value) else {
                 throw APIKeyFileError("\(at) (\"\(name)\"): \"\(field)\" must be a whole number in 1…1000000000")
             }
             return value
