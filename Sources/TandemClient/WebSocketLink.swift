@@ -55,6 +55,13 @@ package final class WebSocketLink: Sendable {
                     }
                 }
                 link.end(.connectionLost("the server closed the connection"))
+            } catch let error as WebSocketClientError where error == .webSocketUpgradeFailed {
+                // A server with API keys refuses the upgrade of a missing or unknown key (401).
+                let hint =
+                    apiKey == nil
+                    ? "the server may need an API key: pass --api-key or set TANDEM_API_KEY"
+                    : "the server may not accept this API key (revoked, or over its limits), or it is not a Tandem verifier"
+                link.end(.connectionFailed(url: url, reason: "WebSocket upgrade refused (\(hint))"))
             } catch {
                 link.end(.connectionFailed(url: url, reason: "\(error)"))
             }
