@@ -46,7 +46,9 @@ public actor FailoverVerifier: Verifier, FailoverReporting {
     }
 
     /// Server refusals another server may not repeat.
-    static let transientCodes: Set<WireErrorCode> = [.sessionLimit, .internal, .idleTimeout]
+    static let transientCodes: Set<WireErrorCode> = [
+        .sessionLimit, .internal, .idleTimeout, .overloaded, .rateLimited,
+    ]
 
     public let configuration: Configuration
     private var current: RemoteVerifier?

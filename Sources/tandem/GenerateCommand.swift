@@ -53,6 +53,7 @@ struct GenerateCommand: AsyncParsableCommand {
             (p1 - p2) or entropy (1 - H/ln V); --route-budget caps the routed share of tokens. If the server
             does not answer within --route-timeout-ms (or is unreachable) the draft keeps its own token.
               tandem generate --draft Models/draft.gguf --server ws://127.0.0.1:8080 --mode route --threshold 0.4 --prompt "Return the"
+              TANDEM_API_KEY=… tandem generate --draft Models/draft.gguf --server ws://verifier:8080 --prompt "Return the"
               tandem generate --draft d.gguf --server ws://127.0.0.1:8080 --mode route --threshold 0.3 --score margin --route-budget 0.1 --json
 
             The target runs locally with --model (the library's target-only generator over the model in \

@@ -35,6 +35,7 @@ struct ProxyCommand: AsyncParsableCommand {
               tandem proxy --draft Models/draft.gguf --server ws://127.0.0.1:8080 --proactive --window 4
               tandem proxy --draft Models/draft.gguf --server ws://127.0.0.1:8080 --mode route --threshold 0.4
               tandem proxy --draft Models/draft.gguf --local-only
+              TANDEM_API_KEY=… tandem proxy --draft Models/draft.gguf --server ws://verifier:8080   # a keyed verifier
               tandem proxy --draft d.gguf --server ws://h:8080 --model-name qwen2.5-coder-1.5b-instruct --model-name gpt-4o --strict-model-name
 
             The proxy answers to whatever model name a request sends and echoes it (llama.cpp's server does \
