@@ -35,9 +35,11 @@ package final class WebSocketLink: Sendable {
     }
 
     /// Connects to `url` (`ws://host:port/path`) and returns once the upgrade completed; with `apiKey`
-    /// the upgrade carries `Authorization: Bearer KEY`.
+    /// the upgrade carries `Authorization: Bearer KEY`. Text longer than `maxFrameSize` is sent as
+    /// several frames of one message (tests of the server's message cap pass a small one).
     package static func connect(
-        url: String, timeout: Duration, logger: Logger, apiKey: String? = nil
+        url: String, timeout: Duration, logger: Logger, apiKey: String? = nil,
+        maxFrameSize: Int = WireProtocol.maxFrameBytes
     ) async throws -> WebSocketLink {
         let link = WebSocketLink(url: url)
         var headers = HTTPFields()
@@ -46,7 +48,7 @@ package final class WebSocketLink: Sendable {
             do {
                 try await WebSocketClient.connect(
                     url: url,
-                    configuration: .init(maxFrameSize: WireProtocol.maxFrameBytes, additionalHeaders: headers),
+                    configuration: .init(maxFrameSize: maxFrameSize, additionalHeaders: headers),
                     logger: logger
                 ) { inbound, outbound, _ in
                     link.ready(outbound)
@@ -83,6 +85,19 @@ package final class WebSocketLink: Sendable {
         guard let writer else { throw ClientError.connectionLost("not connected") }
         do {
             try await writer.write(.text(text))
+        } catch {
+            throw ClientError.connectionLost("\(error)")
+        }
+    }
+
+    /// Sends one text message as frames of at most the link's `maxFrameSize` (tests of the server's
+    /// message cap).
+    package func sendFragmented(_ text: String) async throws {
+        let (writer, ended) = state.withLock { ($0.writer, $0.ended) }
+        if let ended { throw ended.asLost }
+        guard let writer else { throw ClientError.connectionLost("not connected") }
+        do {
+            try await writer.writeTextMessage(text)
         } catch {
             throw ClientError.connectionLost("\(error)")
         }

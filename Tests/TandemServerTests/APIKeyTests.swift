@@ -315,6 +315,58 @@ struct APIKeyTests {
         }
     }
 
+    @Test("a message of several frames over the cap gets error{frame_too_large}, then its connection closes")
+    func fragmentedMessageCap() async throws {
+        try await keyed(limits: ServerLimits(maxFrameBytes: 4096), clock: ContinuousClock()) { _, running in
+            var logger = Logger(label: "test.fragments")
+            logger.logLevel = .critical
+            // 1 KiB frames: each is under the cap, the message is not.
+            let link = try await WebSocketLink.connect(
+                url: running.assistURL, timeout: .seconds(10), logger: logger, apiKey: TestKeys.gamma,
+                maxFrameSize: 1024)
+            // Just over the cap, so its last frame is the one that crosses it (the whole message is sent
+            // before the server answers and closes).
+            let huge = "{\"type\":\"open\",\"v\":2,\"prompt\":[" + String(repeating: "1,", count: 2200) + "1]}"
+            #expect(huge.utf8.count > 4096 && huge.utf8.count < 5120)
+            try await link.sendFragmented(huge)
+            let reply = try WireCodec().decode(try await link.receive(timeout: .seconds(10)))
+            #expect(errorCode(reply) == .frameTooLarge)
+            await #expect(throws: (any Error).self) { _ = try await link.receive(timeout: .seconds(5)) }
+            // A message of several frames under the cap is joined and answered (JSON whitespace pads
+            // an open to three 1 KiB frames).
+            let fine = try await WebSocketLink.connect(
+                url: running.assistURL, timeout: .seconds(10), logger: logger, apiKey: TestKeys.gamma,
+                maxFrameSize: 1024)
+            let open = try WireCodec().encode(openMessage())
+            try await fine.sendFragmented("{" + String(repeating: " ", count: 2500) + open.dropFirst())
+            guard case .opened = try WireCodec().decode(try await fine.receive(timeout: .seconds(10))) else {
+                Issue.record("a fragmented open under the cap was not served")
+                return
+            }
+            await link.close()
+            await fine.close()
+        }
+    }
+
+    @Test("a key's max_window and max_context narrow its sessions")
+    func keyWindowAndContext() async throws {
+        let keys = APIKeyring(keys: [
+            APIKey(name: "narrow", key: "k-narrow-1", limits: KeyLimits(maxContext: 64, maxWindow: 2))
+        ])
+        try await keyed(keys: keys) { _, running in
+            let c = try await RawConnection.connect(running, apiKey: "k-narrow-1")
+            guard case .opened(let opened) = try await c.send(openMessage()) else {
+                Issue.record("open failed")
+                return
+            }
+            #expect(opened.limits.maxWindow == 2)
+            #expect(opened.limits.contextLength == 64)
+            let reply = try await c.send(.verify(VerifyMessage(round: 1, base: 3, drafts: [1, 2, 3])))
+            #expect(errorCode(reply) == .windowTooLarge)
+            await c.close()
+        }
+    }
+
     @Test("no key ever reaches the log, refused or admitted")
     func keysNeverLogged() async throws {
         let log = CapturedLog()
