@@ -215,7 +215,7 @@ let package = Package(
             dependencies: [
                 "TandemTestSupport", "TandemLoopbackSupport",
                 "TandemServer", "TandemClient", "TandemWire", "TandemWireConversions", "TandemDecoding", "TandemModel",
-                "TandemModelAdapter", "TandemTokenizer", "TandemCoordinator",
+                "TandemModelAdapter", "TandemTokenizer", "TandemCoordinator", "TandemUtilities",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -255,7 +255,7 @@ let package = Package(
         .testTarget(
             name: "TandemCoordinatorTests",
             dependencies: [
-                "TandemCoordinator", "TandemWire", "TandemTestSupport",
+                "TandemCoordinator", "TandemWire", "TandemTestSupport", "TandemUtilities",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]

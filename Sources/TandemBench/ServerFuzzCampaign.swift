@@ -125,7 +125,7 @@ public struct ServerFuzzCampaign: Sendable {
         }
 
         let generator = WireFuzzInputs(
-            seed: seed, vocabularySize: target.vocabularySize, maxBytes: WireProtocol.maxFrameBytes - 1,
+            seed: seed, vocabularySize: target.vocabularySize, maxBytes: limits.maxFrameBytes - 1,
             fingerprint: target.fingerprint)
         var hostile = HostileConnection(
             server: server, fingerprint: target.fingerprint, vocabularySize: target.vocabularySize,

@@ -17,12 +17,13 @@ extension AssistedClient {
     public init(
         draft: Model, draftName: String, tokenizer: Tokenizer, server: String, policy: any WindowPolicy,
         timeout: Duration = .seconds(60), maxReconnects: Int = 3, proposalTopK: Int = 8, preemptive: Bool = false,
-        proactive: Bool = false, security: ClientSecurity = ClientSecurity()
+        proactive: Bool = false, security: ClientSecurity = ClientSecurity(), apiKey: String? = nil
     ) {
         let verifier = RemoteVerifier(
             .init(
                 url: server, draftFingerprint: tokenizer.fingerprint, draftModel: draftName,
-                timeout: timeout, maxReconnects: maxReconnects, preemptive: preemptive, security: security))
+                timeout: timeout, maxReconnects: maxReconnects, preemptive: preemptive, security: security,
+                apiKey: apiKey))
         let drafter = ModelDrafter(
             session: draft.makeSession(), queue: ComputeQueue(label: "tandem.draft"),
             proposalTopK: proposalTopK, shaper: SamplingDistribution.factory)

@@ -21,15 +21,18 @@ public struct CloudOnlyGenerator: TokenGenerator {
     public let clientModel: String?
     /// Longest wait for the connection and for each token.
     public let timeout: Duration
+    /// The server's API key, sent as `Authorization: Bearer` on the upgrade (never logged).
+    public let apiKey: String?
     let logger: Logger
     /// Trusted certificates for `wss://`.
     public let trust: ClientTrust
 
     public init(
         url: String, fingerprint: String, clientModel: String? = nil, timeout: Duration = .seconds(60),
-        logger: Logger = Logger(label: "tandem.client"), trust: ClientTrust = .system
+        logger: Logger = Logger(label: "tandem.client"), trust: ClientTrust = .system, apiKey: String? = nil
     ) {
         self.trust = trust
+        self.apiKey = apiKey
         self.url = url
         self.fingerprint = fingerprint
         self.clientModel = clientModel
@@ -65,7 +68,7 @@ public struct CloudOnlyGenerator: TokenGenerator {
         var counters = GenerationCounters()
         let codec = WireCodec()
         let link = try await WebSocketLink.connect(
-            url: assistURL, timeout: timeout, logger: logger, trust: trust)
+            url: assistURL, timeout: timeout, logger: logger, trust: trust, apiKey: apiKey)
         func send(_ message: WireMessage) async throws {
             let frame = try codec.encode(message)
             try await link.send(frame)

@@ -27,12 +27,15 @@ public actor FailoverVerifier: Verifier, FailoverReporting {
         /// Reconnects to one server before moving to the next.
         public var maxReconnects: Int
         public var logger: Logger
+        /// The verifiers' API key, sent on every upgrade (never logged).
+        public var apiKey: String?
 
         public init(
             directory: VerifierDirectory, draftFingerprint: String, draftModel: String? = nil,
             requireSha256: String? = nil, timeout: Duration = .seconds(10), maxReconnects: Int = 1,
-            logger: Logger = Logger(label: "tandem.failover")
+            logger: Logger = Logger(label: "tandem.failover"), apiKey: String? = nil
         ) {
+            self.apiKey = apiKey
             self.directory = directory
             self.draftFingerprint = draftFingerprint
             self.draftModel = draftModel
@@ -44,7 +47,9 @@ public actor FailoverVerifier: Verifier, FailoverReporting {
     }
 
     /// Server refusals another server may not repeat.
-    static let transientCodes: Set<WireErrorCode> = [.sessionLimit, .internal, .idleTimeout]
+    static let transientCodes: Set<WireErrorCode> = [
+        .sessionLimit, .internal, .idleTimeout, .overloaded, .rateLimited,
+    ]
 
     public let configuration: Configuration
     private var current: RemoteVerifier?
@@ -160,7 +165,7 @@ public actor FailoverVerifier: Verifier, FailoverReporting {
                     url: address, draftFingerprint: configuration.draftFingerprint,
                     draftModel: configuration.draftModel, timeout: configuration.timeout,
                     maxReconnects: configuration.maxReconnects, logger: configuration.logger,
-                    security: security))
+                    security: security, apiKey: configuration.apiKey))
             do {
                 let info = try await remote.open(request)
                 guard epoch == started else {

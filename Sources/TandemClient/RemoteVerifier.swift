@@ -36,13 +36,17 @@ public actor RemoteVerifier: RoutingVerifier {
         /// Trusted certificates for `wss://`, the required model hash, the verifier secret: checked at
         /// every open (and re-open), a failure thrown as `ClientError.tlsFailed` or `IntegrityError`.
         public var security: ClientSecurity
+        /// The server's API key, sent as `Authorization: Bearer` on the upgrade (never logged).
+        public var apiKey: String?
 
         public init(
             url: String, draftFingerprint: String, draftModel: String? = nil, timeout: Duration = .seconds(60),
             maxReconnects: Int = 3, logger: Logger = Logger(label: "tandem.client"), preemptive: Bool = false,
-            clock: any Clock<Duration> = ContinuousClock(), security: ClientSecurity = ClientSecurity()
+            clock: any Clock<Duration> = ContinuousClock(), security: ClientSecurity = ClientSecurity(),
+            apiKey: String? = nil
         ) {
             self.security = security
+            self.apiKey = apiKey
             self.url = url
             self.draftFingerprint = draftFingerprint
             self.draftModel = draftModel
@@ -287,7 +291,7 @@ public actor RemoteVerifier: RoutingVerifier {
         await dropLink()
         let link = try await WebSocketLink.connect(
             url: assistURL, timeout: configuration.timeout, logger: configuration.logger,
-            trust: configuration.security.trust)
+            trust: configuration.security.trust, apiKey: configuration.apiKey)
         self.link = link
         return link
     }

@@ -13,12 +13,12 @@ extension ResilientClient {
     public init(
         draft: Model, draftName: String, tokenizer: Tokenizer, directory: VerifierDirectory, policy: any WindowPolicy,
         requireSha256: String? = nil, timeout: Duration = .seconds(10),
-        configuration: ResilientGenerator.Configuration = .init(), proposalTopK: Int = 8
+        configuration: ResilientGenerator.Configuration = .init(), proposalTopK: Int = 8, apiKey: String? = nil
     ) {
         let verifier = FailoverVerifier(
             .init(
                 directory: directory, draftFingerprint: tokenizer.fingerprint, draftModel: draftName,
-                requireSha256: requireSha256, timeout: timeout))
+                requireSha256: requireSha256, timeout: timeout, apiKey: apiKey))
         let drafter = ModelDrafter(
             session: draft.makeSession(), queue: ComputeQueue(label: "tandem.draft"),
             proposalTopK: proposalTopK, shaper: SamplingDistribution.factory)

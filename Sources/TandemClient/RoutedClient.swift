@@ -34,12 +34,12 @@ public struct RoutedClient: Sendable {
     public init(
         draft: Model, draftName: String, tokenizer: Tokenizer, server: String,
         configuration: RoutedGenerator.Configuration, timeout: Duration = .seconds(10), maxReconnects: Int = 2,
-        security: ClientSecurity = ClientSecurity()
+        security: ClientSecurity = ClientSecurity(), apiKey: String? = nil
     ) {
         let verifier = RemoteVerifier(
             .init(
                 url: server, draftFingerprint: tokenizer.fingerprint, draftModel: draftName,
-                timeout: timeout, maxReconnects: maxReconnects, security: security))
+                timeout: timeout, maxReconnects: maxReconnects, security: security, apiKey: apiKey))
         self.init(draft: draft.makeSession(), verifier: verifier, configuration: configuration, tokenizer: tokenizer)
     }
 

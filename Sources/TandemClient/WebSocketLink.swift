@@ -1,3 +1,4 @@
+import HTTPTypes
 import HummingbirdWSClient
 import Logging
 import NIOCore
@@ -36,15 +37,21 @@ package final class WebSocketLink: Sendable {
     }
 
     /// Connects to `url` (`ws://host:port/path`, or `wss://` verified against `trust`) and returns once
-    /// the upgrade completed. A failed TLS handshake throws `ClientError.tlsFailed` saying why.
+    /// the upgrade completed; with `apiKey` the upgrade carries `Authorization: Bearer KEY`. A failed TLS
+    /// handshake throws `ClientError.tlsFailed` saying why. Text longer than `maxFrameSize` is sent as
+    /// several frames of one message (tests of the server's message cap pass a small one).
     package static func connect(
-        url: String, timeout: Duration, logger: Logger, trust: ClientTrust = .system
+        url: String, timeout: Duration, logger: Logger, trust: ClientTrust = .system, apiKey: String? = nil,
+        maxFrameSize: Int = WireProtocol.maxFrameBytes
     ) async throws -> WebSocketLink {
         let link = WebSocketLink(url: url)
-        let task = Task {
+        var headers = HTTPFields()
+        if let apiKey { headers[.authorization] = "Bearer \(apiKey)" }
+        let task = Task { [headers] in
             do {
                 try await WebSocketClient.connect(
-                    url: url, configuration: .init(maxFrameSize: WireProtocol.maxFrameBytes),
+                    url: url,
+                    configuration: .init(maxFrameSize: maxFrameSize, additionalHeaders: headers),
                     tlsConfiguration: trust.tlsConfiguration, logger: logger
                 ) { inbound, outbound, _ in
                     link.ready(outbound)
@@ -53,6 +60,13 @@ package final class WebSocketLink: Sendable {
                     }
                 }
                 link.end(.connectionLost("the server closed the connection"))
+            } catch let error as WebSocketClientError where error == .webSocketUpgradeFailed {
+                // A server with API keys refuses the upgrade of a missing or unknown key (401).
+                let hint =
+                    apiKey == nil
+                    ? "the server may need an API key: pass --api-key or set TANDEM_API_KEY"
+                    : "the server may not accept this API key (revoked, or over its limits), or it is not a Tandem verifier"
+                link.end(.connectionFailed(url: url, reason: "WebSocket upgrade refused (\(hint))"))
             } catch {
                 if let tls = TLSFailure.describe(error) {
                     link.end(.tlsFailed(url: url, reason: tls))
@@ -78,6 +92,19 @@ package final class WebSocketLink: Sendable {
         guard let writer else { throw ClientError.connectionLost("not connected") }
         do {
             try await writer.write(.text(text))
+        } catch {
+            throw ClientError.connectionLost("\(error)")
+        }
+    }
+
+    /// Sends one text message as frames of at most the link's `maxFrameSize` (tests of the server's
+    /// message cap).
+    package func sendFragmented(_ text: String) async throws {
+        let (writer, ended) = state.withLock { ($0.writer, $0.ended) }
+        if let ended { throw ended.asLost }
+        guard let writer else { throw ClientError.connectionLost("not connected") }
+        do {
+            try await writer.writeTextMessage(text)
         } catch {
             throw ClientError.connectionLost("\(error)")
         }

@@ -20,17 +20,22 @@ public struct CoordinatorServer: Sendable {
     public let registry: VerifierRegistry
     public let host: String
     public let port: Int
+    /// The rate of registration attempts per remote address.
+    public let throttle: RegistrationThrottle
     let logger: Logger
     /// Serve `https://` with this identity; `nil`: plain `http://`.
     public let tls: ServerTLS?
 
     /// - Parameters:
     ///   - port: 0 picks an ephemeral port (read it from `start()`'s answer).
+    ///   - throttle: registration attempts allowed per remote address.
     ///   - tls: serve `https://` only, with this certificate and key.
     public init(
         registry: VerifierRegistry, host: String = "127.0.0.1", port: Int = 8070,
-        logger: Logger = Logger(label: "tandem.coordinator"), tls: ServerTLS? = nil
+        logger: Logger = Logger(label: "tandem.coordinator"), throttle: RegistrationThrottle = RegistrationThrottle(),
+        tls: ServerTLS? = nil
     ) {
+        self.throttle = throttle
         self.tls = tls
         self.registry = registry
         self.host = host
@@ -44,7 +49,7 @@ public struct CoordinatorServer: Sendable {
         async throws
     {
         let app = Application(
-            router: Self.router(registry, logger: logger),
+            router: Self.router(registry, throttle: throttle, logger: logger),
             server: try tls.map { try .tls(.http1(), tlsConfiguration: $0.configuration) } ?? .http1(),
             configuration: .init(address: .hostname(host, port: port), serverName: "tandem-coordinator"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
@@ -82,8 +87,11 @@ public struct CoordinatorServer: Sendable {
         throw RegistryError.invalid("the coordinator stopped before listening on \(host):\(port)")
     }
 
-    static func router(_ registry: VerifierRegistry, logger: Logger) -> Router<BasicRequestContext> {
-        let router = Router()
+    static func router(
+        _ registry: VerifierRegistry, throttle: RegistrationThrottle, logger: Logger
+    ) -> Router<CoordinatorRequestContext> {
+        let router = Router(context: CoordinatorRequestContext.self)
+        router.add(middleware: RegistrationThrottleMiddleware(throttle: throttle, logger: logger))
         router.add(middleware: BearerSecretMiddleware(registry: registry, logger: logger))
         router.get("health") { _, _ -> Response in
             json(["status": "ok", "verifiers": "\(registry.count)"])

@@ -10,6 +10,10 @@ public enum RegistryError: Error, Equatable, Sendable, CustomStringConvertible {
     case hashChanged(id: String, registered: String, reported: String)
     /// No live verifier has this id (never registered, left, or dropped after missing heartbeats) (404).
     case unknownVerifier(String)
+    /// The registry holds its capacity of live verifiers (503).
+    case full(limit: Int)
+    /// Too many registration attempts from one address (429).
+    case rateLimited(perMinute: Int)
 
     /// The HTTP status code of the refusal.
     public var httpStatus: Int {
@@ -18,6 +22,8 @@ public enum RegistryError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalid: 400
         case .hashConflict, .hashChanged: 409
         case .unknownVerifier: 404
+        case .full: 503
+        case .rateLimited: 429
         }
     }
 
@@ -36,6 +42,10 @@ public enum RegistryError: Error, Equatable, Sendable, CustomStringConvertible {
                 + "it was dropped and must register again"
         case .unknownVerifier(let id):
             return "no live verifier \(id.prefix(64)): it left or missed its heartbeats; register again"
+        case .full(let limit):
+            return "the registry holds its limit of \(limit) live verifiers; retry once one leaves or times out"
+        case .rateLimited(let perMinute):
+            return "too many registration attempts from this address (limit \(perMinute) per minute); retry later"
         }
     }
 }

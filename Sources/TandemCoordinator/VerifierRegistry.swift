@@ -28,14 +28,18 @@ public final class VerifierRegistry: Sendable {
     private let now: @Sendable () -> ContinuousClock.Instant
     /// A verifier silent this long is dropped.
     public let heartbeatTimeout: Duration
+    /// Most live verifiers held; a registration beyond it is refused (`RegistryError.full`).
+    public let capacity: Int
 
     /// - Parameters:
     ///   - secret: the bearer token registrations, heartbeats and leaves must carry (not empty).
+    ///   - capacity: most live verifiers held at once.
     ///   - now: the clock (tests pass a hand-moved one).
     public init(
-        secret: String, heartbeatTimeout: Duration = .seconds(10),
+        secret: String, heartbeatTimeout: Duration = .seconds(10), capacity: Int = 1024,
         now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
     ) {
+        self.capacity = max(1, capacity)
         self.secret = Array(secret.utf8)
         self.heartbeatTimeout = heartbeatTimeout
         self.now = now
@@ -45,10 +49,7 @@ public final class VerifierRegistry: Sendable {
     public func authorize(_ authorization: String?) throws(RegistryError) {
         guard let authorization, authorization.hasPrefix("Bearer ") else { throw .unauthorized }
         let given = Array(authorization.dropFirst("Bearer ".count).utf8)
-        guard !secret.isEmpty, given.count == secret.count else { throw .unauthorized }
-        var difference: UInt8 = 0
-        for (a, b) in zip(given, secret) { difference |= a ^ b }
-        guard difference == 0 else { throw .unauthorized }
+        guard !secret.isEmpty, ConstantTimeCompare.equal(given, secret) else { throw .unauthorized }
     }
 
     /// Registers a verifier, or refreshes the live record at the same address with the same model hash
@@ -76,6 +77,7 @@ public final class VerifierRegistry: Sendable {
                 s.records[existing.id]?.lastSeen = now
                 return .success(existing.id)
             }
+            guard s.records.count < capacity else { return .failure(.full(limit: capacity)) }
             s.registered += 1
             let id = "v-" + UUID().uuidString.lowercased().prefix(13).replacingOccurrences(of: "-", with: "")
             s.records[id] = Record(

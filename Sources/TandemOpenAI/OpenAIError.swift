@@ -100,6 +100,17 @@ public struct OpenAIError: Error, Sendable, Equatable, CustomStringConvertible {
         OpenAIError(status: 429, message: message, type: "rate_limit_error", code: "rate_limit_exceeded")
     }
 
+    /// 401: no API key, or one the server does not know (OpenAI's `invalid_api_key`).
+    public static func invalidAPIKey(_ message: String) -> OpenAIError {
+        OpenAIError(status: 401, message: message, type: "invalid_request_error", code: "invalid_api_key")
+    }
+
+    /// 429: a rate limit of the key or the server was reached; `type` names the limit as OpenAI does
+    /// (`tokens`, `requests`).
+    public static func rateLimited(_ message: String, type: String) -> OpenAIError {
+        OpenAIError(status: 429, message: message, type: type, code: "rate_limit_exceeded")
+    }
+
     /// 500: the server failed while generating.
     public static func server(_ message: String) -> OpenAIError {
         OpenAIError(status: 500, message: message, type: "server_error")

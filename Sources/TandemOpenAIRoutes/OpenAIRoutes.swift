@@ -17,12 +17,15 @@ import TandemOpenAI
 public struct OpenAIRoutes: Sendable {
     public let model: ServedModel
     public let backend: any CompletionBackend
-    /// Largest request body accepted (413 above it).
+    /// The default largest request body (413 above it).
     public static let maxBodyBytes = 4 << 20
+    /// Largest request body this instance accepts (413 above it).
+    public let maxBodyBytes: Int
 
-    public init(model: ServedModel, backend: any CompletionBackend) {
+    public init(model: ServedModel, backend: any CompletionBackend, maxBodyBytes: Int = OpenAIRoutes.maxBodyBytes) {
         self.model = model
         self.backend = backend
+        self.maxBodyBytes = maxBodyBytes
     }
 
     /// Adds the routes to `router`; `models: false` leaves `GET /v1/models` to the caller.
@@ -52,9 +55,9 @@ public struct OpenAIRoutes: Sendable {
         do {
             let body: ByteBuffer
             do {
-                body = try await request.body.collect(upTo: Self.maxBodyBytes)
+                body = try await request.body.collect(upTo: maxBodyBytes)
             } catch is NIOTooManyBytesError {
-                throw OpenAIError.bodyTooLarge(limit: Self.maxBodyBytes)
+                throw OpenAIError.bodyTooLarge(limit: maxBodyBytes)
             }
             let prepared = try prepare(Data(buffer: body))
             let events = EventSource(try backend.generate(prepared.session, stopStrings: prepared.stopStrings))

@@ -41,7 +41,8 @@ struct AssistedCompletionBackend: CompletionBackend {
             let verifier = RemoteVerifier(
                 .init(
                     url: url, draftFingerprint: tokenizer.fingerprint, draftModel: draftName,
-                    timeout: configuration.timeout, preemptive: preemptive, security: configuration.security))
+                    timeout: configuration.timeout, preemptive: preemptive, security: configuration.security,
+                    apiKey: configuration.apiKey))
             reconnects = { await verifier.reconnects }
             events = AssistedGenerator(
                 drafter: makeDrafter(), verifier: verifier, policy: configuration.makePolicy(), preemptive: preemptive,
@@ -51,7 +52,7 @@ struct AssistedCompletionBackend: CompletionBackend {
             let verifier = FailoverVerifier(
                 .init(
                     directory: directory, draftFingerprint: tokenizer.fingerprint, draftModel: draftName,
-                    requireSha256: sha256, timeout: configuration.timeout))
+                    requireSha256: sha256, timeout: configuration.timeout, apiKey: configuration.apiKey))
             let generator = ResilientGenerator(
                 drafter: makeDrafter(), verifier: verifier, policy: configuration.makePolicy(),
                 configuration: .init(retryEveryTokens: configuration.retryEveryTokens))
@@ -60,7 +61,8 @@ struct AssistedCompletionBackend: CompletionBackend {
             let verifier = RemoteVerifier(
                 .init(
                     url: url, draftFingerprint: tokenizer.fingerprint, draftModel: draftName,
-                    timeout: configuration.timeout, maxReconnects: 2, security: configuration.security))
+                    timeout: configuration.timeout, maxReconnects: 2, security: configuration.security,
+                    apiKey: configuration.apiKey))
             reconnects = { await verifier.reconnects }
             events = RoutedGenerator(
                 draft: draft.makeSession(), queue: queue, verifier: verifier, configuration: routing,

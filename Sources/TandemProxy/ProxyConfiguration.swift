@@ -31,14 +31,17 @@ public struct ProxyConfiguration: Sendable {
     /// What the proxy checks about the one server of `.server` and `.route` (trusted certificates, the
     /// required model hash, the verifier secret); `.resilient` uses its directory's.
     public var security: ClientSecurity
+    /// The upstream verifiers' API key, sent as `Authorization: Bearer` on every upgrade (never logged).
+    public var apiKey: String?
 
     public init(
         verification: ProxyVerification,
         makePolicy: @escaping @Sendable () -> any WindowPolicy = { ConfidenceStoppingWindow() },
         retryEveryTokens: Int = 8, timeout: Duration = .seconds(10), proposalTopK: Int = 8,
-        security: ClientSecurity = ClientSecurity()
+        security: ClientSecurity = ClientSecurity(), apiKey: String? = nil
     ) {
         self.security = security
+        self.apiKey = apiKey
         self.verification = verification
         self.makePolicy = makePolicy
         self.retryEveryTokens = max(1, retryEveryTokens)

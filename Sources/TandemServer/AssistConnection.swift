@@ -29,11 +29,17 @@ final class AssistConnection {
     /// The session asked for `provisional` frames (`open.preemptive`).
     private var preemptive = false
     private var outbound: WebSocketOutboundWriter?
+    /// The API key the upgrade was admitted with (nil when the server has no keys).
+    private let grant: KeyGrant?
+    /// The session's own limits: the server's, narrowed by the key's.
+    private var limits: ServerLimits
 
-    init(context: ServerContext, channel: any Channel, logger: Logger) {
+    init(context: ServerContext, channel: any Channel, logger: Logger, grant: KeyGrant?) {
         self.context = context
         self.channel = channel
         self.logger = logger
+        self.grant = grant
+        limits = context.limits
         lastActivity = ActivityClock(context.clock)
     }
 
@@ -69,13 +75,31 @@ final class AssistConnection {
 
     private func readLoop(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
         do {
-            for try await message in inbound.messages(maxSize: WireProtocol.maxFrameBytes) {
+            var messages = CappedMessages(inbound, limit: context.limits.maxFrameBytes)
+            while let message = try await messages.next() {
                 lastActivity.touch()
                 let reply: WireMessage?
                 switch message {
+                case .tooLarge:
+                    context.metrics.error(WireErrorCode.frameTooLarge.rawValue)
+                    context.access.refused(grant, "frame_size")
+                    let frame = try codec.encode(
+                        .error(
+                            ErrorMessage(
+                                code: .frameTooLarge,
+                                message:
+                                    "a message over this server's limit of \(context.limits.maxFrameBytes) bytes; the connection is closed"
+                            )))
+                    try await outbound.write(.text(frame))
+                    try await outbound.close(.messageTooLarge, reason: "message too large")
+                    return
                 case .binary:
                     reply = .error(
                         ErrorMessage(code: .badFrame, message: "binary frames are not accepted; send JSON text frames"))
+                case .invalidText, .stray:
+                    reply = .error(
+                        ErrorMessage(
+                            code: .badFrame, message: "a text frame that is not UTF-8, or a stray continuation"))
                 case .text(let text):
                     do {
                         let decoded = try codec.decode(text)
@@ -132,7 +156,12 @@ final class AssistConnection {
             case .open(let m): return .opened(try await open(m))
             case .verify(let m): return .verdict(try await verify(m))
             case .extend(let m):
-                return .routed(try await RouteHandler(context: context).extend(m, verifier: opened ? verifier : nil))
+                try admitRound()
+                defer { context.load.roundFinished(tokens: 0) }
+                let routed = try await RouteHandler(context: context, limits: limits).extend(
+                    m, verifier: opened ? verifier : nil)
+                context.access.produced(grant, tokens: m.tokens.count + routed.tokens.count)
+                return .routed(routed)
             case .opened, .verdict, .provisional, .error, .routed:
                 throw WireError(.badFrame, "\"\(message.kind)\" is a server-to-client message")
             case .close, .generate:
@@ -140,6 +169,8 @@ final class AssistConnection {
             }
         } catch let error as WireError {
             return .error(ErrorMessage(error))
+        } catch let refusal as AccessRefusal {
+            return .error(ErrorMessage(code: refusal.wireCode, message: refusal.description))
         } catch let error as GenerationError {
             return .error(ErrorMessage(WireError(error)))
         } catch {
@@ -167,14 +198,26 @@ final class AssistConnection {
             )
         }
         opened = false
-        if sessionID == nil {
+        // The key (still valid after a reload?), its session cap and the open rates, before a slot.
+        let newSession = sessionID == nil
+        let keyLimits = try context.access.admitOpen(grant, newSession: newSession)
+        if newSession {
             guard let id = context.slots.acquire() else {
+                context.access.sessionClosed(grant)
+                context.access.refused(grant, "server_sessions")
                 throw WireError(
                     .sessionLimit, "the server holds its limit of \(context.slots.limit) sessions; retry later")
             }
             sessionID = id
             context.metrics.sessionsActive.record(context.slots.openCount)
         }
+        let narrowed = context.limits.narrowed(by: keyLimits)
+        if narrowed != limits, self.verifier != nil {
+            // The key's limits changed on a reload: the next session is made under the new ones.
+            if let verifier { Task { await verifier.close() } }
+            self.verifier = nil
+        }
+        limits = narrowed
         let info: SessionInfo
         let clock = ContinuousClock()
         let openStarted = clock.now
@@ -183,7 +226,7 @@ final class AssistConnection {
             if let existing = self.verifier {
                 verifier = existing
             } else {
-                let made = try context.makeSessionVerifier()
+                let made = try context.makeSessionVerifier(limits: limits)
                 verifier = made.verifier
                 batchStats = made.batchStats
             }
@@ -217,14 +260,17 @@ final class AssistConnection {
             throw WireError(
                 .notOpen, "no open session on this connection: send open first (again after an error on open)")
         }
-        guard m.drafts.count <= context.limits.maxWindow else {
+        guard m.drafts.count <= limits.maxWindow else {
             throw WireError(
                 .windowTooLarge,
-                "a window of \(m.drafts.count) drafts exceeds this server's limit of \(context.limits.maxWindow)")
+                "a window of \(m.drafts.count) drafts exceeds this session's limit of \(limits.maxWindow)")
         }
-        context.load.roundStarted()
+        try admitRound()
         var produced = 0
-        defer { context.load.roundFinished(tokens: produced) }
+        defer {
+            context.load.roundFinished(tokens: produced)
+            context.access.produced(grant, tokens: produced)
+        }
         let verdict: Verdict
         do {
             if preemptive, let outbound {
@@ -253,6 +299,17 @@ final class AssistConnection {
         return message
     }
 
+    /// Counts a round in flight, unless the key's tokens per minute are spent or the server holds
+    /// `maxQueuedRounds` rounds (then nothing is counted). The caller ends it with `roundFinished`.
+    private func admitRound() throws {
+        try context.access.admitTokens(grant)
+        guard context.load.tryRoundStarted(limit: context.limits.maxQueuedRounds) else {
+            let refusal = AccessRefusal.overloaded(limit: context.limits.maxQueuedRounds ?? 0)
+            context.access.refused(grant, refusal.reason)
+            throw refusal
+        }
+    }
+
     /// `generate`: streams the rest of the session, a verdict per token (`ServerGeneration`).
     private func generate(_ m: GenerateMessage, outbound: WebSocketOutboundWriter) async throws {
         guard opened, let verifier else {
@@ -265,9 +322,19 @@ final class AssistConnection {
             try await outbound.write(.text(frame))
             return
         }
+        do {
+            // A stream is admitted as a whole; its tokens count against the key as they are made.
+            try context.access.admitTokens(grant)
+        } catch {
+            context.metrics.error(error.wireCode.rawValue)
+            try await outbound.write(
+                .text(try codec.encode(.error(ErrorMessage(code: error.wireCode, message: error.description)))))
+            return
+        }
         try await ServerGeneration.stream(m, verifier: verifier, metrics: context.metrics, batchStats: batchStats) {
-            [codec, context, lastActivity] reply in
+            [codec, context, lastActivity, grant] reply in
             if case .error(let e) = reply { context.metrics.error(e.code.rawValue) }
+            if case .verdict(let v) = reply { context.access.produced(grant, tokens: v.accepted + 1) }
             try await outbound.write(.text(try codec.encode(reply)))
             lastActivity.touch()
         }
@@ -281,6 +348,7 @@ final class AssistConnection {
         }
         if sessionID != nil {
             sessionID = nil
+            context.access.sessionClosed(grant)
             context.slots.release()
             context.metrics.sessionsActive.record(context.slots.openCount)
         }

@@ -23,6 +23,16 @@ final class LoadTracker: Sendable {
         state.withLock { $0.inFlight += 1 }
     }
 
+    /// A round was received: counted in flight unless `limit` rounds already are (then false, and
+    /// nothing counted).
+    func tryRoundStarted(limit: Int?) -> Bool {
+        state.withLock { s in
+            if let limit, s.inFlight >= limit { return false }
+            s.inFlight += 1
+            return true
+        }
+    }
+
     /// A `verify` was answered (or failed); `tokens` is what it added to the sequence.
     func roundFinished(tokens: Int) {
         let now = ContinuousClock.now

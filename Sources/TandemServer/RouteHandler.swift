@@ -6,6 +6,8 @@ import TandemWireConversions
 /// in one pass and answers the target's own token(s) for the next position(s) as `routed`.
 struct RouteHandler {
     let context: ServerContext
+    /// The session's limits (the server's, narrowed by its key's).
+    let limits: ServerLimits
 
     /// - Parameter verifier: the connection's verifier when its session is open, else nil.
     func extend(_ m: ExtendMessage, verifier: InProcessVerifier?) async throws -> RoutedMessage {
@@ -13,9 +15,9 @@ struct RouteHandler {
             throw WireError(
                 .notOpen, "no open session on this connection: send open first (again after an error on open)")
         }
-        guard m.span >= 1, m.span <= context.limits.maxWindow else {
+        guard m.span >= 1, m.span <= limits.maxWindow else {
             throw WireError(
-                .invalidRequest, "a span of \(m.span) is outside this server's range 1...\(context.limits.maxWindow)")
+                .invalidRequest, "a span of \(m.span) is outside this session's range 1...\(limits.maxWindow)")
         }
         let answer: RouteAnswer
         do {

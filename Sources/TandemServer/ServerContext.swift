@@ -13,4 +13,6 @@ struct ServerContext: Sendable {
     let clock: ElapsedClock
     /// The shared secret `opened` proves possession of, when the server was given one.
     var secret: VerifierSecret? = nil
+    /// API keys, per-key quotas and the server's rate caps.
+    let access: AccessControl
 }

@@ -8,14 +8,42 @@ public struct ServerLimits: Sendable, Equatable {
     public var contextLength: Int?
     /// A connection silent this long gets `error{idle_timeout}` and is closed (its cache freed).
     public var idleTimeout: Duration
+    /// Largest `/v1/assist` message accepted, in bytes: a single larger frame is refused by the
+    /// WebSocket layer (close code 1009), a larger message in several frames gets
+    /// `error{frame_too_large}`; the connection closes either way. Frames are decoded whole, so this
+    /// bounds what one client makes the server hold.
+    public var maxFrameBytes: Int
+    /// Largest OpenAI request body accepted, in bytes (413 above it).
+    public var maxBodyBytes: Int
+    /// Most rounds in flight over all sessions (`verify`, `extend` and OpenAI completions); one more
+    /// gets `error{overloaded}` / 429. nil: no cap beyond `maxSessions` (each session has at most one
+    /// round in flight: a connection reads its next frame only after answering the last).
+    public var maxQueuedRounds: Int?
+    /// Sessions the whole server opens per minute (a token bucket holding a minute's worth); one more
+    /// gets `error{rate_limited}` / 429. nil: no rate limit.
+    public var opensPerMinute: Int?
 
     public init(
-        maxSessions: Int = 8, maxWindow: Int = 16, contextLength: Int? = nil, idleTimeout: Duration = .seconds(300)
+        maxSessions: Int = 8, maxWindow: Int = 16, contextLength: Int? = nil, idleTimeout: Duration = .seconds(300),
+        maxFrameBytes: Int = 256 << 10, maxBodyBytes: Int = 256 << 10, maxQueuedRounds: Int? = nil,
+        opensPerMinute: Int? = nil
     ) {
         self.maxSessions = maxSessions
         self.maxWindow = maxWindow
         self.contextLength = contextLength
         self.idleTimeout = idleTimeout
+        self.maxFrameBytes = maxFrameBytes
+        self.maxBodyBytes = maxBodyBytes
+        self.maxQueuedRounds = maxQueuedRounds
+        self.opensPerMinute = opensPerMinute
+    }
+
+    /// These limits narrowed by a key's own (a key never gets more than the server allows).
+    func narrowed(by key: KeyLimits) -> ServerLimits {
+        var limits = self
+        if let window = key.maxWindow { limits.maxWindow = min(limits.maxWindow, window) }
+        if let context = key.maxContext { limits.contextLength = min(limits.contextLength ?? context, context) }
+        return limits
     }
 }
 

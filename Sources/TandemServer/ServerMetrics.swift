@@ -60,6 +60,36 @@ final class ServerMetrics: Sendable {
         Metrics.Counter(label: "tandem_provisionals_sent_total", factory: factory).increment()
     }
 
+    /// Counts a request refused before any key was known (`missing_key`, `invalid_key`).
+    func authRefused(_ reason: String) {
+        Metrics.Counter(label: "tandem_auth_refusals_total", dimensions: [("reason", reason)], factory: factory)
+            .increment()
+    }
+
+    /// Counts a request or WebSocket upgrade admitted under the key named `name`.
+    func keyRequest(_ name: String) {
+        Metrics.Counter(label: "tandem_key_requests_total", dimensions: [("key", name)], factory: factory).increment()
+    }
+
+    /// The sessions open under the key named `name`.
+    func keySessionsOpen(_ name: String, _ count: Int) {
+        Metrics.Gauge(label: "tandem_key_sessions_open", dimensions: [("key", name)], factory: factory).record(count)
+    }
+
+    /// Counts tokens produced for the key named `name`.
+    func keyTokens(_ name: String, _ count: Int) {
+        Metrics.Counter(label: "tandem_key_tokens_total", dimensions: [("key", name)], factory: factory)
+            .increment(by: count)
+    }
+
+    /// Counts a refusal (a limit reached) by key name (`-` without keys) and reason.
+    func keyRefused(_ name: String?, _ reason: String) {
+        Metrics.Counter(
+            label: "tandem_key_refusals_total", dimensions: [("key", name ?? "-"), ("reason", reason)],
+            factory: factory
+        ).increment()
+    }
+
     /// Records one batched pass.
     func record(_ pass: PassReport) {
         batchSessions.record(pass.sessions)

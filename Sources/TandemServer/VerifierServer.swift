@@ -33,6 +33,8 @@ public struct VerifierServer: Sendable {
     /// TLS and the shared secret (docs/SECURITY.md).
     public let security: ServerSecurity
     let faults: FaultInjection
+    /// API keys and whether the server may listen beyond loopback without them.
+    public let access: ServerAccess
     let logger: Logger
     let slots: SessionSlots
     let load = LoadTracker()
@@ -42,15 +44,18 @@ public struct VerifierServer: Sendable {
     /// - Parameters:
     ///   - port: 0 picks an ephemeral port (read it from `start()`'s answer).
     ///   - faults: injected faults, for tests.
-    ///   - clock: the clock idle timeouts are measured on (tests pass one they move by hand).
+    ///   - clock: the clock idle timeouts and rate limits are measured on (tests pass one they move by hand).
     ///   - security: TLS (`wss://`, `https://`) and the secret the server proves itself with.
+    ///   - access: API keys; without them the server listens on loopback only unless `insecureOpen`.
     public init(
         model: TargetModel, limits: ServerLimits = ServerLimits(), host: String = "127.0.0.1", port: Int = 8080,
         faults: FaultInjection = FaultInjection(), logger: Logger = Logger(label: "tandem.server"),
-        clock: any Clock<Duration> = ContinuousClock(), security: ServerSecurity = ServerSecurity()
+        clock: any Clock<Duration> = ContinuousClock(), security: ServerSecurity = ServerSecurity(),
+        access: ServerAccess = ServerAccess()
     ) {
         self.model = model
         self.security = security
+        self.access = access
         self.limits = limits
         self.host = host
         self.port = port
@@ -66,10 +71,12 @@ public struct VerifierServer: Sendable {
     }
 
     /// Runs the server until the task is cancelled (or, with `handlingSignals`, until SIGINT/SIGTERM,
-    /// then shuts down gracefully); `onRunning` gets the bound port.
+    /// then shuts down gracefully); `onRunning` gets the bound port. Throws `ServerAccessError` before
+    /// binding a non-loopback host without keys or `insecureOpen`.
     public func run(handlingSignals: Bool = false, onRunning: @escaping @Sendable (Int) async -> Void = { _ in })
         async throws
     {
+        try access.checkBinding(host: host)
         let app = try application(onRunning: onRunning)
         if handlingSignals {
             try await app.runService()
@@ -80,15 +87,20 @@ public struct VerifierServer: Sendable {
 
     /// The server as a `Service`, to run in a `ServiceGroup` beside others (the coordinator
     /// registration); it shuts down gracefully with the group. `onRunning` gets the bound port.
+    /// Throws `ServerAccessError` for a non-loopback host without keys or `insecureOpen`, and TLS setup
+    /// errors.
     public func service(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some Service {
-        try application(onRunning: onRunning)
+        try access.checkBinding(host: host)
+        return try application(onRunning: onRunning)
     }
 
     private func application(onRunning: @escaping @Sendable (Int) async -> Void) throws -> some ApplicationProtocol {
+        let metrics = ServerMetrics()
+        let elapsed = ElapsedClock(clock)
         let context = ServerContext(
             model: model, limits: limits, faults: faults,
-            slots: slots, metrics: ServerMetrics(), load: load, clock: ElapsedClock(clock),
-            secret: security.secret)
+            slots: slots, metrics: metrics, load: load, clock: elapsed, secret: security.secret,
+            access: AccessControl(keyring: access.keys, limits: limits, metrics: metrics, clock: elapsed))
         if let batcher = model.batcher {
             batcher.addObserver { [metrics = context.metrics, budget = model.kvBudget] pass in
                 metrics.record(pass)
@@ -97,13 +109,18 @@ public struct VerifierServer: Sendable {
         }
         let logger = self.logger
         let plain: HTTPServerBuilder = .http1WebSocketUpgrade(
-            configuration: .init(ws: .init(maxFrameSize: WireProtocol.maxFrameBytes))
+            configuration: .init(ws: .init(maxFrameSize: max(1024, limits.maxFrameBytes)))
         ) { request, channel, logger in
             guard request.path?.split(separator: "?").first.map(String.init) == WireProtocol.path else {
                 return .dontUpgrade
             }
+            // A refused key is not upgraded: the request reaches the router, whose key check answers
+            // it with 401 in OpenAI's shape (`APIKeyMiddleware`).
+            guard case .success(let grant) = context.access.authorize(request.headerFields[.authorization]) else {
+                return .dontUpgrade
+            }
             return .upgrade([:]) { inbound, outbound, _ in
-                let connection = AssistConnection(context: context, channel: channel, logger: logger)
+                let connection = AssistConnection(context: context, channel: channel, logger: logger, grant: grant)
                 await connection.run(inbound: inbound, outbound: outbound)
             }
         }
@@ -136,6 +153,7 @@ public struct VerifierServer: Sendable {
 
     static func router(_ context: ServerContext) -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: APIKeyMiddleware(access: context.access))
         let created = Int(Date().timeIntervalSince1970)
         let contextLength = min(
             context.limits.contextLength ?? context.model.contextLength, context.model.contextLength)
@@ -156,8 +174,21 @@ public struct VerifierServer: Sendable {
             let served = ServedModel(
                 id: context.model.id, contextLength: contextLength, tokenizer: tokenizer,
                 chatFormat: context.model.chatFormat)
-            OpenAIRoutes(model: served, backend: CloudCompletionBackend(context: context))
-                .mount(on: router, models: false)
+            OpenAIRoutes(
+                model: served, backend: CloudCompletionBackend(context: context),
+                maxBodyBytes: context.limits.maxBodyBytes
+            ).mount(on: router, models: false)
+        }
+        // Reached only when the upgrade was not made (a plain GET, or a key the upgrade refused and the
+        // middleware answered already).
+        router.get("v1/assist") { _, _ -> Response in
+            Response(
+                status: .badRequest, headers: [.contentType: "application/json"],
+                body: ResponseBody(
+                    byteBuffer: ByteBuffer(
+                        string: #"{"error":"this path serves WebSocket sessions: send an Upgrade: websocket request"}"#)
+                )
+            )
         }
         router.get("metrics") { _, _ -> Response in
             Response(

@@ -51,6 +51,17 @@ public struct WireErrorCode: RawRepresentable, Hashable, Sendable, Codable, Cust
     public static let kvBudget = WireErrorCode("kv_budget")
     /// The session was idle too long; the server closes the connection after this frame.
     public static let idleTimeout = WireErrorCode("idle_timeout")
+    /// The connection's API key was revoked (the server re-read its key file) since the upgrade;
+    /// nothing is opened. Reconnect with a valid key.
+    public static let unauthorized = WireErrorCode("unauthorized")
+    /// A rate was exceeded: the key's tokens per minute or sessions opened per minute, or the
+    /// server's opens per minute. Nothing was applied; retry later.
+    public static let rateLimited = WireErrorCode("rate_limited")
+    /// The server holds its limit of rounds in flight (all sessions together); nothing was applied,
+    /// retry the round later.
+    public static let overloaded = WireErrorCode("overloaded")
+    /// A message larger than the server's frame cap; the server closes the connection after this frame.
+    public static let frameTooLarge = WireErrorCode("frame_too_large")
     /// A failure inside the server; the session is dropped, the client may re-open.
     public static let `internal` = WireErrorCode("internal")
 }

@@ -38,7 +38,7 @@ struct AssistedGenerate {
             let client = AssistedClient(
                 draft: setup.draft, draftName: setup.draftName,
                 tokenizer: setup.tokenizer, server: server, policy: policy, preemptive: preemptive,
-                proactive: proactive, security: security)
+                proactive: proactive, security: security, apiKey: inputs.apiKey)
             (result, text) = try await ClientRun.consume(client.generate(setup.request), json: inputs.json)
             reconnects = await client.verifier.reconnects
         }

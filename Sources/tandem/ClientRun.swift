@@ -51,7 +51,8 @@ enum ClientRun {
         let chat = AssistedChat(
             draft: setup.draft, draftName: setup.draftName, tokenizer: setup.tokenizer,
             configuration: ProxyConfiguration(
-                verification: verification, makePolicy: makePolicy, timeout: timeout, security: security),
+                verification: verification, makePolicy: makePolicy, timeout: timeout, security: security,
+                apiKey: inputs.apiKey),
             chatTemplate: turn.template)
         // As the token path does, a --max-tokens past the draft's context ends at the full context.
         let room = max(0, setup.draft.config.contextLength - setup.prompt.count)

@@ -18,7 +18,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
 
             Endpoints: POST /v1/verifiers, POST /v1/verifiers/ID/heartbeat, DELETE /v1/verifiers/ID, \
             GET /v1/verifiers?tokenizer_fingerprint=F&model_sha256=H (compatible, healthy verifiers, least loaded first; \
-            no secret needed), GET /health.
+            no secret needed), GET /health. Registration attempts are rate-limited per remote address \
+            (--registrations-per-minute, 429) and the registry holds at most --max-verifiers (503 when full).
 
             Examples:
               TANDEM_SECRET=s3cret tandem coordinator --port 8070
@@ -49,6 +50,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @OptionGroup(title: "TLS")
     var tls: TLSServerOptions
 
+    @OptionGroup(title: "Caps (docs/SECURITY.md)") var caps: CoordinatorCapOptions
+
     func run() async throws {
         var resolved: String?
         var identity: ServerTLS?
@@ -67,8 +70,12 @@ struct CoordinatorCommand: AsyncParsableCommand {
         guard let secret = resolved else { throw ExitCode.failure }
         var logger = Logger(label: "tandem.coordinator")
         logger.logLevel = .notice
-        let registry = VerifierRegistry(secret: secret, heartbeatTimeout: .milliseconds(Int64(heartbeatTimeout * 1000)))
-        let server = CoordinatorServer(registry: registry, host: host, port: port, logger: logger, tls: identity)
+        let registry = VerifierRegistry(
+            secret: secret, heartbeatTimeout: .milliseconds(Int64(heartbeatTimeout * 1000)),
+            capacity: caps.maxVerifiers)
+        let server = CoordinatorServer(
+            registry: registry, host: host, port: port, logger: logger,
+            throttle: RegistrationThrottle(attemptsPerMinute: caps.registrationsPerMinute), tls: identity)
         let host = self.host
         let scheme = identity == nil ? "http" : "https"
         try await reportingErrors {

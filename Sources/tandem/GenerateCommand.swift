@@ -62,6 +62,7 @@ struct GenerateCommand: AsyncParsableCommand {
             (p1 - p2) or entropy (1 - H/ln V); --route-budget caps the routed share of tokens. If the server
             does not answer within --route-timeout-ms (or is unreachable) the draft keeps its own token.
               tandem generate --draft Models/draft.gguf --server ws://127.0.0.1:8080 --mode route --threshold 0.4 --prompt "Return the"
+              TANDEM_API_KEY=… tandem generate --draft Models/draft.gguf --server ws://verifier:8080 --prompt "Return the"
               tandem generate --draft d.gguf --server ws://127.0.0.1:8080 --mode route --threshold 0.3 --score margin --route-budget 0.1 --json
 
             The target runs locally with --model (the library's target-only generator over the model in \
@@ -82,6 +83,8 @@ struct GenerateCommand: AsyncParsableCommand {
     @OptionGroup(title: "Remote target") var link: LinkOptions
 
     @OptionGroup(title: "Trust and integrity (remote target)") var clientSecurity: ClientSecurityOptions
+
+    @OptionGroup(title: "Verifier access") var key: APIKeyOption
 
     @Option(
         name: .long,
@@ -123,7 +126,7 @@ struct GenerateCommand: AsyncParsableCommand {
             let inputs = GenerateInputs(
                 options: options, chatOptions: chatOptions, parsedPrompt: try options.parsedTokenIDs(),
                 sampling: try sampling.parameters(), maxTokens: sampling.maxTokens, ignoreEos: sampling.ignoreEos,
-                json: output.json)
+                json: output.json, apiKey: key.resolved)
             switch plan {
             case .local:
                 try await LocalGenerate(inputs: inputs, cpu: cpu).run()
@@ -213,4 +216,6 @@ struct GenerateInputs {
     var maxTokens: Int
     var ignoreEos: Bool
     var json: Bool
+    /// The verifiers' API key (`--api-key` / `TANDEM_API_KEY`).
+    var apiKey: String? = nil
 }

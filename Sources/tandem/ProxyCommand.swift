@@ -38,6 +38,7 @@ struct ProxyCommand: AsyncParsableCommand {
               tandem proxy --draft Models/draft.gguf --local-only
               tandem proxy --draft d.gguf --server wss://verifier.example:8443 --ca ca.pem --require-sha256 HEX --verifier-secret S
               tandem proxy --draft d.gguf --server ws://h:8080 --tls-cert proxy.pem --tls-key proxy.key   # https:// for apps
+              TANDEM_API_KEY=… tandem proxy --draft Models/draft.gguf --server ws://verifier:8080   # a keyed verifier
               tandem proxy --draft d.gguf --server ws://h:8080 --model-name qwen2.5-coder-1.5b-instruct --model-name gpt-4o --strict-model-name
 
             The proxy answers to whatever model name a request sends and echoes it (llama.cpp's server does \
@@ -69,6 +70,8 @@ struct ProxyCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Use only verifiers whose model file has this SHA-256.", valueName: "hex"))
     var requireSha256: String?
+
+    @OptionGroup(title: "Verifier access") var upstreamKey: APIKeyOption
 
     @Option(
         name: .long, help: ArgumentHelp("Drafts per round: N, doubling or adaptive.", valueName: "N|doubling|adaptive"))
@@ -174,7 +177,7 @@ struct ProxyCommand: AsyncParsableCommand {
                     verification: verification,
                     makePolicy: { (try? WindowOption.policy(window)) ?? ConfidenceStoppingWindow() },
                     retryEveryTokens: retryEvery, timeout: .milliseconds(Int64(timeout * 1000)),
-                    security: try security()),
+                    security: try security(), apiKey: upstreamKey.resolved),
                 modelName: modelName.first, aliases: Array(modelName.dropFirst()),
                 acceptsAnyModelName: !strictModelName, chatFormat: format, host: host, port: port, logger: logger,
                 tls: identity)

@@ -59,7 +59,7 @@ struct ResilientGenerate {
         let client = ResilientClient(
             draft: setup.draft, draftName: setup.draftName, tokenizer: setup.tokenizer,
             directory: directory, policy: policy, requireSha256: required,
-            configuration: .init(retryEveryTokens: retryEvery))
+            configuration: .init(retryEveryTokens: retryEvery), apiKey: inputs.apiKey)
         var final: (GenerationResult, String)?
         var segments: [Segment] = []
         var count = 0

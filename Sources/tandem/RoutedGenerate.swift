@@ -30,7 +30,8 @@ struct RoutedGenerate {
         } else {
             let client = RoutedClient(
                 draft: setup.draft, draftName: setup.draftName,
-                tokenizer: setup.tokenizer, server: server, configuration: configuration, security: security)
+                tokenizer: setup.tokenizer, server: server, configuration: configuration, security: security,
+                apiKey: inputs.apiKey)
             (result, text) = try await ClientRun.consume(client.generate(setup.request), json: inputs.json)
         }
         if inputs.json {

@@ -41,11 +41,15 @@ struct ServeCommand: AsyncParsableCommand {
               TANDEM_SECRET=s3cret tandem serve --model Models/target.gguf --port 8081 --register http://127.0.0.1:8070
               tandem serve --model t.gguf --host 0.0.0.0 --port 8081 --register http://coord:8070 --secret s3cret --advertise ws://10.0.0.5:8081
               tandem serve --model t.gguf --tls-cert server.pem --tls-key server.key --register https://coord:8070 --ca ca.pem --secret s3cret --advertise wss://verifier.example:8081
+              tandem serve --model t.gguf --host 0.0.0.0 --api-keys keys.json --opens-per-minute 120
+              kill -HUP <pid>    # re-read keys.json (revoke a key without a restart)
 
             With --tls-cert/--tls-key the server speaks only wss:// and https:// (docs/SECURITY.md). With a \
             secret (--secret or TANDEM_SECRET) it signs its coordinator registration and answers each \
             open's nonce with a proof that it holds the secret, so clients given --verifier-secret can \
-            tell it from an impostor.
+            tell it from an impostor. Without --api-keys (or TANDEM_API_KEYS) the server listens on \
+            loopback only unless --insecure-open is given; with keys every /v1/assist upgrade and /v1/ \
+            request needs Authorization: Bearer KEY (401 otherwise), and each key's limits apply.
             """
     )
 
@@ -113,6 +117,12 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup(title: "Batching and KV memory")
     var engine: ServeEngineOptions
 
+    @OptionGroup(title: "Access (docs/SECURITY.md)")
+    var accessOptions: AccessOptions
+
+    @OptionGroup(title: "Caps (docs/SECURITY.md)")
+    var caps: ServeCapOptions
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0…65535") }
         guard maxSessions >= 1 else { throw ValidationError("--max-sessions must be ≥ 1") }
@@ -158,8 +168,11 @@ struct ServeCommand: AsyncParsableCommand {
         var loaded: (ServerTLS?, ClientTrust)?
         try reportingErrors { loaded = (try self.tls.load(), try trust.trust()) }
         guard let (tls, clientTrust) = loaded else { throw ExitCode.failure }
+        let access: ServerAccess
         do {
             try checkRegistrationOptions()
+            access = try accessOptions.access()
+            try access.checkBinding(host: host)
             var options = try ModelRunOptions.parse([])
             options.model = model
             options.threads = threads
@@ -184,14 +197,18 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw ErrorReport.exitCode(for: error)
         }
-        let limits = ServerLimits(
-            maxSessions: maxSessions, maxWindow: maxWindow, contextLength: maxContext,
-            idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))
+        let limits = caps.applied(
+            to: ServerLimits(
+                maxSessions: maxSessions, maxWindow: maxWindow, contextLength: maxContext,
+                idleTimeout: .milliseconds(Int64(idleTimeout * 1000))))
         var logger = Logger(label: "tandem.serve")
         logger.logLevel = .notice
         let server = VerifierServer(
             model: target, limits: limits, host: host, port: port, logger: logger,
-            security: ServerSecurity(tls: tls, secret: SharedSecret.resolve(secret).flatMap(VerifierSecret.init)))
+            security: ServerSecurity(tls: tls, secret: SharedSecret.resolve(secret).flatMap(VerifierSecret.init)),
+            access: access)
+        let reload = access.keys.map { KeyReloadSignal.install($0, logger: logger) }
+        defer { reload?.cancel() }
         let host = self.host
         let (ws, http) = tls == nil ? ("ws", "http") : ("wss", "https")
         let registration = registrationPlan(target: target, sha256: sha256, scheme: ws, trust: clientTrust)
@@ -203,6 +220,7 @@ struct ServeCommand: AsyncParsableCommand {
                 "tandem: serving \(target.id) (vocabulary \(target.vocabularySize), context \(target.contextLength)) "
                     + "at \(ws)://\(host):\(port)/v1/assist — health: \(http)://\(host):\(port)/health — sha256 \(sha256)"
             )
+            print("tandem: \(access.summary)")
             fflush(nil)
             portSink.yield(port)
             portSink.finish()

@@ -33,7 +33,7 @@ struct LearnedRouterTests {
             weights: [parityWeight, 0, 0, 0, 0], bias: bias)
     }
 
-    func run(_ router: LearnedRouter, session: some LanguageModelSession, verifier: ScriptedRouter) async throws
+    func run(_ router: LearnedRouter, session: sending some LanguageModelSession, verifier: ScriptedRouter) async throws
         -> GenerationResult
     {
         let generator = RoutedGenerator(

@@ -41,14 +41,14 @@ package func withServer<T>(
 package func withVerifierServer<T>(
     model: TargetModel = Toys.targetModel(), limits: ServerLimits = ServerLimits(),
     faults: FaultInjection = FaultInjection(), clock: any Clock<Duration> = ContinuousClock(),
-    security: ServerSecurity = ServerSecurity(),
+    security: ServerSecurity = ServerSecurity(), access: ServerAccess = ServerAccess(), logger: Logger? = nil,
     _ body: (VerifierServer, RunningServer) async throws -> T
 ) async throws -> T {
-    var logger = Logger(label: "test.server")
-    logger.logLevel = .warning
+    var quiet = Logger(label: "test.server")
+    quiet.logLevel = .warning
     let server = VerifierServer(
-        model: model, limits: limits, host: "127.0.0.1", port: 0, faults: faults, logger: logger, clock: clock,
-        security: security)
+        model: model, limits: limits, host: "127.0.0.1", port: 0, faults: faults, logger: logger ?? quiet,
+        clock: clock, security: security, access: access)
     let running = try await server.start()
     do {
         let value = try await body(server, running)
@@ -79,11 +79,12 @@ package struct RawConnection {
     package let link: WebSocketLink
     package let codec = WireCodec()
 
-    package static func connect(_ server: RunningServer) async throws -> RawConnection {
+    package static func connect(_ server: RunningServer, apiKey: String? = nil) async throws -> RawConnection {
         var logger = Logger(label: "test.raw")
         logger.logLevel = .warning
         return RawConnection(
-            link: try await WebSocketLink.connect(url: server.assistURL, timeout: .seconds(10), logger: logger))
+            link: try await WebSocketLink.connect(
+                url: server.assistURL, timeout: .seconds(10), logger: logger, apiKey: apiKey))
     }
 
     /// Sends a text frame and returns the decoded answer.
@@ -110,10 +111,11 @@ package func openMessage(
 }
 
 /// GET over loopback HTTP; returns status and body.
-package func httpGet(_ url: String) async throws -> (Int, String) {
+package func httpGet(_ url: String, authorization: String? = nil) async throws -> (Int, String) {
     guard let url = URL(string: url) else { throw URLError(.badURL) }
     var request = URLRequest(url: url)
     request.timeoutInterval = 10
+    if let authorization { request.setValue(authorization, forHTTPHeaderField: "Authorization") }
     let (data, response) = try await URLSession.shared.data(for: request)
     return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
 }

@@ -29,6 +29,7 @@ enum Bundled {
 /// Starts a verifier with the bundled target (OpenAI endpoints on) for the duration of `body`.
 func withVerifier<T>(
     limits: ServerLimits = ServerLimits(), faults: FaultInjection = FaultInjection(),
+    access: ServerAccess = ServerAccess(), clock: any Clock<Duration> = ContinuousClock(),
     _ body: (RunningServer, Model, Tokenizer, Model) async throws -> T
 ) async throws -> T {
     let (target, draft, tokenizer) = try Bundled.load()
@@ -36,7 +37,8 @@ func withVerifier<T>(
     logger.logLevel = .warning
     let model = TargetModel(model: target, id: "target.gguf", tokenizer: tokenizer)
     let running = try await VerifierServer(
-        model: model, limits: limits, host: "127.0.0.1", port: 0, faults: faults, logger: logger
+        model: model, limits: limits, host: "127.0.0.1", port: 0, faults: faults, logger: logger, clock: clock,
+        access: access
     ).start()
     do {
         let value = try await body(running, target, tokenizer, draft)
@@ -52,14 +54,15 @@ func withVerifier<T>(
 func withProxy<T>(
     draft: Model, tokenizer: Tokenizer, verification: ProxyVerification,
     makePolicy: @escaping @Sendable () -> any WindowPolicy = { ConfidenceStoppingWindow() },
-    aliases: [String] = [], acceptsAnyModelName: Bool = true,
+    aliases: [String] = [], acceptsAnyModelName: Bool = true, apiKey: String? = nil,
     _ body: (RunningProxy) async throws -> T
 ) async throws -> T {
     var logger = Logger(label: "test.openai.proxy")
     logger.logLevel = .warning
     let proxy = AssistedProxy(
         draft: draft, draftName: "draft.gguf", tokenizer: tokenizer,
-        configuration: ProxyConfiguration(verification: verification, makePolicy: makePolicy, timeout: .seconds(10)),
+        configuration: ProxyConfiguration(
+            verification: verification, makePolicy: makePolicy, timeout: .seconds(10), apiKey: apiKey),
         aliases: aliases, acceptsAnyModelName: acceptsAnyModelName, port: 0,
         logger: logger)
     let running = try await proxy.start()
@@ -92,10 +95,11 @@ struct HTTPAnswer {
     func decode<T: Decodable>(_ type: T.Type) throws -> T { try JSONDecoder().decode(T.self, from: body) }
 }
 
-func post(_ base: String, _ path: String, _ body: String) async throws -> HTTPAnswer {
+func post(_ base: String, _ path: String, _ body: String, apiKey: String? = nil) async throws -> HTTPAnswer {
     guard let url = URL(string: base + path) else { throw URLError(.badURL) }
     var request = URLRequest(url: url)
     request.httpMethod = "POST"
+    if let apiKey { request.setValue("Bearer \(apiKey)", forHTTPHeaderField: "Authorization") }
     request.setValue("application/json", forHTTPHeaderField: "Content-Type")
     request.httpBody = Data(body.utf8)
     request.timeoutInterval = 60
@@ -103,9 +107,10 @@ func post(_ base: String, _ path: String, _ body: String) async throws -> HTTPAn
     return HTTPAnswer(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: data)
 }
 
-func get(_ base: String, _ path: String) async throws -> HTTPAnswer {
+func get(_ base: String, _ path: String, apiKey: String? = nil) async throws -> HTTPAnswer {
     guard let url = URL(string: base + path) else { throw URLError(.badURL) }
     var request = URLRequest(url: url)
+    if let apiKey { request.setValue("Bearer \(apiKey)", forHTTPHeaderField: "Authorization") }
     request.timeoutInterval = 30
     let (data, response) = try await URLSession.shared.data(for: request)
     return HTTPAnswer(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: data)
