@@ -44,7 +44,10 @@ extension BenchRouteCommand {
             let configuration = try passAtOneConfiguration()
             let quiet = json
             let result = try await HumanEvalRouting(configuration).run { line in
-                if !quiet { print(line) }
+                if !quiet {
+                    print(line)
+                    fflush(stdout)
+                }
             }
             let header = """
                 # HumanEval pass@1 under token-level routing: \(result.draft) → \(result.target)

@@ -79,7 +79,10 @@ struct BenchRouterDataCommand: AsyncParsableCommand {
             let summary = try RouterDataExport(
                 draftPath: draft, targetPath: target, items: items, directory: out, threads: threads
             ).run { line in
-                if !quiet { print(line) }
+                if !quiet {
+                    print(line)
+                    fflush(stdout)
+                }
             }
             if json {
                 try JSONOutput.print(summary)
