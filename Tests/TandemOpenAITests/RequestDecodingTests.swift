@@ -39,6 +39,17 @@ struct RequestDecodingTests {
         }
     }
 
+    @Test("max_tokens near Int.max is refused for the context, not an overflow that stops the server")
+    func hugeMaxTokens() {
+        // Found by `tandem bench fuzz --target openai` (seed 1): prompt + max_tokens trapped in the
+        // error's message and took the whole verifier down.
+        let error = OpenAIError.contextLengthExceeded(
+            contextLength: 256, promptTokens: 5, maxTokens: Int.max, param: "prompt")
+        #expect(error.status == 400)
+        #expect(error.code == "context_length_exceeded")
+        #expect(error.message.contains("more than \(Int.max)"))
+    }
+
     @Test("wrong types name the field by its path")
     func paths() {
         #expect(
