@@ -14,8 +14,9 @@ import TandemTokenizer
 public struct LoadBenchmark: Sendable {
     /// Where the verifier is.
     public enum Server: Sendable {
-        /// Started here from a target model file, once uncapped and once with the cap.
-        case inProcess(targetPath: String, threads: Int)
+        /// Started here from a target model file, once uncapped and once with the cap, running the
+        /// engine as `serving` says (`.standard`: batching on, as `tandem serve` runs by default).
+        case inProcess(targetPath: String, threads: Int, serving: EngineServing = .standard)
         /// Already running: `ws://host:port` (or `http://`); `cappedURL` is a second one serving with
         /// `--max-sessions` at the cap (nil: no capped run); `pid` its process for RSS.
         case external(url: String, cappedURL: String?, pid: Int32?)
@@ -74,12 +75,12 @@ public struct LoadBenchmark: Sendable {
             websocket: [], uncappedAtCap: nil, capped: nil, http: [],
             cores: ProcessInfo.processInfo.activeProcessorCount, inProcess: false)
         switch server {
-        case .inProcess(let path, let threads):
+        case .inProcess(let path, let threads, let serving):
             report.inProcess = true
             let model = try Model(path: path, threads: threads)
             let tokenizer = try Tokenizer(gguf: model.file)
             let target = try TargetModel(
-                model: model, id: (path as NSString).lastPathComponent, tokenizer: tokenizer, serving: .standard)
+                model: model, id: (path as NSString).lastPathComponent, tokenizer: tokenizer, serving: serving)
             var logger = Logger(label: "tandem.bench.load")
             logger.logLevel = .critical
             let most = max(sessions.max() ?? 1, httpConcurrency.max() ?? 1, cap, cappedSessions)

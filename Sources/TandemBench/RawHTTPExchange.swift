@@ -14,7 +14,7 @@ import Foundation
 /// One HTTP/1.1 exchange of raw bytes over a fresh loopback TCP connection, with a deadline: the bytes
 /// go out exactly as given (a malformed request line, a lying `Content-Length`, invalid UTF-8), and the
 /// answer is read until the server closes, a complete response has arrived, or the deadline passes.
-/// Blocking sockets on a dispatch thread, so a slow server never blocks the caller's executor.
+/// Blocking sockets on a thread of their own, so a slow server never blocks the caller's executor.
 struct RawHTTPExchange: Sendable {
     /// How the exchange ended.
     enum Ending: Sendable, Equatable {
@@ -35,12 +35,15 @@ struct RawHTTPExchange: Sendable {
     func send(_ bytes: [UInt8], halfClose: Bool = false, timeout: Duration) async -> Ending {
         let host = host
         let port = port
+        // A thread of its own: on Linux Swift's concurrency pool is libdispatch's global queues, so a
+        // blocking exchange there would take a thread from the very server it waits for.
         return await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
+            let thread = Thread {
                 continuation.resume(
                     returning: Self.blockingExchange(
                         bytes, host: host, port: port, halfClose: halfClose, timeout: timeout))
             }
+            thread.start()
         }
     }
 

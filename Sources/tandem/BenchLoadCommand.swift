@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TandemBench
+import TandemServer
 
 /// `tandem bench load`: the verifier under load on loopback (WebSocket sessions, a capped run, the
 /// OpenAI completions endpoint).
@@ -36,6 +37,9 @@ struct BenchLoadCommand: AsyncParsableCommand {
 
     @Option(help: "Compute threads of the in-process server.")
     var threads = 1
+
+    @Option(help: "In-process server: most new positions in one batched pass (0: no batching), as tandem serve.")
+    var maxBatchPositions = EngineServing.standard.maxBatchPositions
 
     @Option(help: ArgumentHelp("A running verifier instead (ws://HOST:PORT).", valueName: "url"))
     var server: String?
@@ -95,6 +99,9 @@ struct BenchLoadCommand: AsyncParsableCommand {
         guard (1...200).contains(rounds) else { throw ValidationError("--rounds must be in 1…200") }
         guard (0...16).contains(window) else { throw ValidationError("--window must be in 0…16") }
         guard cap >= 0, cappedSessions >= 0 else { throw ValidationError("--cap and --capped-sessions must be ≥ 0") }
+        guard (0...65536).contains(maxBatchPositions) else {
+            throw ValidationError("--max-batch-positions must be in 0…65536")
+        }
         guard httpRequests >= 1, (1...256).contains(maxTokens), threads >= 1 else {
             throw ValidationError("--http-requests and --threads must be ≥ 1, --max-tokens in 1…256")
         }
@@ -112,7 +119,8 @@ struct BenchLoadCommand: AsyncParsableCommand {
         try await reportingErrors {
             let where_: LoadBenchmark.Server =
                 server.map { .external(url: $0, cappedURL: cappedServer, pid: serverPid) }
-                ?? .inProcess(targetPath: target, threads: threads)
+                ?? .inProcess(
+                    targetPath: target, threads: threads, serving: EngineServing(maxBatchPositions: maxBatchPositions))
             let benchmark = LoadBenchmark(
                 server: where_, sessions: Self.counts(sessions) ?? [], rounds: rounds, window: window, cap: cap,
                 cappedSessions: cappedSessions, httpConcurrency: Self.counts(httpConcurrency) ?? [],
@@ -145,7 +153,7 @@ struct BenchLoadCommand: AsyncParsableCommand {
             parts.append("--server \(server)")
             if let cappedServer { parts.append("--capped-server \(cappedServer)") }
         } else {
-            parts.append("--target \(target) --threads \(threads)")
+            parts.append("--target \(target) --threads \(threads) --max-batch-positions \(maxBatchPositions)")
         }
         parts.append(
             "--sessions \(sessions) --rounds \(rounds) --window \(window) --cap \(cap) --capped-sessions \(cappedSessions)"
