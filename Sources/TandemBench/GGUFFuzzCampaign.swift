@@ -202,27 +202,15 @@ public struct GGUFFuzzCampaign: Sendable {
         let sample = try Self.sample()
         let layout = Self.layout(sample)
         var report = FuzzReport(target: "gguf", seed: seed, start: start, ceilingSeconds: ceilingSeconds)
-        let clock = ContinuousClock()
-        let began = clock.now
-        var index = start
-        while index < start + inputs {
-            let end = min(start + inputs, index + 1000)
-            progress.batch(target: "gguf", seed: seed, start: index, end: end)
-            for i in index..<end {
-                let (mutation, bytes) = Self.input(i, seed: seed, sample: sample, layout: layout)
-                let t0 = clock.now
-                let outcome = Self.load(bytes)
-                report.record(index: i, mutation: mutation.rawValue, seconds: (clock.now - t0).seconds)
-                switch outcome {
-                case .parsed: report.accepted += 1
-                case .refused: report.refused += 1
-                case .failed(let why): report.fail("input \(i) (\(mutation.rawValue)): \(why)")
-                }
+        let loop = FuzzLoop(target: "gguf", seed: seed, start: start, inputs: inputs, batch: 1000, progress: progress)
+        loop.run(into: &report) { i in
+            let (mutation, bytes) = Self.input(i, seed: seed, sample: sample, layout: layout)
+            switch Self.load(bytes) {
+            case .parsed: return (mutation.rawValue, .accepted)
+            case .refused: return (mutation.rawValue, .refused)
+            case .failed(let why): return (mutation.rawValue, .failed(why))
             }
-            index = end
         }
-        report.totalSeconds = (clock.now - began).seconds
-        progress.finished(target: "gguf", seed: seed, inputs: report.inputs)
         return report
     }
 }

@@ -82,7 +82,6 @@ public struct ServerFuzzCampaign: Sendable {
             throw error
         }
         await server.stop()
-        progress.finished(target: "server", seed: seed, inputs: report.inputs)
         return report
     }
 
@@ -98,7 +97,6 @@ public struct ServerFuzzCampaign: Sendable {
     private func campaign(
         server: RunningServer, reference: [[Int]], logger: Logger, report: inout FuzzReport
     ) async throws {
-        let clock = ContinuousClock()
         // Warm-up: one good generation before RSS is read, so "before" includes the code paths and caches.
         let warm = try await wellBehavedRun(server: server, index: 0)
         if warm != reference[0] { report.fail("well-behaved warm-up differs from the target's greedy output") }
@@ -130,28 +128,20 @@ public struct ServerFuzzCampaign: Sendable {
         var hostile = HostileConnection(
             server: server, fingerprint: target.fingerprint, vocabularySize: target.vocabularySize,
             timeout: .milliseconds(Int64(ceilingSeconds * 1000)), logger: logger)
-        let began = clock.now
-        var index = start
-        while index < start + inputs {
-            let end = min(start + inputs, index + 500)
-            progress.batch(target: "server", seed: seed, start: index, end: end)
-            for i in index..<end {
-                var rng = SplitMix64(seed: seed ^ (UInt64(truncatingIfNeeded: i) &* 0xA24B_AED4_963E_E407))
-                let t0 = clock.now
-                let (label, outcome) = await hostile.step(i, generator: generator, rng: &rng)
-                report.record(index: i, mutation: label, seconds: (clock.now - t0).seconds)
-                switch outcome {
-                case .accepted: report.accepted += 1
-                case .refused: report.refused += 1
-                case .failed(let why): report.fail("input \(i) (\(label)): \(why)")
-                }
-            }
+        let loop = FuzzLoop(target: "server", seed: seed, start: start, inputs: inputs, batch: 500, progress: progress)
+        await loop.run(into: &report) { end, report in
             let rss = residentBytes() ?? 0
             rssPeak = max(rssPeak, rss)
             report.extra[String(format: "rss_mb_at_%06d", end)] = Double(rss) / 1_048_576
-            index = end
+        } step: { i in
+            var rng = SplitMix64(seed: seed ^ (UInt64(truncatingIfNeeded: i) &* 0xA24B_AED4_963E_E407))
+            let (label, outcome) = await hostile.step(i, generator: generator, rng: &rng)
+            switch outcome {
+            case .accepted: return (label, .accepted)
+            case .refused: return (label, .refused)
+            case .failed(let why): return (label, .failed(why))
+            }
         }
-        report.totalSeconds = (clock.now - began).seconds
         await hostile.close()
 
         // Let the well-behaved client finish the generation it is in, then read its tally.

@@ -25,28 +25,15 @@ public struct WireFuzzCampaign: Sendable {
         let generator = WireFuzzInputs(seed: seed)
         let codec = WireCodec()
         var report = FuzzReport(target: "wire", seed: seed, start: start, ceilingSeconds: ceilingSeconds)
-        let clock = ContinuousClock()
-        let began = clock.now
-        let batch = 1000
-        var index = start
-        while index < start + inputs {
-            let end = min(start + inputs, index + batch)
-            progress.batch(target: "wire", seed: seed, start: index, end: end)
-            for i in index..<end {
-                let input = generator.input(i)
-                let t0 = clock.now
-                let outcome = Self.decode(input.bytes, codec: codec)
-                report.record(index: i, mutation: input.mutation.rawValue, seconds: (clock.now - t0).seconds)
-                switch outcome {
-                case .decoded: report.accepted += 1
-                case .refused: report.refused += 1
-                case .failed(let why): report.fail("input \(i) (\(input.mutation.rawValue) \(input.kind)): \(why)")
-                }
+        let loop = FuzzLoop(target: "wire", seed: seed, start: start, inputs: inputs, batch: 1000, progress: progress)
+        loop.run(into: &report) { i in
+            let input = generator.input(i)
+            switch Self.decode(input.bytes, codec: codec) {
+            case .decoded: return (input.mutation.rawValue, .accepted)
+            case .refused: return (input.mutation.rawValue, .refused)
+            case .failed(let why): return (input.mutation.rawValue, .failed("\(input.kind): \(why)"))
             }
-            index = end
         }
-        report.totalSeconds = (clock.now - began).seconds
-        progress.finished(target: "wire", seed: seed, inputs: report.inputs)
         return report
     }
 

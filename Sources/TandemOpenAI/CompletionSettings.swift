@@ -48,7 +48,8 @@ public struct CompletionSettings: Sendable, Equatable {
         }
         self.temperature = temperature
         let topP = s.topP ?? 1
-        guard topP.isFinite, topP > 0, topP <= 1 else {
+        // The sampler works in Float: a positive Double that rounds to Float 0 (4.9e-324) is 0 there.
+        guard topP.isFinite, Float(topP) > 0, topP <= 1 else {
             throw .invalidValue("top_p", "expected a value in (0, 1], but got \(topP) instead.")
         }
         self.topP = topP
@@ -63,7 +64,7 @@ public struct CompletionSettings: Sendable, Equatable {
         }
         self.minP = minP
         let penalty = s.repetitionPenalty ?? 1
-        guard penalty.isFinite, penalty > 0, penalty <= 10 else {
+        guard penalty.isFinite, Float(penalty) > 0, penalty <= 10 else {
             throw .invalidValue(
                 "repetition_penalty", "expected a value in (0, 10], but got \(penalty) instead.")
         }

@@ -79,7 +79,11 @@ public struct OpenAIError: Error, Sendable, Equatable, CustomStringConvertible {
     ) -> OpenAIError {
         let requested =
             maxTokens.map {
-                "However, you requested \(promptTokens + $0) tokens (\(promptTokens) in the \(param), \($0) in the completion)."
+                // The request chooses max_tokens: near Int.max the sum must not trap (it crashed the server).
+                let (total, overflow) = promptTokens.addingReportingOverflow($0)
+                let sum = overflow ? "more than \(Int.max)" : "\(total)"
+                return
+                    "However, you requested \(sum) tokens (\(promptTokens) in the \(param), \($0) in the completion)."
             } ?? "However, your \(param) resulted in \(promptTokens) tokens, which leaves no room for a completion."
         return OpenAIError(
             status: 400,

@@ -58,6 +58,9 @@ public struct OpenAIRoutes: Sendable {
                 body = try await request.body.collect(upTo: maxBodyBytes)
             } catch is NIOTooManyBytesError {
                 throw OpenAIError.bodyTooLarge(limit: maxBodyBytes)
+            } catch {
+                // The body ended before its Content-Length (the client shut its side): a bad request.
+                throw OpenAIError.invalidJSON("the request body ended before its declared length")
             }
             let prepared = try prepare(Data(buffer: body))
             let events = EventSource(try backend.generate(prepared.session, stopStrings: prepared.stopStrings))

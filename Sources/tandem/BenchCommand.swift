@@ -9,7 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
         subcommands: [
             BenchEngineCommand.self, BenchKernelsCommand.self, BenchLinkCommand.self, BenchAssistCommand.self,
             BenchRouteCommand.self, BenchPreemptCommand.self, BenchKVCommand.self, BenchBatchCommand.self,
-            BenchFuzzCommand.self, BenchRouterDataCommand.self,
+            BenchFuzzCommand.self, BenchLoadCommand.self, BenchRouterDataCommand.self,
         ]
     )
 }

@@ -11,7 +11,7 @@ struct BenchFuzzCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fuzz",
         abstract:
-            "Feed seeded hostile input to the wire codec, a live verifier, or the GGUF reader; count crashes and hangs.",
+            "Feed seeded hostile input to the wire codec, a live verifier, its OpenAI endpoints, or the GGUF reader; count crashes and hangs.",
         discussion: """
             Every input is deterministic: input INDEX of --seed S is always the same bytes, so a finding replays \
             with --seed S --start INDEX --inputs 1. Before each batch the run writes --progress FILE naming the \
@@ -24,6 +24,13 @@ struct BenchFuzzCommand: AsyncParsableCommand {
             server: a verifier with --target on 127.0.0.1:0; one connection sends hostile frames and wrong-order \
             sequences (round before open, replayed rounds, double open, huge windows) while a client with \
             --draft keeps generating greedily and must match the target's own greedy output. Reports RSS.
+            openai: a verifier with --target-model on 127.0.0.1:0; requests built from the OpenAPI description \
+            --spec (docs/openai-subset.json), mutated (wrong types, missing/extra/duplicate fields, huge and \
+            boundary numbers, NaN strings, deep nesting, huge strings, invalid UTF-8, token ids out of range, \
+            wrong content types, truncated and short bodies, random bytes, bad methods, paths and HTTP framing), \
+            one connection each. Every answer must be an OpenAI error or a completion fitting the description \
+            (5xx and no answer are failures); every --check-every inputs a greedy request must get its text \
+            from before the run. Reports RSS.
             gguf:   a small valid GGUF mutated in header, metadata and tensor infos through GGUFFile: each must \
             parse or be refused with a GGUFError.
 
@@ -32,16 +39,17 @@ struct BenchFuzzCommand: AsyncParsableCommand {
             Examples:
               tandem bench fuzz --target wire --inputs 100000 --seed 1
               tandem bench fuzz --target server --inputs 10000 --seed 1 --json
+              tandem bench fuzz --target openai --inputs 10000 --seed 1 --json
               tandem bench fuzz --target gguf --inputs 100000 --seed 1 --progress /tmp/fuzz.progress
               tandem bench fuzz --target wire --seed 1 --start 4321 --inputs 1     # replay one input
             """
     )
 
     enum Target: String, ExpressibleByArgument, CaseIterable {
-        case wire, server, gguf
+        case wire, server, openai, gguf
     }
 
-    @Option(help: "What to fuzz: wire, server or gguf.")
+    @Option(help: "What to fuzz: wire, server, openai or gguf.")
     var target: Target = .wire
 
     @Option(help: "Number of inputs.")
@@ -59,7 +67,13 @@ struct BenchFuzzCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("File naming the batch being run (read it after a crash).", valueName: "file"))
     var progress: String?
 
-    @Option(help: ArgumentHelp("server: the target model.", valueName: "file"))
+    @Option(help: ArgumentHelp("openai: the OpenAPI description the requests are built from.", valueName: "file"))
+    var spec = "docs/openai-subset.json"
+
+    @Option(help: "openai: a well-behaved request every this many inputs.")
+    var checkEvery = 25
+
+    @Option(help: ArgumentHelp("server, openai: the target model.", valueName: "file"))
     var targetModel = "Models/target.gguf"
 
     @Option(help: ArgumentHelp("server: the well-behaved client's draft model.", valueName: "file"))
@@ -74,6 +88,7 @@ struct BenchFuzzCommand: AsyncParsableCommand {
     func validate() throws {
         guard inputs >= 0, start >= 0 else { throw ValidationError("--inputs and --start must be ≥ 0") }
         if let ceiling, !(ceiling > 0) { throw ValidationError("--ceiling must be > 0 seconds") }
+        guard checkEvery >= 1 else { throw ValidationError("--check-every must be ≥ 1") }
     }
 
     func run() async throws {
@@ -100,6 +115,11 @@ struct BenchFuzzCommand: AsyncParsableCommand {
         case .gguf:
             return try GGUFFuzzCampaign(
                 seed: seed, start: start, inputs: inputs, ceilingSeconds: ceiling ?? 1, progress: progress
+            ).run()
+        case .openai:
+            return try await OpenAIFuzzCampaign(
+                targetPath: targetModel, spec: try OpenAPISubset(path: spec), seed: seed, start: start,
+                inputs: inputs, ceilingSeconds: ceiling ?? 10, checkEvery: checkEvery, progress: progress
             ).run()
         case .server:
             let target = try Model(path: targetModel, threads: threads)

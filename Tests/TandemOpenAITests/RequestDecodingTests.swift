@@ -26,6 +26,30 @@ struct RequestDecodingTests {
         #expect(!s.stream && !s.includeUsage)
     }
 
+    @Test("a top_p or repetition_penalty that is positive as a Double but 0 as the sampler's Float is refused")
+    func denormals() throws {
+        // Found by `tandem bench fuzz --target openai`: 4.9e-324 passed the check, the sampler saw 0.0,
+        // and the request ended in a 500 instead of a 400.
+        for field in ["top_p", "repetition_penalty"] {
+            let r = try Self.chat(#"{"messages":[{"role":"user","content":"x"}],"\#(field)":4.9e-324}"#)
+            #expect(throws: OpenAIError.self) {
+                _ = try CompletionSettings(
+                    sampling: r.sampling, maxTokens: nil, stream: nil, streamOptions: nil)
+            }
+        }
+    }
+
+    @Test("max_tokens near Int.max is refused for the context, not an overflow that stops the server")
+    func hugeMaxTokens() {
+        // Found by `tandem bench fuzz --target openai` (seed 1): prompt + max_tokens trapped in the
+        // error's message and took the whole verifier down.
+        let error = OpenAIError.contextLengthExceeded(
+            contextLength: 256, promptTokens: 5, maxTokens: Int.max, param: "prompt")
+        #expect(error.status == 400)
+        #expect(error.code == "context_length_exceeded")
+        #expect(error.message.contains("more than \(Int.max)"))
+    }
+
     @Test("wrong types name the field by its path")
     func paths() {
         #expect(
