@@ -196,6 +196,7 @@ public struct WebSocketLoadDriver: Sendable {
             case .reconnectsExhausted: return "client.reconnects_exhausted"
             case .unexpectedMessage: return "client.unexpected_message"
             case .concurrentReceive: return "client.concurrent_receive"
+            case .tlsFailed: return "client.tls_failed"
             }
         default: return "other.\(type(of: error))"
         }

@@ -46,7 +46,7 @@ extension BenchRouteCommand {
             let result = try await HumanEvalRouting(configuration).run { line in
                 if !quiet {
                     print(line)
-                    fflush(stdout)
+                    fflush(nil)
                 }
             }
             let header = """

@@ -81,7 +81,7 @@ struct BenchRouterDataCommand: AsyncParsableCommand {
             ).run { line in
                 if !quiet {
                     print(line)
-                    fflush(stdout)
+                    fflush(nil)
                 }
             }
             if json {
