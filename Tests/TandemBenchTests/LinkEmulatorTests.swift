@@ -53,9 +53,10 @@ import Testing
                 + "timer late by \(Self.milliseconds(counters.meanReleaseLateness)) ms on average, "
                 + "\(Self.milliseconds(counters.maxReleaseLateness)) ms at most over \(counters.releases) releases")
         #expect(sorted[0] >= rtt * 0.95, "a round trip was faster than the link allows")
-        // The exact schedule is pinned by the LinkSchedule tests; on the wall clock, a loaded 2-core CI
-        // runner (the other suites run in parallel) can delay any sample, so only a stalled path fails.
-        #expect(sorted[0] <= rtt + 200, "even the fastest round trip (\(sorted[0]) ms) is far above \(rtt) ms")
+        // The exact schedule is pinned by the LinkSchedule tests (on a manual clock); on the wall clock a
+        // loaded 2-core machine delayed even the fastest of these samples by 270 ms, so this only catches a
+        // stalled path (a speed check belongs in a benchmark, not here).
+        #expect(sorted[0] <= rtt + 5000, "even the fastest round trip (\(sorted[0]) ms) stalled")
     }
 
     @Test func bandwidthPacesABulkTransfer() async throws {
