@@ -61,16 +61,20 @@ public struct HumanEvalRouting: Sendable {
         public var maxTokens: Int
         public var threads: Int
         public var stops: [String]
-        /// Where completions are saved as they are made (and resumed from); nil keeps them in memory.
+        /// Where completions are saved as they are made (and resumed from), in a folder per prompt
+        /// format; nil keeps them in memory.
         public var workDirectory: String?
         public var executor: HumanEvalExecutor
+        /// How the problems are put to the models.
+        public var format: HumanEvalPromptFormat
 
         public init(
             targetPath: String, draftPath: String, problems: [HumanEvalProblem], settings: [Setting],
             router: LearnedRouter? = nil, maxTokens: Int = 384, threads: Int = 1,
             stops: [String] = HumanEvalRouting.defaultStops, workDirectory: String? = nil,
-            executor: HumanEvalExecutor = HumanEvalExecutor()
+            executor: HumanEvalExecutor = HumanEvalExecutor(), format: HumanEvalPromptFormat = .raw
         ) {
+            self.format = format
             self.targetPath = targetPath
             self.draftPath = draftPath
             self.problems = problems
@@ -144,7 +148,8 @@ public struct HumanEvalRouting: Sendable {
         let draft = try Model(path: c.draftPath, threads: c.threads)
         let tokenizer = try Tokenizer(gguf: draft.file)
         let targetTokenizer = try Tokenizer(gguf: target.file)
-        let stopStrings = StopStrings(c.stops) { (try? tokenizer.decode($0, skipSpecial: true)) ?? "" }
+        let stops = c.stops + c.format.extraStops
+        let stopStrings = StopStrings(stops) { (try? tokenizer.decode($0, skipSpecial: true)) ?? "" }
 
         var logger = Logger(label: "tandem.bench.route.humaneval")
         logger.logLevel = .critical
@@ -169,12 +174,12 @@ public struct HumanEvalRouting: Sendable {
                     setting, draft: draft, target: target, tokenizer: tokenizer, port: server?.port)
                 for problem in todo {
                     let request = SessionRequest(
-                        prompt: tokenizer.encode(problem.prompt, parseSpecial: true), maxTokens: c.maxTokens,
+                        prompt: try c.format.promptIDs(problem, tokenizer: tokenizer), maxTokens: c.maxTokens,
                         stopTokens: tokenizer.endOfGenerationIDs)
                     let result = try await generator(request, stopStrings)
                     let text = try tokenizer.decode(result.tokens, skipSpecial: true)
                     let record = Record(
-                        taskID: problem.taskID, completion: Self.cut(text, at: c.stops), counters: result.counters)
+                        taskID: problem.taskID, completion: Self.cut(text, at: stops), counters: result.counters)
                     records.append(record)
                     try save(record, setting)
                     let stats = result.stats
@@ -204,8 +209,8 @@ public struct HumanEvalRouting: Sendable {
         let numbers = c.problems.map(\.number)
         return HumanEvalRoutingReport(
             target: (c.targetPath as NSString).lastPathComponent, draft: (c.draftPath as NSString).lastPathComponent,
-            problems: HumanEvalRoutingReport.describe(numbers), maxTokens: c.maxTokens, stops: c.stops,
-            networkIsolated: isolated, settings: results)
+            problems: HumanEvalRoutingReport.describe(numbers), maxTokens: c.maxTokens, stops: stops,
+            networkIsolated: isolated, settings: results, format: c.format)
     }
 
     /// `text` up to the first of `stops` (all of it when none occurs).
@@ -250,7 +255,7 @@ public struct HumanEvalRouting: Sendable {
                 draft: draft, draftName: (self.configuration.draftPath as NSString).lastPathComponent,
                 tokenizer: tokenizer, server: "ws://127.0.0.1:\(port)", configuration: configuration,
                 timeout: .seconds(600))
-            let stops = self.configuration.stops
+            let stops = self.configuration.stops + self.configuration.format.extraStops
             return { request, _ in
                 var final: GenerationResult?
                 for try await event in client.generate(request, stopStrings: stops) {
@@ -263,7 +268,10 @@ public struct HumanEvalRouting: Sendable {
     }
 
     private func recordsPath(_ setting: Setting) -> String? {
-        configuration.workDirectory.map { ($0 as NSString).appendingPathComponent(setting.name + ".jsonl") }
+        configuration.workDirectory.map {
+            (($0 as NSString).appendingPathComponent(configuration.format.rawValue) as NSString)
+                .appendingPathComponent(setting.name + ".jsonl")
+        }
     }
 
     /// The setting's saved records (none without a work directory). A torn last line (an interrupted

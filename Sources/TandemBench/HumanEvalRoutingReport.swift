@@ -62,9 +62,11 @@ public struct HumanEvalRoutingReport: Sendable, Codable {
     /// Whether the generated programs ran without network (`unshare -rn`).
     public var networkIsolated: Bool
     public var settings: [SettingResult]
+    /// How the problems were put to the models.
+    public var format: HumanEvalPromptFormat
 
     enum CodingKeys: String, CodingKey {
-        case target, draft, problems, stops, settings
+        case target, draft, problems, stops, settings, format
         case maxTokens = "max_tokens"
         case networkIsolated = "network_isolated"
     }

@@ -47,8 +47,14 @@ public struct RouterDataExport: Sendable {
     public var items: [Item]
     public var directory: String
     public var threads: Int
+    /// How the problems were put to the draft when it wrote the completions.
+    public var format: HumanEvalPromptFormat
 
-    public init(draftPath: String, targetPath: String, items: [Item], directory: String, threads: Int = 1) {
+    public init(
+        draftPath: String, targetPath: String, items: [Item], directory: String, threads: Int = 1,
+        format: HumanEvalPromptFormat = .raw
+    ) {
+        self.format = format
         self.draftPath = draftPath
         self.targetPath = targetPath
         self.items = items
@@ -96,7 +102,7 @@ public struct RouterDataExport: Sendable {
         var rowProblems: [Int] = []
         var agreed = 0
         for (index, item) in items.enumerated() {
-            let prompt = tokenizer.encode(item.problem.prompt, parseSpecial: true)
+            let prompt = try format.promptIDs(item.problem, tokenizer: tokenizer)
             let completion = tokenizer.encode(item.completion, addBOS: false)
             guard !prompt.isEmpty, !completion.isEmpty else { continue }
             // Rows predicting each completion token: the prompt's last position, then the completion's.

@@ -34,7 +34,16 @@ struct RoutePassAtOneOptions: ParsableArguments {
 
     @Flag(name: .customLong("no-baselines"), help: "Skip the draft-alone and target-alone settings.")
     var noBaselines = false
+
+    @Option(
+        name: .customLong("humaneval-format"),
+        help: ArgumentHelp(
+            "raw: the prompt to continue (base models); chat: asked in the chat template, the answer opened with the prompt (instruct models).",
+            valueName: "raw|chat"))
+    var format: HumanEvalPromptFormat = .chat
 }
+
+extension HumanEvalPromptFormat: ExpressibleByArgument {}
 
 extension BenchRouteCommand {
     func runPassAtOne() async throws {
@@ -52,7 +61,7 @@ extension BenchRouteCommand {
             let header = """
                 # HumanEval pass@1 under token-level routing: \(result.draft) → \(result.target)
 
-                Problems \(result.problems) (thresholds calibrated and the router trained on 0–79 only), greedy, at most \
+                Problems \(result.problems) (thresholds calibrated and the router trained on 0–79 only), \(result.format.rawValue) prompts, greedy, at most \
                 \(result.maxTokens) tokens, stopping at \(result.stops.map { "`\($0.replacingOccurrences(of: "\n", with: "\\n"))`" }.joined(separator: " ")); \
                 \(threads) thread(s) per model; verifier on loopback. Measured \(ISO8601DateFormatter().string(from: Date())) on \
                 \(BenchMachine.describe()).
@@ -125,6 +134,6 @@ extension BenchRouteCommand {
         return HumanEvalRouting.Configuration(
             targetPath: target, draftPath: draft, problems: problems, settings: settings, router: router,
             maxTokens: maxTokens, threads: threads, workDirectory: passAtOne.workDirectory,
-            executor: HumanEvalExecutor(problemsFile: promptSource.humanevalFile))
+            executor: HumanEvalExecutor(problemsFile: promptSource.humanevalFile), format: passAtOne.format)
     }
 }

@@ -18,7 +18,7 @@ struct BenchRouterDataCommand: AsyncParsableCommand {
             Examples:
               tandem bench route --pass-at-1 --humaneval --problems 0-79 --only draft-alone --work-dir bench/work/tune \\
                 --draft qwen2.5-coder-0.5b-instruct --target qwen2.5-coder-1.5b-instruct
-              tandem bench router-data --completions bench/work/tune/draft-alone.jsonl --out bench/work/router-data \\
+              tandem bench router-data --completions bench/work/tune/chat/draft-alone.jsonl --out bench/work/router-data \\
                 --draft qwen2.5-coder-0.5b-instruct --target qwen2.5-coder-1.5b-instruct
             """
     )
@@ -49,6 +49,12 @@ struct BenchRouterDataCommand: AsyncParsableCommand {
     @Option(help: "Compute threads per model.")
     var threads = 1
 
+    @Option(
+        name: .customLong("humaneval-format"),
+        help: ArgumentHelp(
+            "How the completions' prompts were put to the draft (as bench route --pass-at-1).", valueName: "raw|chat"))
+    var format: HumanEvalPromptFormat = .chat
+
     @Flag(help: "Print the summary as JSON.")
     var json = false
 
@@ -77,7 +83,7 @@ struct BenchRouterDataCommand: AsyncParsableCommand {
             }
             let quiet = json
             let summary = try RouterDataExport(
-                draftPath: draft, targetPath: target, items: items, directory: out, threads: threads
+                draftPath: draft, targetPath: target, items: items, directory: out, threads: threads, format: format
             ).run { line in
                 if !quiet {
                     print(line)

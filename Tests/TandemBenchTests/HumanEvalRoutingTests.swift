@@ -18,6 +18,12 @@ struct HumanEvalRoutingTests {
         #expect(HumanEvalRouting.cut("", at: stops) == "")
     }
 
+    @Test("the chat format opens the assistant's answer with a code fence and the prompt")
+    func chatFormat() throws {
+        #expect(HumanEvalPromptFormat.chat.extraStops == ["\n```"])
+        #expect(HumanEvalPromptFormat.raw.extraStops.isEmpty)
+    }
+
     @Test("calibration files give routed settings; bad ones are refused with a reason")
     func calibration() throws {
         let good =
@@ -64,7 +70,7 @@ struct HumanEvalRoutingTests {
                 Self.result(.init(mode: .targetAlone), passed: 3, of: 4),
                 Self.result(routed, passed: 2, of: 4, routed: 8),
                 Self.result(wide, passed: 3, of: 4, routed: 30),
-            ])
+            ], format: .chat)
         #expect(report.settings[2].routedFraction == 0.08)
         #expect(report.bestWithinBar?.name == "route-top-prob-10", "the 30 % setting is over the bar")
         #expect(report.gapClosed(report.settings[2]) == 0.5)

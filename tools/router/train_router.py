@@ -40,13 +40,15 @@ def load(directory):
     return meta, x.reshape(rows, width).astype(np.float64), y.astype(np.float64), np.array(meta["row_problems"])
 
 
-def fit(x, y, l2, iterations=25):
-    """Logistic regression with an L2 penalty on the weights (not the bias), by Newton's method."""
+def fit(x, y, l2, free=0, iterations=25):
+    """Logistic regression by Newton's method, with an L2 penalty on the weights except the last
+    `free` features' and the bias (the draft's own scores stay unpenalised, so a strong penalty falls
+    back to a regression on them rather than to a constant)."""
     n, d = x.shape
     a = np.hstack([x, np.ones((n, 1))])
     w = np.zeros(d + 1)
     penalty = np.full(d + 1, l2)
-    penalty[-1] = 0
+    penalty[d - free:] = 0
     for _ in range(iterations):
         p = 1 / (1 + np.exp(-np.clip(a @ w, -30, 30)))
         gradient = a.T @ (p - y) + penalty * w
@@ -91,7 +93,7 @@ def main():
     parser.add_argument("--calibration", required=True, help="where to write the thresholds JSON")
     parser.add_argument("--budgets", default="0.05,0.10,0.25", help="shares of tokens to route (default 0.05,0.10,0.25)")
     parser.add_argument("--val-from", type=int, default=64, help="first held-out problem for choosing L2 (default 64)")
-    parser.add_argument("--l2", default="1,10,100,1000", help="regularisation strengths to try")
+    parser.add_argument("--l2", default="10,100,1000,10000,100000", help="penalties on the hidden-state weights to try")
     args = parser.parse_args()
 
     meta, x, y, problems = load(args.data)
@@ -109,7 +111,7 @@ def main():
     mean, scale = standardise(x[train])
     best = None
     for l2 in [float(v) for v in args.l2.split(",")]:
-        w, b = fit((x[train] - mean) / scale, y[train], l2)
+        w, b = fit((x[train] - mean) / scale, y[train], l2, free=len(scores))
         value = auc(predict(x[val], mean, scale, w, b), disagree[val])
         report["l2"][str(l2)] = value
         if best is None or value > best[1]:
@@ -118,7 +120,7 @@ def main():
     report["held_out_auc"]["learned"] = best[1]
 
     mean, scale = standardise(x)
-    w, b = fit((x - mean) / scale, y, best[0])
+    w, b = fit((x - mean) / scale, y, best[0], free=len(scores))
     router = {"hidden_size": hidden, "mean": mean.astype(np.float32).tolist(),
               "scale": scale.astype(np.float32).tolist(), "weights": w.astype(np.float32).tolist(),
               "bias": float(b)}
