@@ -25,14 +25,15 @@ public struct ExitLayerBenchmark: Sendable {
         public var window: String
         public var maxTokens: Int
         public var threads: Int
-        /// Keep layer `hiddenLayer`'s and the last layer's hidden states of every verified row, and
-        /// write them to `hiddenOut` (float32 rows, `hiddenOut + ".tokens"` int32 final argmaxes).
-        public var hiddenLayer: Int?
+        /// Keep the hidden states at `hiddenLayers` and at the last layer of every prompt row and verified
+        /// row, and write them under `hiddenOut`: `hiddenOut.L<n>.f32` per layer (float32 rows) and
+        /// `hiddenOut.tokens` (int32 final argmaxes).
+        public var hiddenLayers: [Int]
         public var hiddenOut: String?
 
         public init(
             draftPath: String, targetPath: String, exitHeadPath: String? = nil, prompts: [String], layers: [Int] = [],
-            window: String = "adaptive", maxTokens: Int = 48, threads: Int = 1, hiddenLayer: Int? = nil,
+            window: String = "adaptive", maxTokens: Int = 48, threads: Int = 1, hiddenLayers: [Int] = [],
             hiddenOut: String? = nil
         ) {
             self.draftPath = draftPath
@@ -43,7 +44,7 @@ public struct ExitLayerBenchmark: Sendable {
             self.window = window
             self.maxTokens = maxTokens
             self.threads = threads
-            self.hiddenLayer = hiddenLayer
+            self.hiddenLayers = hiddenLayers
             self.hiddenOut = hiddenOut
         }
     }
@@ -51,20 +52,22 @@ public struct ExitLayerBenchmark: Sendable {
     /// What one run found.
     public struct Results: Sendable, Codable {
         public var tally: ExitLayerTally
-        /// The target's block count.
+        /// The target's block count and hidden width.
         public var layerCount: Int
+        public var embeddingLength: Int
         public var prompts: Int
         public var tokens: Int
         public var window: String
         /// The layer of the trained exit head in use (from the model file or the side file), if any.
         public var trainedHeadLayer: Int?
         public var exitHead: String?
-        /// Hidden-state rows written (with `hiddenLayer`).
+        /// Hidden-state rows written (with `hiddenLayers`).
         public var hiddenRows: Int
 
         enum CodingKeys: String, CodingKey {
             case tally, prompts, tokens, window
             case layerCount = "layer_count"
+            case embeddingLength = "embedding_length"
             case trainedHeadLayer = "trained_head_layer"
             case exitHead = "exit_head"
             case hiddenRows = "hidden_rows"
@@ -85,13 +88,13 @@ public struct ExitLayerBenchmark: Sendable {
         let tokenizer = try Tokenizer(gguf: draft.file)
         let count = target.config.layerCount
         let layers = c.layers.isEmpty ? Array(1...count) : c.layers
-        for layer in layers + (c.hiddenLayer.map { [$0] } ?? []) where !(1...count).contains(layer) {
+        for layer in layers + c.hiddenLayers where !(1...count).contains(layer) {
             throw ModelError.invalidEarlyExitLayer(layer, layerCount: count)
         }
         let recorder = ExitProbeRecorder(layers: layers)
         let verifier = InProcessVerifier(
             session: ProbingSession(
-                target.makeSession(), layers: layers, hiddenLayer: c.hiddenLayer, recorder: recorder))
+                target.makeSession(), layers: layers, hiddenLayers: c.hiddenLayers, recorder: recorder))
         let drafter = ModelDrafter(session: draft.makeSession())
         let policy: any WindowPolicy = try PreemptBenchmark.policy(
             c.window, profile: PreemptProfile(PreemptBenchmark.cloud, exitFraction: 0.5), rtt: 0)
@@ -108,17 +111,19 @@ public struct ExitLayerBenchmark: Sendable {
             try Self.writeHidden(hidden, to: out)
         }
         return Results(
-            tally: recorder.tally, layerCount: count, prompts: c.prompts.count, tokens: tokens, window: c.window,
+            tally: recorder.tally, layerCount: count, embeddingLength: target.config.embeddingLength,
+            prompts: c.prompts.count, tokens: tokens, window: c.window,
             trainedHeadLayer: target.earlyExitHeadLayer, exitHead: c.exitHeadPath, hiddenRows: hidden.count)
     }
 
-    /// Float32 rows `[early | final]` to `path`, int32 final argmaxes to `path.tokens`.
+    /// Float32 rows per layer to `path.L<n>.f32`, int32 final argmaxes to `path.tokens`.
     static func writeHidden(_ rows: [ExitProbeRecorder.HiddenRow], to path: String) throws {
-        var floats: [Float] = []
-        floats.reserveCapacity(rows.count * 2 * (rows.first?.early.count ?? 0))
-        for row in rows { floats += row.early + row.final }
+        for layer in Set(rows.flatMap { $0.states.keys }) {
+            var floats: [Float] = []
+            for row in rows { floats += row.states[layer] ?? [] }
+            try floats.withUnsafeBytes { Data($0) }.write(to: URL(fileURLWithPath: "\(path).L\(layer).f32"))
+        }
         let tokens = rows.map { Int32($0.token) }
-        try floats.withUnsafeBytes { Data($0) }.write(to: URL(fileURLWithPath: path))
         try tokens.withUnsafeBytes { Data($0) }.write(to: URL(fileURLWithPath: path + ".tokens"))
     }
 }

@@ -18,15 +18,15 @@ struct BenchExitLayersCommand: AsyncParsableCommand {
             the final verdict, which is the hit rate preemptive drafting would see at that exit layer. Writes \
             Markdown (--out), JSON and an SVG next to it.
 
-            --hidden-layer L --hidden-out FILE also writes the hidden states (layer L and the last layer) and \
-            final argmaxes of every verified row: the training data of tools/train/fit_exit_head.py.
+            --hidden-layers L,… --hidden-out FILE also writes the hidden states (those layers and the last) and \
+            final argmaxes of every prompt row and verified row: the training data of tools/train/fit_exit_head.py.
 
             Examples:
               tandem bench exit-layers                  # bundled pair, every layer
               tandem bench exit-layers --draft qwen2.5-coder-0.5b-instruct --target qwen2.5-coder-1.5b-instruct \\
                 --humaneval --problems 80-95 --layers 8,12,14,16,18,20,22,24,26,27,28 --out bench/results/real-exit-layers.md
               tandem bench exit-layers --draft D.gguf --target T.gguf --humaneval --problems 0-79 \\
-                --layers 20 --hidden-layer 20 --hidden-out /tmp/exit-20.f32 --json
+                --layers 16,20 --hidden-layers 16,20 --hidden-out /tmp/exit --max-tokens 24 --json
               tandem bench exit-layers --draft D.gguf --target T.gguf --exit-head T.exit-head.gguf --humaneval
             """
     )
@@ -56,10 +56,16 @@ struct BenchExitLayersCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("A trained exit-head side file for the target.", valueName: "file"))
     var exitHead: String?
 
-    @Option(help: ArgumentHelp("Also keep this layer's hidden states (with --hidden-out).", valueName: "L"))
-    var hiddenLayer: Int?
+    @Option(
+        help: ArgumentHelp(
+            "Also keep these layers' (and the last layer's) hidden states, prompt rows included (with --hidden-out).",
+            valueName: "L,L,…"))
+    var hiddenLayers: String?
 
-    @Option(help: ArgumentHelp("Where the hidden states go (float32; FILE.tokens: int32 argmaxes).", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Where the hidden states go: FILE.L<n>.f32 per layer (float32 rows), FILE.tokens (int32 argmaxes).",
+            valueName: "file"))
     var hiddenOut: String?
 
     @Option(help: ArgumentHelp("Where the Markdown report goes (JSON and SVG go next to it).", valueName: "file"))
@@ -84,8 +90,14 @@ struct BenchExitLayersCommand: AsyncParsableCommand {
         }
         guard maxTokens >= 1 else { throw CommandLineError("--max-tokens must be ≥ 1") }
         guard threads >= 1 else { throw CommandLineError("--threads must be ≥ 1") }
-        guard (hiddenLayer == nil) == (hiddenOut == nil) else {
-            throw CommandLineError("--hidden-layer and --hidden-out go together")
+        guard (hiddenLayers == nil) == (hiddenOut == nil) else {
+            throw CommandLineError("--hidden-layers and --hidden-out go together")
+        }
+        let hidden = try (hiddenLayers ?? "").split(separator: ",").map { part -> Int in
+            guard let value = Int(part.trimmingCharacters(in: .whitespaces)), value >= 1 else {
+                throw CommandLineError("--hidden-layers: expected layer numbers ≥ 1 separated by commas, got '\(part)'")
+            }
+            return value
         }
         for path in [draft, target] + (exitHead.map { [$0] } ?? []) + (promptSource.usesHumanEval ? [] : [prompts])
         where !FileManager.default.fileExists(atPath: path) {
@@ -95,7 +107,7 @@ struct BenchExitLayersCommand: AsyncParsableCommand {
         let benchmark = ExitLayerBenchmark(
             .init(
                 draftPath: draft, targetPath: target, exitHeadPath: exitHead, prompts: lines, layers: chosen,
-                window: window, maxTokens: maxTokens, threads: threads, hiddenLayer: hiddenLayer, hiddenOut: hiddenOut))
+                window: window, maxTokens: maxTokens, threads: threads, hiddenLayers: hidden, hiddenOut: hiddenOut))
         let started = Date()
         let quiet = json
         let results = try await benchmark.run { done, total in

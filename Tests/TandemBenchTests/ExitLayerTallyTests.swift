@@ -37,17 +37,18 @@ import Testing
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         let models = root.appendingPathComponent("Models")
-        let hidden = FileManager.default.temporaryDirectory.appendingPathComponent("exit-hidden-\(UUID()).f32")
+        let hidden = FileManager.default.temporaryDirectory.appendingPathComponent("exit-hidden-\(UUID())")
         defer {
-            try? FileManager.default.removeItem(at: hidden)
-            try? FileManager.default.removeItem(atPath: hidden.path + ".tokens")
+            for suffix in [".L1.f32", ".L4.f32", ".tokens"] {
+                try? FileManager.default.removeItem(atPath: hidden.path + suffix)
+            }
         }
         let results = try await ExitLayerBenchmark(
             .init(
                 draftPath: models.appendingPathComponent("draft.gguf").path,
                 targetPath: models.appendingPathComponent("target.gguf").path,
                 prompts: ["The quick brown fox", "Once upon a time"], layers: [1, 2], window: "4", maxTokens: 12,
-                hiddenLayer: 1, hiddenOut: hidden.path)
+                hiddenLayers: [1], hiddenOut: hidden.path)
         ).run()
         let last = results.layerCount
         #expect(results.trainedHeadLayer == 2)
@@ -62,12 +63,13 @@ import Testing
         ).run()
         #expect(full.tally.hitRate(last) == 1)
         #expect(full.tally.layers[0].rowMatches == full.tally.rows)
-        // The hidden dump: one [early | final] float32 pair per verified row, one int32 token each.
-        let bytes = try Data(contentsOf: hidden).count
+        // The hidden dump: the prompt rows and every verified row, one float32 row per layer, one int32 token.
+        #expect(results.hiddenRows > results.tally.rows)
         let tokens = try Data(contentsOf: URL(fileURLWithPath: hidden.path + ".tokens")).count
-        #expect(tokens == 4 * results.tally.rows)
-        #expect(results.hiddenRows == results.tally.rows)
-        #expect(bytes == results.hiddenRows * 2 * 4 * (bytes / max(1, results.hiddenRows) / 8))
-        #expect(bytes > 0)
+        #expect(tokens == 4 * results.hiddenRows)
+        for layer in [1, last] {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: hidden.path + ".L\(layer).f32")).count
+            #expect(bytes == results.hiddenRows * 4 * results.embeddingLength)
+        }
     }
 }

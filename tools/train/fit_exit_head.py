@@ -6,11 +6,12 @@ with W_out the model's own output matrix (tied), rmsnorm with unit weights, and 
 fitted by ridge regression so that A · rmsnorm(x_L) ≈ output_norm ⊙ rmsnorm(x_final), the input the
 model's own head sees after the last block (a least-squares "tuned lens"). Closed form, seconds.
 
-Training data: `tandem bench exit-layers --hidden-layer L --hidden-out FILE` on problems 0-79 (tune
-on 0-79 only; report on 80-163). FILE holds float32 rows [x_L | x_final], FILE.tokens int32 argmaxes.
+Training data: `tandem bench exit-layers --hidden-layers L,… --hidden-out FILE` on HumanEval problems
+within 0-79 (tune on 0-79 only; report on 80-163): FILE.L<n>.f32 float32 rows per layer (the last
+layer's included), FILE.tokens int32 final argmaxes, prompt rows and verified rows.
 
-    python3 tools/train/fit_exit_head.py --model M.gguf --hidden /tmp/h20.f32 --layer 20 \
-        --out M.gguf.exit-head --rank 0 --ridge 1e-2,1e-1,1,10
+    python3 tools/train/fit_exit_head.py --model M.gguf --hidden /tmp/exit --layer 20 \
+        --out M.gguf.exit-head --ridge 1e-3,1e-2,1e-1,1
 
 With --rank r > 0 the adapter is truncated to rank r (SVD) — stored dense either way (e × e F32).
 λ is chosen on a held-out fifth of the rows by top-1 agreement with the final argmax (the output
@@ -25,7 +26,7 @@ import sys
 
 import numpy as np
 
-GGUF_TYPES = {0: ("f32", 4, 1), 1: ("f16", 2, 1), 8: ("q8_0", 34, 32)}
+GGUF_TYPES = {0: ("f32", 4, 1), 1: ("f16", 2, 1), 8: ("q8_0", 34, 32), 14: ("q6_k", 210, 256)}
 EPS = 1e-6
 
 
@@ -98,12 +99,35 @@ def tensor(path, name):
         out = raw.view(np.float32).astype(np.float32)
     elif kind == "f16":
         out = raw.view(np.float16).astype(np.float32)
+    elif kind == "q6_k":
+        out = dequantize_q6_k(np.asarray(raw).reshape(-1, 210))
     else:
         blocks = np.asarray(raw).reshape(-1, 34)
         scale = blocks[:, :2].copy().view(np.float16).astype(np.float32)
         quants = blocks[:, 2:].copy().view(np.int8).astype(np.float32)
         out = (quants * scale).reshape(-1)
     return out.reshape(list(reversed(dims))) if len(dims) > 1 else out
+
+
+def dequantize_q6_k(blocks):
+    """ggml's Q6_K: 256 values a block (ql[128], qh[64], int8 scales[16], f16 d)."""
+    ql = blocks[:, :128].astype(np.int32)
+    qh = blocks[:, 128:192].astype(np.int32)
+    sc = blocks[:, 192:208].copy().view(np.int8).astype(np.float32)
+    d = blocks[:, 208:210].copy().view(np.float16).astype(np.float32)
+    out = np.empty((len(blocks), 256), np.float32)
+    for half in range(2):
+        l_ = ql[:, 64 * half:64 * half + 64]
+        h_ = qh[:, 32 * half:32 * half + 32]
+        s_ = sc[:, 8 * half:8 * half + 8]
+        q = [((l_[:, :32] & 0xF) | ((h_ & 3) << 4)) - 32,
+             ((l_[:, 32:] & 0xF) | (((h_ >> 2) & 3) << 4)) - 32,
+             ((l_[:, :32] >> 4) | (((h_ >> 4) & 3) << 4)) - 32,
+             ((l_[:, 32:] >> 4) | (((h_ >> 6) & 3) << 4)) - 32]
+        for j in range(4):
+            scale = np.repeat(s_[:, [2 * j, 2 * j + 1]], 16, axis=1)  # l < 16: sc[is], else sc[is + 1]
+            out[:, 128 * half + 32 * j:128 * half + 32 * j + 32] = d * scale * q[j]
+    return out.reshape(-1)
 
 
 def rmsnorm(x):
@@ -140,7 +164,7 @@ def write_side_file(path, layer, adapter, arch_hint):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--model", required=True)
-    p.add_argument("--hidden", required=True, help="bench exit-layers --hidden-out FILE")
+    p.add_argument("--hidden", required=True, help="bench exit-layers --hidden-out FILE (its prefix)")
     p.add_argument("--layer", type=int, required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--ridge", default="1e-3,1e-2,1e-1,1,10")
@@ -151,20 +175,25 @@ def main():
     _, meta, tensors, _ = read_gguf(a.model)
     arch = meta["general.architecture"]
     e = meta[f"{arch}.embedding_length"]
-    rows = np.fromfile(a.hidden, dtype=np.float32).reshape(-1, 2 * e).astype(np.float64)
+    last = meta[f"{arch}.block_count"]
+    early = np.fromfile(f"{a.hidden}.L{a.layer}.f32", dtype=np.float32).reshape(-1, e).astype(np.float64)
+    final = np.fromfile(f"{a.hidden}.L{last}.f32", dtype=np.float32).reshape(-1, e).astype(np.float64)
     tokens = np.fromfile(a.hidden + ".tokens", dtype=np.int32)
-    if len(tokens) != len(rows):
-        sys.exit(f"{a.hidden}: {len(rows)} rows but {len(tokens)} tokens")
+    if not len(tokens) == len(early) == len(final):
+        sys.exit(f"{a.hidden}: {len(early)}/{len(final)} rows but {len(tokens)} tokens")
     out_norm = tensor(a.model, "output_norm.weight").astype(np.float64)
     head_name = "output.weight" if "output.weight" in tensors else "token_embd.weight"
     w_out = tensor(a.model, head_name)  # vocab × e, float32
 
-    n = rmsnorm(rows[:, :e])
-    t = rmsnorm(rows[:, e:]) * out_norm
+    n = rmsnorm(early)
+    t = rmsnorm(final) * out_norm
+    rows = early
+    # Held out by whole blocks of consecutive rows (neighbouring positions are alike).
+    blocks = np.array_split(np.arange(len(rows)), 50)
     rng = np.random.default_rng(0)
-    order = rng.permutation(len(rows))
-    held = order[: len(rows) // 5]
-    fit = order[len(rows) // 5:]
+    chosen = set(rng.permutation(50)[:10].tolist())
+    held = np.concatenate([b for i, b in enumerate(blocks) if i in chosen])
+    fit = np.concatenate([b for i, b in enumerate(blocks) if i not in chosen])
 
     def solve(idx, lam):
         x, y = n[idx], t[idx]
@@ -184,9 +213,11 @@ def main():
         return hits / max(1, len(idx))
 
     own = agreement(np.diag(out_norm), held)  # the model's own norm and head at layer L
+    print(f"{len(rows)} rows; own head at layer {a.layer}: {own:.3f} top-1 agreement on held-out rows", file=sys.stderr)
     results = []
     for lam in [float(x) for x in a.ridge.split(",")]:
         results.append((agreement(solve(fit, lam), held), lam))
+        print(f"ridge {lam}: {results[-1][0]:.3f}", file=sys.stderr)
     best, lam = max(results)
     adapter = solve(np.arange(len(rows)), lam)
     write_side_file(a.out, a.layer, adapter, arch)
