@@ -24,12 +24,21 @@ public struct PreemptBenchmark: Sendable {
         public var threads: Int
         /// Early-exit layer of the target (nil: its trained head, else the middle).
         public var exitLayer: Int?
+        /// A trained exit-head side file for the target (`Model(path:threads:exitHead:)`).
+        public var exitHeadPath: String?
+        /// CPUs the draft's compute (the client) and the target's (the verifier) are pinned to; nil: not
+        /// pinned (the two-device set-up of `tandem bench assist --pin`).
+        public var clientCPUs: [Int]?
+        public var serverCPUs: [Int]?
 
         public init(
             draftPath: String, targetPath: String, prompts: [String], rttsMs: [Double] = [10, 25, 50, 100],
             policies: [String] = ["adaptive", "adaptive-profile", "4"], maxTokens: Int = 48, threads: Int = 1,
-            exitLayer: Int? = nil
+            exitLayer: Int? = nil, exitHeadPath: String? = nil, clientCPUs: [Int]? = nil, serverCPUs: [Int]? = nil
         ) {
+            self.exitHeadPath = exitHeadPath
+            self.clientCPUs = clientCPUs
+            self.serverCPUs = serverCPUs
             self.draftPath = draftPath
             self.targetPath = targetPath
             self.prompts = prompts
@@ -69,8 +78,10 @@ public struct PreemptBenchmark: Sendable {
     /// Runs the grid; `progress` gets (cell done, cells, label).
     public func run(progress: @escaping @Sendable (Int, Int, String) -> Void = { _, _, _ in }) async throws -> Results {
         let c = configuration
-        let target = try Model(path: c.targetPath, threads: c.threads)
+        let target = try Model(path: c.targetPath, threads: c.threads, exitHead: c.exitHeadPath)
         let draft = try Model(path: c.draftPath, threads: c.threads)
+        if let cpus = c.serverCPUs { try target.pool.pin(to: cpus) }
+        if let cpus = c.clientCPUs { try draft.pool.pin(to: cpus) }
         let targetTokenizer = try Tokenizer(gguf: target.file)
         let tokenizer = try Tokenizer(gguf: draft.file)
         let exitLayer = c.exitLayer ?? target.defaultEarlyExitLayer

@@ -48,14 +48,15 @@ extension Model {
     /// commits the tokens. Sessions are distinct, of this model, with checked, non-empty tokens.
     func pass(
         _ sessions: [ModelSession], _ tokens: [[Int]], _ requests: [LogitsRequest], earlyExitLayer: Int?,
-        onEarlyExit: (([[[Float]]]) -> Void)?
+        onEarlyExit: (([[[Float]]]) -> Void)?, probe: LayerProbe = LayerProbe()
     ) throws -> [ForwardOutput] {
         try reserveCaches(sessions, tokens)
         let segments = sessions.indices.map { i in
             PassSegment(session: sessions[i], tokens: tokens[i], request: requests[i], first: sessions[i].count)
         }
         let outputs = passState.withLock { scratch in
-            runPass(segments, scratch: &scratch, earlyExitLayer: earlyExitLayer, onEarlyExit: onEarlyExit)
+            runPass(
+                segments, scratch: &scratch, earlyExitLayer: earlyExitLayer, onEarlyExit: onEarlyExit, probe: probe)
         }
         for (i, session) in sessions.enumerated() { session.commit(tokens[i]) }
         return outputs

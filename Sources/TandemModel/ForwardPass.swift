@@ -30,9 +30,11 @@ extension Model {
     /// positions) and writes their keys and values into their caches. The caller holds `passState`
     /// and lends its scratch. Returns one output per segment, in order. With `earlyExitLayer`, the
     /// early rows of every segment go to `onEarlyExit` (one list per segment) right after that block.
+    /// `probe` asks for more exits and hidden states on the way (see `LayerProbe`); they come back in
+    /// each output's `layerExits`.
     func runPass(
         _ segments: [PassSegment], scratch s: inout Scratch, earlyExitLayer: Int?,
-        onEarlyExit: (([[[Float]]]) -> Void)?
+        onEarlyExit: (([[[Float]]]) -> Void)?, probe: LayerProbe = LayerProbe()
     ) -> [ForwardOutput] {
         let config = self.config
         let e = config.embeddingLength
@@ -64,6 +66,8 @@ extension Model {
         }
 
         var exitRows: [[Float]]? = earlyExitLayer == nil ? nil : []
+        var probedLogits: [Int: [[Float]]] = [:]
+        var probedHidden: [Int: [[Float]]] = [:]
         for (l, layer) in layers.enumerated() {
             // Attention.
             Kernels.rmsNorm(s.x, weight: layer.attnNorm, eps: config.rmsEpsilon, count: k, output: &s.xn)
@@ -113,16 +117,19 @@ extension Model {
                 // The early head runs here, mid-pass, so its rows can leave before the remaining
                 // blocks run. It only uses `xn` and `logits` scratch, which the next block rewrites.
                 if !headRows.isEmpty {
-                    let hidden = gather(s.x, rows: headRows, width: e)
-                    if let trained = earlyExitHead, trained.layer == exit {
-                        exitRows = head(
-                            hidden, rows: headRows.count, norm: trained.norm, output: trained.output ?? output,
-                            scratch: &s)
-                    } else {
-                        exitRows = head(hidden, rows: headRows.count, norm: outputNorm, output: output, scratch: &s)
-                    }
+                    exitRows = exitHead(
+                        layer: exit, gather(s.x, rows: headRows, width: e), rows: headRows.count, scratch: &s)
                 }
                 onEarlyExit?(split(exitRows ?? [], segments))
+            }
+            if !headRows.isEmpty, probe.exitLayers.contains(l + 1) || probe.hiddenLayers.contains(l + 1) {
+                let hidden = gather(s.x, rows: headRows, width: e)
+                if probe.hiddenLayers.contains(l + 1) {
+                    probedHidden[l + 1] = (0..<headRows.count).map { r in Array(hidden[(r * e)..<((r + 1) * e)]) }
+                }
+                if probe.exitLayers.contains(l + 1) {
+                    probedLogits[l + 1] = exitHead(layer: l + 1, hidden, rows: headRows.count, scratch: &s)
+                }
             }
         }
 
@@ -141,10 +148,29 @@ extension Model {
         let perSegment = split(logits, segments)
         let hiddenPerSegment = split(normed, segments)
         let exitPerSegment = exitRows.map { split($0, segments) }
+        let probedLogitsPerSegment = probedLogits.mapValues { split($0, segments) }
+        let probedHiddenPerSegment = probedHidden.mapValues { split($0, segments) }
         return segments.indices.map { i in
             ForwardOutput(
-                logits: perSegment[i], earlyExitLogits: exitPerSegment?[i], hiddenStates: hiddenPerSegment[i])
+                logits: perSegment[i], earlyExitLogits: exitPerSegment?[i], hiddenStates: hiddenPerSegment[i],
+                layerExits: probe.isEmpty
+                    ? nil
+                    : LayerExits(
+                        logits: probedLogitsPerSegment.mapValues { $0[i] },
+                        hidden: probedHiddenPerSegment.mapValues { $0[i] }))
         }
+    }
+
+    /// The early-exit logits of `rows` hidden states read after `layer` blocks: through the trained exit
+    /// head when it sits at that layer (its norm, its adapter if any, its output matrix or the model's),
+    /// else through the model's own final norm and output head.
+    private func exitHead(layer: Int, _ hidden: [Float], rows: Int, scratch s: inout Scratch) -> [[Float]] {
+        guard let trained = earlyExitHead, trained.layer == layer else {
+            return head(hidden, rows: rows, norm: outputNorm, output: output, scratch: &s)
+        }
+        return head(
+            hidden, rows: rows, norm: trained.norm, adapter: trained.adapter, output: trained.output ?? output,
+            scratch: &s)
     }
 
     /// Copies the rows `rows` (each `width` floats) of `x` into one contiguous buffer.
@@ -165,14 +191,21 @@ extension Model {
         }
     }
 
-    /// Final norm + output projection for `rows` hidden states.
-    private func head(_ hidden: [Float], rows: Int, norm: [Float], output: WeightMatrix, scratch s: inout Scratch)
-        -> [[Float]]
-    {
+    /// Final norm (+ the exit head's adapter: a square matrix applied after the norm) + output projection
+    /// for `rows` hidden states.
+    private func head(
+        _ hidden: [Float], rows: Int, norm: [Float], adapter: WeightMatrix? = nil, output: WeightMatrix,
+        scratch s: inout Scratch
+    ) -> [[Float]] {
         let vocab = output.rows
         grow(&s.xn, to: rows * config.embeddingLength)
         grow(&s.logits, to: rows * vocab)
         Kernels.rmsNorm(hidden, weight: norm, eps: config.rmsEpsilon, count: rows, output: &s.xn)
+        if let adapter {
+            grow(&s.tmp, to: rows * config.embeddingLength)
+            Kernels.matmul(adapter, input: s.xn, count: rows, output: &s.tmp, pool: pool)
+            swap(&s.xn, &s.tmp)
+        }
         Kernels.matmul(output, input: s.xn, count: rows, output: &s.logits, pool: pool)
         return (0..<rows).map { r in Array(s.logits[(r * vocab)..<((r + 1) * vocab)]) }
     }

@@ -39,11 +39,27 @@ struct LayerWeights: @unchecked Sendable {
     var gateUp: [WeightMatrix] { [gate, up] }
 }
 
-/// A trained early-exit head: its own norm and, optionally, its own output matrix.
+/// A trained early-exit head: its own norm, optionally a square adapter applied after the norm
+/// (`early_exit.adapter.weight`), and optionally its own output matrix (else the model's).
 struct EarlyExitHead: @unchecked Sendable {
     let layer: Int
     let norm: [Float]
+    let adapter: WeightMatrix?
     let output: WeightMatrix?
+
+    /// Reads `early_exit.*` tensors of `file` for a head at `layer`.
+    init(layer: Int, file: GGUFFile, config: ModelConfig) throws {
+        let loader = TensorLoader(file: file)
+        let e = config.embeddingLength
+        self.layer = layer
+        norm = try loader.vector("early_exit.output_norm.weight", count: e)
+        adapter =
+            file.tensorInfo(named: "early_exit.adapter.weight") == nil
+            ? nil : try loader.matrix("early_exit.adapter.weight", rows: e, cols: e)
+        output =
+            file.tensorInfo(named: "early_exit.output.weight") == nil
+            ? nil : try loader.matrix("early_exit.output.weight", rows: config.vocabularySize, cols: e)
+    }
 }
 
 /// A Llama-family model (`llama`, `qwen2`) over the weights of a GGUF file.
@@ -67,8 +83,13 @@ public final class Model: Sendable {
     let passState = Mutex(Scratch())
 
     /// Loads and validates every tensor the forward pass needs.
-    /// - Parameter threads: size of the compute pool used for matmul and attention.
-    public init(file: GGUFFile, threads: Int) throws {
+    /// - Parameters:
+    ///   - threads: size of the compute pool used for matmul and attention.
+    ///   - exitHead: a side file holding a trained early-exit head (`tandem.early_exit.layer` and the
+    ///     `early_exit.*` tensors, as `tools/train/fit_exit_head.py` writes it); it replaces the model
+    ///     file's own head, if any.
+    /// - Throws: `ModelError`; `.invalidExitHead` when the side file is unreadable or does not fit.
+    public init(file: GGUFFile, threads: Int, exitHead: GGUFFile? = nil, exitHeadPath: String = "exit head") throws {
         let config = try ModelConfig(file: file)
         self.config = config
         self.file = file
@@ -106,30 +127,57 @@ public final class Model: Sendable {
         self.layers = layers
         ropeFreqs = config.hasRopeFreqs ? try loader.vector("rope_freqs.weight", count: config.ropeDims / 2) : nil
 
-        if let layer = config.earlyExitLayer {
-            let norm = try loader.vector("early_exit.output_norm.weight", count: e)
-            let head =
-                file.tensorInfo(named: "early_exit.output.weight") == nil
-                ? nil
-                : try loader.matrix("early_exit.output.weight", rows: config.vocabularySize, cols: e)
-            earlyExitHead = EarlyExitHead(layer: layer, norm: norm, output: head)
+        if let side = exitHead {
+            earlyExitHead = try Self.sideHead(side, path: exitHeadPath, config: config)
+        } else if let layer = config.earlyExitLayer {
+            earlyExitHead = try EarlyExitHead(layer: layer, file: file, config: config)
         } else {
             earlyExitHead = nil
+        }
+    }
+
+    /// The exit head of a side file, every problem as `ModelError.invalidExitHead`.
+    private static func sideHead(_ file: GGUFFile, path: String, config: ModelConfig) throws -> EarlyExitHead {
+        let layer: Int
+        do {
+            layer = try file.int("tandem.early_exit.layer")
+        } catch {
+            throw ModelError.invalidExitHead(path: path, reason: "no integer tandem.early_exit.layer: \(error)")
+        }
+        guard (1...config.layerCount).contains(layer) else {
+            throw ModelError.invalidExitHead(
+                path: path, reason: "tandem.early_exit.layer \(layer) is outside 1...\(config.layerCount)")
+        }
+        do {
+            return try EarlyExitHead(layer: layer, file: file, config: config)
+        } catch let error as ModelError {
+            throw ModelError.invalidExitHead(path: path, reason: error.description)
         }
     }
 
     /// Opens a GGUF file (memory-mapped) and loads the model.
     /// - Parameter progress: called with 0...1 while the file's pages are touched in, so a
     ///   large model's first pass does not stall on page faults.
-    public convenience init(path: String, threads: Int, progress: ((Double) -> Void)? = nil) throws {
+    /// - Parameter exitHead: the path of a trained exit-head side file (see `init(file:threads:exitHead:)`).
+    public convenience init(
+        path: String, threads: Int, exitHead: String? = nil, progress: ((Double) -> Void)? = nil
+    ) throws {
         let file: GGUFFile
         do {
             file = try GGUFFile(path: path)
         } catch {
             throw ModelError.unreadableFile(path: path, reason: "\(error)")
         }
+        var side: GGUFFile?
+        if let exitHead {
+            do {
+                side = try GGUFFile(path: exitHead)
+            } catch {
+                throw ModelError.invalidExitHead(path: exitHead, reason: "\(error)")
+            }
+        }
         if let progress { file.prefault(progress: progress) }
-        try self.init(file: file, threads: threads)
+        try self.init(file: file, threads: threads, exitHead: side, exitHeadPath: exitHead ?? "exit head")
     }
 
     /// The layer early exits read by default: the trained exit head's layer when the file has one
@@ -137,6 +185,9 @@ public final class Model: Sendable {
     public var defaultEarlyExitLayer: Int {
         earlyExitHead?.layer ?? max(1, config.layerCount / 2)
     }
+
+    /// The layer of the trained exit head in use (the side file's, else the model file's), if any.
+    public var earlyExitHeadLayer: Int? { earlyExitHead?.layer }
 
     /// A new, empty session (KV cache) over this model.
     /// - Parameters:

@@ -31,6 +31,8 @@ public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidEarlyExitLayer(Int, layerCount: Int)
     /// Growing the KV caches would take more memory than the sessions' `KVBudget` has left.
     case kvBudgetExceeded(requestedBytes: Int, availableBytes: Int)
+    /// A trained exit-head side file (`--exit-head`) could not be read or does not fit the model.
+    case invalidExitHead(path: String, reason: String)
     /// A batched pass was given a session of another model.
     case foreignSession
     /// A batched pass named the same session twice.
@@ -66,6 +68,8 @@ public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {
             return "early-exit layer \(layer) is out of range 1...\(count)"
         case .kvBudgetExceeded(let requested, let available):
             return "KV cache budget exceeded: \(requested) more bytes needed, \(available) left"
+        case .invalidExitHead(let path, let reason):
+            return "exit head '\(path)': \(reason)"
         case .foreignSession:
             return "a batched pass was given a session of another model"
         case .duplicateSession:

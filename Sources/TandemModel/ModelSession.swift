@@ -22,11 +22,16 @@ public struct ForwardOutput: Sendable {
     /// model's final norm, i.e. what the output head reads (a learned router's input). Empty for an
     /// empty pass.
     public let hiddenStates: [[Float]]
+    /// With a `LayerProbe`: the exits and hidden states it asked for; nil otherwise.
+    public let layerExits: LayerExits?
 
-    public init(logits: [[Float]], earlyExitLogits: [[Float]]?, hiddenStates: [[Float]] = []) {
+    public init(
+        logits: [[Float]], earlyExitLogits: [[Float]]?, hiddenStates: [[Float]] = [], layerExits: LayerExits? = nil
+    ) {
         self.logits = logits
         self.earlyExitLogits = earlyExitLogits
         self.hiddenStates = hiddenStates
+        self.layerExits = layerExits
     }
 }
 
@@ -124,6 +129,30 @@ public final class ModelSession {
                 [self], [newTokens], [request], earlyExitLayer: earlyExitLayer,
                 onEarlyExit: { rows in callback(rows[0]) })[0]
         }
+    }
+
+    /// Evaluates `tokens` like `append(_:logits:earlyExitLayer:)` and also reads, in the same ONE pass,
+    /// the early-exit logits at every layer of `probe.exitLayers` and the hidden states (the residual
+    /// stream after L blocks, before any norm) at every layer of `probe.hiddenLayers`. Each layer's
+    /// exit rows equal `append(_:logits:earlyExitLayer: L).earlyExitLogits` exactly (the trained head
+    /// at its layer, the model's own norm and head elsewhere); the final logits are untouched.
+    /// - Throws: like `append(_:logits:earlyExitLayer:)` (`.invalidEarlyExitLayer` for any layer
+    ///   outside 1...layerCount); on error nothing changes.
+    public func append(_ newTokens: [Int], logits request: LogitsRequest = .all, probe: LayerProbe) throws
+        -> ForwardOutput
+    {
+        try check(newTokens, earlyExitLayer: nil)
+        for layer in probe.exitLayers.union(probe.hiddenLayers) {
+            try check([], earlyExitLayer: layer)
+        }
+        if newTokens.isEmpty {
+            return ForwardOutput(
+                logits: [], earlyExitLogits: nil,
+                layerExits: LayerExits(
+                    logits: Dictionary(uniqueKeysWithValues: probe.exitLayers.map { ($0, []) }),
+                    hidden: Dictionary(uniqueKeysWithValues: probe.hiddenLayers.map { ($0, []) })))
+        }
+        return try model.pass([self], [newTokens], [request], earlyExitLayer: nil, onEarlyExit: nil, probe: probe)[0]
     }
 
     /// Rolls the cache back to its first `newCount` positions (its pages are kept for reuse).

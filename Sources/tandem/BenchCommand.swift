@@ -8,8 +8,8 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Run a benchmark and write its results under bench/results, or emulate a network link.",
         subcommands: [
             BenchEngineCommand.self, BenchKernelsCommand.self, BenchLinkCommand.self, BenchAssistCommand.self,
-            BenchRouteCommand.self, BenchPreemptCommand.self, BenchKVCommand.self, BenchBatchCommand.self,
-            BenchFuzzCommand.self, BenchLoadCommand.self, BenchRouterDataCommand.self,
+            BenchRouteCommand.self, BenchPreemptCommand.self, BenchExitLayersCommand.self, BenchKVCommand.self,
+            BenchBatchCommand.self, BenchFuzzCommand.self, BenchLoadCommand.self, BenchRouterDataCommand.self,
         ]
     )
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TandemBench
+import TandemKernels
 
 /// `tandem bench preempt`: latency per token with vs without early-exit preemptive drafting, over an
 /// emulated link, measured and under a modelled cloud/edge profile.
@@ -21,6 +22,9 @@ struct BenchPreemptCommand: AsyncParsableCommand {
               tandem bench preempt                                  # bundled pair, RTT 10,25,50,100 ms
               tandem bench preempt --rtt 25,100 --windows adaptive --max-tokens 32 --json
               tandem bench preempt --draft d.gguf --target t.gguf --prompts my-prompts.txt --out bench/results/preempt-mine.md
+              tandem bench preempt --draft qwen2.5-coder-0.5b-instruct --target qwen2.5-coder-1.5b-instruct \
+                --humaneval --problems 80-83 --rtt 0,25,50 --windows adaptive --pin --exit-layer 24 \
+                --out bench/results/real-preempt-latency.md
             """
     )
 
@@ -53,6 +57,20 @@ struct BenchPreemptCommand: AsyncParsableCommand {
         help: ArgumentHelp(
             "The target's early-exit layer (default: its trained head, else the middle).", valueName: "L"))
     var exitLayer: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "A trained exit-head side file for the target (tools/train/fit_exit_head.py).", valueName: "file"))
+    var exitHead: String?
+
+    @Flag(help: "Pin the client (draft) to CPU 0 and the verifier (target) to CPU 1: two one-core devices. Linux only.")
+    var pin = false
+
+    @Option(name: .customLong("client-cpu"), help: ArgumentHelp("The client's CPU (implies --pin).", valueName: "N"))
+    var clientCPU: Int?
+
+    @Option(name: .customLong("server-cpu"), help: ArgumentHelp("The verifier's CPU (implies --pin).", valueName: "N"))
+    var serverCPU: Int?
 
     @Option(help: ArgumentHelp("Where the Markdown report goes (the JSON goes next to it).", valueName: "file"))
     var out = "bench/results/preempt-latest.md"
@@ -91,12 +109,26 @@ struct BenchPreemptCommand: AsyncParsableCommand {
         where !FileManager.default.fileExists(atPath: path) {
             throw CommandLineError("no file at \(path)")
         }
+        if let exitHead, !FileManager.default.fileExists(atPath: exitHead) {
+            throw CommandLineError("no file at \(exitHead)")
+        }
+        let pinned = pin || clientCPU != nil || serverCPU != nil
+        let clientCPUs = pinned ? [clientCPU ?? 0] : nil
+        let serverCPUs = pinned ? [serverCPU ?? 1] : nil
+        if pinned {
+            do {
+                try CPUAffinity.validate((clientCPUs ?? []) + (serverCPUs ?? []))
+            } catch {
+                throw CommandLineError("--pin: \(error)")
+            }
+        }
         let lines = try promptSource.texts(promptsFile: prompts, tokenizerModel: target)
 
         let benchmark = PreemptBenchmark(
             .init(
                 draftPath: draft, targetPath: target, prompts: lines, rttsMs: rtts,
-                policies: policies, maxTokens: maxTokens, threads: threads, exitLayer: exitLayer))
+                policies: policies, maxTokens: maxTokens, threads: threads, exitLayer: exitLayer,
+                exitHeadPath: exitHead, clientCPUs: clientCPUs, serverCPUs: serverCPUs))
         let started = Date()
         let machine = BenchMachine.describe()
         let quiet = json
@@ -116,7 +148,11 @@ struct BenchPreemptCommand: AsyncParsableCommand {
                 + "which take turns prompt by prompt.",
             "Models: draft \(draft), target \(target) (exit layer \(results.exitLayer) of \(results.layers)); "
                 + "\(lines.count) prompts from \(promptSource.describe(promptsFile: prompts)), \(maxTokens) tokens each, greedy, \(threads) thread(s) per model; "
-                + "client and server in one process over 127.0.0.1 through the link emulator.",
+                + "client and server in one process over 127.0.0.1 through the link emulator"
+                + (pinned
+                    ? ", client pinned to CPU \(clientCPUs?[0] ?? 0), verifier to CPU \(serverCPUs?[0] ?? 1)."
+                    : ", not pinned.")
+                + (exitHead.map { " Exit head: \($0)." } ?? ""),
         ]
         let markdown = PreemptReport.markdown(results, header: header)
         let directory = (out as NSString).deletingLastPathComponent

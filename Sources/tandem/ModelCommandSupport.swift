@@ -69,8 +69,9 @@ struct ModelRunOptions: ParsableArguments {
         return try loadModel(path: model)
     }
 
-    /// Loads the model at `model` (as ``loadModel()``, for commands with several model files).
-    func loadModel(path model: String) throws -> Model {
+    /// Loads the model at `model` (as ``loadModel()``, for commands with several model files), with a
+    /// trained exit-head side file when `exitHead` is given.
+    func loadModel(path model: String, exitHead: String? = nil) throws -> Model {
         guard FileManager.default.fileExists(atPath: model) else {
             throw CommandLineError("no such file: \(model)")
         }
@@ -78,10 +79,13 @@ struct ModelRunOptions: ParsableArguments {
         // Through symbolic links: a linked model reports its target's size.
         let resolved = URL(fileURLWithPath: model).resolvingSymlinksInPath().path
         let size = (try? FileManager.default.attributesOfItem(atPath: resolved)[.size] as? Int) ?? 0
-        guard size >= 64 << 20 else { return try Model(path: model, threads: threadCount) }
+        if let exitHead, !FileManager.default.fileExists(atPath: exitHead) {
+            throw CommandLineError("no such file: \(exitHead)")
+        }
+        guard size >= 64 << 20 else { return try Model(path: model, threads: threadCount, exitHead: exitHead) }
         let name = (model as NSString).lastPathComponent
         let printer = ProgressPrinter(label: "loading \(name)")
-        let loaded = try Model(path: model, threads: threadCount) { printer.update($0) }
+        let loaded = try Model(path: model, threads: threadCount, exitHead: exitHead) { printer.update($0) }
         printer.finish()
         return loaded
     }

@@ -36,6 +36,7 @@ struct ServeCommand: AsyncParsableCommand {
               tandem serve --model Models/target.gguf --port 8080
               tandem generate --draft Models/draft.gguf --server ws://127.0.0.1:8080 --prompt "Hello"
               tandem serve --model Models/target.gguf --port 8080 --exit-layer 3
+              tandem serve --model qwen2.5-coder-1.5b-instruct.gguf --exit-head qwen-1.5b.exit-head.gguf
               tandem serve --model Models/target.gguf --port 8080 --threads 1 --cpu 1
               tandem serve --model Models/target.gguf --max-batch-positions 128 --kv-cache f16 --kv-budget-mb 4096
               TANDEM_SECRET=s3cret tandem serve --model Models/target.gguf --port 8081 --register http://127.0.0.1:8070
@@ -114,6 +115,13 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup(title: "Trust (the coordinator's https:// certificate)")
     var trust: TrustOptions
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A trained exit-head side file (tools/train/fit_exit_head.py): provisional verdicts read through it at its layer.",
+            valueName: "file"))
+    var exitHead: String?
+
     @OptionGroup(title: "Batching and KV memory")
     var engine: ServeEngineOptions
 
@@ -177,7 +185,7 @@ struct ServeCommand: AsyncParsableCommand {
             options.model = model
             options.threads = threads
             if let cpu { try CPUOption.pinProcess(cpu) }
-            let loaded = try options.loadModel()
+            let loaded = try options.loadModel(path: model, exitHead: exitHead)
             if let cpu { try CPUOption.pin(loaded, to: cpu) }
             guard let tokenizer = TokenText.tokenizer(for: loaded.file) else {
                 throw CommandLineError(
