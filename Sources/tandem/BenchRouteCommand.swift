@@ -113,15 +113,8 @@ struct BenchRouteCommand: AsyncParsableCommand {
                 Measured \(ISO8601DateFormatter().string(from: Date())) on \(machine), so speeds are indicative.
                 Reproduce: `swift build -c release && .build/release/tandem bench route` (\(CommandLine.arguments.dropFirst().joined(separator: " "))).
                 """
-            try Self.write(result.markdown(header: header), to: report)
-            try Self.write(result.svg(), to: svg)
-            let jsonPath = (report as NSString).deletingPathExtension + ".json"
-            try JSONOutput.write(result, toFile: jsonPath)
-            if json {
-                try JSONOutput.print(result)
-            } else {
-                print("wrote \(report), \(svg) and \(jsonPath)")
-            }
+            try writeReport(
+                result, markdown: result.markdown(header: header), svg: result.svg(), report: report, svgPath: svg)
         }
     }
 
@@ -165,6 +158,22 @@ struct BenchRouteCommand: AsyncParsableCommand {
             targetPath: target, draftPath: draft, prompts: lines, thresholds: thresholdValues,
             scores: scoreValues, rttsMs: rttValues.map { Int($0) }, maxTokens: maxTokens,
             span: routeSpan, budget: routeBudget, threads: threads)
+    }
+
+    /// Writes the Markdown report, the SVG and the JSON beside the report; prints the JSON with --json,
+    /// else where the files went.
+    func writeReport<Result: Encodable>(
+        _ result: Result, markdown: String, svg: String, report: String, svgPath: String
+    ) throws {
+        try Self.write(markdown, to: report)
+        try Self.write(svg, to: svgPath)
+        let jsonPath = (report as NSString).deletingPathExtension + ".json"
+        try JSONOutput.write(result, toFile: jsonPath)
+        if json {
+            try JSONOutput.print(result)
+        } else {
+            print("wrote \(report), \(svgPath) and \(jsonPath)")
+        }
     }
 
     static func write(_ text: String, to path: String) throws {

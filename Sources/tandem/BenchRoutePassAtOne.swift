@@ -67,15 +67,8 @@ extension BenchRouteCommand {
                 \(BenchMachine.describe()).
                 Reproduce: `.build/release/tandem \(CommandLine.arguments.dropFirst().joined(separator: " "))`.
                 """
-            try Self.write(result.markdown(header: header), to: report)
-            try Self.write(result.svg(), to: svg)
-            let jsonPath = (report as NSString).deletingPathExtension + ".json"
-            try JSONOutput.write(result, toFile: jsonPath)
-            if json {
-                try JSONOutput.print(result)
-            } else {
-                print("wrote \(report), \(svg) and \(jsonPath)")
-            }
+            try writeReport(
+                result, markdown: result.markdown(header: header), svg: result.svg(), report: report, svgPath: svg)
         }
     }
 
