@@ -62,7 +62,7 @@ extension BenchRouteCommand {
                 # HumanEval pass@1 under token-level routing: \(result.draft) → \(result.target)
 
                 Problems \(result.problems) (thresholds calibrated and the router trained on 0–79 only), \(result.format.rawValue) prompts, greedy, at most \
-                \(result.maxTokens) tokens, stopping at \(result.stops.map { "`\($0.replacingOccurrences(of: "\n", with: "\\n"))`" }.joined(separator: " ")); \
+                \(result.maxTokens) tokens, stopping at \(result.stops.map(Self.inlineCode).joined(separator: " ")); \
                 \(threads) thread(s) per model; verifier on loopback. Measured \(ISO8601DateFormatter().string(from: Date())) on \
                 \(BenchMachine.describe()).
                 Reproduce: `.build/release/tandem \(CommandLine.arguments.dropFirst().joined(separator: " "))`.
@@ -70,6 +70,12 @@ extension BenchRouteCommand {
             try writeReport(
                 result, markdown: result.markdown(header: header), svg: result.svg(), report: report, svgPath: svg)
         }
+    }
+
+    /// `text` as Markdown inline code, newlines shown as \n (double backticks when it holds one).
+    static func inlineCode(_ text: String) -> String {
+        let shown = text.replacingOccurrences(of: "\n", with: "\\n")
+        return shown.contains("`") ? "`` \(shown) ``" : "`\(shown)`"
     }
 
     private func passAtOneConfiguration() throws -> HumanEvalRouting.Configuration {
