@@ -32,22 +32,38 @@ public struct HumanEvalRouting: Sendable {
         /// The share of tokens the threshold routed on the tuning problems (routed only).
         public var budget: Double?
         public var threshold: Double?
+        /// A hard cap on routed ÷ generated tokens within each completion (`RoutingPolicy.budget`):
+        /// past it an uncertain position stays with the draft. nil: no cap (routed only).
+        public var cap: Double?
 
-        public init(mode: Mode, score: String? = nil, budget: Double? = nil, threshold: Double? = nil) {
+        public init(
+            mode: Mode, score: String? = nil, budget: Double? = nil, threshold: Double? = nil, cap: Double? = nil
+        ) {
             self.mode = mode
             self.score = score
             self.budget = budget
             self.threshold = threshold
+            self.cap = cap
         }
 
-        /// "draft-alone", "target-alone", or e.g. "route-top-prob-10" (score and budget in percent).
+        /// "draft-alone", "target-alone", or e.g. "route-top-prob-10" (score and budget in percent),
+        /// "route-top-prob-10-capped" with a cap.
         public var name: String {
             switch mode {
             case .draftAlone, .targetAlone: return mode.rawValue
             case .routed:
                 let percent = ((budget ?? 0) * 100).rounded()
                 return "route-\(score ?? "unknown")-\(NumberFormat.fixed(percent, digits: 0))"
+                    + (cap == nil ? "" : "-capped")
             }
+        }
+
+        /// This routed setting with its calibrated budget also as a hard cap, so no completion routes
+        /// more than that share of its tokens, whatever the held-out problems' confidence does.
+        public var capped: Setting {
+            var copy = self
+            if mode == .routed { copy.cap = budget }
+            return copy
         }
     }
 
@@ -247,7 +263,7 @@ public struct HumanEvalRouting: Sendable {
             }
             let threshold = setting.threshold ?? 0
             let configuration = RoutedGenerator.Configuration(
-                policy: RoutingPolicy(score: score, threshold: threshold, budget: 1),
+                policy: RoutingPolicy(score: score, threshold: threshold, budget: setting.cap ?? 1),
                 routeTimeout: .seconds(600), retryAfter: .seconds(1),
                 router: learned ? self.configuration.router : nil)
             try configuration.validate()

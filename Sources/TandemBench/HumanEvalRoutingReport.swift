@@ -166,14 +166,20 @@ public struct HumanEvalRoutingReport: Sendable, Codable {
             title: "HumanEval \(problems) pass@1: routing \(draft) → \(target)",
             xLabel: "share of generated tokens routed to the cloud (%)", yLabel: "pass@1")
         let routed = settings.filter { $0.setting.mode == .routed }
-        let scores = routed.compactMap(\.setting.score).reduce(into: [String]()) {
+        // A line per score, and a separate one for its capped settings.
+        func series(_ setting: HumanEvalRouting.Setting) -> String {
+            let score = setting.score.map { $0 == "learned" ? "learned router" : $0 } ?? "unknown"
+            return setting.cap == nil ? score : score + ", capped"
+        }
+        let names = routed.map { series($0.setting) }.reduce(into: [String]()) {
             if !$0.contains($1) { $0.append($1) }
         }
         let origin = draftAlone.map { [(x: 0.0, y: $0.passAt1)] } ?? []
-        for score in scores {
-            let points = routed.filter { $0.setting.score == score }.sorted { $0.routedFraction < $1.routedFraction }
+        for name in names {
+            let points = routed.filter { series($0.setting) == name }
+                .sorted { $0.routedFraction < $1.routedFraction }
                 .map { (x: 100 * $0.routedFraction, y: $0.passAt1) }
-            chart.addSeries(score == "learned" ? "learned router" : score, points: origin + points)
+            chart.addSeries(name, points: origin + points)
         }
         if let draft = draftAlone { chart.addReference("draft alone", y: draft.passAt1) }
         if let target = targetAlone { chart.addReference("target alone", y: target.passAt1) }

@@ -32,6 +32,13 @@ struct RoutePassAtOneOptions: ParsableArguments {
             valueName: "a,b,…"))
     var only: String?
 
+    @Flag(
+        name: .customLong("capped"),
+        help:
+            "Also run each calibrated setting with its budget as a hard cap per completion (route-…-capped): past it, uncertain positions stay with the draft."
+    )
+    var capped = false
+
     @Flag(name: .customLong("no-baselines"), help: "Skip the draft-alone and target-alone settings.")
     var noBaselines = false
 
@@ -104,7 +111,8 @@ extension BenchRouteCommand {
                 throw CommandLineError("--calibration: cannot read \(path)")
             }
             do {
-                settings += try HumanEvalRouting.calibration(data, name: path)
+                let calibrated = try HumanEvalRouting.calibration(data, name: path)
+                settings += calibrated + (passAtOne.capped ? calibrated.map(\.capped) : [])
             } catch {
                 throw CommandLineError("\(error)")
             }

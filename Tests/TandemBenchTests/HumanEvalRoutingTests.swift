@@ -41,6 +41,25 @@ struct HumanEvalRoutingTests {
         }
     }
 
+    @Test("a capped setting keeps its threshold, caps at its budget, and draws its own line")
+    func capped() throws {
+        let setting = HumanEvalRouting.Setting(mode: .routed, score: "learned", budget: 0.1, threshold: 0.3)
+        let capped = setting.capped
+        #expect(capped.name == "route-learned-10-capped" && setting.name == "route-learned-10")
+        #expect(capped.cap == 0.1 && capped.threshold == 0.3 && setting.cap == nil)
+        #expect(HumanEvalRouting.Setting(mode: .draftAlone).capped.cap == nil, "only routed settings take a cap")
+        let report = HumanEvalRoutingReport(
+            target: "t", draft: "d", problems: "80-83", maxTokens: 10, stops: [], networkIsolated: true,
+            settings: [
+                Self.result(.init(mode: .draftAlone), passed: 1, of: 4),
+                Self.result(setting, passed: 2, of: 4, routed: 12),
+                Self.result(capped, passed: 2, of: 4, routed: 9),
+            ], format: .chat)
+        let svg = report.svg()
+        #expect(svg.contains("learned router, capped") && svg.contains("learned router"))
+        #expect(report.bestWithinBar?.name == "route-learned-10-capped", "only the capped one is within 10 %")
+    }
+
     static func result(
         _ setting: HumanEvalRouting.Setting, passed: Int, of total: Int, routed: Int = 0, tokens: Int = 100
     ) -> HumanEvalRoutingReport.SettingResult {
