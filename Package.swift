@@ -263,7 +263,8 @@ let package = Package(
         .testTarget(
             name: "TandemBenchTests",
             dependencies: [
-                "TandemBench", "TandemDecoding",
+                "TandemBench", "TandemDecoding", "TandemServer", "TandemModel", "TandemTokenizer",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -37,11 +37,14 @@ public struct HTTPLoadDriver: Sendable {
     public var maxTokens: Int
     public var timeout: Duration
     public var serverRSS: @Sendable () -> Int?
+    /// Sent as `Authorization: Bearer` with every request (a server with `--api-keys`).
+    public var apiKey: String?
 
     public init(
         host: String = "127.0.0.1", port: Int, maxTokens: Int = 8, timeout: Duration = .seconds(60),
-        serverRSS: @escaping @Sendable () -> Int? = { residentBytes() }
+        serverRSS: @escaping @Sendable () -> Int? = { residentBytes() }, apiKey: String? = nil
     ) {
+        self.apiKey = apiKey
         self.host = host
         self.port = port
         self.maxTokens = max(1, maxTokens)
@@ -58,7 +61,9 @@ public struct HTTPLoadDriver: Sendable {
     public func run(concurrency: Int, requests: Int) async -> Row {
         let exchange = RawHTTPExchange(host: host, port: port)
         let body = Array(#"{"prompt":"def fibonacci(n):","max_tokens":\#(maxTokens),"temperature":0}"#.utf8)
-        let request = RawHTTPExchange.request(method: "POST", path: "/v1/completions", body: body)
+        let request = RawHTTPExchange.request(
+            method: "POST", path: "/v1/completions", body: body,
+            extraHeaders: apiKey.map { ["Authorization: Bearer \($0)"] } ?? [])
         let memory = ResidentMemorySampler(serverRSS)
         let clock = ContinuousClock()
         let started = clock.now

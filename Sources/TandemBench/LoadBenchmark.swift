@@ -34,12 +34,15 @@ public struct LoadBenchmark: Sendable {
     public var httpRequests: Int
     public var maxTokens: Int
     public var seed: UInt64
+    /// An external server's API key, sent on every upgrade and request (nil: none).
+    public var apiKey: String?
 
     public init(
         server: Server, sessions: [Int] = [1, 8, 64, 256], rounds: Int = 16, window: Int = 4, cap: Int = 16,
         cappedSessions: Int = 64, httpConcurrency: [Int] = [1, 8, 64], httpRequests: Int = 128, maxTokens: Int = 8,
-        seed: UInt64 = 1
+        seed: UInt64 = 1, apiKey: String? = nil
     ) {
+        self.apiKey = apiKey
         self.server = server
         self.sessions = sessions
         self.rounds = rounds
@@ -104,12 +107,12 @@ public struct LoadBenchmark: Sendable {
         case .external(let url, let cappedURL, let pid):
             let rss: @Sendable () -> Int? = { pid.flatMap(Self.processResidentBytes) }
             let (host, port) = try Self.hostPort(url)
-            let info = try await Self.modelInfo(host: host, port: port)
+            let info = try await Self.modelInfo(host: host, port: port, apiKey: apiKey)
             let ws = WebSocketLoadDriver(
                 url: "ws://\(host):\(port)", fingerprint: info.fingerprint, vocabularySize: info.vocabularySize,
-                rounds: rounds, window: window, seed: seed, serverRSS: rss)
+                rounds: rounds, window: window, seed: seed, serverRSS: rss, apiKey: apiKey)
             try await measure(ws: ws, maxSessions: nil, into: &report, progress: progress)
-            let http = HTTPLoadDriver(host: host, port: port, maxTokens: maxTokens, serverRSS: rss)
+            let http = HTTPLoadDriver(host: host, port: port, maxTokens: maxTokens, serverRSS: rss, apiKey: apiKey)
             for c in httpConcurrency {
                 let row = await http.run(concurrency: c, requests: max(httpRequests, 4 * c))
                 progress("http ×\(c): \(String(format: "%.1f", row.requestsPerS)) req/s, \(row.ok) ok")
@@ -173,11 +176,20 @@ public struct LoadBenchmark: Sendable {
     }
 
     /// The served model's tokenizer fingerprint and vocabulary, from `GET /v1/models`.
-    static func modelInfo(host: String, port: Int) async throws -> (fingerprint: String, vocabularySize: Int) {
-        let request = RawHTTPExchange.request(method: "GET", path: "/v1/models", contentType: nil, body: [])
+    static func modelInfo(host: String, port: Int, apiKey: String? = nil) async throws -> (
+        fingerprint: String, vocabularySize: Int
+    ) {
+        let request = RawHTTPExchange.request(
+            method: "GET", path: "/v1/models", contentType: nil, body: [],
+            extraHeaders: apiKey.map { ["Authorization: Bearer \($0)"] } ?? [])
+        let ending = await RawHTTPExchange(host: host, port: port).send(request, timeout: .seconds(10))
+        if case .answered(let response) = ending, response.status == 401 {
+            throw OpenAPISubsetError(
+                description: "http://\(host):\(port)/v1/models: 401, the verifier wants "
+                    + (apiKey == nil ? "an API key (--api-key or TANDEM_API_KEY)" : "another API key"))
+        }
         guard
-            case .answered(let response) = await RawHTTPExchange(host: host, port: port).send(
-                request, timeout: .seconds(10)),
+            case .answered(let response) = ending,
             response.status == 200,
             let node = try? JSONDecoder().decode(SpecNode.self, from: Data(response.body)),
             let entry = node["data"]?.array.first, let fingerprint = entry["tokenizer_fingerprint"]?.string,

@@ -61,12 +61,15 @@ public struct WebSocketLoadDriver: Sendable {
     public var seed: UInt64
     /// The server's RSS in bytes now (nil: unknown).
     public var serverRSS: @Sendable () -> Int?
+    /// Sent as `Authorization: Bearer` on every upgrade (a server with `--api-keys`).
+    public var apiKey: String?
 
     public init(
         url: String, fingerprint: String, vocabularySize: Int, rounds: Int = 16, window: Int = 4,
         promptLength: Int = 16, timeout: Duration = .seconds(60), seed: UInt64 = 1,
-        serverRSS: @escaping @Sendable () -> Int? = { residentBytes() }
+        serverRSS: @escaping @Sendable () -> Int? = { residentBytes() }, apiKey: String? = nil
     ) {
+        self.apiKey = apiKey
         self.url = url
         self.fingerprint = fingerprint
         self.vocabularySize = max(1, vocabularySize)
@@ -147,7 +150,7 @@ public struct WebSocketLoadDriver: Sendable {
         let verifier = RemoteVerifier(
             .init(
                 url: url, draftFingerprint: fingerprint, draftModel: "load-replay", timeout: timeout, maxReconnects: 0,
-                logger: logger))
+                logger: logger, apiKey: apiKey))
         var rng = SplitMix64(seed: seed ^ (UInt64(index) &* 0x9E37_79B9_7F4A_7C15))
         func token() -> Int { Int(rng.next() % UInt64(vocabularySize)) }
         let clock = ContinuousClock()

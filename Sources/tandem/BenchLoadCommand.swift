@@ -21,7 +21,8 @@ struct BenchLoadCommand: AsyncParsableCommand {
 
             Without --server the verifier runs in this process with --target (batching on, as tandem serve \
             runs; RSS is then this process, clients included). With --server it is a running `tandem serve` \
-            (give --server-pid for its RSS, and --capped-server for a second one serving --max-sessions at the cap).
+            (give --server-pid for its RSS, and --capped-server for a second one serving --max-sessions at the cap; \
+            one with --api-keys needs --api-key or TANDEM_API_KEY).
 
             Examples:
               tandem bench load --target Models/target.gguf --report bench/results/load-run.md
@@ -49,6 +50,8 @@ struct BenchLoadCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("With --server: a verifier serving --max-sessions equal to --cap.", valueName: "url"))
     var cappedServer: String?
+
+    @OptionGroup var key: APIKeyOption
 
     @Option(help: ArgumentHelp("Concurrent WebSocket session counts, comma-separated.", valueName: "n,n"))
     var sessions = "1,8,64,256"
@@ -105,8 +108,8 @@ struct BenchLoadCommand: AsyncParsableCommand {
         guard httpRequests >= 1, (1...256).contains(maxTokens), threads >= 1 else {
             throw ValidationError("--http-requests and --threads must be ≥ 1, --max-tokens in 1…256")
         }
-        if serverPid != nil || cappedServer != nil, server == nil {
-            throw ValidationError("--server-pid and --capped-server go with --server")
+        if serverPid != nil || cappedServer != nil || key.apiKey != nil, server == nil {
+            throw ValidationError("--server-pid, --capped-server and --api-key go with --server")
         }
     }
 
@@ -124,7 +127,8 @@ struct BenchLoadCommand: AsyncParsableCommand {
             let benchmark = LoadBenchmark(
                 server: where_, sessions: Self.counts(sessions) ?? [], rounds: rounds, window: window, cap: cap,
                 cappedSessions: cappedSessions, httpConcurrency: Self.counts(httpConcurrency) ?? [],
-                httpRequests: httpRequests, maxTokens: maxTokens, seed: seed)
+                httpRequests: httpRequests, maxTokens: maxTokens, seed: seed, apiKey: server == nil ? nil : key.resolved
+            )
             let result = try await benchmark.run { line in
                 FileHandle.standardError.write(Data((line + "\n").utf8))
             }

@@ -1,4 +1,8 @@
 import Foundation
+import Logging
+import TandemModel
+import TandemServer
+import TandemTokenizer
 import Testing
 
 @testable import TandemBench
@@ -39,6 +43,38 @@ struct LoadBenchmarkTests {
         #expect(http.errors.isEmpty)
         #expect(http.tokensPerS > 0)
         #expect(LoadBenchmark.markdown(report).contains("wire.session_limit 3"))
+    }
+
+    @Test func aKeyedExternalServerIsMeasuredWithItsKeyAndRefusesARunWithout() async throws {
+        let key = "lk-load-0123456789abcdef"
+        let model = try Model(path: Self.target, threads: 1)
+        let tokenizer = try Tokenizer(gguf: model.file)
+        let target = TargetModel(model: model, id: "target.gguf", tokenizer: tokenizer)
+        var logger = Logger(label: "test.load")
+        logger.logLevel = .critical
+        let running = try await VerifierServer(
+            model: target, host: "127.0.0.1", port: 0, logger: logger,
+            access: ServerAccess(keys: APIKeyring(keys: [APIKey(name: "load", key: key)]))
+        ).start()
+        func run(_ apiKey: String?) async throws -> LoadBenchmark.Report {
+            try await LoadBenchmark(
+                server: .external(url: "ws://127.0.0.1:\(running.port)", cappedURL: nil, pid: nil), sessions: [2],
+                rounds: 2, window: 2, cap: 0, cappedSessions: 0, httpConcurrency: [1], httpRequests: 2, maxTokens: 2,
+                apiKey: apiKey
+            ).run()
+        }
+        do {
+            let report = try await run(key)
+            #expect(report.websocket.first?.admitted == 2 && report.websocket.first?.errors.isEmpty == true)
+            #expect(report.http.first?.ok == 4 && report.http.first?.errors.isEmpty == true)
+            for wrong in [nil, "lk-load-wrong"] {
+                await #expect(throws: OpenAPISubsetError.self, "key \(wrong ?? "none")") { _ = try await run(wrong) }
+            }
+        } catch {
+            await running.stop()
+            throw error
+        }
+        await running.stop()
     }
 
     @Test func failuresAreNamedByKind() {
