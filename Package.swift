@@ -111,6 +111,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
@@ -263,7 +265,7 @@ let package = Package(
         .testTarget(
             name: "TandemBenchTests",
             dependencies: [
-                "TandemBench", "TandemDecoding", "TandemServer", "TandemModel", "TandemTokenizer",
+                "TandemBench", "TandemDecoding", "TandemServer", "TandemClient", "TandemModel", "TandemTokenizer",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

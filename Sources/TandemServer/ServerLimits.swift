@@ -22,12 +22,16 @@ public struct ServerLimits: Sendable, Equatable {
     /// Sessions the whole server opens per minute (a token bucket holding a minute's worth); one more
     /// gets `error{rate_limited}` / 429. nil: no rate limit.
     public var opensPerMinute: Int?
+    /// A new connection must send a whole request head (an upgrade or an HTTP request) within this, or
+    /// it gets `408` and is closed; an unparseable one gets `400` at once.
+    public var requestHeadTimeout: Duration
 
     public init(
         maxSessions: Int = 8, maxWindow: Int = 16, contextLength: Int? = nil, idleTimeout: Duration = .seconds(300),
         maxFrameBytes: Int = 256 << 10, maxBodyBytes: Int = 256 << 10, maxQueuedRounds: Int? = nil,
-        opensPerMinute: Int? = nil
+        opensPerMinute: Int? = nil, requestHeadTimeout: Duration = .seconds(30)
     ) {
+        self.requestHeadTimeout = requestHeadTimeout
         self.maxSessions = maxSessions
         self.maxWindow = maxWindow
         self.contextLength = contextLength

@@ -108,21 +108,33 @@ public struct VerifierServer: Sendable {
             }
         }
         let logger = self.logger
-        let plain: HTTPServerBuilder = .http1WebSocketUpgrade(
-            configuration: .init(ws: .init(maxFrameSize: max(1024, limits.maxFrameBytes)))
-        ) { request, channel, logger in
-            guard request.path?.split(separator: "?").first.map(String.init) == WireProtocol.path else {
-                return .dontUpgrade
+        let configuration = HTTP1WebSocketUpgradeChannel.Configuration(
+            // Keep-alive HTTP connections idle as long as WebSocket sessions may.
+            http1: .init(idleTimeout: TimeAmount(limits.idleTimeout)),
+            ws: .init(maxFrameSize: max(1024, limits.maxFrameBytes)))
+        let shouldUpgrade:
+            @Sendable (HTTPRequest, any Channel, Logger) async throws -> ShouldUpgradeResult<
+                WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
+            > = { request, channel, logger in
+                guard request.path?.split(separator: "?").first.map(String.init) == WireProtocol.path else {
+                    return .dontUpgrade
+                }
+                // A refused key is not upgraded: the request reaches the router, whose key check answers
+                // it with 401 in OpenAI's shape (`APIKeyMiddleware`).
+                guard case .success(let grant) = context.access.authorize(request.headerFields[.authorization]) else {
+                    return .dontUpgrade
+                }
+                return .upgrade([:]) { inbound, outbound, _ in
+                    let connection = AssistConnection(context: context, channel: channel, logger: logger, grant: grant)
+                    await connection.run(inbound: inbound, outbound: outbound)
+                }
             }
-            // A refused key is not upgraded: the request reaches the router, whose key check answers
-            // it with 401 in OpenAI's shape (`APIKeyMiddleware`).
-            guard case .success(let grant) = context.access.authorize(request.headerFields[.authorization]) else {
-                return .dontUpgrade
-            }
-            return .upgrade([:]) { inbound, outbound, _ in
-                let connection = AssistConnection(context: context, channel: channel, logger: logger, grant: grant)
-                await connection.run(inbound: inbound, outbound: outbound)
-            }
+        let headTimeout = limits.requestHeadTimeout
+        let plain = HTTPServerBuilder { responder in
+            GuardedHTTPChannel(
+                HTTP1WebSocketUpgradeChannel(
+                    responder: responder, configuration: configuration, shouldUpgrade: shouldUpgrade),
+                timeout: headTimeout)
         }
         let app = Application(
             router: Self.router(context),

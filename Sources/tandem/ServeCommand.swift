@@ -84,8 +84,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Most tokens in a session (default: the model's context length).")
     var maxContext: Int?
 
-    @Option(name: .long, help: "Seconds a silent session is kept before it is closed.")
+    @Option(
+        name: .long,
+        help: "Seconds a silent session (or an idle keep-alive HTTP connection) is kept before it is closed.")
     var idleTimeout: Double = 300
+
+    @Option(
+        name: .long,
+        help: "Seconds a new connection has to send a whole request head (WebSocket upgrade or HTTP request); then 408."
+    )
+    var headTimeout: Double = 30
 
     @Option(
         name: .long,
@@ -140,6 +148,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard idleTimeout > 0, idleTimeout.isFinite, idleTimeout <= 31_536_000 else {
             throw ValidationError(
                 "--idle-timeout must be > 0 and at most 31536000 seconds (a year), got \(idleTimeout)")
+        }
+        guard headTimeout > 0, headTimeout.isFinite, headTimeout <= 3600 else {
+            throw ValidationError("--head-timeout must be > 0 and at most 3600 seconds, got \(headTimeout)")
         }
     }
 
@@ -208,7 +219,8 @@ struct ServeCommand: AsyncParsableCommand {
         let limits = caps.applied(
             to: ServerLimits(
                 maxSessions: maxSessions, maxWindow: maxWindow, contextLength: maxContext,
-                idleTimeout: .milliseconds(Int64(idleTimeout * 1000))))
+                idleTimeout: .milliseconds(Int64(idleTimeout * 1000)),
+                requestHeadTimeout: .milliseconds(Int64(headTimeout * 1000))))
         var logger = Logger(label: "tandem.serve")
         logger.logLevel = .notice
         let server = VerifierServer(

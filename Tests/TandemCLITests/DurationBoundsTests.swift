@@ -8,6 +8,8 @@ import Testing
 struct DurationBoundsTests {
     static let cases: [(arguments: [String], option: String)] = [
         (["serve", "--model", "/nonexistent.gguf", "--idle-timeout", "1e17"], "--idle-timeout"),
+        (["serve", "--model", "/nonexistent.gguf", "--head-timeout", "1e17"], "--head-timeout"),
+        (["serve", "--model", "/nonexistent.gguf", "--head-timeout", "0"], "--head-timeout"),
         (["bench", "assist", "--rtt", "1e13"], "--rtt"),
         (["bench", "preempt", "--rtt", "1e13"], "--rtt"),
         (
