@@ -27,6 +27,7 @@ package enum Toys {
 }
 
 /// Starts a loopback server on an ephemeral port for the duration of `body`.
+@discardableResult
 package func withServer<T>(
     model: TargetModel = Toys.targetModel(), limits: ServerLimits = ServerLimits(),
     faults: FaultInjection = FaultInjection(), clock: any Clock<Duration> = ContinuousClock(),
@@ -38,6 +39,7 @@ package func withServer<T>(
 }
 
 /// `withServer`, with the server value too (its `currentLoad` tells a test when a session was released).
+@discardableResult
 package func withVerifierServer<T>(
     model: TargetModel = Toys.targetModel(), limits: ServerLimits = ServerLimits(),
     faults: FaultInjection = FaultInjection(), clock: any Clock<Duration> = ContinuousClock(),
