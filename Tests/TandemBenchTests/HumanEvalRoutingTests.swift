@@ -79,7 +79,7 @@ struct HumanEvalRoutingTests {
     }
 
     @Test("the verdict: best routed setting within 10 % routed, and the share of the gap it closes")
-    func verdict() {
+    func verdict() throws {
         let routed = HumanEvalRouting.Setting(mode: .routed, score: "top-prob", budget: 0.1, threshold: 0.5)
         let wide = HumanEvalRouting.Setting(mode: .routed, score: "top-prob", budget: 0.25, threshold: 0.8)
         var report = HumanEvalRoutingReport(
@@ -97,6 +97,13 @@ struct HumanEvalRoutingTests {
         report.settings[2] = Self.result(routed, passed: 1, of: 4, routed: 8)
         #expect(report.markdown(header: "#").contains("**missed**"))
         #expect(report.svg().contains("<svg"))
+        // Draft passes problem 0, target 0–2, the routed setting 0 only: nothing won, nothing lost.
+        let origin = try #require(report.provenance(report.settings[2]))
+        #expect(
+            origin == .init(targetOnly: 2, wonFromTarget: 0, draftOnly: 0, keptFromDraft: 0, lostOfBoth: 0, neither: 0))
+        #expect(report.provenance(report.settings[3])?.wonFromTarget == 2, "the 30 % setting passes 0–2")
+        #expect(report.provenance(report.settings[0]) != nil && report.provenance(report.settings[1]) != nil)
+        #expect(report.markdown(header: "#").contains("of the 2 only the target passes"))
         #expect(HumanEvalRoutingReport.describe([80, 81, 82, 90, 92, 93]) == "80-82,90,92-93")
     }
 
