@@ -104,6 +104,9 @@ struct HumanEvalRoutingTests {
         #expect(report.provenance(report.settings[3])?.wonFromTarget == 2, "the 30 % setting passes 0–2")
         #expect(report.provenance(report.settings[0]) != nil && report.provenance(report.settings[1]) != nil)
         #expect(report.markdown(header: "#").contains("of the 2 only the target passes"))
+        #expect(!report.markdown(header: "#").contains("the best of"), "one setting within 10 %: no selection")
+        report.settings[3] = Self.result(wide, passed: 3, of: 4, routed: 9)
+        #expect(report.markdown(header: "#").contains("the best of 2 settings within 10 %"))
         #expect(HumanEvalRoutingReport.describe([80, 81, 82, 90, 92, 93]) == "80-82,90,92-93")
     }
 
