@@ -266,6 +266,7 @@ let package = Package(
             name: "TandemBenchTests",
             dependencies: [
                 "TandemBench", "TandemDecoding", "TandemServer", "TandemClient", "TandemModel", "TandemTokenizer",
+                "TandemLoopbackSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,5 +1,5 @@
 import Foundation
-import Logging
+import TandemLoopbackSupport
 import TandemModel
 import TandemServer
 import TandemTokenizer
@@ -50,31 +50,23 @@ struct LoadBenchmarkTests {
         let model = try Model(path: Self.target, threads: 1)
         let tokenizer = try Tokenizer(gguf: model.file)
         let target = TargetModel(model: model, id: "target.gguf", tokenizer: tokenizer)
-        var logger = Logger(label: "test.load")
-        logger.logLevel = .critical
-        let running = try await VerifierServer(
-            model: target, host: "127.0.0.1", port: 0, logger: logger,
-            access: ServerAccess(keys: APIKeyring(keys: [APIKey(name: "load", key: key)]))
-        ).start()
-        func run(_ apiKey: String?) async throws -> LoadBenchmark.Report {
-            try await LoadBenchmark(
-                server: .external(url: "ws://127.0.0.1:\(running.port)", cappedURL: nil, pid: nil), sessions: [2],
-                rounds: 2, window: 2, cap: 0, cappedSessions: 0, httpConcurrency: [1], httpRequests: 2, maxTokens: 2,
-                apiKey: apiKey
-            ).run()
-        }
-        do {
+        let access = ServerAccess(keys: APIKeyring(keys: [APIKey(name: "load", key: key)]))
+        try await withVerifierServer(model: target, access: access) { _, running in
+            func run(_ apiKey: String?) async throws -> LoadBenchmark.Report {
+                try await LoadBenchmark(
+                    server: .external(url: "ws://127.0.0.1:\(running.port)", cappedURL: nil, pid: nil), sessions: [2],
+                    rounds: 2, window: 2, cap: 0, cappedSessions: 0, httpConcurrency: [1], httpRequests: 2,
+                    maxTokens: 2,
+                    apiKey: apiKey
+                ).run()
+            }
             let report = try await run(key)
             #expect(report.websocket.first?.admitted == 2 && report.websocket.first?.errors.isEmpty == true)
             #expect(report.http.first?.ok == 4 && report.http.first?.errors.isEmpty == true)
             for wrong in [nil, "lk-load-wrong"] {
                 await #expect(throws: OpenAPISubsetError.self, "key \(wrong ?? "none")") { _ = try await run(wrong) }
             }
-        } catch {
-            await running.stop()
-            throw error
         }
-        await running.stop()
     }
 
     @Test func failuresAreNamedByKind() {

@@ -1,7 +1,7 @@
 import Foundation
-import Logging
 import TandemClient
 import TandemDecoding
+import TandemLoopbackSupport
 import TandemModel
 import TandemServer
 import TandemTokenizer
@@ -17,19 +17,10 @@ struct RequestStartGuardTests {
     func withServer(_ body: (Int) async throws -> Void) async throws {
         let model = try Model(path: LoadBenchmarkTests.target, threads: 1)
         let tokenizer = try Tokenizer(gguf: model.file)
-        var logger = Logger(label: "test.guard")
-        logger.logLevel = .critical
-        let running = try await VerifierServer(
-            model: TargetModel(model: model, id: "target.gguf", tokenizer: tokenizer),
-            limits: ServerLimits(requestHeadTimeout: .milliseconds(500)), host: "127.0.0.1", port: 0, logger: logger
-        ).start()
-        do {
-            try await body(running.port)
-        } catch {
-            await running.stop()
-            throw error
+        let target = TargetModel(model: model, id: "target.gguf", tokenizer: tokenizer)
+        try await withVerifierServer(model: target, limits: ServerLimits(requestHeadTimeout: .milliseconds(500))) {
+            _, running in try await body(running.port)
         }
-        await running.stop()
     }
 
     static func errorCode(_ response: RawHTTPResponse) -> String? {
