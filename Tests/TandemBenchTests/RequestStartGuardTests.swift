@@ -18,7 +18,7 @@ struct RequestStartGuardTests {
         let model = try Model(path: LoadBenchmarkTests.target, threads: 1)
         let tokenizer = try Tokenizer(gguf: model.file)
         let target = TargetModel(model: model, id: "target.gguf", tokenizer: tokenizer)
-        try await withVerifierServer(model: target, limits: ServerLimits(requestHeadTimeout: .milliseconds(500))) {
+        try await withVerifierServer(model: target, limits: ServerLimits(requestHeadTimeout: .seconds(2))) {
             _, running in try await body(running.port)
         }
     }
@@ -28,25 +28,27 @@ struct RequestStartGuardTests {
         return (object?["error"] as? [String: Any])?["code"] as? String
     }
 
+    /// Sends `bytes` on a fresh connection and expects `status` with error `code` within `timeout`.
+    func expectRefusal(_ bytes: String, port: Int, status: Int, code: String, within timeout: Duration) async {
+        let exchange = RawHTTPExchange(host: "127.0.0.1", port: port)
+        guard case .answered(let response) = await exchange.send(Array(bytes.utf8), timeout: timeout) else {
+            Issue.record("no answer to \(bytes.debugDescription) within \(timeout)")
+            return
+        }
+        #expect(response.status == status, "\(bytes.debugDescription)")
+        #expect(Self.errorCode(response) == code)
+        #expect(response.headers["connection"] == "close")
+    }
+
     @Test("a malformed request line or header gets 400 at once, and the connection closes")
     func malformed() async throws {
         try await withServer { port in
-            let exchange = RawHTTPExchange(host: "127.0.0.1", port: port)
             for bytes in [
                 "GARBAGE\r\n\r\n", "GET /v1/models HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
                 "GET / HTTP/1.1\r\nBad Header Without Colon\r\n\r\n",
             ] {
-                let clock = ContinuousClock()
-                let started = clock.now
-                guard case .answered(let response) = await exchange.send(Array(bytes.utf8), timeout: .seconds(5))
-                else {
-                    Issue.record("no answer to \(bytes.debugDescription)")
-                    continue
-                }
-                #expect(response.status == 400, "\(bytes.debugDescription)")
-                #expect(Self.errorCode(response) == "bad_request")
-                #expect(response.headers["connection"] == "close")
-                #expect(clock.now - started < .seconds(5), "answered, not timed out")
+                // Well inside the 2 s head timeout: answered by the parser's error, not the timer.
+                await expectRefusal(bytes, port: port, status: 400, code: "bad_request", within: .milliseconds(1500))
             }
         }
     }
@@ -54,15 +56,8 @@ struct RequestStartGuardTests {
     @Test("a silent connection and a head that never ends get 408 after the head timeout")
     func silentAndTrickling() async throws {
         try await withServer { port in
-            let exchange = RawHTTPExchange(host: "127.0.0.1", port: port)
             for bytes in ["", "GET /health HTTP/1.1\r\nHost: x\r\n"] {
-                guard case .answered(let response) = await exchange.send(Array(bytes.utf8), timeout: .seconds(10))
-                else {
-                    Issue.record("no answer to \(bytes.debugDescription)")
-                    continue
-                }
-                #expect(response.status == 408, "\(bytes.debugDescription)")
-                #expect(Self.errorCode(response) == "request_timeout")
+                await expectRefusal(bytes, port: port, status: 408, code: "request_timeout", within: .seconds(10))
             }
         }
     }
@@ -84,7 +79,7 @@ struct RequestStartGuardTests {
                     url: "ws://127.0.0.1:\(port)", draftFingerprint: info.fingerprint, timeout: .seconds(10),
                     maxReconnects: 0))
             _ = try await verifier.open(SessionRequest(prompt: [1, 2, 3], maxTokens: 8))
-            try await Task.sleep(for: .milliseconds(900))
+            try await Task.sleep(for: .milliseconds(2500))
             let verdict = try await verifier.verify(DraftRound(round: 1, base: 3, drafts: [4, 5]))
             #expect(verdict.accepted <= 2)
             await verifier.close()
